@@ -1,0 +1,1 @@
+"""tnr-graph interfaces: the HTTP/GraphQL application and the `tnr` command line."""

@@ -1,0 +1,71 @@
+"""The Starlette application: `create_app()` with a lifespan that opens the store."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from graph.settings import Settings
+from graph.store import Store, StoreError
+
+log = logging.getLogger("tnr.api")
+
+
+async def health(request: Request) -> JSONResponse:
+    store: Store | None = request.app.state.store
+    if store is None:
+        return JSONResponse({"status": "unavailable", "engine": None}, status_code=503)
+    try:
+        counts = store.counts()
+    except Exception as exc:  # the engine went away: say so, do not crash
+        log.warning("health check failed: %s", exc)
+        return JSONResponse(
+            {"status": "unavailable", "engine": store.profile.name,
+             "error": "the graph database is not reachable"},
+            status_code=503,
+        )  # fmt: skip
+    return JSONResponse(
+        {"status": "ok", "engine": store.profile.name, "server": store.agent,
+         "counts": {k: v for k, v in counts.items() if v}},
+    )  # fmt: skip
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
+    """The application. With `store` given it uses that store and leaves it open."""
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = store is None
+        if store is None:
+            try:
+                app.state.store = Store.open(settings)
+            except StoreError as exc:
+                log.error("%s", exc)
+                raise
+        else:
+            app.state.store = store
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                       allow_methods=["GET", "POST"], allow_headers=["*"])  # fmt: skip
+        )
+    app = Starlette(routes=[Route("/health", health)], middleware=middleware, lifespan=lifespan)
+    app.state.store = store
+    app.state.settings = settings
+    return app

@@ -1,0 +1,1 @@
+"""tnr-graph core: the declared schema, ids, records, the store and the writer."""

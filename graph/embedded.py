@@ -1,0 +1,197 @@
+"""The managed embedded engine: ArcadeDB (PyPI `arcadedb-embedded`) speaking Bolt.
+
+`EmbeddedEngine.start()` either attaches to the engine another tnr process
+already runs on the same data directory, or starts one in a child process bound
+to 127.0.0.1 on free ports with a generated password. Data and credentials stay
+in the data directory, so a restart finds them again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from graph.arcade_server import DATABASE
+
+
+class EngineError(RuntimeError):
+    """The embedded engine could not be started or reached; the message says why."""
+
+
+@dataclass(frozen=True)
+class EngineAddress:
+    bolt_port: int
+    http_port: int
+    password: str
+    user: str = "root"
+    database: str = DATABASE
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class EmbeddedEngine:
+    """Start, find again and stop the embedded engine for one data directory."""
+
+    def __init__(self, root: Path, heap: str = "2g", start_timeout: float = 180.0) -> None:
+        self.root = root
+        self.heap = heap
+        self.start_timeout = start_timeout
+        self.process: subprocess.Popen[str] | None = None
+        self.address: EngineAddress | None = None
+        self._log_thread: threading.Thread | None = None
+
+    @property
+    def owned(self) -> bool:
+        """True if this object started the engine (and so stops it)."""
+        return self.process is not None
+
+    @property
+    def _state_file(self) -> Path:
+        return self.root / "engine.json"
+
+    def _password(self) -> str:
+        path = self.root / "credentials"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        password = secrets.token_urlsafe(24)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(password)
+        return password
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        with (self.root / "engine.lock").open("w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _running(self) -> EngineAddress | None:
+        """The address of an engine already serving this directory, if any."""
+        try:
+            state = json.loads(self._state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not _pid_alive(int(state.get("pid", 0))) or not _port_open(int(state["bolt_port"])):
+            return None
+        return EngineAddress(int(state["bolt_port"]), int(state["http_port"]), self._password())
+
+    def start(self) -> EngineAddress:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock():
+            running = self._running()
+            if running is not None:
+                self.address = running
+                return running
+            self.address = self._spawn()
+            return self.address
+
+    def _spawn(self) -> EngineAddress:
+        password = self._password()
+        bolt, http = free_port(), free_port()
+        log_path = self.root / "engine.log"
+        env = {**os.environ, "TNR_ENGINE_PASSWORD": password}
+        cmd = [
+            sys.executable, "-m", "graph.arcade_server",
+            "--root", str(self.root), "--bolt-port", str(bolt), "--http-port", str(http),
+            "--heap", self.heap, "--parent", str(os.getpid()),
+        ]  # fmt: skip
+        log = log_path.open("a", encoding="utf-8")
+        proc = subprocess.Popen(
+            cmd, cwd=self.root, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        deadline = time.monotonic() + self.start_timeout
+        ready = threading.Event()
+        lines: list[str] = []
+
+        def pump() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                log.write(line)
+                log.flush()
+                if line.startswith(("READY", "ERROR")):
+                    lines.append(line.strip())
+                    ready.set()
+            ready.set()
+
+        self._log_thread = threading.Thread(target=pump, name="tnr-engine-log", daemon=True)
+        self._log_thread.start()
+        while not ready.wait(0.2):
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise EngineError(
+                    f"the embedded engine did not start within {self.start_timeout:.0f}s; "
+                    f"see {log_path}"
+                )
+        if not lines or not lines[0].startswith("READY"):
+            proc.wait(timeout=30)
+            detail = lines[0][6:] if lines else f"it exited with code {proc.returncode}"
+            raise EngineError(f"the embedded engine did not start: {detail}; see {log_path}")
+        self.process = proc
+        self._state_file.write_text(
+            json.dumps({"pid": proc.pid, "bolt_port": bolt, "http_port": http}), encoding="utf-8"
+        )
+        return EngineAddress(bolt, http, password)
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop the engine if this object started it; leave another process's engine alone."""
+        proc = self.process
+        if proc is None:
+            return
+        self.process = None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        with contextlib.suppress(OSError):
+            self._state_file.unlink()
+
+    def kill(self) -> None:
+        """SIGKILL the engine (fault tests): no clean shutdown."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None

@@ -1,0 +1,139 @@
+"""Load graph/schema.yaml: the one declared model every other layer derives from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
+
+PROPERTY_TYPES = frozenset({"string", "text", "int", "float", "bool", "date", "url", "list[string]"})
+
+#: Properties every relation may carry besides its declared ones.
+RELATION_COMMON: dict[str, dict[str, Any]] = {
+    "start": {"type": "date", "description": "when the relation began"},
+    "end": {"type": "date", "description": "when the relation ended"},
+}
+
+
+class SchemaError(ValueError):
+    """The schema file itself is inconsistent."""
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    type: str
+    required: bool = False
+    sensitive: bool = False
+    description: str = ""
+
+    @property
+    def is_list(self) -> bool:
+        return self.type.startswith("list[")
+
+
+@dataclass(frozen=True)
+class NodeType:
+    name: str
+    description: str
+    keys: tuple[str, ...]
+    label_property: str
+    properties: dict[str, Property]
+
+    @property
+    def id_prefix(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class RelationType:
+    name: str
+    description: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    properties: dict[str, Property]
+
+
+@dataclass(frozen=True, eq=False)
+class Schema:
+    version: int
+    provenance: dict[str, Property]
+    nodes: dict[str, NodeType]
+    relations: dict[str, RelationType]
+    _by_prefix: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def node(self, name: str) -> NodeType:
+        try:
+            return self.nodes[name]
+        except KeyError:
+            raise KeyError(f"unknown node type {name!r}; declared: {', '.join(self.nodes)}") from None
+
+    def relation(self, name: str) -> RelationType:
+        try:
+            return self.relations[name]
+        except KeyError:
+            known = ", ".join(self.relations)
+            raise KeyError(f"unknown relation type {name!r}; declared: {known}") from None
+
+    def type_of_id(self, node_id: str) -> str:
+        """The node type encoded in an id made by make_id."""
+        prefix = node_id.split("_", 1)[0]
+        try:
+            return self._by_prefix[prefix]
+        except KeyError:
+            raise KeyError(f"{node_id!r} is not an id of any declared node type") from None
+
+
+def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
+    props: dict[str, Property] = {}
+    for name, spec in (raw or {}).items():
+        ptype = spec.get("type")
+        if ptype not in PROPERTY_TYPES:
+            raise SchemaError(f"{where}.{name}: unknown type {ptype!r}")
+        props[name] = Property(
+            name=name,
+            type=ptype,
+            required=bool(spec.get("required", False)),
+            sensitive=bool(spec.get("sensitive", False)),
+            description=str(spec.get("description", "")),
+        )
+    return props
+
+
+def parse_schema(raw: dict[str, Any]) -> Schema:
+    provenance = _properties(raw.get("provenance"), "provenance")
+    nodes: dict[str, NodeType] = {}
+    for name, spec in raw["node_types"].items():
+        props = _properties(spec.get("properties"), name)
+        for reserved in ("id", *provenance):
+            if reserved in props:
+                raise SchemaError(f"{name}.{reserved}: reserved property name")
+        keys = tuple(spec["keys"])
+        missing = [k for k in keys if k not in props]
+        if missing:
+            raise SchemaError(f"{name}: keys {missing} are not declared properties")
+        label = spec.get("label_property", keys[0])
+        if label not in props:
+            raise SchemaError(f"{name}: label_property {label!r} is not a declared property")
+        nodes[name] = NodeType(name, str(spec.get("description", "")), keys, label, props)
+    relations: dict[str, RelationType] = {}
+    for name, spec in raw["relation_types"].items():
+        ends = tuple(spec["source"]), tuple(spec["target"])
+        for end in (*ends[0], *ends[1]):
+            if end not in nodes:
+                raise SchemaError(f"relation {name}: unknown node type {end!r}")
+        props = {**_properties(RELATION_COMMON, name), **_properties(spec.get("properties"), name)}
+        relations[name] = RelationType(name, str(spec.get("description", "")), *ends, props)
+    by_prefix = {nt.id_prefix: nt.name for nt in nodes.values()}
+    return Schema(int(raw.get("version", 1)), provenance, nodes, relations, by_prefix)
+
+
+@cache
+def load_schema(path: Path = SCHEMA_PATH) -> Schema:
+    with path.open(encoding="utf-8") as fh:
+        return parse_schema(yaml.safe_load(fh))

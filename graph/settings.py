@@ -1,0 +1,65 @@
+"""Every setting of tnr-graph, read from the environment in one place.
+
+`NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD` and `NEO4J_DATABASE` pick a Neo4j 5
+server; without `NEO4J_URI` the app manages its embedded engine. Everything
+else is prefixed `TNR_`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_database: str = "neo4j"
+    data_dir: Path = field(default_factory=lambda: Path(user_data_dir("tnr-graph")))
+    engine_heap: str = "2g"
+    engine_start_timeout: float = 180.0
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: tuple[str, ...] = ()
+    batch_size: int = 2000
+    log_level: str = "info"
+
+    @property
+    def uses_neo4j(self) -> bool:
+        return bool(self.neo4j_uri)
+
+    @property
+    def engine_dir(self) -> Path:
+        return self.data_dir / "engine"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        defaults = cls()
+        return cls(
+            neo4j_uri=e.get("NEO4J_URI") or None,
+            neo4j_user=e.get("NEO4J_USER", defaults.neo4j_user),
+            neo4j_password=e.get("NEO4J_PASSWORD", defaults.neo4j_password),
+            neo4j_database=e.get("NEO4J_DATABASE", defaults.neo4j_database),
+            data_dir=Path(e["TNR_DATA_DIR"]).expanduser() if e.get("TNR_DATA_DIR") else defaults.data_dir,
+            engine_heap=e.get("TNR_ENGINE_HEAP", defaults.engine_heap),
+            engine_start_timeout=float(e.get("TNR_ENGINE_START_TIMEOUT", defaults.engine_start_timeout)),
+            host=e.get("TNR_HOST", defaults.host),
+            port=int(e.get("TNR_PORT", defaults.port)),
+            cors_origins=_list(e.get("TNR_CORS_ORIGINS", "")),
+            batch_size=int(e.get("TNR_BATCH_SIZE", defaults.batch_size)),
+            log_level=e.get("TNR_LOG_LEVEL", defaults.log_level),
+        )

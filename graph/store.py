@@ -1,0 +1,173 @@
+"""The store: one Cypher path (neo4j driver + neomodel) to Neo4j 5 or the embedded engine."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Query
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neomodel import db as ogm_db
+from neomodel import get_config
+
+from graph.embedded import EmbeddedEngine, EngineError
+from graph.engines import EngineProfile, profile_for
+from graph.schema import Schema, load_schema
+from graph.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class StoreError(RuntimeError):
+    """The store is unreachable or refused an operation; the message is for a person."""
+
+
+class Store:
+    """A connection to one graph database, with the engine profile that goes with it."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        database: str,
+        engine: EmbeddedEngine | None = None,
+        schema: Schema | None = None,
+    ) -> None:
+        self.driver = driver
+        self.database = database
+        self.engine = engine
+        self.schema = schema or load_schema()
+        info = driver.get_server_info()
+        self.agent: str = info.agent
+        self.profile: EngineProfile = profile_for(info.agent)
+
+    # -- opening and closing -------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, bind_ogm: bool = True) -> Store:
+        """Connect to Neo4j if NEO4J_URI is set, else start (or attach to) the embedded engine."""
+        settings = settings or Settings.from_env()
+        engine: EmbeddedEngine | None = None
+        if settings.uses_neo4j:
+            assert settings.neo4j_uri is not None
+            uri, auth = settings.neo4j_uri, (settings.neo4j_user, settings.neo4j_password)
+            database, where = settings.neo4j_database, f"Neo4j at {settings.neo4j_uri}"
+        else:
+            engine = EmbeddedEngine(
+                settings.engine_dir, settings.engine_heap, settings.engine_start_timeout
+            )
+            try:
+                address = engine.start()
+            except EngineError as exc:
+                raise StoreError(str(exc)) from exc
+            uri, auth = address.uri, (address.user, address.password)
+            database, where = address.database, f"the embedded engine in {settings.engine_dir}"
+        driver = GraphDatabase.driver(uri, auth=auth, max_connection_pool_size=50)
+        try:
+            driver.verify_connectivity()
+            store = cls(driver, database, engine)
+        except AuthError as exc:
+            driver.close()
+            if engine:
+                engine.stop()
+            raise StoreError(f"{where} refused the credentials: {exc.message}") from exc
+        except (ServiceUnavailable, OSError, Neo4jError) as exc:
+            driver.close()
+            if engine:
+                engine.stop()
+            raise StoreError(f"cannot reach {where}: {exc}") from exc
+        if bind_ogm:
+            store.bind_ogm()
+        return store
+
+    def bind_ogm(self) -> None:
+        """Point neomodel at this store's driver and database."""
+        get_config().database_name = self.database
+        ogm_db.set_connection(driver=self.driver)
+
+    def close(self) -> None:
+        self.driver.close()
+        if self.engine is not None:
+            self.engine.stop()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- running Cypher ------------------------------------------------------------------
+    def read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = self.driver.execute_query(
+            Query(query),  # type: ignore[arg-type]
+            params,
+            database_=self.database,
+            routing_="r",
+        )
+        return [r.data() for r in records]
+
+    def write(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = self.driver.execute_query(
+            Query(query),  # type: ignore[arg-type]
+            params,
+            database_=self.database,
+            routing_="w",
+        )
+        return [r.data() for r in records]
+
+    def in_transaction(self, work: Callable[[ManagedTransaction], T]) -> T:
+        """Run `work` in one write transaction: all of it lands, or none of it."""
+        with self.driver.session(database=self.database) as session:
+            return session.execute_write(work)
+
+    # -- schema and housekeeping ---------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Install the unique id constraint of every declared node type (idempotent).
+
+        neomodel issues CREATE CONSTRAINT without IF NOT EXISTS, which the embedded
+        engine answers with an unspecific error when the constraint exists, so only
+        the types whose constraint is missing are installed.
+        """
+        from graph.models import MODELS
+
+        present = {
+            (tuple(r["labels"] or ()), tuple(r["props"] or ()))
+            for r in self.read(
+                "SHOW CONSTRAINTS YIELD labelsOrTypes AS labels, properties AS props "
+                "RETURN labels, props"
+            )
+        }
+        for name, model in MODELS.items():
+            if ((name,), ("id",)) not in present:
+                ogm_db.install_labels(model)
+
+    def server_version(self) -> str:
+        rows = self.read("CALL dbms.components() YIELD name, versions RETURN name, versions")
+        return ", ".join(f"{r['name']} {'/'.join(r['versions'])}" for r in rows) or self.agent
+
+    def counts(self) -> dict[str, int]:
+        """Nodes per declared type and relations per declared type (zero where none)."""
+        out: dict[str, int] = {}
+        for name in self.schema.nodes:
+            out[name] = int(self.read(f"MATCH (n:`{name}`) RETURN count(n) AS c")[0]["c"])
+        rel_rows = self.read("MATCH ()-[r]->() RETURN type(r) AS t, count(r) AS c")
+        found = {r["t"]: int(r["c"]) for r in rel_rows}
+        for name in self.schema.relations:
+            out[name] = found.get(name, 0)
+        return out
+
+    def node_count(self) -> int:
+        return int(self.read("MATCH (n) RETURN count(n) AS c")[0]["c"])
+
+    def wipe(self) -> int:
+        """Delete every node and relation, in batches; returns how many nodes went."""
+        total = 0
+        while True:
+            rows = self.write(
+                "MATCH (n) WITH n LIMIT $n DETACH DELETE n RETURN count(*) AS c",
+                n=self.profile.wipe_batch,
+            )
+            done = int(rows[0]["c"]) if rows else 0
+            total += done
+            if done == 0:
+                return total

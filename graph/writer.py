@@ -1,0 +1,315 @@
+"""The one writer every loader goes through.
+
+It validates records against the schema, merges duplicates, refuses facts
+without a known Source, writes in batches (one transaction per batch, so a
+failing batch leaves nothing half-written), and counts what it created,
+updated, left unchanged and rejected per type. Rejected records go to a report
+file with their place and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from neo4j import ManagedTransaction
+from neo4j.exceptions import Neo4jError
+
+from graph.records import Edge, Node, Rejected
+from graph.schema import Schema
+from graph.store import Store, StoreError
+from graph.validate import RecordError, validate_edge, validate_node
+
+Progress = Callable[[int], None]
+
+
+class WriteError(StoreError):
+    """A batch could not be written; nothing of that batch was stored."""
+
+
+@dataclass
+class TypeCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class Summary:
+    counts: dict[str, TypeCounts] = field(default_factory=lambda: defaultdict(TypeCounts))
+    rejects: list[Rejected] = field(default_factory=list)
+    report_path: Path | None = None
+
+    def add(self, type_name: str, status: str, n: int = 1) -> None:
+        c = self.counts[type_name]
+        setattr(c, status, getattr(c, status) + n)
+
+    def total(self, status: str) -> int:
+        return sum(getattr(c, status) for c in self.counts.values())
+
+    def as_rows(self) -> list[tuple[str, int, int, int, int]]:
+        return [
+            (t, c.created, c.updated, c.unchanged, c.rejected)
+            for t, c in sorted(self.counts.items())
+        ]
+
+
+def edge_id(rel_type: str, source: str, target: str) -> str:
+    digest = hashlib.blake2b(f"{rel_type}\x1f{source}\x1f{target}".encode(), digest_size=10)
+    return f"rel_{digest.hexdigest()}"
+
+
+def _union(name: str, target: str = "n") -> str:
+    return (
+        f"{target}.`{name}` = CASE WHEN before IS NULL OR before.`{name}` IS NULL "
+        f"THEN r.props.`{name}` WHEN r.props.`{name}` IS NULL THEN before.`{name}` "
+        f"ELSE before.`{name}` + [v IN r.props.`{name}` WHERE NOT v IN before.`{name}`] END"
+    )
+
+
+_STATUS = (
+    "CASE WHEN before IS NULL THEN 'created' "
+    "WHEN before = properties({v}) THEN 'unchanged' ELSE 'updated' END"
+)
+_CONFIDENCE = (
+    "{v}.confidence = CASE WHEN before IS NOT NULL AND before.confidence > r.props.confidence "
+    "THEN before.confidence ELSE r.props.confidence END"
+)
+
+
+@cache
+def node_cypher(schema: Schema, type_name: str) -> str:
+    """MERGE by id; scalars from the newest record, lists (aliases, sources) as unions."""
+    nt = schema.node(type_name)
+    lists = [p.name for p in nt.properties.values() if p.is_list] + ["source_ids", "citations"]
+    sets = ", ".join([_union(name) for name in lists] + [_CONFIDENCE.format(v="n")])
+    return (
+        f"UNWIND $rows AS r "
+        f"OPTIONAL MATCH (x:`{type_name}` {{id: r.id}}) "
+        f"WITH r, CASE WHEN x IS NULL THEN null ELSE properties(x) END AS before "
+        f"MERGE (n:`{type_name}` {{id: r.id}}) "
+        f"SET n += r.props SET {sets} "
+        f"RETURN r.i AS i, {_STATUS.format(v='n')} AS status"
+    )
+
+
+@cache
+def edge_cypher(schema: Schema, rel_type: str, source_type: str, target_type: str) -> str:
+    rt = schema.relation(rel_type)
+    lists = [p.name for p in rt.properties.values() if p.is_list] + ["source_ids", "citations"]
+    sets = ", ".join([_union(name, "e") for name in lists] + [_CONFIDENCE.format(v="e")])
+    return (
+        f"UNWIND $rows AS r "
+        f"MATCH (a:`{source_type}` {{id: r.s}}) MATCH (b:`{target_type}` {{id: r.t}}) "
+        f"OPTIONAL MATCH (a)-[x:`{rel_type}`]->(b) "
+        f"WITH r, a, b, CASE WHEN x IS NULL THEN null ELSE properties(x) END AS before "
+        f"MERGE (a)-[e:`{rel_type}`]->(b) "
+        f"SET e += r.props SET {sets} "
+        f"RETURN r.i AS i, {_STATUS.format(v='e')} AS status"
+    )
+
+
+def _merge_props(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    out = dict(old)
+    for key, value in new.items():
+        if isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = out[key] + [v for v in value if v not in out[key]]
+        elif key == "confidence":
+            out[key] = max(float(out.get(key, 0.0)), float(value))
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass
+class _Row:
+    kind: str  # "node" | "edge"
+    type: str
+    key: str
+    props: dict[str, Any]
+    location: str
+    source: str = ""
+    target: str = ""
+
+
+class Writer:
+    """Write loader records to a store; see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        batch_size: int = 2000,
+        progress: Progress | None = None,
+        origin: str = "",
+        report_dir: Path | None = None,
+    ) -> None:
+        self.store = store
+        self.schema = store.schema
+        self.batch_size = batch_size
+        self.progress = progress
+        self.origin = origin
+        self.report_dir = report_dir
+        self._known_sources: set[str] = set()
+
+    # -- public -------------------------------------------------------------------------
+    def write(self, records: Iterable[Node | Edge | Rejected]) -> Summary:
+        summary = Summary()
+        deferred: list[_Row] = []
+        batch: list[_Row] = []
+        for record in records:
+            row = self._prepare(record, summary)
+            if row is not None:
+                batch.append(row)
+            if len(batch) >= self.batch_size:
+                deferred += self._flush(batch, summary)
+                batch = []
+        if batch:
+            deferred += self._flush(batch, summary)
+        if deferred:
+            missing = self._flush(deferred, summary, count_progress=False)
+            for row in missing:
+                summary.add(row.type, "rejected")
+                summary.rejects.append(
+                    Rejected(
+                        self.origin, row.location, "source" if row.source else "target",
+                        f"{row.type} points to a record that is not in the graph "
+                        f"({row.source} -> {row.target})",
+                    )
+                )  # fmt: skip
+        summary.report_path = self._report(summary.rejects)
+        return summary
+
+    # -- steps --------------------------------------------------------------------------
+    def _reject(self, summary: Summary, type_name: str, location: str, err: RecordError) -> None:
+        summary.add(type_name, "rejected")
+        summary.rejects.append(Rejected(self.origin, location, err.field, err.message))
+
+    def _prepare(self, record: Node | Edge | Rejected, summary: Summary) -> _Row | None:
+        if isinstance(record, Rejected):
+            summary.add("(unreadable)", "rejected")
+            summary.rejects.append(record)
+            if self.progress:
+                self.progress(1)
+            return None
+        prov = record.provenance
+        location = prov.locator
+        try:
+            if isinstance(record, Node):
+                props = validate_node(record, self.schema)
+                if record.type == "Source" and prov.source_id == record.id:
+                    self._known_sources.add(record.id)
+            else:
+                props = validate_edge(record, self.schema)
+        except RecordError as err:
+            self._reject(summary, record.type, location, err)
+            if self.progress:
+                self.progress(1)
+            return None
+        props["source_ids"] = [prov.source_id]
+        props["citations"] = [prov.citation()]
+        props["confidence"] = prov.confidence
+        if isinstance(record, Node):
+            return _Row("node", record.type, record.id, props, location)
+        key = edge_id(record.type, record.source, record.target)
+        return _Row("edge", record.type, key, props, location, record.source, record.target)
+
+    def _check_sources(self, rows: list[_Row], summary: Summary) -> list[_Row]:
+        wanted = {sid for row in rows for sid in row.props["source_ids"]} - self._known_sources
+        if wanted:
+            found = self.store.read(
+                "MATCH (s:Source) WHERE s.id IN $ids RETURN s.id AS id", ids=sorted(wanted)
+            )
+            self._known_sources.update(r["id"] for r in found)
+        kept: list[_Row] = []
+        for row in rows:
+            sid = row.props["source_ids"][0]
+            if sid in self._known_sources:
+                kept.append(row)
+            else:
+                self._reject(
+                    summary, row.type, row.location,
+                    RecordError("source", f"cites {sid!r}, which is not a Source in the graph"),
+                )  # fmt: skip
+        return kept
+
+    def _flush(self, rows: list[_Row], summary: Summary, count_progress: bool = True) -> list[_Row]:
+        """Write one batch in one transaction; return the edges whose ends are not there yet."""
+        # Source nodes first, so facts in the same batch may cite them.
+        merged: dict[tuple[str, str], _Row] = {}
+        for row in rows:
+            k = (row.kind, row.key)
+            if k in merged:
+                merged[k].props = _merge_props(merged[k].props, row.props)
+            else:
+                merged[k] = _Row(row.kind, row.type, row.key, dict(row.props), row.location,
+                                 row.source, row.target)  # fmt: skip
+        unique = self._check_sources(list(merged.values()), summary)
+        nodes: dict[str, list[_Row]] = defaultdict(list)
+        edges: dict[tuple[str, str, str], list[_Row]] = defaultdict(list)
+        for row in unique:
+            if row.kind == "node":
+                nodes[row.type].append(row)
+            else:
+                ends = (self.schema.type_of_id(row.source), self.schema.type_of_id(row.target))
+                edges[(row.type, *ends)].append(row)
+
+        def work(tx: ManagedTransaction) -> tuple[list[tuple[str, str]], list[_Row]]:
+            statuses: list[tuple[str, str]] = []
+            missing: list[_Row] = []
+            order = sorted(nodes, key=lambda t: t != "Source")
+            for type_name in order:
+                group = nodes[type_name]
+                payload = [{"i": i, "id": r.key, "props": r.props} for i, r in enumerate(group)]
+                result = tx.run(node_cypher(self.schema, type_name), rows=payload)
+                statuses += [(type_name, rec["status"]) for rec in result]
+            for (rel, s_type, t_type), group in edges.items():
+                payload = [
+                    {"i": i, "s": r.source, "t": r.target, "props": {**r.props, "id": r.key}}
+                    for i, r in enumerate(group)
+                ]
+                result = tx.run(edge_cypher(self.schema, rel, s_type, t_type), rows=payload)
+                done: set[int] = set()
+                for rec in result:
+                    done.add(int(rec["i"]))
+                    statuses.append((rel, rec["status"]))
+                missing += [r for i, r in enumerate(group) if i not in done]
+            return statuses, missing
+
+        try:
+            statuses, missing = self.store.in_transaction(work)
+        except Neo4jError as exc:
+            first, last = rows[0].location, rows[-1].location
+            raise WriteError(
+                f"{self.origin or 'input'}: the batch from {first or 'start'} to {last or 'end'} "
+                f"was not written (nothing of it was stored): {exc.message or exc}"
+            ) from exc
+        for type_name, status in statuses:
+            summary.add(type_name, status)
+        if self.progress and count_progress:
+            self.progress(len(rows))
+        return missing
+
+    def _report(self, rejects: list[Rejected]) -> Path | None:
+        if not rejects or self.report_dir is None:
+            return None
+        self.report_dir.mkdir(parents=True, exist_ok=True)
+        stem = Path(self.origin).name or "load"
+        path = self.report_dir / f"{stem}.rejected.jsonl"
+        with path.open("w", encoding="utf-8") as fh:
+            for r in rejects:
+                fh.write(
+                    json.dumps(
+                        {"file": r.file, "location": r.location, "field": r.field,
+                         "message": r.message, "raw": r.raw},
+                        ensure_ascii=False,
+                    ) + "\n"
+                )  # fmt: skip
+        return path
