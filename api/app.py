@@ -62,8 +62,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     middleware = []
     if settings.cors_origins:
         middleware.append(
-            Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                       allow_methods=["GET", "POST"], allow_headers=["*"])  # fmt: skip
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["*"],
+            )
         )
     app = Starlette(routes=[Route("/health", health)], middleware=middleware, lifespan=lifespan)
     app.state.store = store

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from graph.arcade_server import DATABASE
 
@@ -75,6 +76,7 @@ class EmbeddedEngine:
         self.process: subprocess.Popen[str] | None = None
         self.address: EngineAddress | None = None
         self._log_thread: threading.Thread | None = None
+        self._log: IO[str] | None = None
 
     @property
     def owned(self) -> bool:
@@ -134,7 +136,7 @@ class EmbeddedEngine:
             "--root", str(self.root), "--bolt-port", str(bolt), "--http-port", str(http),
             "--heap", self.heap, "--parent", str(os.getpid()),
         ]  # fmt: skip
-        log = log_path.open("a", encoding="utf-8")
+        log = self._log = log_path.open("a", encoding="utf-8")
         proc = subprocess.Popen(
             cmd, cwd=self.root, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
             start_new_session=True,
@@ -147,6 +149,8 @@ class EmbeddedEngine:
         def pump() -> None:
             assert proc.stdout is not None
             for line in proc.stdout:
+                if log.closed:
+                    break
                 log.write(line)
                 log.flush()
                 if line.startswith(("READY", "ERROR")):
@@ -159,12 +163,15 @@ class EmbeddedEngine:
         while not ready.wait(0.2):
             if time.monotonic() > deadline:
                 proc.kill()
+                proc.wait()
+                self._close_log(proc)
                 raise EngineError(
                     f"the embedded engine did not start within {self.start_timeout:.0f}s; "
                     f"see {log_path}"
                 )
         if not lines or not lines[0].startswith("READY"):
             proc.wait(timeout=30)
+            self._close_log(proc)
             detail = lines[0][6:] if lines else f"it exited with code {proc.returncode}"
             raise EngineError(f"the embedded engine did not start: {detail}; see {log_path}")
         self.process = proc
@@ -188,10 +195,23 @@ class EmbeddedEngine:
                 proc.wait()
         with contextlib.suppress(OSError):
             self._state_file.unlink()
+        self._close_log(proc)
+
+    def _close_log(self, proc: subprocess.Popen[str] | None = None) -> None:
+        if self._log_thread is not None:
+            self._log_thread.join(timeout=5)
+            self._log_thread = None
+        if proc is not None and proc.stdout is not None:
+            proc.stdout.close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def kill(self) -> None:
         """SIGKILL the engine (fault tests): no clean shutdown."""
         if self.process is not None:
-            self.process.kill()
-            self.process.wait()
+            proc = self.process
+            proc.kill()
+            proc.wait()
             self.process = None
+            self._close_log(proc)

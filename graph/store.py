@@ -122,24 +122,23 @@ class Store:
 
     # -- schema and housekeeping ---------------------------------------------------------
     def ensure_schema(self) -> None:
-        """Install the unique id constraint of every declared node type (idempotent).
+        """Create the unique constraints the OGM classes declare (idempotent, on this store).
 
-        neomodel issues CREATE CONSTRAINT without IF NOT EXISTS, which the embedded
-        engine answers with an unspecific error when the constraint exists, so only
-        the types whose constraint is missing are installed.
+        The constraints are read off the neomodel classes but created through this
+        store's own driver with IF NOT EXISTS: neomodel's installer talks to its
+        process-wide connection and re-issues CREATE CONSTRAINT without IF NOT EXISTS,
+        which the embedded engine refuses once the constraint exists.
         """
         from graph.models import MODELS
 
-        present = {
-            (tuple(r["labels"] or ()), tuple(r["props"] or ()))
-            for r in self.read(
-                "SHOW CONSTRAINTS YIELD labelsOrTypes AS labels, properties AS props "
-                "RETURN labels, props"
-            )
-        }
-        for name, model in MODELS.items():
-            if ((name,), ("id",)) not in present:
-                ogm_db.install_labels(model)
+        for label, model in MODELS.items():
+            for prop in model.defined_properties(aliases=False, rels=False).values():
+                if getattr(prop, "unique_index", False):
+                    name = f"constraint_unique_{label}_{prop.db_property}"
+                    self.write(
+                        f"CREATE CONSTRAINT `{name}` IF NOT EXISTS "
+                        f"FOR (n:`{label}`) REQUIRE n.`{prop.db_property}` IS UNIQUE"
+                    )
 
     def server_version(self) -> str:
         rows = self.read("CALL dbms.components() YIELD name, versions RETURN name, versions")
