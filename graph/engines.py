@@ -2,6 +2,18 @@
 
 The rest of the code runs the same Cypher on both; when an engine needs
 something else, the difference is named here and nowhere else.
+
+Checked on ArcadeDB 26.10 over Bolt (tests/test_store_contract.py runs them):
+- MERGE, OPTIONAL MATCH, `properties(n)` map equality, list comprehensions,
+  `SET n += map`, COUNT {}, variable-length paths and shortestPath behave as on Neo4j.
+- `CREATE CONSTRAINT ... IF NOT EXISTS` and `SHOW CONSTRAINTS` work; neomodel's own
+  installer re-issues CREATE CONSTRAINT without IF NOT EXISTS, which ArcadeDB refuses
+  with an unspecific error once the constraint exists, so Store.ensure_schema creates
+  the OGM's constraints itself (on both engines, the same statement).
+- `CREATE FULLTEXT INDEX` is refused; search is done in Python (queries/search.py).
+- No APOC. Timezone-aware datetimes lose their zone: the schema stores dates as
+  ISO strings, so no datetime values reach either engine.
+- MERGE on multi-label nodes is much slower: every node has exactly one label.
 """
 
 from __future__ import annotations
@@ -12,8 +24,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class EngineProfile:
     name: str
-    #: Neo4j refuses `MATCH (n)` over a large store in one transaction without
-    #: memory to spare; both handle batched DETACH DELETE.
+    #: Nodes deleted per transaction when wiping (both engines want it batched).
     wipe_batch: int
 
 
