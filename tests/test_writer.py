@@ -10,7 +10,7 @@ from neo4j.exceptions import TransientError
 
 from graph.records import Edge, Node, Provenance, source_node
 from graph.store import Store
-from graph.writer import Writer, WriteError
+from graph.writer import WriteError, Writer
 
 SRC = source_node("seed:writer-test", "Writer test source")
 
