@@ -55,6 +55,7 @@ def csv_rows(path: Path, **fmt: Any) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) for each data row; the line is where the row starts in the file."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh, **fmt)
+        _ = reader.fieldnames  # reads the header, so line_num counts it
         line = reader.line_num + 1
         for row in reader:
             yield line, {(k or "").strip(): (v if isinstance(v, str) else "") for k, v in row.items()}

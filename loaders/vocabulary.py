@@ -25,6 +25,7 @@ PRODUCTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Pegasus": ("NSO Group", ("NSO Pegasus",)),
     "FinSpy": ("Gamma Group", ("FinFisher spyware", "FinSpy Mobile")),
     "Predator": ("Cytrox", ("Cytrox Predator",)),
+    "FinUSB Suite": ("Gamma Group", ("FinUSB",)),
 }
 
 #: Tactic codes of the typology (data/curated/tactics.yaml defines them, with sources).
@@ -52,3 +53,22 @@ _VENDOR_INDEX = _alias_index()
 def canonical_vendor(name: str) -> str:
     """The canonical name of a vendor if it is a known alias, else the name as given (trimmed)."""
     return _VENDOR_INDEX.get(fold(name), " ".join(name.split()))
+
+
+def _product_index() -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for canonical, (_vendor, aliases) in PRODUCTS.items():
+        for name in (canonical, *aliases):
+            idx[fold(name)] = canonical
+    return idx
+
+
+_PRODUCT_INDEX = _product_index()
+
+
+def canonical_product(name: str) -> tuple[str, str | None]:
+    """(canonical product name, its canonical vendor or None) for a product name in a source."""
+    canonical = _PRODUCT_INDEX.get(fold(name))
+    if canonical is None:
+        return " ".join(name.split()), None
+    return canonical, PRODUCTS[canonical][0]
