@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.query_cli import query_app
+from api.review import app as review_app
 from graph.settings import Settings
 from graph.store import Store, StoreError
 from graph.writer import Summary, Writer
@@ -22,6 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(query_app, name="query")
+app.add_typer(review_app, name="review")
 console = Console(stderr=True)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -66,7 +70,9 @@ def print_summary(title: str, summary: Summary) -> None:
             console.print(f"  every rejected record is listed in {summary.report_path}")
 
 
-def run_load(store: Store, settings: Settings, fmt: str, path: Path) -> Summary:
+def run_load(
+    store: Store, settings: Settings, fmt: str, path: Path, *, resolve: bool = True
+) -> Summary:
     from loaders import registry
 
     loaders = registry()
@@ -90,7 +96,20 @@ def run_load(store: Store, settings: Settings, fmt: str, path: Path) -> Summary:
         except StoreError as exc:
             raise fail(str(exc)) from None
     print_summary(f"{fmt}: {path}", summary)
+    if resolve:
+        run_resolve(store)
     return summary
+
+
+def run_resolve(store: Store) -> None:
+    """Entity resolution after a load: a separate step after Writer.write (graph/resolve.py)."""
+    from graph.resolve import resolve_store
+
+    with console.status("Resolving entities ..."):
+        report = resolve_store(store)
+    for t in report.types:
+        console.print(f"  resolve {t.node_type}: {t.nodes} nodes, {t.pairs_scored} pairs scored, "
+                      f"{t.merged} merged, {t.unsure} unsure (tnr review list)")  # fmt: skip
 
 
 def bundled_paths() -> Iterator[tuple[str, Path]]:
@@ -129,6 +148,7 @@ def load(
     fmt: Annotated[str, typer.Argument(help="loader name (see --list)")] = "",
     path: Annotated[Path | None, typer.Argument(help="file or folder to load")] = None,
     list_: Annotated[bool, typer.Option("--list", help="list the loaders")] = False,
+    no_resolve: Annotated[bool, typer.Option("--no-resolve", help="skip resolution")] = False,
 ) -> None:
     """Load a file into the graph through the shared writer."""
     from loaders import registry
@@ -146,7 +166,7 @@ def load(
     settings = Settings.from_env()
     store = open_store(settings)
     try:
-        summary = run_load(store, settings, fmt, path)
+        summary = run_load(store, settings, fmt, path, resolve=not no_resolve)
     finally:
         store.close()
     if summary.total("created") + summary.total("updated") + summary.total("unchanged") == 0:

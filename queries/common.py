@@ -1,0 +1,155 @@
+"""What every query shares: source references, node references, years, name lookup.
+
+Labels and property names are interpolated into Cypher only from the declared
+schema (graph/schema.yaml); every value a caller gives travels as a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graph.schema import Schema
+from graph.store import Store
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A Source node as a citation: enough to show and link it."""
+
+    id: str
+    title: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    """A node named by id, declared type and display label (the schema's label_property)."""
+
+    id: str
+    type: str
+    label: str | None = None
+
+
+def node_type(schema: Schema, labels: Iterable[str] | None, node_id: str | None = None) -> str:
+    """The declared type among a node's labels (or encoded in its id)."""
+    for label in labels or ():
+        if label in schema.nodes:
+            return label
+    if node_id:
+        try:
+            return schema.type_of_id(node_id)
+        except KeyError:
+            pass
+    return "Node"
+
+
+def node_ref(
+    schema: Schema, props: Mapping[str, Any], labels: Iterable[str] | None = None
+) -> NodeRef:
+    """A NodeRef from a node's properties (and labels, when known)."""
+    node_id = str(props.get("id", ""))
+    type_name = node_type(schema, labels, node_id)
+    label = None
+    if type_name in schema.nodes:
+        value = props.get(schema.node(type_name).label_property)
+        label = None if value is None else str(value)
+    return NodeRef(node_id, type_name, label)
+
+
+def label_of(schema: Schema, type_name: str, props: Mapping[str, Any]) -> str:
+    """The display label of a node: its label_property, else its id."""
+    if type_name in schema.nodes:
+        value = props.get(schema.node(type_name).label_property)
+        if value is not None:
+            return str(value)
+    return str(props.get("id", ""))
+
+
+def year_of(*values: Any) -> int | None:
+    """The first year found among an int year and ISO (possibly partial) dates."""
+    for value in values:
+        if value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        text = str(value).strip()
+        if len(text) >= 4 and text[:4].isdigit():
+            return int(text[:4])
+    return None
+
+
+def ids_of(*lists: Iterable[str] | None) -> list[str]:
+    """Distinct ids from several (possibly missing) id lists, in first-seen order."""
+    seen: dict[str, None] = {}
+    for items in lists:
+        for item in items or ():
+            if item:
+                seen.setdefault(str(item), None)
+    return list(seen)
+
+
+class Sources:
+    """Resolves Source ids to SourceRefs, one query per batch of unseen ids."""
+
+    _QUERY = (
+        "MATCH (s:Source) WHERE s.id IN $ids "
+        "RETURN s.id AS id, s.title AS title, s.publisher AS publisher, s.date AS date, s.url AS url"
+    )
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._known: dict[str, SourceRef] = {}
+
+    def load(self, ids: Iterable[str]) -> None:
+        wanted = sorted({i for i in ids if i} - set(self._known))
+        if not wanted:
+            return
+        for row in self.store.read(self._QUERY, ids=wanted):
+            self._known[row["id"]] = SourceRef(
+                row["id"], row.get("title"), row.get("publisher"),
+                None if row.get("date") is None else str(row["date"]), row.get("url"),
+            )  # fmt: skip
+
+    def refs(self, *lists: Iterable[str] | None) -> tuple[SourceRef, ...]:
+        """SourceRefs for these ids (ids not found as Source nodes are kept, bare)."""
+        ids = ids_of(*lists)
+        self.load(ids)
+        return tuple(self._known.get(i, SourceRef(i)) for i in ids)
+
+
+def merge_sources(*groups: Iterable[SourceRef]) -> tuple[SourceRef, ...]:
+    seen: dict[str, SourceRef] = {}
+    for group in groups:
+        for ref in group:
+            seen.setdefault(ref.id, ref)
+    return tuple(seen.values())
+
+
+def lookup_ids(store: Store, type_name: str, text: str) -> list[str]:
+    """Ids of nodes of `type_name` whose id, label, code, ref or alias equals `text` (any case)."""
+    nt = store.schema.node(type_name)
+    props = [p for p in (nt.label_property, "name", "code", "ref") if p in nt.properties]
+    conditions = ["n.id = $text"] + [
+        f"toLower(n.`{p}`) = toLower($text)" for p in dict.fromkeys(props)
+    ]
+    if "aliases" in nt.properties:
+        conditions.append("any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower($text))")
+    query = f"MATCH (n:`{type_name}`) WHERE {' OR '.join(conditions)} RETURN n.id AS id ORDER BY id"
+    return [r["id"] for r in store.read(query, text=text.strip())]
+
+
+def state_index(store: Store) -> dict[str, NodeRef]:
+    """Every State by id and by ISO code (both keys point to the same NodeRef)."""
+    out: dict[str, NodeRef] = {}
+    for row in store.read("MATCH (s:State) RETURN s.id AS id, s.code AS code, s.name AS name"):
+        ref = NodeRef(row["id"], "State", row.get("name"))
+        out[row["id"]] = ref
+        if row.get("code"):
+            out[str(row["code"]).upper()] = ref
+    return out

@@ -1,0 +1,165 @@
+"""Export licences to the states (and agencies) that carry out TNR or operate spyware.
+
+A destination qualifies when its state is the ORIGIN_STATE of an incident, or
+the origin (ABOUT role "origin") of a Statistic, or when it (or its state)
+operates a product (Product OPERATED_BY), or is the origin of an incident that
+USED_PRODUCT. Licences are filtered by exporting state, control-code prefix,
+year range, decision and minimum value, and grouped by destination with totals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from graph.store import Store
+from queries.common import (
+    NodeRef,
+    SourceRef,
+    Sources,
+    merge_sources,
+    node_ref,
+    state_index,
+    year_of,
+)
+
+REASONS: dict[str, str] = {
+    "origin-of-incidents": "MATCH (:Incident)-[:ORIGIN_STATE]->(s:State) RETURN DISTINCT s.id AS id",
+    "origin-in-statistic": (
+        "MATCH (:Statistic)-[r:ABOUT]->(s:State) WHERE r.role = 'origin' RETURN DISTINCT s.id AS id"
+    ),
+    "spyware-operator": "MATCH (:Product)-[:OPERATED_BY]->(x) RETURN DISTINCT x.id AS id",
+    "origin-of-spyware-use": (
+        "MATCH (i:Incident)-[:USED_PRODUCT]->(:Product) MATCH (i)-[:ORIGIN_STATE]->(s:State) "
+        "RETURN DISTINCT s.id AS id"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LicenceRow:
+    id: str
+    ref: str | None
+    control_code: str | None
+    item: str | None
+    decision: str | None
+    year: int | None
+    value: float | None
+    currency: str | None
+    exporter: str | None  # ISO code of the licensing state
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass(frozen=True)
+class DestinationGroup:
+    destination: NodeRef
+    state: NodeRef | None  # the destination's state (itself, or the agency's state)
+    reasons: tuple[str, ...]
+    count: int
+    granted: int
+    refused: int
+    total_value: float
+    value_by_currency: dict[str, float]
+    years: tuple[int, ...]
+    licences: tuple[LicenceRow, ...]
+    sources: tuple[SourceRef, ...]
+
+
+def _licences_query(exporter: str | None) -> str:
+    # The clauses are chosen by which filters are set; the values are parameters.
+    year = "coalesce(l.year, toInteger(substring(l.decision_date, 0, 4)))"
+    parts = [
+        "MATCH (l:ExportLicence)-[d:DESTINATION]->(x) "
+        "WHERE ($prefix IS NULL OR toUpper(l.control_code) STARTS WITH toUpper($prefix)) "
+        "AND ($decision IS NULL OR toLower(l.decision) = toLower($decision)) "
+        "AND ($min_value IS NULL OR l.value >= $min_value) "
+        f"AND ($year_from IS NULL OR {year} >= $year_from) "
+        f"AND ($year_to IS NULL OR {year} <= $year_to)"
+    ]
+    if exporter:
+        parts.append(
+            "MATCH (l)-[:LICENSED_BY]->(ex:State) WHERE ex.code = $exporter OR ex.id = $exporter"
+        )
+    parts.append(
+        "OPTIONAL MATCH (l)-[:LICENSED_BY]->(e:State) "
+        "OPTIONAL MATCH (x)-[:PART_OF]->(xs:State) "
+        "RETURN properties(l) AS l, d.source_ids AS d_src, properties(x) AS x, labels(x) AS x_labels, "
+        "e.code AS exporter, xs.id AS x_state, x.state_code AS x_code"
+    )
+    return " ".join(parts)
+
+
+def licences_to_tnr_states(
+    store: Store,
+    *,
+    exporter: str | None = None,
+    control_prefix: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    decision: str | None = None,
+    min_value: float | None = None,
+) -> list[DestinationGroup]:
+    """Licences whose destination is an origin state of TNR or an operator of spyware,
+    grouped by destination (largest total value first)."""
+    schema = store.schema
+    states = state_index(store)
+    sources = Sources(store)
+    reasons: dict[str, set[str]] = defaultdict(set)
+    for reason, query in REASONS.items():
+        for row in store.read(query):
+            reasons[row["id"]].add(reason)
+    # An agency operating spyware makes its state an operator too.
+    operators = [
+        i for i, r in reasons.items() if "spyware-operator" in r and not i.startswith("state_")
+    ]
+    for row in store.read(
+        "MATCH (a:Agency) WHERE a.id IN $ids OPTIONAL MATCH (a)-[:PART_OF]->(s:State) "
+        "RETURN s.id AS s, a.state_code AS code", ids=sorted(operators),
+    ):  # fmt: skip
+        ref = states.get(row["s"] or "") or states.get(str(row["code"] or "").upper())
+        if ref:
+            reasons[ref.id].add("spyware-operator")
+
+    rows = store.read(
+        _licences_query(exporter),
+        exporter=exporter.upper() if exporter and len(exporter) == 2 else exporter,
+        prefix=control_prefix or None, decision=decision or None, min_value=min_value,
+        year_from=year_from, year_to=year_to,
+    )  # fmt: skip
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        dest = node_ref(schema, row["x"], row["x_labels"])
+        state = states.get(dest.id) if dest.type == "State" else (
+            states.get(row["x_state"] or "") or states.get(str(row["x_code"] or "").upper()))  # fmt: skip
+        why = reasons.get(dest.id, set()) | (reasons.get(state.id, set()) if state else set())
+        if not why:
+            continue
+        lic = row["l"]
+        value = lic.get("value")
+        entry = groups.setdefault(dest.id, {"dest": dest, "state": state, "why": why, "rows": []})
+        entry["rows"].append(LicenceRow(
+            id=lic["id"], ref=lic.get("ref"), control_code=lic.get("control_code"),
+            item=lic.get("item"), decision=lic.get("decision"),
+            year=year_of(lic.get("year"), lic.get("decision_date")),
+            value=None if value is None else float(value), currency=lic.get("currency"),
+            exporter=row.get("exporter"), sources=sources.refs(lic.get("source_ids"), row["d_src"]),
+        ))  # fmt: skip
+    result: list[DestinationGroup] = []
+    for entry in groups.values():
+        lics: list[LicenceRow] = sorted(entry["rows"], key=lambda r: (r.year or 0, r.ref or ""))
+        by_currency: dict[str, float] = defaultdict(float)
+        for r in lics:
+            if r.value is not None:
+                by_currency[r.currency or ""] += r.value
+        result.append(DestinationGroup(
+            destination=entry["dest"], state=entry["state"], reasons=tuple(sorted(entry["why"])),
+            count=len(lics),
+            granted=sum(1 for r in lics if (r.decision or "").lower() == "granted"),
+            refused=sum(1 for r in lics if (r.decision or "").lower() == "refused"),
+            total_value=sum(by_currency.values()), value_by_currency=dict(by_currency),
+            years=tuple(sorted({r.year for r in lics if r.year is not None})),
+            licences=tuple(lics), sources=merge_sources(*(r.sources for r in lics)),
+        ))  # fmt: skip
+    result.sort(key=lambda g: (-g.total_value, -g.count, g.destination.id))
+    return result

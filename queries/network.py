@@ -1,0 +1,237 @@
+"""Neighbourhoods, shortest paths and subgraphs, as graphs ready for Cytoscape.js.
+
+Nodes and edges carry their stable `id` property, their declared type, a
+display label (the schema's label_property) and their properties. Person
+properties are returned as stored; the caller redacts for its role.
+Results are bounded: a neighbourhood stops growing at `limit` nodes and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.store import Store
+from queries.common import label_of, node_type, year_of
+
+MAX_DEPTH = 3
+MAX_PATH = 6
+DEFAULT_LIMIT = 300
+MAX_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    id: str
+    type: str
+    label: str
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    id: str
+    type: str
+    source: str
+    target: str
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[GraphEdge, ...]
+    truncated: bool = False  # the limit cut the result short
+
+    def to_cytoscape(self) -> dict[str, list[dict[str, Any]]]:
+        """Cytoscape.js `elements`: {"nodes": [{"data": ...}], "edges": [{"data": ...}]}."""
+        return {
+            "nodes": [
+                {"data": {**n.properties, "id": n.id, "type": n.type, "label": n.label}}
+                for n in self.nodes
+            ],
+            "edges": [
+                {"data": {**e.properties, "id": e.id, "type": e.type, "label": e.type,
+                          "source": e.source, "target": e.target}}
+                for e in self.edges
+            ],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Path:
+    found: bool
+    length: int | None  # number of relations
+    graph: Graph  # nodes in path order, edges in path order
+
+
+def _label(store: Store, node_id: str) -> str:
+    """The declared type (Cypher label) of an id made by make_id; ValueError otherwise."""
+    try:
+        return store.schema.type_of_id(node_id)
+    except KeyError:
+        raise ValueError(f"{node_id!r} is not a node id of this graph") from None
+
+
+def _by_label(store: Store, ids: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for node_id in ids:
+        out.setdefault(_label(store, node_id), []).append(node_id)
+    return out
+
+
+def _node(store: Store, props: dict[str, Any], labels: list[str] | None) -> GraphNode:
+    type_name = node_type(store.schema, labels, props.get("id"))
+    return GraphNode(
+        str(props["id"]), type_name, label_of(store.schema, type_name, props), dict(props)
+    )
+
+
+def _edge(rel: str, source: str, target: str, props: dict[str, Any] | None) -> GraphEdge:
+    props = dict(props or {})
+    edge_id = str(props.get("id") or f"{rel}:{source}->{target}")
+    return GraphEdge(edge_id, rel, source, target, props)
+
+
+def _in_window(props: dict[str, Any], start: int | None, end: int | None, edge: bool) -> bool:
+    """False only when the item has a known year (span) outside start..end."""
+    if start is None and end is None:
+        return True
+    if edge:
+        first, last = year_of(props.get("start")), year_of(props.get("end"))
+    else:
+        first = year_of(props.get("year"), props.get("date"), props.get("period_start"),
+                        props.get("decision_date"), props.get("listing_date"))  # fmt: skip
+        last = year_of(props.get("end_date"), props.get("period_end")) or first
+    if first is None and last is None:
+        return True
+    lo, hi = first if first is not None else last, last if last is not None else first
+    assert lo is not None and hi is not None
+    return not ((end is not None and lo > end) or (start is not None and hi < start))
+
+
+def fetch_nodes(store: Store, ids: Iterable[str]) -> dict[str, GraphNode]:
+    out: dict[str, GraphNode] = {}
+    for label, group in _by_label(store, ids).items():
+        rows = store.read(
+            f"MATCH (n:`{label}`) WHERE n.id IN $ids RETURN properties(n) AS p, labels(n) AS l",
+            ids=group,
+        )
+        for row in rows:
+            node = _node(store, row["p"], row["l"])
+            out[node.id] = node
+    return out
+
+
+def neighbourhood(
+    store: Store,
+    id: str,
+    depth: int = 1,
+    types: Iterable[str] | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Graph:
+    """The nodes within `depth` (1..3) relations of `id`, in either direction.
+
+    `types` keeps (and walks through) only nodes of those declared types; `start`/`end`
+    (years) drop nodes and relations dated wholly outside the window. At most `limit`
+    nodes; `truncated` says when more were there.
+    """
+    if not 1 <= depth <= MAX_DEPTH:
+        raise ValueError(f"depth must be between 1 and {MAX_DEPTH}, got {depth}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    wanted = sorted(set(types)) if types is not None else None
+    if wanted is not None:
+        unknown = [t for t in wanted if t not in store.schema.nodes]
+        if unknown:
+            raise ValueError(
+                f"unknown node types {unknown}; declared: {', '.join(store.schema.nodes)}"
+            )
+    first = fetch_nodes(store, [id])
+    if id not in first:
+        raise LookupError(f"no node with id {id!r}")
+    nodes: dict[str, GraphNode] = dict(first)
+    edges: dict[str, GraphEdge] = {}
+    frontier = [id]
+    truncated = False
+    for _ in range(depth):
+        found: list[str] = []
+        for label, group in _by_label(store, frontier).items():
+            query = (
+                f"MATCH (n:`{label}`) WHERE n.id IN $ids MATCH (n)-[r]-(m) "
+                "WHERE $types IS NULL OR any(l IN labels(m) WHERE l IN $types) "
+                "RETURN n.id AS n, type(r) AS t, startNode(r).id AS s, properties(r) AS rp, "
+                "properties(m) AS mp, labels(m) AS ml ORDER BY m.id LIMIT $cap"
+            )
+            rows = store.read(query, ids=group, types=wanted, cap=limit * 4 + 1)
+            if len(rows) > limit * 4:
+                truncated = True
+            for row in rows:
+                mp: dict[str, Any] = row["mp"]
+                m_id = str(mp["id"])
+                if not _in_window(row["rp"] or {}, start, end, edge=True):
+                    continue
+                if m_id not in nodes:
+                    if not _in_window(mp, start, end, edge=False):
+                        continue
+                    if len(nodes) >= limit:
+                        truncated = True
+                        continue
+                    nodes[m_id] = _node(store, mp, row["ml"])
+                    found.append(m_id)
+                source, target = (row["n"], m_id) if row["s"] == row["n"] else (m_id, row["n"])
+                edge = _edge(row["t"], source, target, row["rp"])
+                edges[edge.id] = edge
+        frontier = found
+        if not frontier:
+            break
+    return Graph(tuple(nodes.values()), tuple(edges.values()), truncated)
+
+
+def shortest_path(store: Store, source_id: str, target_id: str, max_length: int = MAX_PATH) -> Path:
+    """The shortest chain of relations (either direction) between two nodes, up to `max_length`."""
+    if not 1 <= max_length <= MAX_PATH:
+        raise ValueError(f"max_length must be between 1 and {MAX_PATH}, got {max_length}")
+    a, b = _label(store, source_id), _label(store, target_id)
+    if source_id == target_id:
+        nodes = fetch_nodes(store, [source_id])
+        return Path(bool(nodes), 0 if nodes else None, Graph(tuple(nodes.values()), ()))
+    # max_length is a validated int: variable-length bounds cannot be parameters in Cypher.
+    rows = store.read(
+        f"MATCH (a:`{a}` {{id: $a}}) MATCH (b:`{b}` {{id: $b}}) "
+        f"MATCH p = shortestPath((a)-[*..{int(max_length)}]-(b)) "
+        "RETURN [x IN nodes(p) | properties(x)] AS ns, [x IN nodes(p) | labels(x)] AS ls, "
+        "[r IN relationships(p) | {t: type(r), s: startNode(r).id, e: endNode(r).id, "
+        "p: properties(r)}] AS rs",
+        a=source_id, b=target_id,
+    )  # fmt: skip
+    if not rows:
+        return Path(False, None, Graph((), ()))
+    row = rows[0]
+    nodes_t = tuple(_node(store, p, ls) for p, ls in zip(row["ns"], row["ls"], strict=True))
+    edges_t = tuple(_edge(r["t"], r["s"], r["e"], r["p"]) for r in row["rs"])
+    return Path(True, len(edges_t), Graph(nodes_t, edges_t))
+
+
+def subgraph(store: Store, ids: Iterable[str], limit: int = MAX_LIMIT) -> Graph:
+    """These nodes and every relation among them."""
+    wanted = list(dict.fromkeys(ids))
+    if len(wanted) > limit:
+        raise ValueError(f"at most {limit} ids, got {len(wanted)}")
+    nodes = fetch_nodes(store, wanted)
+    present = sorted(nodes)
+    edges: dict[str, GraphEdge] = {}
+    for label, group in _by_label(store, present).items():
+        rows = store.read(
+            f"MATCH (n:`{label}`) WHERE n.id IN $ids MATCH (n)-[r]->(m) WHERE m.id IN $all "
+            "RETURN n.id AS s, m.id AS e, type(r) AS t, properties(r) AS p",
+            ids=group, all=present,
+        )  # fmt: skip
+        for r in rows:
+            edge = _edge(r["t"], r["s"], r["e"], r["p"])
+            edges[edge.id] = edge
+    ordered = tuple(nodes[i] for i in wanted if i in nodes)
+    return Graph(ordered, tuple(sorted(edges.values(), key=lambda e: e.id)))

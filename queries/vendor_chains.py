@@ -1,0 +1,284 @@
+"""Vendor -> product -> customer -> incidents: the supply chains of surveillance.
+
+A chain runs from a vendor through a product it MAKES to a state or agency by one
+of four links: a Sale (SOLD, BUYER), an ExportLicence (COVERS, DESTINATION), a
+deployment (Product OPERATED_BY) or documented use (Incident USED_PRODUCT, whose
+ORIGIN_STATE is the customer). From the customer it runs to the incidents of its
+state (ORIGIN_STATE) or of itself (PERPETRATED_BY). Targets are counted and
+returned as ids only: names are for authorised roles, the caller redacts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from graph.store import Store
+from queries.common import NodeRef, SourceRef, Sources, lookup_ids, merge_sources, node_ref, year_of
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One relation of a chain, in its stored direction, with its sources."""
+
+    relation: str
+    source: str
+    target: str
+    sources: tuple[SourceRef, ...]
+    confidence: float | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class ChainIncident:
+    id: str
+    title: str | None
+    year: int | None
+    links: tuple[str, ...]  # ORIGIN_STATE and/or PERPETRATED_BY
+    used_product: bool  # the incident documents use of this chain's product
+    tactics: tuple[str, ...]
+    target_count: int
+    target_ids: tuple[str, ...]
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass(frozen=True)
+class Chain:
+    vendor: NodeRef
+    product: NodeRef
+    link: str  # "sale" | "export-licence" | "deployment" | "documented-use"
+    via: NodeRef | None  # the Sale, ExportLicence or Incident of the link
+    customer: NodeRef  # a State or an Agency
+    state: NodeRef | None  # the customer's state
+    year: int | None  # year of the link (sale, licence, incident)
+    hops: tuple[Hop, ...]
+    incidents: tuple[ChainIncident, ...]
+    incident_count: int
+    target_count: int
+    years: tuple[int, ...]
+    sources: tuple[SourceRef, ...]
+
+
+_BASE = (
+    "MATCH (v:Vendor)-[m:MAKES]->(p:Product) "
+    "WHERE ($vendors IS NULL OR v.id IN $vendors) AND ($products IS NULL OR p.id IN $products) "
+    "RETURN properties(v) AS v, properties(m) AS m, properties(p) AS p ORDER BY v.name, p.name"
+)
+
+# Each link query returns: product, seller, via (+labels), r1 (via/product hop), r2 (hop to
+# the customer), customer (+labels). The hop directions are named in _LINKS.
+_LINK_QUERIES: dict[str, str] = {
+    "sale": (
+        "MATCH (x:Sale)-[r1:SOLD]->(p:Product) WHERE p.id IN $pids "
+        "MATCH (x)-[r2:BUYER]->(c) OPTIONAL MATCH (x)-[r0:SELLER]->(sv:Vendor) "
+        "RETURN p.id AS product, sv.id AS seller, properties(r0) AS r0, properties(x) AS via, "
+        "labels(x) AS via_labels, properties(r1) AS r1, properties(r2) AS r2, "
+        "properties(c) AS c, labels(c) AS c_labels"
+    ),
+    "export-licence": (
+        "MATCH (x:ExportLicence)-[r1:COVERS]->(p:Product) WHERE p.id IN $pids "
+        "MATCH (x)-[r2:DESTINATION]->(c) "
+        "RETURN p.id AS product, null AS seller, null AS r0, properties(x) AS via, "
+        "labels(x) AS via_labels, properties(r1) AS r1, properties(r2) AS r2, "
+        "properties(c) AS c, labels(c) AS c_labels"
+    ),
+    "deployment": (
+        "MATCH (p:Product)-[r1:OPERATED_BY]->(c) WHERE p.id IN $pids "
+        "RETURN p.id AS product, null AS seller, null AS r0, null AS via, null AS via_labels, "
+        "properties(r1) AS r1, null AS r2, properties(c) AS c, labels(c) AS c_labels"
+    ),
+    "documented-use": (
+        "MATCH (x:Incident)-[r1:USED_PRODUCT]->(p:Product) WHERE p.id IN $pids "
+        "MATCH (x)-[r2:ORIGIN_STATE]->(c:State) "
+        "RETURN p.id AS product, null AS seller, null AS r0, properties(x) AS via, "
+        "labels(x) AS via_labels, properties(r1) AS r1, properties(r2) AS r2, "
+        "properties(c) AS c, labels(c) AS c_labels"
+    ),
+}
+# (relation via->product or product->customer, relation via->customer)
+_LINKS: dict[str, tuple[str, str | None]] = {
+    "sale": ("SOLD", "BUYER"),
+    "export-licence": ("COVERS", "DESTINATION"),
+    "deployment": ("OPERATED_BY", None),
+    "documented-use": ("USED_PRODUCT", "ORIGIN_STATE"),
+}
+
+_AGENCY_STATE = (
+    "MATCH (a:Agency) WHERE a.id IN $ids OPTIONAL MATCH (a)-[r:PART_OF]->(s:State) "
+    "RETURN a.id AS agency, a.state_code AS code, properties(r) AS r, properties(s) AS s"
+)
+_STATE_BY_CODE = "MATCH (s:State) WHERE s.code IN $codes RETURN properties(s) AS s"
+_INCIDENT_TAIL = (
+    "OPTIONAL MATCH (i)-[:TARGETED]->(t) WITH x, i, r, collect(DISTINCT t.id) AS targets "
+    "OPTIONAL MATCH (i)-[:USED_PRODUCT]->(up:Product) "
+    "WITH x, i, r, targets, collect(DISTINCT up.id) AS products "
+    "OPTIONAL MATCH (i)-[:USED_TACTIC]->(tc:Tactic) "
+    "RETURN x.id AS party, properties(i) AS i, properties(r) AS r, targets, products, "
+    "collect(DISTINCT tc.code) AS tactics"
+)
+_INCIDENTS: dict[str, str] = {
+    "ORIGIN_STATE": "MATCH (i:Incident)-[r:ORIGIN_STATE]->(x:State) WHERE x.id IN $ids "
+    + _INCIDENT_TAIL,
+    "PERPETRATED_BY": "MATCH (i:Incident)-[r:PERPETRATED_BY]->(x) WHERE x.id IN $ids "
+    + _INCIDENT_TAIL,
+}
+
+
+def _hop(sources: Sources, rel: str, a: str, b: str, props: dict[str, Any] | None,
+         year: int | None = None) -> Hop:  # fmt: skip
+    props = props or {}
+    conf = props.get("confidence")
+    return Hop(rel, a, b, sources.refs(props.get("source_ids")),
+               None if conf is None else float(conf), year)  # fmt: skip
+
+
+def _resolve(store: Store, type_name: str, text: str | None) -> list[str] | None:
+    return None if text is None else lookup_ids(store, type_name, text)
+
+
+def vendor_chains(
+    store: Store,
+    *,
+    vendor: str | None = None,
+    product: str | None = None,
+    limit: int = 1000,
+) -> list[Chain]:
+    """Every chain vendor -> product -> customer -> incidents, for a vendor and/or a product
+    (each given by id, name or alias), or for all vendors. At most `limit` chains."""
+    schema = store.schema
+    sources = Sources(store)
+    vendors = _resolve(store, "Vendor", vendor)
+    products = _resolve(store, "Product", product)
+    if vendors == [] or products == []:
+        return []
+    base = store.read(_BASE, vendors=vendors, products=products)
+    if not base:
+        return []
+    pids = sorted({r["p"]["id"] for r in base})
+    links: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for link, query in _LINK_QUERIES.items():
+        for row in store.read(query, pids=pids):
+            links[row["product"]].append((link, row))
+
+    # The state of each customer.
+    customers = {row["c"]["id"]: row for rows in links.values() for _, row in rows}
+    agency_ids = sorted(
+        cid for cid, row in customers.items() if "Agency" in (row["c_labels"] or ())
+    )
+    states: dict[str, tuple[NodeRef, Hop | None]] = {}
+    for cid, row in customers.items():
+        if "State" in (row["c_labels"] or ()):
+            states[cid] = (node_ref(schema, row["c"], ["State"]), None)
+    by_code: dict[str, str] = {}
+    for row in store.read(_AGENCY_STATE, ids=agency_ids):
+        if row["s"] is not None and row["agency"] not in states:
+            hop = _hop(sources, "PART_OF", row["agency"], row["s"]["id"], row["r"])
+            states[row["agency"]] = (node_ref(schema, row["s"], ["State"]), hop)
+        elif row["s"] is None and row.get("code"):
+            by_code[row["agency"]] = str(row["code"]).upper()
+    if by_code:
+        found = {
+            r["s"]["code"]: r["s"]
+            for r in store.read(_STATE_BY_CODE, codes=sorted(set(by_code.values())))
+        }
+        for agency, code in by_code.items():
+            if code in found and agency not in states:
+                states[agency] = (node_ref(schema, found[code], ["State"]), None)
+
+    # Incidents of each party (state by ORIGIN_STATE, customer by PERPETRATED_BY).
+    party_ids = {
+        "ORIGIN_STATE": sorted({ref.id for ref, _ in states.values()}),
+        "PERPETRATED_BY": sorted(customers),
+    }
+    incidents: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # party -> incident -> row
+    for rel, query in _INCIDENTS.items():
+        for row in store.read(query, ids=party_ids[rel]):
+            entry = incidents[row["party"]].setdefault(row["i"]["id"], {**row, "links": []})
+            entry["links"].append(rel)
+            entry.setdefault("rels", []).append(row["r"])
+
+    chains: list[Chain] = []
+    for b in base:
+        v_ref = node_ref(schema, b["v"], ["Vendor"])
+        p_ref = node_ref(schema, b["p"], ["Product"])
+        makes = _hop(sources, "MAKES", v_ref.id, p_ref.id, b["m"])
+        for link, row in links.get(p_ref.id, []):
+            if row.get("seller") and row["seller"] != v_ref.id:
+                continue  # sold by another vendor; that vendor's chain shows it
+            chains.append(
+                _chain(sources, schema, v_ref, p_ref, makes, link, row, states, incidents)
+            )
+            if len(chains) >= limit:
+                return chains
+    return chains
+
+
+def _chain(
+    sources: Sources,
+    schema: Any,
+    v_ref: NodeRef,
+    p_ref: NodeRef,
+    makes: Hop,
+    link: str,
+    row: dict[str, Any],
+    states: dict[str, tuple[NodeRef, Hop | None]],
+    incidents: dict[str, dict[str, dict[str, Any]]],
+) -> Chain:
+    customer = node_ref(schema, row["c"], row["c_labels"])
+    via = node_ref(schema, row["via"], row["via_labels"]) if row["via"] else None
+    via_props = row["via"] or {}
+    year = year_of(via_props.get("year"), via_props.get("date"), via_props.get("decision_date"))
+    first, second = _LINKS[link]
+    hops = [makes]
+    if row.get("r0"):
+        hops.append(_hop(sources, "SELLER", via.id if via else "", v_ref.id, row["r0"], year))
+    if via is None:
+        hops.append(_hop(sources, first, p_ref.id, customer.id, row["r1"], year))
+    else:
+        a, b = (via.id, p_ref.id)
+        hops.append(_hop(sources, first, a, b, row["r1"], year))
+        assert second is not None
+        hops.append(_hop(sources, second, via.id, customer.id, row["r2"], year))
+    state, part_of = states.get(customer.id, (None, None))
+    if part_of is not None:
+        hops.append(part_of)
+    found: dict[str, dict[str, Any]] = {}
+    for party in {customer.id, *([state.id] if state else [])}:
+        for iid, entry in incidents.get(party, {}).items():
+            if iid in found:
+                found[iid] = {**found[iid], "links": found[iid]["links"] + entry["links"],
+                              "rels": found[iid]["rels"] + entry["rels"]}  # fmt: skip
+            else:
+                found[iid] = entry
+    chain_incidents: list[ChainIncident] = []
+    for iid, entry in found.items():
+        props = entry["i"]
+        targets = tuple(sorted(entry["targets"]))
+        stated = props.get("target_count")
+        chain_incidents.append(ChainIncident(
+            id=iid,
+            title=props.get("title"),
+            year=year_of(props.get("year"), props.get("date")),
+            links=tuple(sorted(set(entry["links"]))),
+            used_product=p_ref.id in entry["products"],
+            tactics=tuple(sorted(entry["tactics"])),
+            target_count=max(len(targets), int(stated or 0)),
+            target_ids=targets,
+            sources=sources.refs(props.get("source_ids"),
+                                 *[(r or {}).get("source_ids") for r in entry["rels"]]),
+        ))  # fmt: skip
+    chain_incidents.sort(key=lambda c: (c.year or 0, c.id))
+    years = {y for y in [year, *(c.year for c in chain_incidents)] if y is not None}
+    all_sources = merge_sources(
+        *(h.sources for h in hops), sources.refs(via_props.get("source_ids")),
+        *(c.sources for c in chain_incidents),
+    )  # fmt: skip
+    return Chain(
+        vendor=v_ref, product=p_ref, link=link, via=via, customer=customer, state=state,
+        year=year, hops=tuple(hops), incidents=tuple(chain_incidents),
+        incident_count=len(chain_incidents),
+        target_count=len({t for c in chain_incidents for t in c.target_ids})
+        + sum(c.target_count - len(c.target_ids) for c in chain_incidents),
+        years=tuple(sorted(years)), sources=all_sources,
+    )  # fmt: skip
