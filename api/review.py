@@ -1,0 +1,123 @@
+"""`tnr review`: read, decide, export and import entity-resolution decisions."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.table import Table
+
+from graph.resolve import JUDGEMENTS, export_rows, import_rows, record_decision
+from graph.settings import Settings
+from graph.store import Store
+
+app = typer.Typer(
+    help="Review entity-resolution decisions (MergeDecision nodes).", no_args_is_help=True
+)
+
+
+def _open() -> Store:
+    from api.cli import open_store
+
+    return open_store(Settings.from_env())
+
+
+def _console() -> Any:
+    from api.cli import console
+
+    return console
+
+
+@app.command("list")
+def list_(
+    type_: Annotated[str | None, typer.Option("--type", help="node type, e.g. Vendor")] = None,
+    judgement: Annotated[str, typer.Option(help="match, no-match, unsure or all")] = "unsure",
+) -> None:
+    """Decisions with both names, score and method (by default the unsure ones, pending review)."""
+    store = _open()
+    try:
+        rows = export_rows(store, type_, None if judgement == "all" else judgement)
+    finally:
+        store.close()
+    table = Table(title=f"decisions ({judgement})")
+    for col in (
+        "type",
+        "left",
+        "left name",
+        "right",
+        "right name",
+        "judgement",
+        "score",
+        "method",
+        "by",
+    ):
+        table.add_column(col)
+    for r in rows:
+        score = "" if r["score"] is None else f"{r['score']:.2f}"
+        table.add_row(r["node_type"], r["left"], r["left_name"] or "(merged)", r["right"],
+                      r["right_name"] or "(merged)", r["judgement"], score, r["method"],
+                      r["decided_by"])  # fmt: skip
+    _console().print(table)
+
+
+@app.command()
+def decide(
+    left: Annotated[str, typer.Argument(help="id of one node")],
+    right: Annotated[str, typer.Argument(help="id of the other node (same type)")],
+    judgement: Annotated[str, typer.Argument(help="match or no-match")],
+    by: Annotated[str, typer.Option(help="reviewer name")] = "",
+) -> None:
+    """Record a reviewer's decision; it overrides the resolver's and is applied now and on every re-load."""
+    from api.cli import fail
+
+    if judgement not in ("match", "no-match"):
+        raise fail("the judgement is match or no-match")
+    store = _open()
+    try:
+        d = record_decision(store, left, right, judgement, by or f"reviewer:{getpass.getuser()}")
+    except (ValueError, KeyError) as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+    _console().print(f"{d.node_type} {d.left} ~ {d.right}: {d.judgement} (by {d.decided_by})")
+
+
+@app.command("export")
+def export(file: Annotated[Path, typer.Argument(help="YAML file to write")]) -> None:
+    """Write every decision to a YAML file, for review in git."""
+    store = _open()
+    try:
+        rows = export_rows(store)
+    finally:
+        store.close()
+    with file.open("w", encoding="utf-8") as fh:
+        yaml.safe_dump({"decisions": rows}, fh, allow_unicode=True, sort_keys=False)
+    _console().print(f"{len(rows)} decisions written to {file}")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="YAML file written by `tnr review export`")],
+) -> None:
+    """Read decisions from a YAML file and apply them (a reviewer's decision wins)."""
+    from api.cli import fail
+
+    with file.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    rows = data.get("decisions", []) if isinstance(data, dict) else []
+    bad = [r for r in rows if not isinstance(r, dict) or r.get("judgement") not in JUDGEMENTS]
+    if bad:
+        raise fail(
+            f"{file}: {len(bad)} decisions without a valid judgement ({', '.join(JUDGEMENTS)})"
+        )
+    store = _open()
+    try:
+        n = import_rows(store, rows)
+    except (ValueError, KeyError) as exc:
+        raise fail(f"{file}: {exc}") from None
+    finally:
+        store.close()
+    _console().print(f"{n} decisions imported from {file} and applied")

@@ -1,0 +1,294 @@
+"""Small, explainable comparators for entity resolution.
+
+Each comparator takes two `Candidate`s and returns a `Score`: a value in 0..1
+and a one-line detail saying why, so that every merge decision can be read by
+a person (see nomenklatura's `matching/compare`). `Score.veto` marks evidence
+that two records cannot be the same entity (two different birth dates).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from anyascii import anyascii
+from rapidfuzz import fuzz
+
+from loaders.countries import fold
+from loaders.vocabulary import VENDOR_ALIASES, canonical_vendor
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What the resolver knows of one node: its names and a few discriminating facts."""
+
+    id: str
+    type: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    birth_date: str | None = None
+    countries: tuple[str, ...] = ()
+    sources: int = 0
+    names: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        seen: dict[str, str] = {}
+        for n in (self.name, *self.aliases):
+            if n and n.strip() and fold(n) not in seen:
+                seen[fold(n)] = n
+        object.__setattr__(self, "names", tuple(seen.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    value: float
+    detail: str
+    veto: bool = False
+    known: bool = True  # False when one side lacks the fact (the score is then neutral)
+
+
+Comparator = Callable[[Candidate, Candidate], Score]
+
+#: Legal forms and filler words that say nothing about which company is meant.
+ORG_NOISE = frozenset(
+    "gmbh ag ltd limited llc inc incorporated corp corporation co company sa srl spa bv nv oy ab "
+    "plc sarl sas kg ug holding holdings group international intl technologies technology "
+    "of the and for".split()
+)
+#: Particles of Arabic and other names that every transliteration spells differently.
+NAME_PARTICLES = frozenset(
+    "al el ad ed ar as at az ash ibn bin ben bint abu abou von van der de".split()
+)
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        # consonant digraphs first, to upper-case markers the later rules leave alone;
+        # a lone h is the Ukrainian/Belarusian spelling of Russian g (Hennadiy/Gennadiy)
+        ("shch|sch|sh", "S"), ("tch|ch", "C"), ("dzh|dj|zh", "J"), ("kh", "H"), ("ts|tz", "Z"),
+        ("ph", "f"), ("h", "g"), ("w", "v"), ("q", "k"), ("x", "ks"), ("ck", "k"), ("j", "y"),
+        # iotated vowels: ye/ie/ey/ei -> e, ya/ia -> a, yu/iu -> u, yo/io -> o
+        ("ye|ey", "e"), ("ya", "a"), ("yu", "u"), ("yo", "o"),
+        ("ie|ei", "e"), ("ia", "a"), ("iu", "u"), ("io", "o"), ("y", "i"),
+        (r"(.)\1+", r"\1"),
+    )
+)  # fmt: skip
+_MARKERS = str.maketrans({"S": "sh", "C": "ch", "J": "j", "H": "h", "Z": "c"})
+_ABJAD = frozenset({"ARABIC", "HEBREW", "SYRIAC"})
+_NO_SPACE = frozenset({"CJK", "HIRAGANA", "KATAKANA", "THAI"})
+
+
+@lru_cache(maxsize=200_000)
+def scripts(text: str) -> frozenset[str]:
+    """The Unicode scripts (first word of the character names) of the letters in `text`."""
+    return frozenset(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in text if ch.isalpha())
+
+
+@lru_cache(maxsize=200_000)
+def folded(name: str) -> str:
+    return fold(name)
+
+
+@lru_cache(maxsize=200_000)
+def skeleton_tokens(name: str) -> tuple[str, ...]:
+    """Tokens of a name reduced so that common romanisations of one spelling coincide.
+
+    Any script becomes ASCII (anyascii); CJK syllables are split; apostrophes and
+    hyphens go; then digraphs of the usual transliteration schemes (kh/h, ts/c,
+    zh/j, ye/e, ya/a, y/i/j ...) are folded and doubled letters collapsed.
+    """
+    latin = anyascii(unicodedata.normalize("NFKC", name))
+    latin = _CAMEL.sub(" ", latin) if scripts(name) & _NO_SPACE else latin
+    latin = re.sub(r"['`’ʼ‘\-]", "", latin.casefold())
+    tokens: list[str] = []
+    for raw in re.split(r"[^a-z0-9]+", latin):
+        tok = raw
+        for pattern, repl in _RULES:
+            tok = pattern.sub(repl, tok)
+        tok = tok.translate(_MARKERS)
+        if tok:
+            tokens.append(tok)
+    return tuple(tokens)
+
+
+def consonants(token: str) -> str:
+    return re.sub(r"[aeiou]", "", token)
+
+
+def significant(tokens: Iterable[str], node_type: str) -> list[str]:
+    noise = ORG_NOISE if node_type != "Person" else NAME_PARTICLES
+    kept = [t for t in tokens if t not in noise]
+    return kept or list(tokens)
+
+
+def _token_sim(a: str, b: str) -> float:
+    if len(a) == 1 or len(b) == 1:  # an initial agrees with any token it begins
+        return 0.9 if a[0] == b[0] else 0.0
+    return fuzz.ratio(a, b) / 100.0
+
+
+def _align(short: list[str], long: list[str]) -> tuple[float, float]:
+    """Mean and worst best-similarity of each token of the shorter name in the longer."""
+    free = list(long)
+    total, worst = 0.0, 1.0
+    for tok in sorted(short, key=len, reverse=True):
+        best, at = 0.0, -1
+        for i, other in enumerate(free):
+            s = _token_sim(tok, other)
+            if s > best:
+                best, at = s, i
+        if at >= 0:
+            free.pop(at)
+        total += best
+        worst = min(worst, best)
+    return total / len(short), worst
+
+
+def _pairs(a: Candidate, b: Candidate) -> Iterable[tuple[str, str]]:
+    for x in a.names:
+        for y in b.names:
+            yield x, y
+
+
+# -- name comparators ---------------------------------------------------------------------
+def folded_exact(a: Candidate, b: Candidate) -> Score:
+    """The primary names are equal once case, accents, punctuation and script are folded."""
+    if folded(a.name) and folded(a.name) == folded(b.name):
+        return Score(1.0, f"names equal when folded: {folded(a.name)!r}")
+    return Score(0.0, "names differ when folded")
+
+
+def alias_overlap(a: Candidate, b: Candidate) -> Score:
+    """A name or alias of one is a name or alias of the other (folded)."""
+    shared = sorted({folded(n) for n in a.names} & {folded(n) for n in b.names})
+    if not shared:
+        return Score(0.0, "no shared name or alias")
+    best = max(shared, key=lambda s: (len(s.split()), len(s)))
+    # A shared one-word alias ("Abubakar") is weak evidence for a person.
+    value = 0.95 if len(best.split()) > 1 or a.type != "Person" else 0.8
+    return Score(
+        value, f"shared name/alias {best!r}" + (f" (+{len(shared) - 1})" if len(shared) > 1 else "")
+    )
+
+
+def _org_token_score(tx: list[str], ty: list[str]) -> tuple[float, str]:
+    if set(tx) == set(ty) or "".join(tx) == "".join(ty):
+        return 1.0, "equal without legal forms"
+    s = fuzz.token_set_ratio(" ".join(tx), " ".join(ty)) / 100.0
+    only_x, only_y = sorted(set(tx) - set(ty)), sorted(set(ty) - set(tx))
+    if not only_x or not only_y:  # "Dana" inside "Dana Astra": maybe a sibling company
+        return min(s, 0.85), "one name inside the other"
+    # what differs must itself be alike ("BELAZ" vs "AGAT Plant" is another company)
+    d = fuzz.ratio(" ".join(only_x), " ".join(only_y)) / 100.0
+    return min(s, 0.5 + 0.5 * d), "token-set"
+
+
+def token_set(a: Candidate, b: Candidate) -> Score:
+    """rapidfuzz token-set ratio of the folded names without legal forms ("GmbH", "Group").
+
+    Equal token sets score 1; a name wholly inside the other at most 0.85; the
+    tokens that differ must be alike. For people the token-sort ratio, capped by
+    the worst token: a shared given name and patronymic inside two full names
+    ("Aliaksandr Aliaksandravich VOUK" / "... PIETRASH") is no match.
+    """
+    best, shown, kind = 0.0, ("", ""), ""
+    for x, y in _pairs(a, b):
+        tx, ty = significant(folded(x).split(), a.type), significant(folded(y).split(), a.type)
+        if not tx or not ty:
+            continue
+        if a.type == "Person":
+            short, long = (tx, ty) if len(tx) <= len(ty) else (ty, tx)
+            s = min(fuzz.token_sort_ratio(" ".join(tx), " ".join(ty)) / 100.0,
+                    _align(short, long)[1] + 0.05)  # fmt: skip
+            how = "token-sort"
+        else:
+            s, how = _org_token_score(tx, ty)
+        if s > best:
+            best, shown, kind = s, (x, y), how
+    return Score(round(best, 4), f"{kind} {best:.2f} for {shown[0]!r} ~ {shown[1]!r}")
+
+
+def known_alias(a: Candidate, b: Candidate) -> Score:
+    """Both are names of one vendor in the shared vocabulary (loaders/vocabulary.py)."""
+    if a.type != "Vendor":
+        return Score(0.0, "no vocabulary for this type", known=False)
+    ca = {canonical_vendor(n) for n in a.names} & set(VENDOR_ALIASES)
+    shared = sorted(ca & {canonical_vendor(n) for n in b.names})
+    if shared:
+        return Score(1.0, f"both named as vendor {shared[0]!r} in the vocabulary")
+    return Score(0.0, "not names of one known vendor")
+
+
+def transliterated(a: Candidate, b: Candidate) -> Score:
+    """Names compared after transliteration to a romanisation-insensitive skeleton.
+
+    Token order does not matter ("BASTRYKIN Aleksandr" ~ "Александр Иванович
+    БАСТРЫКИН"), initials match their token, a missing patronymic costs a little,
+    and names written without spaces (Chinese, some Arabic) are compared whole.
+    Names from Arabic or Hebrew script are also compared on consonants only.
+    """
+    best, how, shown = 0.0, "", ("", "")
+    for x, y in _pairs(a, b):
+        sx = significant(skeleton_tokens(x), a.type)
+        sy = significant(skeleton_tokens(y), a.type)
+        if not sx or not sy:
+            continue
+        short, long = (sx, sy) if len(sx) <= len(sy) else (sy, sx)
+        mean, worst = _align(short, long)
+        cover = len(short) / len(long)
+        person = a.type == "Person"
+        # one clearly different token (another surname) outweighs two equal ones
+        aligned = min(mean * ((0.9 + 0.1 * cover) if person else (0.7 + 0.3 * cover)), worst + 0.08)
+        if person and len(short) < len(long):
+            # a name missing a part (patronymic) needs another agreeing fact to match
+            aligned = min(aligned, 0.85 if len(short) == 1 else 0.88)
+        candidates = [(aligned, "tokens")]
+        if len(sx) == 1 or len(sy) == 1 or (scripts(x) | scripts(y)) & _NO_SPACE:
+            whole = fuzz.ratio("".join(sx), "".join(sy)) / 100.0
+            candidates.append(
+                (whole * (1.0 if len(short) > 1 or len(long) == 1 else 0.92), "whole")
+            )
+        if (scripts(x) | scripts(y)) & _ABJAD:
+            cx, cy = "".join(consonants(t) for t in sx), "".join(consonants(t) for t in sy)
+            if cx and cy:
+                candidates.append((0.97 * fuzz.ratio(cx, cy) / 100.0, "consonants"))
+        value, kind = max(candidates)
+        if value > best:
+            best, how, shown = value, kind, (x, y)
+    best = round(min(best, 1.0), 4)
+    return Score(best, f"transliterated ({how}) {best:.2f} for {shown[0]!r} ~ {shown[1]!r}")
+
+
+# -- fact comparators ---------------------------------------------------------------------
+def birth_date(a: Candidate, b: Candidate) -> Score:
+    """Birth dates agree to the precision both give; a disagreement vetoes a match."""
+    if not a.birth_date or not b.birth_date:
+        return Score(0.5, "birth date unknown on one side", known=False)
+    n = min(len(a.birth_date), len(b.birth_date))
+    if a.birth_date[:n] == b.birth_date[:n]:
+        return Score(1.0 if n >= 10 else 0.9, f"born {a.birth_date[:n]} on both sides")
+    return Score(0.0, f"born {a.birth_date} vs {b.birth_date}", veto=True)
+
+
+def country(a: Candidate, b: Candidate) -> Score:
+    """The countries (headquarters, nationality, residence) overlap."""
+    if not a.countries or not b.countries:
+        return Score(0.5, "country unknown on one side", known=False)
+    shared = sorted(set(a.countries) & set(b.countries))
+    if shared:
+        return Score(1.0, f"country {', '.join(shared)} on both sides")
+    return Score(0.0, f"countries differ: {'/'.join(a.countries)} vs {'/'.join(b.countries)}")
+
+
+NAME_COMPARATORS: dict[str, Comparator] = {
+    "folded_exact": folded_exact,
+    "alias_overlap": alias_overlap,
+    "token_set": token_set,
+    "transliterated": transliterated,
+    "known_alias": known_alias,
+}
+FACT_COMPARATORS: dict[str, Comparator] = {"birth_date": birth_date, "country": country}
