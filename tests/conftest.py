@@ -60,7 +60,12 @@ def store(test_settings: Settings) -> Iterator[Store]:
 
 @pytest.fixture
 def empty_store(store: Store) -> Iterator[Store]:
-    """The session store, emptied before the test and after it."""
+    """The session store, emptied before the test and after it (and the OGM bound to it).
+
+    neomodel's connection is process-wide: a test that opens another store (the CLI
+    does) rebinds it, so each test binds it back to the session store.
+    """
+    store.bind_ogm()
     store.wipe()
     yield store
     store.wipe()
