@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from api.graphql import create_graphql_app
 from graph.settings import Settings
 from graph.store import Store, StoreError
 
@@ -69,7 +70,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 allow_headers=["*"],
             )
         )
-    app = Starlette(routes=[Route("/health", health)], middleware=middleware, lifespan=lifespan)
+    graphql = create_graphql_app(store.schema if store is not None else None)
+    routes = [Route("/health", health), Route("/graphql", graphql, name="graphql")]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = store
     app.state.settings = settings
     return app

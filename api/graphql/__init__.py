@@ -1,0 +1,25 @@
+"""The GraphQL API: types generated from graph/schema.yaml, served at /graphql.
+
+`types.py` (the factory of node and relation types), `inputs.py` (filters and
+orderings), `connections.py` (Relay pages in Cypher), `context.py` (the store and
+per-request DataLoaders), `queries.py` (the root Query), `limits.py` and
+`errors.py` (what a request may ask and what a client sees), `schema.py`,
+`http.py` (GraphQL over HTTP).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph.schema import Schema
+
+from .http import GraphQLApp
+from .schema import build_schema
+
+
+def create_graphql_app(schema: Schema | None = None, **limits: Any) -> GraphQLApp:
+    """The ASGI app to mount at /graphql (GraphiQL for browsers, queries over GET and POST)."""
+    return GraphQLApp(build_schema(schema, **limits), schema, graphql_ide="graphiql")
+
+
+__all__ = ["GraphQLApp", "build_schema", "create_graphql_app"]

@@ -1,0 +1,318 @@
+"""Relay connections over one node type: filters, ordering and keyset cursors in Cypher.
+
+A page is ordered by the chosen field, nulls last, then by id, so a cursor
+(field, value, id) names one place in a total order and pages stay stable when
+nodes are added elsewhere. Property names come only from the schema; every
+value is a Cypher parameter.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from graph.schema import NodeType
+
+from .context import Context
+from .errors import PublicError
+from .limits import DEFAULT_PAGE, MAX_PAGE
+
+T = TypeVar("T")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+# -- GraphQL types shared by every connection ---------------------------------------------
+@strawberry.enum(description="Sort direction; nulls come last either way.")
+class OrderDirection(enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input(description="Conditions on a string property (all given must hold).")
+class StringFilter:
+    eq: str | None = None
+    in_: list[str] | None = strawberry.field(name="in", default=None)
+    contains: str | None = strawberry.field(default=None, description="case-insensitive")
+
+
+@strawberry.input(description="Conditions on a list of strings: some element matches.")
+class StringListFilter:
+    eq: str | None = strawberry.field(default=None, description="an element equals (any case)")
+    contains: str | None = strawberry.field(default=None, description="an element contains")
+
+
+@strawberry.input(description="A range on an integer property (bounds inclusive for gte/lte).")
+class IntFilter:
+    eq: int | None = None
+    gt: int | None = None
+    gte: int | None = None
+    lt: int | None = None
+    lte: int | None = None
+
+
+@strawberry.input(description="A range on a float property.")
+class FloatFilter:
+    eq: float | None = None
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+
+
+@strawberry.input(
+    description="A range on an ISO date (YYYY, YYYY-MM or YYYY-MM-DD), compared as text: "
+    "a partial date sorts before the full dates that begin with it."
+)
+class DateFilter:
+    eq: str | None = None
+    gt: str | None = None
+    gte: str | None = None
+    lt: str | None = None
+    lte: str | None = None
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many nodes match the filter (all pages).")  # type: ignore[untyped-decorator]
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+# -- what a type's filter and order inputs mean -------------------------------------------
+_OPS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+@dataclass(frozen=True)
+class FilterField:
+    attr: str  # Python attribute of the filter input
+    kind: str  # string | list | int | float | date | bool | year | related | ids
+    prop: str  # the stored property ('' for related/ids)
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """How one node type is filtered and ordered."""
+
+    node_type: NodeType
+    filters: tuple[FilterField, ...]
+    orderable: frozenset[str]
+
+    @property
+    def year_expression(self) -> str:
+        props = self.node_type.properties
+        parts = []
+        if "year" in props:
+            parts.append("n.`year`")
+        for name in ("date", "decision_date", "listing_date"):
+            if name in props:
+                parts.append(f"toInteger(substring(n.`{name}`, 0, 4))")
+        return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+class Params:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+def _check_date(value: str) -> str:
+    if not _DATE.match(value):
+        raise PublicError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {value[:40]!r}")
+    return value
+
+
+def where_clauses(spec: TypeSpec, flt: Any, params: Params, schema: Any) -> list[str]:
+    """Cypher conditions on `n` for a filter input (None: no condition)."""
+    if flt is None:
+        return []
+    out: list[str] = []
+    for f in spec.filters:
+        value = getattr(flt, f.attr, None)
+        if value is None:
+            continue
+        col = f"n.`{f.prop}`" if f.prop else ""
+        if f.kind == "ids":
+            out.append(f"n.id IN {params.add([str(v) for v in value])}")
+        elif f.kind == "related":
+            other = str(value)
+            try:
+                other_type = schema.type_of_id(other)
+            except KeyError:
+                raise PublicError(f"relatedTo: {other!r} is not the id of any node") from None
+            out.append(f"EXISTS {{ MATCH (n)--(m:`{other_type}` {{id: {params.add(other)}}}) }}")
+        elif f.kind == "bool":
+            out.append(f"{col} = {params.add(bool(value))}")
+        elif f.kind == "string":
+            if value.eq is not None:
+                out.append(f"{col} = {params.add(value.eq)}")
+            if value.in_ is not None:
+                out.append(f"{col} IN {params.add(list(value.in_))}")
+            if value.contains is not None:
+                out.append(f"toLower({col}) CONTAINS {params.add(value.contains.lower())}")
+        elif f.kind == "list":
+            if value.eq is not None:
+                p = params.add(value.eq.lower())
+                out.append(f"any(x IN coalesce({col}, []) WHERE toLower(x) = {p})")
+            if value.contains is not None:
+                p = params.add(value.contains.lower())
+                out.append(f"any(x IN coalesce({col}, []) WHERE toLower(x) CONTAINS {p})")
+        else:  # int, float, date, year: ranges
+            target = spec.year_expression if f.kind == "year" else col
+            for op, sym in _OPS.items():
+                bound = getattr(value, op, None)
+                if bound is None:
+                    continue
+                if f.kind == "date":
+                    bound = _check_date(bound)
+                out.append(f"{target} {sym} {params.add(bound)}")
+    return out
+
+
+# -- cursors ------------------------------------------------------------------------------
+def encode_cursor(field: str, value: Any, node_id: str) -> str:
+    raw = json.dumps([field, value, node_id], separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, field: str) -> tuple[Any, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, value, node_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError, binascii.Error):
+        raise PublicError(f"invalid cursor {cursor[:60]!r}") from None
+    if name != field or not isinstance(node_id, str):
+        raise PublicError("this cursor belongs to another ordering; start again without it")
+    return value, str(node_id)
+
+
+def _after(field: str, value: Any, node_id: str, desc: bool, params: Params) -> str:
+    """The nodes that come after (field=value, id) in the order (nulls last)."""
+    op = "<" if desc else ">"
+    pid = params.add(node_id)
+    if field == "id":
+        return f"n.id {op} {pid}"
+    col = f"n.`{field}`"
+    if value is None:
+        return f"({col} IS NULL AND n.id {op} {pid})"
+    pv = params.add(value)
+    return f"({col} IS NULL OR {col} {op} {pv} OR ({col} = {pv} AND n.id {op} {pid}))"
+
+
+def _before(field: str, value: Any, node_id: str, desc: bool, params: Params) -> str:
+    """The nodes that come before (field=value, id) in the order (nulls last)."""
+    op = ">" if desc else "<"
+    pid = params.add(node_id)
+    if field == "id":
+        return f"n.id {op} {pid}"
+    col = f"n.`{field}`"
+    if value is None:
+        return f"({col} IS NOT NULL OR n.id {op} {pid})"
+    pv = params.add(value)
+    return f"({col} IS NOT NULL AND ({col} {op} {pv} OR ({col} = {pv} AND n.id {op} {pid})))"
+
+
+def _order_by(field: str, desc: bool, reverse: bool = False) -> str:
+    """ORDER BY for the order (nulls last), or for its exact reverse."""
+    d = "DESC" if desc != reverse else "ASC"
+    if field == "id":
+        return f"n.id {d}"
+    col = f"n.`{field}`"
+    nulls = "DESC" if reverse else "ASC"
+    return f"CASE WHEN {col} IS NULL THEN 1 ELSE 0 END {nulls}, {col} {d}, n.id {d}"
+
+
+async def fetch_connection(
+    ctx: Context,
+    spec: TypeSpec,
+    to_node: Callable[[dict[str, Any]], Any],
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    flt: Any,
+    order_field: str,
+    descending: bool,
+) -> Connection[Any]:
+    if first is not None and last is not None:
+        raise PublicError("pass either first or last, not both")
+    for name, size in (("first", first), ("last", last)):
+        if size is not None and not 0 <= size <= MAX_PAGE:
+            raise PublicError(f"{name} must be between 0 and {MAX_PAGE}")
+    if order_field not in spec.orderable:
+        raise PublicError(f"cannot order by {order_field!r}")
+    backwards = last is not None
+    size = last if last is not None else (first if first is not None else DEFAULT_PAGE)
+    label = spec.node_type.name
+
+    params = Params()
+    conditions = where_clauses(spec, flt, params, ctx.schema)
+    count_conditions = list(conditions)
+    count_params = dict(params.values)
+    if after is not None:
+        value, node_id = decode_cursor(after, order_field)
+        conditions.append(_after(order_field, value, node_id, descending, params))
+    if before is not None:
+        value, node_id = decode_cursor(before, order_field)
+        conditions.append(_before(order_field, value, node_id, descending, params))
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    limit = params.add(size + 1)
+    query = (
+        f"MATCH (n:`{label}`){where} RETURN properties(n) AS p "
+        f"ORDER BY {_order_by(order_field, descending, backwards)} LIMIT {limit}"
+    )
+    rows = [r["p"] for r in await ctx.loaders.read(query, **params.values)] if size else []
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+
+    edges = [
+        Edge(cursor=encode_cursor(order_field, p.get(order_field), p["id"]), node=to_node(p))
+        for p in rows
+    ]
+    page_info = PageInfo(
+        has_next_page=more if not backwards else before is not None,
+        has_previous_page=more if backwards else after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+
+    async def count() -> int:
+        cwhere = f" WHERE {' AND '.join(count_conditions)}" if count_conditions else ""
+        found = await ctx.loaders.read(
+            f"MATCH (n:`{label}`){cwhere} RETURN count(n) AS c", **count_params
+        )
+        return int(found[0]["c"]) if found else 0
+
+    return Connection(edges=edges, page_info=page_info, count=count)

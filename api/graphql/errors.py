@@ -1,0 +1,35 @@
+"""Errors a client may see, and the rule that masks every other error.
+
+A resolver raises `PublicError` for a mistake the client can fix (a bad cursor, a
+page too large, an unknown id type); its message goes out as written. Any other
+exception is logged for operators with its traceback and reaches the client as
+the plain message "Unexpected error." (strawberry's `MaskErrors`). Syntax and
+validation errors carry no internals and pass unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+log = logging.getLogger("tnr.api.graphql")
+
+MASKED_MESSAGE = "Unexpected error."
+
+
+class PublicError(Exception):
+    """A client mistake; the message is shown to the client."""
+
+
+def is_internal(error: GraphQLError) -> bool:
+    """True when the error must be masked: it came from an exception the client did not cause."""
+    original = error.original_error
+    if original is None:
+        return False  # syntax, validation, variable coercion: about the request itself
+    return not isinstance(original, PublicError)
+
+
+def mask_errors() -> MaskErrors:
+    return MaskErrors(should_mask_error=is_internal, error_message=MASKED_MESSAGE)

@@ -1,0 +1,116 @@
+"""The root Query: generated entity fields, plus the place for analytical queries.
+
+For every node type there is a field by id (`state(id)`) and a Relay connection
+(`states(first, after, last, before, filter, orderBy)`); `node(id)` and
+`nodes(ids)` fetch any node by its id.
+
+Root fields over `queries/` (vendor chains, coverage, neighbourhood, shortest
+path, search ...) go on `Query` below: add a resolver there, or a mixin class
+that `Query` inherits, in the pycon style of one class per API domain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from graph.schema import NodeType, Schema
+
+from .connections import Connection, OrderDirection, fetch_connection
+from .context import Context
+from .errors import PublicError
+from .inputs import TypeInputs, build_inputs
+from .types import Entity, Node, Registry, build_types, lower_camel, plural
+
+MAX_NODES = 100
+
+
+def _single(registry: Registry, nt: NodeType) -> Any:
+    async def resolve(info: Info[Context, None], id: strawberry.ID) -> Any:
+        try:
+            if registry.schema.type_of_id(str(id)) != nt.name:
+                return None
+        except KeyError:
+            return None
+        props = await info.context.loaders.nodes.load(str(id))
+        return registry.node(props) if props is not None else None
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "id": strawberry.ID,
+        "return": registry.nodes[nt.name] | None,
+    }
+    return strawberry.field(resolver=resolve, name=lower_camel(nt.name),
+                            description=f"One {nt.name} by id, or null.")  # fmt: skip
+
+
+def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
+    async def resolve(
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Any = None,
+        order_by: Any = None,
+    ) -> Connection[Any]:
+        field = order_by.field.value if order_by is not None else "id"
+        descending = order_by is not None and order_by.direction == OrderDirection.DESC
+        return await fetch_connection(
+            info.context, inputs.spec, registry.node, first=first, after=after, last=last,
+            before=before, flt=filter, order_field=field, descending=descending,
+        )  # fmt: skip
+
+    resolve.__annotations__ = {
+        "info": Info, "first": int | None, "after": str | None, "last": int | None,
+        "before": str | None, "filter": inputs.filter | None, "order_by": inputs.order | None,
+        "return": Connection[registry.nodes[nt.name]],  # type: ignore[name-defined]
+    }  # fmt: skip
+    return strawberry.field(resolver=resolve, name=plural(nt.name),
+                            description=f"{nt.name} nodes, a page at a time.")  # fmt: skip
+
+
+async def _node(info: Info[Context, None], id: strawberry.ID) -> Node | None:
+    props = await info.context.loaders.nodes.load(str(id))
+    node: Entity | None = REGISTRY_REF[0].node(props) if props is not None else None
+    return node
+
+
+async def _nodes(info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
+    if len(ids) > MAX_NODES:
+        raise PublicError(f"at most {MAX_NODES} ids at once")
+    found = await info.context.loaders.nodes.load_many([str(i) for i in ids])
+    return [REGISTRY_REF[0].node(p) if p is not None else None for p in found]
+
+
+REGISTRY_REF: list[Registry] = []
+
+
+def build_entity_query(schema: Schema) -> type[Any]:
+    """The generated part of the root Query (one class, fields for every node type)."""
+    registry = build_types(schema)
+    REGISTRY_REF[:] = [registry]
+    namespace: dict[str, Any] = {
+        "__module__": __name__,
+        "node": strawberry.field(resolver=_node, description="Any node by its id, or null."),
+        "nodes": strawberry.field(resolver=_nodes, description="Nodes by id, in order."),
+    }
+    for nt in schema.nodes.values():
+        inputs = build_inputs(nt)
+        namespace[f"one_{nt.name}"] = _single(registry, nt)
+        namespace[f"all_{nt.name}"] = _plural(registry, nt, inputs)
+    return strawberry.type(type("EntityQuery", (), namespace))  # type: ignore[no-any-return]
+
+
+def build_query(schema: Schema) -> type[Any]:
+    entity_query = build_entity_query(schema)
+
+    @strawberry.type(description="The root of every read.")
+    class Query(entity_query):  # type: ignore[valid-type,misc]
+        # Root fields over queries/ (vendor chains, coverage, neighbourhood, shortest path,
+        # search ...) go here, each resolver delegating to its function in queries/.
+        pass
+
+    return Query

@@ -1,0 +1,65 @@
+"""The strawberry schema: generated types, the root Query and the protective extensions."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from graph.schema import Schema, load_schema
+
+from .errors import PublicError, is_internal, log, mask_errors
+from .limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_TOKENS, make_cost_rule
+from .queries import build_query
+from .types import Entity, Node
+
+
+class GraphSchema(strawberry.Schema):
+    """Logs internal errors with their traceback for operators; client mistakes briefly."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if is_internal(error):
+                log.error("GraphQL error at %s: %s", error.path, error.message,
+                          exc_info=error.original_error)  # fmt: skip
+            elif log.isEnabledFor(logging.DEBUG):
+                kind = "client" if isinstance(error.original_error, PublicError) else "request"
+                log.debug("GraphQL %s error: %s", kind, error.message)
+
+
+def build_schema(
+    schema: Schema | None = None,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_cost: int = MAX_COST,
+) -> GraphSchema:
+    """The GraphQL schema of `schema` (graph/schema.yaml by default)."""
+    schema = schema or load_schema()
+    cost_rule = make_cost_rule(max_cost)
+    # Factories: strawberry builds fresh extensions for each request (the parse and
+    # validation caches are shared at module level all the same).
+    extensions: list[Any] = [
+        partial(ParserCache, maxsize=256),
+        partial(ValidationCache, maxsize=256),
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(QueryDepthLimiter, max_depth=max_depth),
+        partial(AddValidationRules, [cost_rule]),
+        mask_errors,
+    ]
+    registry_types = [Node, Entity]
+    return GraphSchema(query=build_query(schema), types=registry_types, extensions=extensions)

@@ -1,0 +1,272 @@
+"""GraphQL types generated from graph/schema.yaml by one small factory.
+
+Nothing here is written by hand per type. For each declared node type there is
+one object type implementing `Node` (Relay) and `Entity`, with the declared
+properties (dates as ISO strings), `label`, `confidence`, `citations`,
+`sources`, and one field per relation end: `partOf` for the outgoing PART_OF
+edges of an Agency, `incomingPartOf` for the PART_OF edges that reach it. A
+relation field returns relation objects (`PartOfRelation`,
+`PartOfIncomingRelation`) with the relation's properties, its sources and the
+`node` at the other end.
+
+The generated classes are published in this module's namespace, so type
+annotations can name them (`"State"`, `"list[PartOfRelation]"`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Literal
+
+import strawberry
+from strawberry.types import Info
+
+from graph.schema import NodeType, Property, RelationType, Schema
+
+from .context import Context
+from .errors import PublicError
+from .limits import DEFAULT_RELATION_PAGE, MAX_RELATION_PAGE
+
+if TYPE_CHECKING:
+    Source = Any
+
+Direction = Literal["out", "in"]
+PY_TYPES: dict[str, Any] = {
+    "string": str, "text": str, "url": str, "date": str,
+    "int": int, "float": float, "bool": bool, "list[string]": list[str],
+}  # fmt: skip
+
+
+# -- names --------------------------------------------------------------------------------
+def lower_camel(name: str) -> str:
+    """`PART_OF` -> `partOf`, `ExportLicence` -> `exportLicence`, `eu_member` -> `euMember`."""
+    if "_" in name or name.isupper():
+        head, *rest = name.lower().split("_")
+        return head + "".join(p.capitalize() for p in rest)
+    return name[0].lower() + name[1:]
+
+
+def pascal(name: str) -> str:
+    """`PART_OF` -> `PartOf`."""
+    return "".join(p.capitalize() for p in name.lower().split("_"))
+
+
+def plural(name: str) -> str:
+    """`Agency` -> `agencies`, `Person` -> `persons`, `ExportLicence` -> `exportLicences`."""
+    word = lower_camel(name)
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def relation_field(relation: str, direction: Direction) -> str:
+    """The GraphQL name of a relation field: `partOf` (outgoing), `incomingPartOf`."""
+    return lower_camel(relation) if direction == "out" else "incoming" + pascal(relation)
+
+
+def relation_type_name(relation: str, direction: Direction) -> str:
+    return pascal(relation) + ("Relation" if direction == "out" else "IncomingRelation")
+
+
+# -- values -------------------------------------------------------------------------------
+def convert(prop: Property, value: Any) -> Any:
+    """A stored value in its declared GraphQL type (None when it does not fit)."""
+    if value is None:
+        return None
+    try:
+        if prop.type == "list[string]":
+            return [str(v) for v in (value if isinstance(value, list) else [value])]
+        if prop.type == "int":
+            return int(value)
+        if prop.type == "float":
+            return float(value)
+        if prop.type == "bool":
+            return bool(value)
+        return str(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _provenance(props: dict[str, Any]) -> dict[str, Any]:
+    confidence = props.get("confidence")
+    return {
+        "confidence": float(confidence) if isinstance(confidence, int | float) else None,
+        "citations": [str(c) for c in props.get("citations") or []],
+        "source_ids": [str(s) for s in props.get("source_ids") or []],
+    }
+
+
+async def _load_sources(info: Info[Context, None], ids: list[str]) -> list[Any]:
+    found = await info.context.loaders.nodes.load_many(ids)
+    return [n for n in (REGISTRY.node(p) for p in found if p is not None) if n is not None]
+
+
+# -- interfaces ---------------------------------------------------------------------------
+@strawberry.interface(name="Node", description="An object with a globally unique id (Relay).")
+class Node:
+    id: strawberry.ID = strawberry.field(
+        description="The node's id, `<type>_<hash>`; the same in every request and export."
+    )
+
+
+@strawberry.interface(description="A node of the graph: a fact with its provenance.")
+class Entity(Node):
+    label: str = strawberry.field(description="A name to show for the node.")
+    confidence: float | None = strawberry.field(
+        description="0..1; 1 = stated by the source, lower = inferred or alleged."
+    )
+    citations: list[str] = strawberry.field(
+        description="Source id and locator (row, line, passage) of each citation."
+    )
+    source_ids: strawberry.Private[list[str]]
+
+    @strawberry.field(description="The Source nodes that support this fact.")  # type: ignore[untyped-decorator]
+    async def sources(self, info: Info[Context, None]) -> list[Source]:
+        return await _load_sources(info, self.source_ids)
+
+
+@strawberry.interface(description="A relation between two nodes, with its provenance.")
+class Relation:
+    id: strawberry.ID = strawberry.field(description="The relation's id, `rel_<hash>`.")
+    type: str = strawberry.field(description="The relation type, e.g. PART_OF.")
+    confidence: float | None
+    citations: list[str]
+    source_ids: strawberry.Private[list[str]]
+
+    @strawberry.field(description="The Source nodes that support this relation.")  # type: ignore[untyped-decorator]
+    async def sources(self, info: Info[Context, None]) -> list[Source]:
+        return await _load_sources(info, self.source_ids)
+
+
+# -- the factory --------------------------------------------------------------------------
+def _property_fields(props: dict[str, Property]) -> tuple[dict[str, Any], dict[str, Any]]:
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {}
+    for prop in props.values():
+        py = PY_TYPES[prop.type]
+        description = prop.description or None
+        if prop.sensitive:
+            description = f"{description + ' ' if description else ''}(sensitive)"
+        if prop.required:
+            annotations[prop.name] = py
+            namespace[prop.name] = strawberry.field(description=description)
+        else:
+            annotations[prop.name] = py | None
+            namespace[prop.name] = strawberry.field(default=None, description=description)
+    return annotations, namespace
+
+
+Resolver = Callable[..., Coroutine[Any, Any, list[Any]]]
+
+
+def _relation_resolver(owner: str, rt: RelationType, direction: Direction) -> Resolver:
+    type_name = relation_type_name(rt.name, direction)
+
+    async def resolve(
+        root: Any, info: Info[Context, None], first: int = DEFAULT_RELATION_PAGE
+    ) -> list[Any]:
+        if not 0 <= first <= MAX_RELATION_PAGE:
+            raise PublicError(f"first must be between 0 and {MAX_RELATION_PAGE}")
+        loader = info.context.loaders.relations(owner, rt.name, direction, first)
+        rows = await loader.load(root.id)
+        return [e for e in (REGISTRY.relation(rt, direction, row) for row in rows) if e is not None]
+
+    resolve.__annotations__ = {"info": Info, "first": int, "return": f"list[{type_name}]"}
+    return resolve
+
+
+class Registry:
+    """The generated classes, and the functions that turn stored rows into them."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.nodes: dict[str, type[Any]] = {}
+        self.relations: dict[tuple[str, Direction], type[Any]] = {}
+        module = sys.modules[__name__]
+        for rt in schema.relations.values():
+            for direction in ("out", "in"):
+                cls = self._relation_class(rt, direction)
+                self.relations[(rt.name, direction)] = cls
+                setattr(module, cls.__name__, cls)
+        for nt in schema.nodes.values():
+            cls = self._node_class(nt)
+            self.nodes[nt.name] = cls
+            setattr(module, cls.__name__, cls)
+
+    def _node_class(self, nt: NodeType) -> type[Any]:
+        annotations, namespace = _property_fields(nt.properties)
+        taken = {lower_camel(p) for p in (*nt.properties, "id", "label", "confidence",
+                                          "citations", "sources")}  # fmt: skip
+        for rt in self.schema.relations.values():
+            ends_by_direction: tuple[tuple[Direction, tuple[str, ...]], ...] = (
+                ("out", rt.sources), ("in", rt.targets),
+            )  # fmt: skip
+            for direction, ends in ends_by_direction:
+                if nt.name not in ends:
+                    continue
+                name = relation_field(rt.name, direction)
+                if name in taken:
+                    raise ValueError(f"{nt.name}: relation field {name!r} clashes with a field")
+                taken.add(name)
+                other = rt.targets if direction == "out" else rt.sources
+                what = "to" if direction == "out" else "from"
+                namespace[f"rel_{direction}_{rt.name.lower()}"] = strawberry.field(
+                    resolver=_relation_resolver(nt.name, rt, direction),
+                    name=name,
+                    description=f"{rt.name} {what} {' or '.join(other)}. {rt.description}".strip(),
+                )
+        namespace["__annotations__"] = annotations
+        namespace["__module__"] = __name__
+        namespace["__doc__"] = nt.description
+        cls = type(nt.name, (Entity,), namespace)
+        return strawberry.type(cls, description=nt.description)  # type: ignore[no-any-return]
+
+    def _relation_class(self, rt: RelationType, direction: Direction) -> type[Any]:
+        annotations, namespace = _property_fields(rt.properties)
+        other = rt.targets if direction == "out" else rt.sources
+        annotations["node"] = other[0] if len(other) == 1 else "Entity"
+        namespace["node"] = strawberry.field(description="The node at the other end.")
+        namespace["__annotations__"] = annotations
+        namespace["__module__"] = __name__
+        name = relation_type_name(rt.name, direction)
+        cls = type(name, (Relation,), namespace)
+        description = f"{'A' if direction == 'out' else 'An incoming'} {rt.name} relation."
+        return strawberry.type(cls, description=f"{description} {rt.description}".strip())  # type: ignore[no-any-return]
+
+    # -- rows to objects --------------------------------------------------------------------
+    def node(self, props: dict[str, Any]) -> Any:
+        """The GraphQL object of a stored node's properties (None for an unknown id)."""
+        node_id = str(props.get("id") or "")
+        try:
+            nt = self.schema.node(self.schema.type_of_id(node_id))
+        except KeyError:
+            return None
+        values = {name: convert(p, props.get(name)) for name, p in nt.properties.items()}
+        label = values.get(nt.label_property) or node_id
+        return self.nodes[nt.name](id=node_id, label=str(label), **_provenance(props), **values)
+
+    def relation(self, rt: RelationType, direction: Direction, row: dict[str, Any]) -> Any:
+        node = self.node(row["n"])
+        if node is None:
+            return None
+        props = row["r"]
+        values = {name: convert(p, props.get(name)) for name, p in rt.properties.items()}
+        cls = self.relations[(rt.name, direction)]
+        return cls(id=str(props.get("id") or ""), type=rt.name, node=node,
+                   **_provenance(props), **values)  # fmt: skip
+
+
+REGISTRY: Registry  # set by build_types()
+
+
+def build_types(schema: Schema) -> Registry:
+    """Generate (once per schema) the node and relation types."""
+    global REGISTRY
+    existing = globals().get("REGISTRY")
+    if isinstance(existing, Registry) and existing.schema is schema:
+        return existing
+    REGISTRY = Registry(schema)
+    return REGISTRY
