@@ -132,3 +132,38 @@ def label_for(node_type: str, props: Mapping[str, Any], role: Role) -> str:
     nt = load_schema().node(node_type)
     value = props.get(nt.label_property)
     return str(value) if value is not None else node_type
+
+
+def _redaction_key() -> bytes:
+    """The server's secret for anonymous ids (TNR_REDACTION_KEY, or a file in the data dir)."""
+    global _KEY
+    if _KEY is None:
+        configured = os.environ.get("TNR_REDACTION_KEY")
+        if configured:
+            _KEY = configured.encode("utf-8")
+        else:
+            from graph.settings import Settings
+
+            path = Settings.from_env().data_dir / "redaction.key"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(os.urandom(32).hex())
+            _KEY = path.read_text(encoding="utf-8").strip().encode("utf-8")
+    return _KEY
+
+
+_KEY: bytes | None = None
+
+
+def public_id(node_id: str, node_type: str, props: Mapping[str, Any], role: Role) -> str:
+    """The id `role` sees: a redacted person gets a stable id that cannot be linked to a name.
+
+    Node ids are unkeyed hashes of natural keys, so anyone could hash a guessed name
+    and look for it; a redacted person's id is instead a keyed HMAC of the real id.
+    """
+    if not is_redacted(node_type, props, role):
+        return node_id
+    mac = hmac.new(_redaction_key(), node_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"anon_{mac[:20]}"
