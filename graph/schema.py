@@ -44,6 +44,8 @@ class NodeType:
     keys: tuple[str, ...]
     label_property: str
     properties: dict[str, Property]
+    #: Readable by the admin role only (e.g. the audit log); never exposed to other roles.
+    admin_only: bool = False
 
     @property
     def id_prefix(self) -> str:
@@ -66,6 +68,8 @@ class Schema:
     nodes: dict[str, NodeType]
     relations: dict[str, RelationType]
     _by_prefix: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Properties any node may carry outside its declared facts (soft deletion).
+    lifecycle: dict[str, Property] = field(default_factory=dict)
 
     def node(self, name: str) -> NodeType:
         try:
@@ -107,10 +111,11 @@ def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
 
 def parse_schema(raw: dict[str, Any]) -> Schema:
     provenance = _properties(raw.get("provenance"), "provenance")
+    lifecycle = _properties(raw.get("lifecycle"), "lifecycle")
     nodes: dict[str, NodeType] = {}
     for name, spec in raw["node_types"].items():
         props = _properties(spec.get("properties"), name)
-        for reserved in ("id", *provenance):
+        for reserved in ("id", *provenance, *lifecycle):
             if reserved in props:
                 raise SchemaError(f"{name}.{reserved}: reserved property name")
         keys = tuple(spec["keys"])
@@ -120,7 +125,8 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
         label = spec.get("label_property", keys[0])
         if label not in props:
             raise SchemaError(f"{name}: label_property {label!r} is not a declared property")
-        nodes[name] = NodeType(name, str(spec.get("description", "")), keys, label, props)
+        nodes[name] = NodeType(name, str(spec.get("description", "")), keys, label, props,
+                               admin_only=bool(spec.get("admin_only", False)))
     relations: dict[str, RelationType] = {}
     for name, spec in raw["relation_types"].items():
         ends = tuple(spec["source"]), tuple(spec["target"])
@@ -130,7 +136,8 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
         props = {**_properties(RELATION_COMMON, name), **_properties(spec.get("properties"), name)}
         relations[name] = RelationType(name, str(spec.get("description", "")), *ends, props)
     by_prefix = {nt.id_prefix: nt.name for nt in nodes.values()}
-    return Schema(int(raw.get("version", 1)), provenance, nodes, relations, by_prefix)
+    return Schema(int(raw.get("version", 1)), provenance, nodes, relations, by_prefix,
+                  lifecycle=lifecycle)
 
 
 @cache
