@@ -11,7 +11,10 @@ The bundle file is one Source; every fact cites it with the locator
   none. The Vendor MAKES the Product.
 - `identity` -> Vendor when it is the vendor of a product above, else Organization
   (identity_class "organization"/"group" or none; individuals are skipped, since a
-  bundle's people are not the graph's business unless a curator adds them).
+  bundle's people are not the graph's business unless a curator adds them). Objects of
+  our own exports (exports/stix.py) say their node type in `x_tnr_type`: "Vendor" is a
+  Vendor, other types than "Organization" (State, Agency, Person) are skipped; a
+  product's `x_tnr_category` and `x_tnr_is_spyware` are read when present.
 - `indicator` -> Indicator (pattern, pattern_type, indicator_types, valid_from as a
   date, stix_id; kind and value from the pattern, e.g. "[domain-name:value='x.me']"
   gives kind "domain-name", value "x.me"). An object type that is not a standard
@@ -128,7 +131,8 @@ def parse(path: Path) -> Iterator[Record]:
     vendor_of: dict[str, tuple[str, str]] = {}  # product stix id -> (vendor name, citing object id)
     vendor_identities: set[str] = set()
     for oid, obj in by_id.items():
-        if obj["type"] != "relationship" or obj.get("relationship_type") not in VENDOR_RELATIONS:
+        rel_type = _text(obj.get("relationship_type"))
+        if obj["type"] != "relationship" or rel_type not in VENDOR_RELATIONS:
             continue
         s, t = by_id.get(str(obj.get("source_ref"))), by_id.get(str(obj.get("target_ref")))
         if s and t and s["type"] in PRODUCT_TYPES and _text(t.get("name")):
@@ -156,7 +160,12 @@ def parse(path: Path) -> Iterator[Record]:
             yield from _product(fname, oid, obj, prov, vendor_of, products)
         elif kind == "identity" and oid not in vendor_identities:
             name = _text(obj.get("name"))
-            if name and obj.get("identity_class") in (None, "organization", "group", "class"):
+            ours = _text(obj.get("x_tnr_type"))  # set by exports/stix.py
+            if name and ours == "Vendor":
+                yield vendor_node(name, prov, description=_text(obj.get("description")))
+            elif ours not in (None, "Organization"):
+                continue  # a State, Agency or Person of our own export: not read here
+            elif name and obj.get("identity_class") in (None, "organization", "group", "class"):
                 yield Node("Organization", {"name": name, "description": _text(obj.get("description"))},
                            prov)  # fmt: skip
         elif kind == "indicator":
@@ -166,7 +175,7 @@ def parse(path: Path) -> Iterator[Record]:
         if obj["type"] != "relationship":
             continue
         prov = Provenance(src.id, f"object {oid}")
-        rel = obj.get("relationship_type")
+        rel = _text(obj.get("relationship_type"))
         if rel != "indicates":
             if rel not in VENDOR_RELATIONS:
                 log.info("%s: object %s: relationship %r is not loaded", fname, oid, rel)
@@ -202,7 +211,11 @@ def _product(
     vendor_name = vendor_of.get(oid, (None, ""))[0]
     if vendor_name is None:  # the vocabulary may know it by an alias
         vendor_name = next((v for a in aliases if (v := canonical_product(a)[1])), None)
-    prod = product_node(name, vendor_name, prov, aliases=aliases, category="spyware", is_spyware=True,
+    # exports/stix.py writes the category and the spyware flag of products that are not spyware
+    spyware = obj.get("x_tnr_is_spyware")
+    prod = product_node(name, vendor_name, prov, aliases=aliases,
+                        category=_text(obj.get("x_tnr_category")) or "spyware",
+                        is_spyware=spyware if isinstance(spyware, bool) else True,
                         description=_text(obj.get("description")))  # fmt: skip
     products[oid] = prod.id
     yield prod
