@@ -59,14 +59,15 @@ def main(argv: list[str] | None = None) -> int:
             server.get_database(DATABASE)
         print(f"READY {args.bolt_port} {args.http_port}", flush=True)
         while not stop.wait(1.0):
-            if args.parent and not _alive(args.parent):
+            if args.parent and not pid_alive(args.parent):
                 break
     finally:
         server.stop()
     return 0
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True if a process with this pid exists (signal 0 probes without touching it)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from graph.arcade_server import DATABASE
+from graph.arcade_server import DATABASE, pid_alive
 
 
 class EngineError(RuntimeError):
@@ -56,13 +56,14 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+def _port_free(port: int) -> bool:
+    """True if 127.0.0.1:`port` can be bound now (so a restarted engine may keep its port)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
     return True
 
 
@@ -77,6 +78,8 @@ class EmbeddedEngine:
         self.address: EngineAddress | None = None
         self._log_thread: threading.Thread | None = None
         self._log: IO[str] | None = None
+        #: True from a successful start of our own engine until stop(); a kill() leaves it set.
+        self.spawned = False
 
     @property
     def owned(self) -> bool:
@@ -112,23 +115,64 @@ class EmbeddedEngine:
             state = json.loads(self._state_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not _pid_alive(int(state.get("pid", 0))) or not _port_open(int(state["bolt_port"])):
+        if not pid_alive(int(state.get("pid", 0))) or not _port_open(int(state["bolt_port"])):
             return None
         return EngineAddress(int(state["bolt_port"]), int(state["http_port"]), self._password())
 
     def start(self) -> EngineAddress:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with self._lock():
-            running = self._running()
-            if running is not None:
-                self.address = running
-                return running
-            self.address = self._spawn()
-            return self.address
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._unusable(exc) from exc
+        return self._attach_or_spawn()
 
-    def _spawn(self) -> EngineAddress:
+    def _attach_or_spawn(self, ports: tuple[int, int] | None = None) -> EngineAddress:
+        try:
+            with self._lock():
+                running = self._running()
+                if running is not None:
+                    self.address = running
+                    return running
+                self.address = self._spawn(ports)
+                return self.address
+        except OSError as exc:
+            raise self._unusable(exc) from exc
+
+    def _unusable(self, exc: OSError) -> EngineError:
+        return EngineError(
+            f"cannot use {self.root} as the engine's data directory: {exc.strerror or exc}"
+        )
+
+    # -- restarting after a crash --------------------------------------------------------
+    def died(self) -> bool:
+        """True if this object started the engine and its process is gone (crashed or killed)."""
+        if not self.spawned:
+            return False
+        return self.process is None or self.process.poll() is not None
+
+    def restart(self) -> EngineAddress:
+        """Start the engine again on the same data directory, on the same ports if they are free.
+
+        If another process has restarted it meanwhile, attach to that one instead.
+        """
+        proc = self.process
+        self.process = None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            self._close_log(proc)
+        ports = (self.address.bolt_port, self.address.http_port) if self.address else None
+        self.spawned = False
+        # No mkdir here: a data directory that has vanished is an error, not a new empty graph.
+        return self._attach_or_spawn(ports)
+
+    def _spawn(self, ports: tuple[int, int] | None = None) -> EngineAddress:
         password = self._password()
-        bolt, http = free_port(), free_port()
+        if ports is not None and all(_port_free(p) for p in ports):
+            bolt, http = ports
+        else:
+            bolt, http = free_port(), free_port()
         log_path = self.root / "engine.log"
         env = {**os.environ, "TNR_ENGINE_PASSWORD": password}
         cmd = [
@@ -175,6 +219,7 @@ class EmbeddedEngine:
             detail = lines[0][6:] if lines else f"it exited with code {proc.returncode}"
             raise EngineError(f"the embedded engine did not start: {detail}; see {log_path}")
         self.process = proc
+        self.spawned = True
         self._state_file.write_text(
             json.dumps({"pid": proc.pid, "bolt_port": bolt, "http_port": http}), encoding="utf-8"
         )
@@ -183,6 +228,7 @@ class EmbeddedEngine:
     def stop(self, timeout: float = 60.0) -> None:
         """Stop the engine if this object started it; leave another process's engine alone."""
         proc = self.process
+        self.spawned = False
         if proc is None:
             return
         self.process = None

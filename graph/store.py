@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, Query
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 from neomodel import db as ogm_db
 from neomodel import get_config
 
@@ -22,6 +24,18 @@ T = TypeVar("T")
 
 class StoreError(RuntimeError):
     """The store is unreachable or refused an operation; the message is for a person."""
+
+
+class _EngineGone(Exception):
+    """Raised inside a transaction function once the embedded engine is dead.
+
+    Not a driver error, so the driver does not retry it: the store restarts the engine.
+    """
+
+
+#: How long the driver retries a failing transaction on the embedded engine. It is one
+#: local process: once it is gone, Neo4j's default of 30 s only delays the restart.
+EMBEDDED_RETRY_S = 5.0
 
 
 class Store:
@@ -41,6 +55,10 @@ class Store:
         info = driver.get_server_info()
         self.agent: str = info.agent
         self.profile: EngineProfile = profile_for(info.agent)
+        self._ogm_bound = False
+        self._revive_lock = threading.Lock()
+        #: Seconds the last restart of the embedded engine took (None: never restarted).
+        self.last_restart_s: float | None = None
 
     # -- opening and closing -------------------------------------------------------------
     @classmethod
@@ -62,7 +80,10 @@ class Store:
                 raise StoreError(str(exc)) from exc
             uri, auth = address.uri, (address.user, address.password)
             database, where = address.database, f"the embedded engine in {settings.engine_dir}"
-        driver = GraphDatabase.driver(uri, auth=auth, max_connection_pool_size=50)
+        retry_s = 30.0 if engine is None else EMBEDDED_RETRY_S  # 30 s: the driver's default
+        driver = GraphDatabase.driver(
+            uri, auth=auth, max_connection_pool_size=50, max_transaction_retry_time=retry_s
+        )
         try:
             driver.verify_connectivity()
             store = cls(driver, database, engine)
@@ -84,6 +105,7 @@ class Store:
         """Point neomodel at this store's driver and database."""
         get_config().database_name = self.database
         ogm_db.set_connection(driver=self.driver)
+        self._ogm_bound = True
 
     def close(self) -> None:
         self.driver.close()
@@ -98,27 +120,108 @@ class Store:
 
     # -- running Cypher ------------------------------------------------------------------
     def read(self, query: str, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = self.driver.execute_query(
-            Query(query),  # type: ignore[arg-type]
-            params,
-            database_=self.database,
-            routing_="r",
-        )
-        return [r.data() for r in records]
+        return self._recovering(lambda: self._execute(query, params, "r"))
 
     def write(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        return self._recovering(lambda: self._execute(query, params, "w"))
+
+    def _execute(
+        self, query: str, params: dict[str, Any], routing: Literal["r", "w"]
+    ) -> list[dict[str, Any]]:
         records, _, _ = self.driver.execute_query(
             Query(query),  # type: ignore[arg-type]
             params,
             database_=self.database,
-            routing_="w",
+            routing_=routing,
         )
         return [r.data() for r in records]
 
     def in_transaction(self, work: Callable[[ManagedTransaction], T]) -> T:
         """Run `work` in one write transaction: all of it lands, or none of it."""
-        with self.driver.session(database=self.database) as session:
-            return session.execute_write(work)
+
+        def once() -> T:
+            with self.driver.session(database=self.database) as session:
+                return session.execute_write(self._guarded(work))
+
+        return self._recovering(once)
+
+    # -- recovery of the embedded engine -------------------------------------------------
+    # When the engine process this store started has died (crash, OOM kill, SIGKILL),
+    # the next operation restarts it on the same data directory (same ports if free)
+    # and runs once more. Anything else that cannot reach the database is a StoreError.
+
+    @property
+    def _where(self) -> str:
+        if self.engine is None:
+            return "the Neo4j server"
+        return f"the embedded engine in {self.engine.root}"
+
+    def _engine_dead(self) -> bool:
+        return self.engine is not None and self.engine.died()
+
+    def _guarded(
+        self, work: Callable[[ManagedTransaction], T]
+    ) -> Callable[[ManagedTransaction], T]:
+        """`work`, refusing to run (and so ending the driver's retries) once the engine is dead."""
+
+        def run(tx: ManagedTransaction) -> T:
+            if self._engine_dead():
+                raise _EngineGone("the embedded engine process is gone")
+            return work(tx)
+
+        return run
+
+    def _recovering(self, op: Callable[[], T]) -> T:
+        if self._engine_dead():
+            self._revive()
+        try:
+            return op()
+        except (ServiceUnavailable, SessionExpired, _EngineGone) as exc:
+            if not self._engine_dead():
+                raise StoreError(f"cannot reach {self._where}: {exc}") from exc
+        self._revive()
+        try:
+            return op()
+        except (ServiceUnavailable, SessionExpired, _EngineGone) as exc:
+            raise StoreError(
+                f"{self._where} was restarted but still cannot be reached: {exc}"
+            ) from exc
+
+    def _revive(self) -> None:
+        """Restart the dead embedded engine and reconnect; StoreError when it cannot start."""
+        engine = self.engine
+        assert engine is not None
+        with self._revive_lock:
+            if not engine.died():  # another thread restarted it meanwhile
+                return
+            log.warning("%s has stopped; restarting it", self._where)
+            t0 = time.monotonic()
+            try:
+                address = engine.restart()
+            except EngineError as exc:
+                raise StoreError(
+                    f"{self._where} stopped and could not be restarted: {exc}"
+                ) from exc
+            old, self.driver = (
+                self.driver,
+                GraphDatabase.driver(
+                    address.uri,
+                    auth=(address.user, address.password),
+                    max_connection_pool_size=50,
+                    max_transaction_retry_time=EMBEDDED_RETRY_S,
+                ),
+            )
+            old.close()
+            try:
+                self.driver.verify_connectivity()
+            except (ServiceUnavailable, OSError, Neo4jError) as exc:
+                raise StoreError(
+                    f"{self._where} was restarted but cannot be reached: {exc}"
+                ) from exc
+            if self._ogm_bound:
+                self.bind_ogm()
+            self.last_restart_s = time.monotonic() - t0
+            log.warning("%s restarted in %.1fs", self._where, self.last_restart_s)
 
     # -- schema and housekeeping ---------------------------------------------------------
     def ensure_schema(self) -> None:

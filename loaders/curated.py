@@ -103,7 +103,7 @@ class _Parser:
         try:
             with path.open(encoding="utf-8") as fh:
                 doc = yaml.safe_load(fh)
-        except (OSError, yaml.YAMLError) as exc:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             self.rejects.append(Rejected(path.name, "", "", f"not readable YAML: {exc}"))
             return []
         if doc is None:

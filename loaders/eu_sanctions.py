@@ -358,7 +358,7 @@ def _records(
         "party_name": name,
         "party_type": "person" if ent.subject == "P" else "entity",
         "listing_date": ent.listing_date or None,
-        "year": int(ent.listing_date[:4]) if ent.listing_date else None,
+        "year": int(ent.listing_date[:4]) if ent.listing_date[:4].isdigit() else None,
         "legal_act": ent.legal_act or None,
         "legal_act_url": ent.legal_act_url or None,
         "measures": ent.measures or None,
@@ -396,7 +396,11 @@ def _country(text: str) -> str | None:
 
 def parse(path: Path) -> Iterator[Node | Edge | Rejected]:
     path = Path(path)
-    layout, delimiter = _layout(path)
+    try:
+        layout, delimiter = _layout(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        yield Rejected(path.name, "", "", f"cannot read the file: {exc}")
+        return
     if not layout:
         yield Rejected(path.name, "line 1", "", "not an EU sanctions file: the header has neither "
                        "Entity_LogicalId/NameAlias_WholeName (FSF 1.1) nor "
@@ -406,8 +410,12 @@ def parse(path: Path) -> Iterator[Node | Edge | Rejected]:
     yield source
     entities = (_fsf_entities if layout == "fsf" else _merged_entities)(path, delimiter, path.name)
     regimes: set[str] = set()
-    for item in entities:
-        if isinstance(item, Rejected):
-            yield item
-        else:
-            yield from _records(item, source.id, path.name, regimes)
+    try:
+        for item in entities:
+            if isinstance(item, Rejected):
+                yield item
+            else:
+                yield from _records(item, source.id, path.name, regimes)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        # Entities are grouped over the whole file, so none of them is complete.
+        yield Rejected(path.name, "", "", f"cannot read the file: {exc}")

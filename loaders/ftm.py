@@ -7,7 +7,8 @@ Mapping:
 * Person -> Person (name, other names as aliases, birth date, `nationality`/`citizenship`
   -> CITIZEN_OF State, position, gender). A person designated by a Sanction in the file is
   marked `is_target` false (designated parties are not targets of repression).
-* Organization, LegalEntity -> Organization; Company -> Organization (kind "company");
+* Organization, LegalEntity -> Organization; Company -> Organization (kind "company"), or
+  Vendor when its id is one of our exports' Vendor ids (`tnr-vendor-...`, exports/ftm.py);
   `country`/`jurisdiction` -> `country` and BASED_IN State.
 * PublicBody -> Agency of the state of its first country (PART_OF that State); without a
   country, Organization (kind "public-body").
@@ -40,6 +41,8 @@ NAME = "ftm"
 DESCRIPTION = "FollowTheMoney entity JSON lines (OpenSanctions exports)"
 
 PARTIES = ("Person", "Organization", "Company", "LegalEntity", "PublicBody")
+#: FtM id prefix of the Vendors of our own exports (exports/ftm.py): read back as Vendor.
+OUR_VENDOR = "tnr-vendor-"
 
 #: Authority as FtM sources write it -> the short authority of our regimes.
 AUTHORITIES: dict[str, str] = {
@@ -68,6 +71,13 @@ class _Line:
 
 
 def _lines(path: Path, fname: str) -> Iterator[_Line | Rejected]:
+    try:
+        yield from _read_lines(path, fname)
+    except (OSError, UnicodeDecodeError) as exc:
+        yield Rejected(fname, "", "", f"cannot read the file past this point: {exc}")
+
+
+def _read_lines(path: Path, fname: str) -> Iterator[_Line | Rejected]:
     with path.open(encoding="utf-8-sig") as fh:
         for number, text in enumerate(fh, start=1):
             if not text.strip():
@@ -167,11 +177,13 @@ def _party(line: _Line, prov: Provenance, designated: set[str]) -> Node | None:
         )
     kind = {"Company": "company", "PublicBody": "public-body"}.get(line.schema)
     props = {"name": names[0], "aliases": aliases, "kind": kind}
+    if line.schema == "Company" and line.id.startswith(OUR_VENDOR):  # a Vendor we exported
+        del props["kind"]
     if first is not None:
         props["country"] = first.code
     if url := _texts(line, "website"):
         props["url"] = url[0]
-    return Node("Organization", props, prov)
+    return Node("Vendor" if "kind" not in props else "Organization", props, prov)
 
 
 def _regime(line: _Line) -> tuple[str, str, str] | None:

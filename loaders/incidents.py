@@ -18,6 +18,7 @@ id, ref or title of another node.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -89,6 +90,14 @@ def _rows(path: Path, fname: str) -> Iterator[tuple[str, dict[str, Any]] | Rejec
         yield f"line {line_no}", row
 
 
+def _readable_rows(path: Path, fname: str) -> Iterator[tuple[str, dict[str, Any]] | Rejected]:
+    """`_rows`, with a file that is not UTF-8 (or a broken CSV) reported instead of raised."""
+    try:
+        yield from _rows(path, fname)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        yield Rejected(fname, "", "", f"cannot read the file past this point: {exc}")
+
+
 def _check(row: dict[str, Any], where: str, fname: str) -> dict[str, Any] | Rejected:
     """The row's values, resolved and checked; or the first fault found."""
 
@@ -143,7 +152,7 @@ def parse(path: Path) -> Iterator[Node | Edge | Rejected]:
     yield source
     seen_sources: set[str] = set()
     seen_states: set[str] = set()
-    for item in _rows(path, fname):
+    for item in _readable_rows(path, fname):
         if isinstance(item, Rejected):
             yield item
             continue

@@ -99,6 +99,13 @@ def control_ratings(values_path: Path) -> dict[str, str]:
 
 def parse(path: Path) -> Iterator[Node | Edge | Rejected]:
     path = Path(path)
+    try:
+        yield from _parse(path)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        yield Rejected(path.name, "", "", f"cannot read the file past this point: {exc}")
+
+
+def _parse(path: Path) -> Iterator[Node | Edge | Rejected]:
     fname = path.name
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)

@@ -72,6 +72,11 @@ def empty_store(store: Store) -> Iterator[Store]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if "slow" not in (config.getoption("markexpr") or ""):  # as pyproject says: only with -m slow
+        slow = pytest.mark.skip(reason="a long run: run it with -m slow")
+        for item in items:
+            if "slow" in item.keywords:
+                item.add_marker(slow)
     if os.environ.get("NEO4J_URI"):
         return
     skip = pytest.mark.skip(reason="needs Neo4j 5: set NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD)")

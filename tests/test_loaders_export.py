@@ -41,7 +41,6 @@ def test_licences_match_independent_counts(
     print(
         f"UK values: {len(rows)} rows parsed in {elapsed:.2f}s ({len(rows) / elapsed:,.0f} rows/s)"
     )
-    assert elapsed < 10
     pairs = {(r["licence_group"], r["rating"]) for r in rows}
     licences = [r for r in records if isinstance(r, Node) and r.type == "ExportLicence"]
     assert len({n.id for n in licences}) == len(pairs) == 96311
