@@ -19,7 +19,7 @@ serve: $(STAMP)
 	$(BIN)/tnr serve
 
 test: $(STAMP)
-	$(BIN)/ruff check graph api loaders queries tests benchmarks
+	$(BIN)/ruff check graph api loaders queries exports briefings tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
 

@@ -1,0 +1,46 @@
+"""Briefings (issue 6): a state, host state, vendor or tactic, from queries/, in Markdown,
+HTML or PDF, footnoted with their sources and redacted for the caller's role."""
+
+from __future__ import annotations
+
+from api.access import Role
+from graph.store import Store
+
+from .build import SubjectNotFound, build_briefing
+from .model import FORMATS, KINDS, Briefing
+
+
+def render(briefing: Briefing, fmt: str) -> str | bytes:
+    """The briefing as Markdown or HTML text, or PDF bytes."""
+    if fmt == "md":
+        from .to_markdown import render_markdown
+
+        return render_markdown(briefing)
+    if fmt == "html":
+        from .to_html import render_html
+
+        return render_html(briefing)
+    if fmt == "pdf":
+        from .to_pdf import render_pdf
+
+        return render_pdf(briefing)
+    raise ValueError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
+
+
+def briefing(store: Store, kind: str, subject: str, fmt: str = "md",
+             role: Role = Role.PUBLIC) -> str | bytes:  # fmt: skip
+    """Build and render in one call."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
+    return render(build_briefing(store, kind, subject, role), fmt)
+
+
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "Briefing",
+    "SubjectNotFound",
+    "briefing",
+    "build_briefing",
+    "render",
+]

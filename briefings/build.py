@@ -1,0 +1,709 @@
+"""Builds a `Briefing` on a state, a host state, a vendor or a tactic from queries/.
+
+Every count comes from a function of queries/ (the same the API and `tnr query`
+call): incidents per year from `trends`, breakdowns by tactic, host and origin from
+the groups of `coverage.sanctions_coverage` (intersected with the subject's
+incidents), host collaboration from `hosts`, chains from `vendor_chains`, licences
+from `licences`, the neighbourhood from `network`. The role decides what is shown:
+below analyst, a person at risk is never named (`api.access`), and a source whose
+title or URL names one is shown without them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from api.access import Role, anonymous_label, is_redacted, label_for
+from graph.store import Store
+from queries.common import Sources, lookup_ids, state_index, year_of
+from queries.coverage import Coverage, designations, sanctions_coverage
+from queries.hosts import HostState, host_collaboration
+from queries.licences import LicenceRow, licences_to_tnr_states
+from queries.network import GraphNode, fetch_nodes, neighbourhood
+from queries.search import search
+from queries.trends import StatedFigure, Trend, incidents_in_period, incidents_per_year
+from queries.trends import stated_figures as query_stated_figures
+from queries.vendor_chains import Chain, vendor_chains
+
+from .model import (
+    KINDS,
+    Briefing,
+    Chart,
+    Event,
+    Footnotes,
+    NetEdge,
+    NetNode,
+    Network,
+    Row,
+    Section,
+    Table,
+    Text,
+    Withhold,
+)
+
+NODE_TYPE: dict[str, str] = {
+    "state": "State",
+    "host": "State",
+    "vendor": "Vendor",
+    "tactic": "Tactic",
+}
+NETWORK_LIMIT = 36
+TIMELINE_LIMIT = 15
+#: Left out of the network figure: sources are footnotes, statistics have their table.
+NETWORK_SKIP = frozenset({"Source", "Statistic", "MergeDecision"})
+
+
+class SubjectNotFound(LookupError):
+    """No node of the briefing's kind answers to the given name or code."""
+
+
+# -- small helpers --------------------------------------------------------------------------
+def _n(count: int | float, word: str, plural: str | None = None) -> str:
+    value = int(count) if float(count).is_integer() else count
+    return f"{value:,} {word if value == 1 else (plural or word + 's')}"
+
+
+def _list(items: Sequence[str], limit: int = 6) -> str:
+    items = list(items)
+    if len(items) > limit:
+        items = [*items[:limit], f"{len(items) - limit} more"]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _years(years: Iterable[int]) -> str:
+    ys = sorted(set(years))
+    if not ys:
+        return ""
+    return str(ys[0]) if ys[0] == ys[-1] else f"{ys[0]}-{ys[-1]}"
+
+
+def _value(v: float | None) -> str:
+    if v is None:
+        return ""
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:,.1f}"
+
+
+QUALIFIER: dict[str, str] = {
+    "at-least": "at least", "more-than": "more than", "nearly": "nearly", "about": "about",
+    "exact": "",
+}  # fmt: skip
+
+
+def period_text(st: StatedFigure) -> str:
+    if st.start_year and st.end_year:
+        return _years([st.start_year, st.end_year])
+    return f"since {st.start_year}" if st.start_year else ""
+
+
+def stated_text(st: StatedFigure, period: bool = True) -> str:
+    """'at least 43 cases: <measure>, since 2022', as the source states it."""
+    qual = QUALIFIER.get(st.qualifier or "", st.qualifier or "")
+    unit = "%" if st.unit == "percent" else f" {st.unit}" if st.unit else ""
+    number = f"{qual} {_value(st.value)}{unit}".strip()
+    when = period_text(st) if period else ""
+    return f"{number}: {st.measure}" + (f" ({when})" if when else "")
+
+
+def comparable_filters(st: StatedFigure) -> dict[str, str] | None:
+    """The trend filters that count the same thing as a stated figure of cases, or None
+    when the figure is not a count of cases in a period about one origin/host/tactic each."""
+    if not st.start_year or st.unit not in ("cases", "incidents"):
+        return None
+    found: dict[str, list[str]] = defaultdict(list)
+    for about in st.about:
+        role, _, value = about.partition(":")
+        if role in ("origin", "host", "tactic"):
+            found[role].append(value)
+    if not found or any(len(v) > 1 for v in found.values()):
+        return None
+    return {role: values[0] for role, values in found.items()}
+
+
+@dataclass
+class _Ctx:
+    store: Store
+    role: Role
+    notes: Footnotes
+    sources: Sources
+    subject: GraphNode
+    kind: str
+
+    @property
+    def code(self) -> str:
+        return str(self.subject.properties.get("code") or self.subject.id)
+
+    @property
+    def name(self) -> str:
+        return self.subject.label
+
+    def cite_ids(self, *lists: Iterable[str] | None) -> tuple[int, ...]:
+        return self.notes.cite(self.sources.refs(*lists))
+
+    def label(self, node: GraphNode) -> str:
+        return (
+            label_for(node.type, node.properties, self.role)
+            if node.type == "Person"
+            else node.label
+        )
+
+
+# -- the subject ----------------------------------------------------------------------------
+def resolve_subject(store: Store, kind: str, text: str) -> GraphNode:
+    """The node a briefing is about: by id, name, code or alias, else the best fuzzy match."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown briefing kind {kind!r}; kinds are {', '.join(KINDS)}")
+    type_name = NODE_TYPE[kind]
+    ids = lookup_ids(store, type_name, text)
+    if not ids:
+        hits = search(store, text, types=[type_name], limit=1, min_score=88.0, refresh=True)
+        ids = [h.id for h in hits]
+    if not ids:
+        raise SubjectNotFound(f"no {type_name} named {text!r} in the graph")
+    return fetch_nodes(store, ids[:1])[ids[0]]
+
+
+def _withhold(store: Store, role: Role) -> Withhold | None:
+    """The names a source must not show for this role (people at risk), if any."""
+    names: list[str] = []
+    for row in store.read("MATCH (p:Person) RETURN properties(p) AS p"):
+        props = row["p"]
+        if is_redacted("Person", props, role):
+            names += [str(props.get("name") or ""), *(props.get("aliases") or [])]
+    return Withhold(names) if names else None
+
+
+# -- incident scope: the subject's incidents and their breakdowns ---------------------------
+def _group_ids(cov: Coverage, keys: Iterable[str]) -> set[str]:
+    wanted = set(keys)
+    return {i for g in cov.groups if g.key in wanted for i in g.incident_ids}
+
+
+def _breakdown(ctx: _Ctx, cov: Coverage, ids: set[str], key: str, title: str,
+               nodes: dict[str, GraphNode]) -> Chart | None:  # fmt: skip
+    counts: list[tuple[str, int, set[str]]] = []
+    for g in cov.groups:
+        inside = set(g.incident_ids) & ids
+        if inside:
+            counts.append((g.label or g.key, len(inside), inside))
+    if not counts:
+        return None
+    counts.sort(key=lambda c: (-c[1], c[0]))
+    src = [
+        nodes[i].properties.get("source_ids") for _, _, s in counts for i in sorted(s) if i in nodes
+    ]
+    return Chart(key, title, tuple(c[0] for c in counts), tuple(float(c[1]) for c in counts),
+                 horizontal=True, cites=ctx.cite_ids(*src))  # fmt: skip
+
+
+def _year_chart(ctx: _Ctx, trend: Trend, title: str) -> Chart | None:
+    if not trend.years:
+        return None
+    note = (
+        f"{_n(trend.undated, 'incident')} without a known year not shown."
+        if trend.undated
+        else None
+    )
+    return Chart("years", title, tuple(str(y.year) for y in trend.years),
+                 tuple(float(y.count) for y in trend.years),
+                 cites=ctx.notes.cite(trend.sources), note=note)  # fmt: skip
+
+
+def _stated(ctx: _Ctx, figures: Sequence[StatedFigure]) -> Section | None:
+    """The sources' own figures, beside what the graph documents for the same subject and period."""
+    if not figures:
+        return None
+    rows: list[Row] = []
+    for st in figures:
+        counted = ""
+        filters = comparable_filters(st)
+        if filters is not None and st.start_year:
+            end = st.end_year or st.start_year + 100  # "since": every later year
+            counted = str(incidents_in_period(ctx.store, st.start_year, end, **filters).count)
+        rows.append(Row((stated_text(st, period=False), period_text(st), counted),
+                        ctx.notes.cite(st.sources)))  # fmt: skip
+    para = Text(
+        "What the sources state, in their own words and numbers. The last column gives the "
+        "incidents this graph documents individually for the same origin, host, tactic and "
+        "period, where the figure counts cases of one origin, host or tactic; the sources' "
+        "figures are larger because most cases are not documented one by one in open sources."
+    )
+    table = Table("stated", "Figures stated by the sources",
+                  ("Stated figure", "Period", "Documented here"), tuple(rows))  # fmt: skip
+    return Section("stated", "Figures stated by the sources", (para,), table=table)
+
+
+def _host_table(
+    ctx: _Ctx, hosts: Sequence[HostState], tactic_codes: set[str] | None
+) -> Table | None:
+    rows: list[Row] = []
+    for h in hosts:
+        incidents = [i for i in h.incident_list
+                     if tactic_codes is None or set(i.tactics) & tactic_codes]  # fmt: skip
+        if not incidents:
+            continue
+        actors = sorted({a.label or a.id for i in incidents for a in i.assisted_by})
+        rows.append(Row(
+            (h.state.label or h.code or h.state.id, str(len(incidents)),
+             ", ".join(sorted({o for i in incidents for o in i.origins})),
+             ", ".join(actors) or "(by the tactic used)",
+             _years(i.year for i in incidents if i.year is not None) or "undated"),
+            ctx.notes.cite(*(i.sources for i in incidents)),
+        ))  # fmt: skip
+    if not rows:
+        return None
+    return Table("hosts", "Host states whose authorities acted for the origin state",
+                 ("Host state", "Incidents", "Origin", "Acting authority", "Years"), tuple(rows),
+                 note="Detentions, deportations, handovers, denials of entry or of services "
+                      "carried out by the host's own authorities.")  # fmt: skip
+
+
+def _sanctions(ctx: _Ctx, ids: set[str], what: str) -> tuple[Section, dict[str, float]]:
+    cov = sanctions_coverage(ctx.store, "perpetrator")
+    groups = [g for g in cov.groups if set(g.incident_ids) & ids]
+    people = fetch_nodes(ctx.store, [g.key for g in groups])
+    rows: list[Row] = []
+    designated = 0
+    for g in groups:
+        node = people.get(g.key)
+        name = ctx.label(node) if node else (g.label or g.key)
+        listings = sorted({f"{d.regime.authority}/{d.regime.code}" if d.regime else (d.reference or d.listing_id)
+                           for d in g.designations})  # fmt: skip
+        designated += bool(g.designated)
+        rows.append(Row(
+            (name, g.type, str(len(set(g.incident_ids) & ids)), "yes" if g.designated else "no",
+             ", ".join(listings) or "-"),
+            ctx.notes.cite(g.sources),
+        ))  # fmt: skip
+    with_perp = {i for g in groups for i in g.incident_ids} & ids
+    figs: dict[str, float] = {"perpetrators": len(groups), "designated": designated}
+    if not ids:
+        none = Text(f"No incident {what} is documented individually, so no perpetrator can be "
+                    "checked against the sanctions lists.")  # fmt: skip
+        return Section("sanctions", "Sanctions coverage and gaps", (none,)), figs
+    paras = [Text(
+        f"Of {_n(len(ids), 'incident')} {what}, {len(with_perp)} name a perpetrator. "
+        f"{_n(len(groups), 'named perpetrator')}: {designated} designated under a sanctions "
+        f"regime in the graph's data, {len(groups) - designated} not (a gap)."
+        + (f" {len(ids) - len(with_perp)} incidents name no perpetrator, so no designation can "
+           "cover them." if len(ids) > len(with_perp) else "")
+    )]  # fmt: skip
+    table = Table("sanctions", "Sanctions coverage of the perpetrators",
+                  ("Perpetrator", "Type", "Incidents", "Designated", "Regimes"), tuple(rows),
+                  note="Designated: listed directly, or through a member or an organ "
+                       "(queries/coverage.py).") if rows else None  # fmt: skip
+    return Section("sanctions", "Sanctions coverage and gaps", tuple(paras), table=table), figs
+
+
+def _licence_rows(ctx: _Ctx, lics: Iterable[LicenceRow], dest: str | None = None) -> list[Row]:
+    return [Row((r.ref or r.id, r.exporter or "", dest or "", r.control_code or "", r.item or "",
+                 r.decision or "", str(r.year or ""),
+                 f"{_value(r.value)} {r.currency or ''}".strip()),
+                ctx.notes.cite(r.sources)) for r in lics]  # fmt: skip
+
+
+LICENCE_COLUMNS = ("Licence", "Exporter", "Destination", "Control code", "Item", "Decision",
+                   "Year", "Value")  # fmt: skip
+
+
+def _licences_state(ctx: _Ctx, sid: str) -> tuple[Section | None, dict[str, float]]:
+    to_it = [g for g in licences_to_tnr_states(ctx.store)
+             if g.destination.id == sid or (g.state is not None and g.state.id == sid)]  # fmt: skip
+    by_it = licences_to_tnr_states(ctx.store, exporter=ctx.code)
+    rows = [r for g in to_it for r in _licence_rows(ctx, g.licences, g.destination.label)]
+    rows += [r for g in by_it for r in _licence_rows(ctx, g.licences, g.destination.label)]
+    figs: dict[str, float] = {
+        "licences_to": sum(g.count for g in to_it),
+        "licences_by": sum(g.count for g in by_it),
+    }
+    if not rows:
+        return None, figs
+    paras = [Text(
+        f"{_n(sum(g.count for g in to_it), 'export licence')} to {ctx.name} or its agencies "
+        f"({sum(g.granted for g in to_it)} granted); {_n(sum(g.count for g in by_it), 'licence')} "
+        f"granted or refused by {ctx.name} to states that carry out transnational repression "
+        "or operate spyware."
+    )]  # fmt: skip
+    table = Table("licences", "Export licences", LICENCE_COLUMNS, tuple(rows))
+    return Section("licences", "Export licences", tuple(paras), table=table), figs
+
+
+def _chain_rows(ctx: _Ctx, chains: Sequence[Chain]) -> Table | None:
+    grouped: dict[tuple[str, str, str], list[Chain]] = defaultdict(list)
+    for c in chains:
+        customer = c.customer.label or c.customer.id
+        if c.state and c.state.id != c.customer.id:
+            customer = f"{customer} ({c.state.label})"
+        grouped[(c.vendor.label or c.vendor.id, c.product.label or c.product.id, customer)].append(
+            c
+        )
+    rows: list[Row] = []
+    for (vendor, product, customer), cs in sorted(grouped.items()):
+        links = sorted({c.link for c in cs})
+        used = {i.id for c in cs for i in c.incidents if i.used_product}
+        incidents = {i.id for c in cs for i in c.incidents}
+        years = [y for c in cs for y in c.years]
+        rows.append(Row(
+            (vendor, product, customer, ", ".join(links), str(len(used)), str(len(incidents)),
+             _years(years)),
+            ctx.notes.cite(*(c.sources for c in cs)),
+        ))  # fmt: skip
+    if not rows:
+        return None
+    rows.sort(key=lambda r: (-int(r.cells[4]), -int(r.cells[5]), r.cells[2]))
+    return Table("chains", "Vendor -> product -> customer",
+                 ("Vendor", "Product", "Customer", "Link", "Documented uses", "Incidents of the customer", "Years"),
+                 tuple(rows),
+                 note="Link: a sale, an export licence, a deployment (operator attribution) or "
+                      "documented use in an incident. Incidents of the customer: all incidents of "
+                      "its state, with or without this product.")  # fmt: skip
+
+
+def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = ()) -> Network:
+    left_out = NETWORK_SKIP | set(skip)
+    types = [t for t in ctx.store.schema.nodes if t not in left_out]
+    g = neighbourhood(ctx.store, ctx.subject.id, depth=depth, types=types, limit=NETWORK_LIMIT)
+    ids: dict[str, str] = {}
+    nodes: list[NetNode] = []
+    anon = 0
+    for node in g.nodes:
+        if node.type in left_out:
+            continue
+        if is_redacted(node.type, node.properties, ctx.role):
+            anon += 1
+            ids[node.id] = f"anon-{anon}"
+            nodes.append(NetNode(ids[node.id], anonymous_label(node.properties), "Person"))
+            continue
+        ids[node.id] = node.id
+        nodes.append(NetNode(node.id, node.label, node.type, node.id == ctx.subject.id))
+    edges = tuple(NetEdge(ids[e.source], ids[e.target], e.type) for e in g.edges
+                  if e.source in ids and e.target in ids)  # fmt: skip
+    src = [n.properties.get("source_ids") for n in g.nodes
+           if n.type not in left_out and not is_redacted(n.type, n.properties, ctx.role)]  # fmt: skip
+    return Network(f"The neighbourhood of {ctx.name} in the graph", tuple(nodes), edges,
+                   g.truncated, ctx.cite_ids(*src))  # fmt: skip
+
+
+def _event_date(props: dict[str, object]) -> str | None:
+    for key in ("date", "decision_date", "listing_date"):
+        value = props.get(key)
+        if value:
+            return str(value)
+    year = year_of(props.get("year"))
+    return str(year) if year else None
+
+
+def _timeline(
+    ctx: _Ctx, incidents: Iterable[GraphNode], extra: Iterable[Event] = ()
+) -> Section | None:
+    events: list[Event] = []
+    dated = sorted(((d, n) for n in incidents if (d := _event_date(n.properties))),
+                   key=lambda x: (x[0], x[1].id))  # fmt: skip
+    more = 0
+    if len(dated) > TIMELINE_LIMIT:
+        more = len(dated) - TIMELINE_LIMIT
+        dated = dated[-TIMELINE_LIMIT:]
+    for date, node in dated:
+        events.append(
+            Event(date, "incident", node.label, ctx.cite_ids(node.properties.get("source_ids")))
+        )
+    policy = neighbourhood(ctx.store, ctx.subject.id, depth=1, types=["PolicyResponse"])
+    for node in policy.nodes:
+        when = _event_date(node.properties)
+        if node.type == "PolicyResponse" and when:
+            kind = node.properties.get("kind") or "policy"
+            events.append(Event(when, "policy", f"{node.label} ({kind})",
+                                ctx.cite_ids(node.properties.get("source_ids"))))  # fmt: skip
+    if not events:
+        return None
+    events.sort(key=lambda e: (e.date, e.kind, e.text))
+    paras = (Text(f"The {more} earliest dated incidents are left out of the timeline; the chart "
+                  "by year counts them."),) if more else ()  # fmt: skip
+    return Section("timeline", "Timeline of events and policy responses", paras,
+                   events=tuple(events))  # fmt: skip
+
+
+# -- state, host and tactic -----------------------------------------------------------------
+def _tactic_codes(store: Store, code: str) -> set[str]:
+    rows = store.read(
+        "MATCH (c:Tactic)-[:SUBTYPE_OF*0..4]->(t:Tactic) WHERE t.code = $code RETURN DISTINCT c.code AS c",
+        code=code,
+    )
+    return {str(r["c"]) for r in rows} | {code}
+
+
+def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float]]:
+    store, kind, code, name = ctx.store, ctx.kind, ctx.code, ctx.name
+    by_tactic = sanctions_coverage(store, "tactic")
+    by_origin = sanctions_coverage(store, "origin")
+    by_host = sanctions_coverage(store, "host")
+    codes: set[str] | None = None
+    if kind == "state":
+        ids, filters, what = _group_ids(by_origin, [code]), {"origin": code}, f"on behalf of {name}"
+    elif kind == "host":
+        ids, filters, what = _group_ids(by_host, [code]), {"host": code}, f"in {name}"
+    else:
+        codes = _tactic_codes(store, code)
+        ids, filters, what = _group_ids(by_tactic, codes), {"tactic": code}, f"using {name.lower()}"
+    trend = incidents_per_year(store, **filters)  # type: ignore[arg-type]
+    nodes = fetch_nodes(store, sorted(ids))
+    all_cites = ctx.cite_ids(*(n.properties.get("source_ids") for n in nodes.values()))
+
+    sections: list[Section] = []
+    figures: dict[str, float] = {
+        "incidents": len(ids),
+        "dated": trend.total,
+        "undated": trend.undated,
+    }
+    years = [y.year for y in trend.years]
+    summary: list[Text] = []
+    if kind == "tactic":
+        definition = ctx.subject.properties.get("definition")
+        if definition:
+            summary.append(Text(f"{name}: {' '.join(str(definition).split())}",
+                                ctx.cite_ids(ctx.subject.properties.get("source_ids"))))  # fmt: skip
+    lead = {"state": "transnational repression", "host": "transnational repression",
+            "tactic": "transnational repression"}[kind]  # fmt: skip
+    if ids:
+        summary.append(
+            Text(
+                f"The graph documents {_n(len(ids), 'incident')} of {lead} {what}"
+                + (f" ({trend.total} dated, {_years(years)})" if trend.total else "")
+                + ".",
+                all_cites,
+            )
+        )
+    else:
+        summary.append(Text(f"The graph documents no individual incident of {lead} {what}; the "
+                            "figures below are the sources' own."))  # fmt: skip
+
+    charts: list[Chart | None] = [_year_chart(ctx, trend, f"Incidents {what}, per year")]
+    if kind != "tactic":
+        charts.append(_breakdown(ctx, by_tactic, ids, "tactics", "Tactics used", nodes))
+    if kind != "host":
+        charts.append(
+            _breakdown(ctx, by_host, ids, "hosts", "Host states (where the target was)", nodes)
+        )
+    if kind != "state":
+        charts.append(
+            _breakdown(ctx, by_origin, ids, "origins", "Origin states (on whose behalf)", nodes)
+        )
+    for chart in charts:
+        if chart is None:
+            continue
+        figures[f"{chart.key}_groups"] = len(chart.labels)
+        sections.append(Section(chart.key, chart.title, chart=chart))
+    nouns = {"tactics": "tactic", "hosts": "host state", "origins": "origin state"}
+    parts = [f"{_n(len(c.labels), nouns[c.key])}: "
+             f"{_list([f'{lbl} ({int(v)})' for lbl, v in zip(c.labels, c.values, strict=True)], 4)}"
+             for c in charts if c is not None and c.key in nouns]  # fmt: skip
+    if parts:
+        summary.append(Text("; ".join(parts) + ".", all_cites))
+
+    statistics = trend.statistics
+    if statistics:
+        specific = [st for st in statistics if comparable_filters(st) is not None]
+        top = sorted(specific, key=lambda st: -(st.value or 0))[:3] or list(statistics[:3])
+        summary.append(Text(
+            "The sources state larger figures: " + "; ".join(stated_text(st) for st in top)
+            + ". (See the table of stated figures.)", ctx.notes.cite(*(st.sources for st in top))))  # fmt: skip
+    stated = _stated(ctx, statistics)
+    if stated:
+        sections.append(stated)
+    figures["stated_figures"] = len(statistics)
+
+    hosts = host_collaboration(store, origin=code if kind == "state" else None,
+                               host=code if kind == "host" else None)  # fmt: skip
+    table = _host_table(ctx, hosts, codes)
+    if table:
+        acted = sum(int(r.cells[1]) for r in table.rows)
+        figures["host_collaboration"] = acted
+        summary.append(Text(
+            f"Host-state authorities acted for the origin state in {_n(acted, 'incident')} "
+            f"({_list([r.cells[0] for r in table.rows])}).", ctx.notes.cite()
+            + tuple(sorted({c for r in table.rows for c in r.cites}))))  # fmt: skip
+        sections.append(Section("collaboration", "Host-state collaboration", table=table))
+
+    if kind == "state":
+        chains = [c for c in vendor_chains(store)
+                  if c.customer.id == ctx.subject.id or (c.state and c.state.id == ctx.subject.id)]  # fmt: skip
+        figures["chains"] = len(chains)
+        chain_table = _chain_rows(ctx, chains)
+        text = (f"{_n(len(chains), 'supply chain')} end at {name} or its agencies: "
+                f"{_list(sorted({c.vendor.label or '' for c in chains}))}." if chains else
+                f"No vendor-to-regime chain ends at {name} in the graph's data (no documented sale, "
+                "licence, deployment or use of a surveillance product by it).")  # fmt: skip
+        sections.append(
+            Section("chains", "Vendor-to-regime chains", (Text(text),), table=chain_table)
+        )
+        summary.append(Text(text))
+
+    sanctions, figs = _sanctions(ctx, ids, what)
+    sections.append(sanctions)
+    figures.update(figs)
+    if ids:
+        summary.append(
+            Text(
+                f"{int(figs['designated'])} of {_n(figs['perpetrators'], 'named perpetrator')} "
+                "are designated under a sanctions regime in the graph's data."
+            )
+        )
+    if kind in ("state", "host"):
+        lic, figs = _licences_state(ctx, ctx.subject.id)
+        figures.update(figs)
+        if lic:
+            sections.append(lic)
+    timeline = _timeline(ctx, nodes.values())
+    if timeline:
+        sections.append(timeline)
+    network = _network(ctx, 1 if kind == "host" else 2)
+    sections.append(Section("network", "Network", network=network))
+    return summary, sections, figures
+
+
+# -- vendor -----------------------------------------------------------------------------------
+def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float]]:
+    store, name, vid = ctx.store, ctx.name, ctx.subject.id
+    props = ctx.subject.properties
+    chains = vendor_chains(store, vendor=vid)
+    used = {i.id: i for c in chains for i in c.incidents if i.used_product}
+    customers = sorted(
+        {(c.state or c.customer).label or (c.state or c.customer).id for c in chains}
+    )
+    products = sorted({c.product.label or c.product.id for c in chains})
+    targets = sum(i.target_count for i in used.values())
+    figures: dict[str, float] = {
+        "chains": len(chains), "customers": len(customers), "products": len(products),
+        "documented_uses": len(used), "targets": targets,
+    }  # fmt: skip
+    src_chain = ctx.notes.cite(*(c.sources for c in chains))
+    summary: list[Text] = []
+    country = state_index(store).get(str(props.get("country") or "").upper())
+    where = f", based in {country.label}" if country else ""
+    summary.append(Text(
+        f"{name}{where}, makes {_list(products) or 'no product named in the graph'}. "
+        + (f"The graph links it to {_n(len(customers), 'customer state')} ({_list(customers)}) "
+           f"through {_n(len(chains), 'supply chain')}." if chains else ""),
+        ctx.cite_ids(props.get("source_ids"))))  # fmt: skip
+    if used:
+        years = [i.year for i in used.values() if i.year is not None]
+        summary.append(Text(
+            f"{_n(len(used), 'incident')} document the use of its products"
+            + (f" ({_years(years)})" if years else "")
+            + f", against {_n(targets, 'target')}; incidents with no attributed operator are not "
+            "in a chain and not counted here.", src_chain))  # fmt: skip
+
+    sections: list[Section] = []
+    per_year = Counter(i.year for i in used.values() if i.year is not None)
+    undated = sum(1 for i in used.values() if i.year is None)
+    charts: list[Chart] = []
+    if per_year:
+        charts.append(Chart("years", f"Documented uses of {name}'s products, per year",
+                            tuple(str(y) for y in sorted(per_year)),
+                            tuple(float(per_year[y]) for y in sorted(per_year)), cites=src_chain,
+                            note=f"{_n(undated, 'incident')} without a known year not shown."
+                            if undated else None))  # fmt: skip
+    by_customer: dict[str, set[str]] = defaultdict(set)
+    for c in chains:
+        if c.link == "documented-use" and c.via is not None:
+            by_customer[(c.state or c.customer).label or c.customer.id].add(c.via.id)
+    if by_customer:
+        ranked = sorted(by_customer.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        charts.append(Chart("customers", "Documented uses by operator state",
+                            tuple(k for k, _ in ranked), tuple(float(len(v)) for _, v in ranked),
+                            horizontal=True, cites=src_chain))  # fmt: skip
+    tactics = Counter(t for i in used.values() for t in i.tactics)
+    if len(tactics) > 1:
+        ranked_t = sorted(tactics.items(), key=lambda kv: (-kv[1], kv[0]))
+        charts.append(
+            Chart(
+                "tactics",
+                "Tactics of the incidents",
+                tuple(k for k, _ in ranked_t),
+                tuple(float(v) for _, v in ranked_t),
+                horizontal=True,
+                cites=src_chain,
+            )
+        )
+    for chart in charts:
+        sections.append(Section(chart.key, chart.title, chart=chart))
+
+    stated = [
+        s
+        for s in query_stated_figures(store)
+        if any(a.split(":", 1)[-1] in (vid, *(c.product.id for c in chains)) for a in s.about)
+    ]
+    section = _stated(ctx, stated)
+    if section:
+        sections.append(section)
+    figures["stated_figures"] = len(stated)
+
+    table = _chain_rows(ctx, chains)
+    sections.append(Section("chains", "Vendor-to-regime chains", (Text(
+        f"{_n(len(chains), 'chain')} from {name} through its products to "
+        f"{_n(len(customers), 'customer state')}." if chains else
+        f"No sale, licence, deployment or documented use links {name}'s products to a customer."),),
+        table=table))  # fmt: skip
+
+    lic = [c for c in chains if c.link == "export-licence"]
+    figures["licences"] = len(lic)
+    if lic:
+        rows = tuple(Row(((c.via.label or "") if c.via else "", "", c.customer.label or "", "", c.product.label or "",
+                          "", str(c.year or ""), ""), ctx.notes.cite(c.sources)) for c in lic)  # fmt: skip
+        sections.append(
+            Section(
+                "licences",
+                "Export licences for its products",
+                table=Table("licences", "Export licences", LICENCE_COLUMNS, rows),
+            )
+        )
+
+    parties = [vid, *sorted({(c.state or c.customer).id for c in chains})]
+    found = designations(store, parties)
+    labels = {c.state.id: c.state.label for c in chains if c.state} | {vid: name}
+    rows_s = tuple(Row((labels.get(p) or p, "yes" if found.get(p) else "no",
+                        ", ".join(sorted({f"{d.regime.authority}/{d.regime.code}" if d.regime else
+                                          (d.reference or "") for d in found.get(p, [])})) or "-"),
+                       ctx.notes.cite(*(d.sources for d in found.get(p, []))))
+                   for p in parties)  # fmt: skip
+    figures["designated"] = sum(1 for p in parties if found.get(p))
+    sanction_text = (f"{name} is designated under a sanctions regime in the graph's data."
+                     if found.get(vid) else
+                     f"{name} is not designated under any sanctions regime in the graph's data (a gap).")  # fmt: skip
+    sections.append(Section("sanctions", "Sanctions coverage and gaps", (Text(
+        sanction_text + f" {figures['designated'] - bool(found.get(vid)):.0f} of its "
+        f"{_n(len(parties) - 1, 'customer state')} are designated (directly, or through an "
+        "agency or an official)."),),
+        table=Table("sanctions", "Sanctions coverage of the vendor and its customers",
+                    ("Party", "Designated", "Regimes"), rows_s)))  # fmt: skip
+    summary.append(Text(sanction_text))
+
+    used_nodes = fetch_nodes(store, sorted(used)).values()
+    timeline = _timeline(ctx, used_nodes)
+    if timeline:
+        sections.append(timeline)
+    # Incidents have their charts; the figure shows who makes what and who operates it.
+    network = _network(ctx, 2, skip=("Incident", "Person"))
+    sections.append(Section("network", "Network", network=network))
+    return summary, sections, figures
+
+
+# -- entry point --------------------------------------------------------------------------------
+def build_briefing(store: Store, kind: str, subject: str, role: Role = Role.PUBLIC) -> Briefing:
+    """The briefing on `subject` (a name, code, alias or id) of `kind`, for `role`."""
+    node = resolve_subject(store, kind, subject)
+    ctx = _Ctx(store, role, Footnotes(_withhold(store, role)), Sources(store), node, kind)
+    if kind == "vendor":
+        summary, sections, figures = _build_vendor(ctx)
+    else:
+        summary, sections, figures = _build_incident_kind(ctx)
+    what = {"state": "transnational repression by", "host": "transnational repression in",
+            "vendor": "the surveillance trade:", "tactic": "transnational repression:"}[kind]  # fmt: skip
+    return Briefing(
+        kind=kind, subject_id=node.id, subject=node.label, role=role.name.lower(),
+        title=f"Briefing on {what} {node.label}", summary=tuple(summary),
+        sections=tuple(sections), sources=ctx.notes.sources(), figures=figures,
+    )  # fmt: skip

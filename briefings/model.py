@@ -1,0 +1,196 @@
+"""The structured model of a briefing: built once from queries/, rendered three ways.
+
+Every number shown is in a `Chart`, a `Table` or `Briefing.figures`, so a test can
+compare it with the query function it came from. Every sentence, chart, row and
+event carries `cites`: footnote numbers into `Briefing.sources` (1-based).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from queries.common import SourceRef
+
+KINDS: tuple[str, ...] = ("state", "vendor", "tactic", "host")
+FORMATS: tuple[str, ...] = ("md", "html", "pdf")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A plain sentence or paragraph and the footnotes that support it."""
+
+    text: str
+    cites: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart: `labels[i]` has `values[i]` (counted from the graph unless `note` says)."""
+
+    key: str
+    title: str
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    unit: str = "incidents"
+    horizontal: bool = False
+    cites: tuple[int, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]
+    cites: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class NetNode:
+    id: str  # anonymous for a redacted person
+    label: str
+    type: str
+    centre: bool = False
+
+
+@dataclass(frozen=True)
+class NetEdge:
+    source: str
+    target: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Network:
+    title: str
+    nodes: tuple[NetNode, ...]
+    edges: tuple[NetEdge, ...]
+    truncated: bool = False
+    cites: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the timeline: an incident, a policy response, a stated figure."""
+
+    date: str  # ISO, possibly partial ("2024", "2023-03")
+    kind: str  # "incident" | "policy" | "figure" | "licence" | "sanction"
+    text: str
+    cites: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    paragraphs: tuple[Text, ...] = ()
+    chart: Chart | None = None
+    table: Table | None = None
+    network: Network | None = None
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class Briefing:
+    kind: str  # one of KINDS
+    subject_id: str
+    subject: str  # display name
+    role: str  # "public" | "analyst" | ...
+    title: str
+    summary: tuple[Text, ...]
+    sections: tuple[Section, ...]
+    sources: tuple[SourceRef, ...]  # footnote n is sources[n - 1]
+    figures: dict[str, float] = field(default_factory=dict)  # the key counted numbers
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def chart(self, key: str) -> Chart | None:
+        return next((s.chart for s in self.sections if s.chart and s.chart.key == key), None)
+
+    def table(self, key: str) -> Table | None:
+        return next((s.table for s in self.sections if s.table and s.table.key == key), None)
+
+
+def runs(cites: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Footnote numbers as runs: (1, 2, 3, 7) -> [(1, 3), (7, 7)]."""
+    out: list[tuple[int, int]] = []
+    for n in sorted(set(cites)):
+        if out and n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
+
+
+class Footnotes:
+    """Numbers sources in the order they are first cited (the same source keeps its number).
+
+    `withhold` rewrites a source before it is shown (the public role withholds a URL or
+    title that names a person at risk).
+    """
+
+    def __init__(self, withhold: Withhold | None = None) -> None:
+        self._refs: dict[str, tuple[int, SourceRef]] = {}
+        self._withhold = withhold
+
+    def cite(self, *groups: Iterable[SourceRef]) -> tuple[int, ...]:
+        numbers: list[int] = []
+        for group in groups:
+            for ref in group:
+                if ref.id not in self._refs:
+                    shown = self._withhold(ref) if self._withhold else ref
+                    self._refs[ref.id] = (len(self._refs) + 1, shown)
+                n = self._refs[ref.id][0]
+                if n not in numbers:
+                    numbers.append(n)
+        return tuple(sorted(numbers))
+
+    def sources(self) -> tuple[SourceRef, ...]:
+        return tuple(ref for _, ref in sorted(self._refs.values(), key=lambda x: x[0]))
+
+
+class Withhold:
+    """Withholds the title or URL of a source that names one of `names`: the whole name, or
+    its last word (surname) when that is long enough to identify."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.phrases = sorted({p for n in names if (p := _fold(n))})
+        # A surname alone identifies too ("/dobrokhotov-interview"); short or numeric last
+        # words ("#1" of a code name) do not.
+        self.tokens = sorted({last for p in self.phrases
+                              if len(p.split()) > 1 and len(last := p.split()[-1]) >= 5
+                              and not last.isdigit()})  # fmt: skip
+
+    def names_someone(self, text: str | None) -> bool:
+        if not text:
+            return False
+        folded = f" {_fold(text)} "
+        return any(f" {p} " in folded for p in self.phrases) or any(
+            f" {t} " in folded for t in self.tokens
+        )
+
+    def __call__(self, ref: SourceRef) -> SourceRef:
+        out = ref
+        if self.names_someone(ref.url):
+            out = replace(out, url=None)
+        if self.names_someone(ref.title):
+            out = replace(out, title="[title withheld: it names a person at risk]")
+        if out is not ref and self.names_someone(ref.id) and out.url is None:
+            out = replace(out, id="[withheld]")
+        return out
+
+
+def _fold(text: str) -> str:
+    from loaders.countries import fold
+
+    cleaned = "".join(c if c.isalnum() else " " for c in fold(text))
+    return " ".join(cleaned.split())
