@@ -15,11 +15,13 @@ code path that hands node properties to a client goes through
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,14 @@ class KeyRing:
             ring = cls(ring.hashes + cls.from_entries(lines, where=path).hashes)
         return ring
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> KeyRing:
+        """The ring of `Settings.api_keys` and `Settings.api_keys_file` (read once, at start)."""
+        env = {"TNR_API_KEYS": settings.api_keys or ""}
+        if settings.api_keys_file is not None:
+            env["TNR_API_KEYS_FILE"] = str(settings.api_keys_file)
+        return cls.from_env(env)
+
     def role_for(self, presented: str | None) -> Role | None:
         """The role of a presented key; None if the key is unknown (PUBLIC if none given)."""
         if not presented:
@@ -106,11 +116,33 @@ def is_redacted(node_type: str, props: Mapping[str, Any], role: Role) -> bool:
     return bool(props.get("is_target")) or bool(props.get("protected"))
 
 
+#: Also withheld from a redacted person besides the schema's `sensitive` properties:
+#: an official's position names them as surely as their name does.
+ALSO_WITHHELD = frozenset({"citations", "position"})
+#: Relations of a redacted person that identify them (MEMBER_OF gives the affiliation).
+IDENTIFYING_RELATIONS = frozenset({"MEMBER_OF"})
+#: The same rule as `is_redacted`, as a Cypher condition on the node `n`.
+REDACTED_PERSON_CYPHER = (
+    "(coalesce(n.is_target, false) = true OR coalesce(n.protected, false) = true)"
+)
+
+
+def _country_name(code: Any) -> str:
+    text = str(code)
+    try:
+        from loaders.countries import country
+
+        return country(text).name
+    except (KeyError, LookupError, ValueError, ImportError):
+        return text
+
+
 def anonymous_label(props: Mapping[str, Any]) -> str:
     roles = [r for r in (props.get("roles") or []) if isinstance(r, str)]
     country = props.get("residence_country")
-    label = "target" + (f": {', '.join(roles[:3])}" if roles else "")
-    return label + (f", in {country}" if country else "")
+    label = "target" if props.get("is_target") else "protected person"
+    label += f": {', '.join(roles[:3])}" if roles else ""
+    return label + (f", in {_country_name(country)}" if country else "")
 
 
 def redact_properties(node_type: str, props: Mapping[str, Any], role: Role) -> dict[str, Any]:
@@ -119,7 +151,8 @@ def redact_properties(node_type: str, props: Mapping[str, Any], role: Role) -> d
         return dict(props)
     nt = load_schema().node(node_type)
     sensitive = {p.name for p in nt.properties.values() if p.sensitive}
-    out = {k: v for k, v in props.items() if k not in sensitive and k not in ("citations",)}
+    out = {k: v for k, v in props.items() if k not in sensitive and k not in ALSO_WITHHELD}
+    out["citations"] = []
     out["source_ids"] = []  # identifying sources (a URL or a report about this person) go too
     out["name"] = anonymous_label(props)
     return out
@@ -165,5 +198,211 @@ def public_id(node_id: str, node_type: str, props: Mapping[str, Any], role: Role
     """
     if not is_redacted(node_type, props, role):
         return node_id
+    return anon_id(node_id)
+
+
+def anon_id(node_id: str) -> str:
+    """The keyed, unlinkable id shown for a withheld node or relation (`anon_<hmac>`)."""
     mac = hmac.new(_redaction_key(), node_id.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"anon_{mac[:20]}"
+
+
+# -- what public may not see in the graph as it is now --------------------------------------
+WITHHELD = "[withheld]"
+WITHHELD_SOURCE = "withheld source"
+
+#: One read: the redacted persons' names, the sources cited by exactly one person (who is
+#: redacted), and every source's texts (a title or URL may name a redacted person).
+REDACTIONS_CYPHER = f"""
+MATCH (n:Person) WHERE {REDACTED_PERSON_CYPHER}
+RETURN 'person' AS k, n.id AS id, [n.name] + coalesce(n.aliases, []) AS texts
+UNION ALL
+MATCH (n:Person) UNWIND coalesce(n.source_ids, []) AS sid
+WITH sid, collect(n) AS ps WHERE size(ps) = 1
+WITH sid, ps[0] AS n WHERE {REDACTED_PERSON_CYPHER}
+RETURN 'single' AS k, sid AS id, [] AS texts
+UNION ALL
+MATCH (n:Source)
+RETURN 'source' AS k, n.id AS id, [n.title, n.ref, n.url, n.file] AS texts
+"""
+
+
+def _fold(text: str) -> str:
+    return " ".join(str(text).casefold().split())
+
+
+@dataclass(frozen=True)
+class Redactions:
+    """The redacted persons of a graph, their names, and the sources that would name them.
+
+    A Source is withheld from `public` when a redacted person is the only person it is
+    cited for (a web page about that person), or when its title, reference, URL or file
+    names a redacted person. Text of any other node that names one is scrubbed.
+    """
+
+    person_ids: frozenset[str] = frozenset()
+    source_ids: frozenset[str] = frozenset()
+    names: tuple[str, ...] = ()  # folded names and aliases, longest first
+    anon: Mapping[str, str] = field(default_factory=dict)  # anon id -> real id
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, Any]]) -> Redactions:
+        persons = {str(r["id"]) for r in rows if r["k"] == "person"}
+        names = {_fold(t) for r in rows if r["k"] == "person" for t in r["texts"] or [] if t}
+        names = {n for n in names if len(n) >= 3}
+        pattern = _pattern(tuple(names))
+        sources = {str(r["id"]) for r in rows if r["k"] == "single"}
+        for r in rows:
+            texts = [str(t) for t in r["texts"] or [] if t] if r["k"] == "source" else []
+            if pattern is not None and any(pattern.search(_fold(t)) for t in texts):
+                sources.add(str(r["id"]))
+        hidden = persons | sources
+        return cls(frozenset(persons), frozenset(sources),
+                   tuple(sorted(names, key=lambda n: (-len(n), n))),
+                   {anon_id(i): i for i in hidden})  # fmt: skip
+
+    @classmethod
+    def load(cls, store: Any) -> Redactions:
+        """Read them from a store (one Cypher); no store, no redactions beyond persons."""
+        if store is None:
+            return cls()
+        return cls.from_rows(store.read(REDACTIONS_CYPHER))
+
+    def hides(self, node_id: str) -> bool:
+        return node_id in self.person_ids or node_id in self.source_ids
+
+    def mentions(self, text: str) -> bool:
+        pattern = _pattern(self.names)
+        return pattern is not None and pattern.search(_fold(text)) is not None
+
+    def scrub(self, text: str) -> str:
+        """The text with every redacted name or alias replaced by [withheld]."""
+        pattern = _pattern(self.names)
+        if pattern is None or not pattern.search(_fold(text)):
+            return text
+        out = _raw_pattern(self.names).sub(WITHHELD, text)
+        # A name written differently (spacing, case) that the raw pattern missed: all goes.
+        return out if not pattern.search(_fold(out)) else WITHHELD
+
+
+@functools.lru_cache(maxsize=16)
+def _pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not names:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+
+
+@functools.lru_cache(maxsize=16)
+def _raw_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    parts = (r"\s+".join(re.escape(w) for w in n.split()) for n in names)
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+NO_REDACTIONS = Redactions()
+
+
+@dataclass(frozen=True)
+class View:
+    """What one role sees of the graph: the one place that turns stored rows into visible ones."""
+
+    role: Role = Role.PUBLIC
+    redactions: Redactions = NO_REDACTIONS
+
+    @property
+    def public(self) -> bool:
+        return self.role < Role.ANALYST
+
+    def hidden(self, node_type: str, props: Mapping[str, Any]) -> bool:
+        """True if this node is shown only anonymously (a redacted person, a withheld source)."""
+        if not self.public:
+            return False
+        if is_redacted(node_type, props, self.role):
+            return True
+        return node_type == "Source" and self.redactions.hides(str(props.get("id") or ""))
+
+    def node(self, node_type: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The properties this role sees, `id` the id it sees and `label` its label."""
+        real = str(props.get("id") or "")
+        if not self.public:
+            return {**props, "label": label_for(node_type, props, self.role)}
+        if is_redacted(node_type, props, self.role):
+            out = redact_properties(node_type, props, self.role)
+            return {**out, "id": anon_id(real), "label": anonymous_label(props)}
+        if node_type == "Source" and self.redactions.hides(real):
+            return {"id": anon_id(real), "ref": WITHHELD, "title": WITHHELD_SOURCE,
+                    "kind": props.get("kind"), "label": WITHHELD_SOURCE,
+                    "source_ids": [], "citations": []}  # fmt: skip
+        out = self._visible(props)
+        out["label"] = self._text("", label_for(node_type, props, self.role))
+        return out
+
+    def _visible(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Texts scrubbed of redacted names; withheld sources gone from the provenance."""
+        out = {k: self._text(k, v) for k, v in props.items()}
+        hides = self.redactions.hides
+        out["source_ids"] = [s for s in props.get("source_ids") or [] if not hides(str(s))]
+        out["citations"] = [self._text("", c) for c in props.get("citations") or []
+                            if not hides(str(c).partition("|")[0])]  # fmt: skip
+        return out
+
+    def _text(self, key: str, value: Any) -> Any:
+        if isinstance(value, str):
+            if key in ("url", "ref", "file", "legal_act_url") and self.redactions.mentions(value):
+                return None if key != "ref" else WITHHELD
+            return self.redactions.scrub(value)
+        if isinstance(value, list):
+            return [self._text(key, v) for v in value]
+        return value
+
+    def relation(self, props: Mapping[str, Any], touches_hidden: bool) -> dict[str, Any]:
+        """A relation's properties: one that touches a hidden node keeps no id or citations."""
+        if not self.public:
+            return dict(props)
+        if touches_hidden:
+            out = {k: self._text(k, v) for k, v in props.items()}
+            return {**out, "id": anon_id(str(props.get("id") or "")), "source_ids": [],
+                    "citations": []}  # fmt: skip
+        return self._visible(props)
+
+    def shows_relation(self, relation: str, owner_hidden: bool) -> bool:
+        return not (self.public and owner_hidden and relation in IDENTIFYING_RELATIONS)
+
+    def real_id(self, given: str) -> str | None:
+        """The stored id behind an id a client gives; None when the role may not name it.
+
+        An anonymous id maps back to its node; the real id of a hidden node is refused as if
+        it did not exist, so nobody can hash a guessed name and ask whether it is there.
+        """
+        if given.startswith("anon_"):
+            return self.redactions.anon.get(given)
+        if self.public and self.redactions.hides(given):
+            return None
+        return given
+
+
+_ID = re.compile(r"\b[a-z][a-z_]*_[0-9a-f]{20}\b")
+
+
+def scrub_response(view: View, value: Any) -> Any:
+    """The last line of defence for `public`: every string of a response, scrubbed.
+
+    Whatever a resolver let through (a root field over queries/, an error message that
+    echoes its input), a redacted name becomes [withheld] and the real id of a hidden node
+    becomes its anonymous id. Analysts' responses pass unchanged.
+    """
+    if not view.public:
+        return value
+    hides = view.redactions.hides
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, str):
+            if "_" in v:
+                v = _ID.sub(lambda m: anon_id(m.group(0)) if hides(m.group(0)) else m.group(0), v)
+            return view.redactions.scrub(v)
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        return v
+
+    return clean(value)

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.brief_cli import brief_app
+from api.export_cli import export_app
 from api.query_cli import query_app
 from api.review import app as review_app
 from graph.settings import Settings
@@ -26,6 +28,8 @@ app = typer.Typer(
 )
 app.add_typer(query_app, name="query")
 app.add_typer(review_app, name="review")
+app.add_typer(brief_app, name="brief")
+app.add_typer(export_app, name="export")
 console = Console(stderr=True)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

@@ -32,6 +32,11 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     batch_size: int = 2000
     log_level: str = "info"
+    graphql_max_depth: int = 12  # TNR_GRAPHQL_MAX_DEPTH: nesting of one query
+    graphql_max_cost: int = 50_000  # TNR_GRAPHQL_MAX_COST: objects one query may fetch
+    graphql_max_page: int = 100  # TNR_GRAPHQL_MAX_PAGE: largest first/last of a connection
+    api_keys: str = field(default="", repr=False)  # TNR_API_KEYS: "role:key,role:key"
+    api_keys_file: Path | None = None  # TNR_API_KEYS_FILE: one "role:key" a line
 
     @property
     def uses_neo4j(self) -> bool:
@@ -62,4 +67,10 @@ class Settings:
             cors_origins=_list(e.get("TNR_CORS_ORIGINS", "")),
             batch_size=int(e.get("TNR_BATCH_SIZE", defaults.batch_size)),
             log_level=e.get("TNR_LOG_LEVEL", defaults.log_level),
+            graphql_max_depth=int(e.get("TNR_GRAPHQL_MAX_DEPTH", defaults.graphql_max_depth)),
+            graphql_max_cost=int(e.get("TNR_GRAPHQL_MAX_COST", defaults.graphql_max_cost)),
+            graphql_max_page=int(e.get("TNR_GRAPHQL_MAX_PAGE", defaults.graphql_max_page)),
+            api_keys=e.get("TNR_API_KEYS", ""),
+            api_keys_file=Path(e["TNR_API_KEYS_FILE"]).expanduser()
+            if e.get("TNR_API_KEYS_FILE") else None,
         )

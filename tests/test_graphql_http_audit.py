@@ -1,7 +1,8 @@
 """The /graphql endpoint passes the GraphQL-over-HTTP audit of the npm package graphql-http.
 
 The audit runs with node against the app served by uvicorn on a free local port.
-The package is looked for in $GRAPHQL_HTTP_PREFIX, else installed with
+The package is looked for in $GRAPHQL_HTTP_PREFIX, then in the repository's
+node_modules (package.json; `npm install` at the root), else installed with
 `npm install --prefix <tmp> graphql-http graphql`; without node (or npm and the
 registry) the test is skipped and says why.
 """
@@ -25,13 +26,16 @@ from graph.embedded import free_port
 from graph.settings import Settings
 from graph.store import Store
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "graphql_http_audit.mjs"
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "scripts" / "graphql_http_audit.mjs"
 
 
 def _package_dir(tmp: Path) -> Path:
     given = os.environ.get("GRAPHQL_HTTP_PREFIX")
     if given and (Path(given) / "node_modules" / "graphql-http").is_dir():
         return Path(given)
+    if (REPO / "node_modules" / "graphql-http").is_dir():  # `npm install` at the root did it
+        return REPO
     npm = shutil.which("npm")
     if npm is None:
         pytest.skip("npm is not installed: cannot install the graphql-http audit")

@@ -4,7 +4,8 @@
 orderings), `connections.py` (Relay pages in Cypher), `context.py` (the store and
 per-request DataLoaders), `queries.py` (the root Query), `limits.py` and
 `errors.py` (what a request may ask and what a client sees), `schema.py`,
-`http.py` (GraphQL over HTTP).
+`http.py` (GraphQL over HTTP), `mutations.py` (audited edits, generated from the
+schema), `audit.py` (the audit records and `auditLog`), `permissions.py` (roles).
 """
 
 from __future__ import annotations

@@ -19,11 +19,13 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from api.access import REDACTED_PERSON_CYPHER, View
 from graph.schema import NodeType
 
 from .context import Context
 from .errors import PublicError
 from .limits import DEFAULT_PAGE, MAX_PAGE
+from .permissions import Forbidden
 
 T = TypeVar("T")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -151,8 +153,16 @@ def _check_date(value: str) -> str:
     return value
 
 
-def where_clauses(spec: TypeSpec, flt: Any, params: Params, schema: Any) -> list[str]:
-    """Cypher conditions on `n` for a filter input (None: no condition)."""
+def where_clauses(
+    spec: TypeSpec, flt: Any, params: Params, schema: Any, view: View | None = None
+) -> list[str]:
+    """Cypher conditions on `n` for a filter input (None: no condition).
+
+    For `public` (the default view) no filter can find what it may not see: ids of hidden
+    nodes match nothing, and a filter on a property never matches a redacted person (on a
+    sensitive one) nor a value that names one (api.access).
+    """
+    view = view or View()
     if flt is None:
         return []
     out: list[str] = []
@@ -161,10 +171,16 @@ def where_clauses(spec: TypeSpec, flt: Any, params: Params, schema: Any) -> list
         if value is None:
             continue
         col = f"n.`{f.prop}`" if f.prop else ""
+        if view.public and f.prop:
+            out += _public_guard(spec, f, col, view, params)
         if f.kind == "ids":
-            out.append(f"n.id IN {params.add([str(v) for v in value])}")
+            wanted = [view.real_id(str(v)) for v in value]
+            out.append(f"n.id IN {params.add([v for v in wanted if v])}")
         elif f.kind == "related":
-            other = str(value)
+            other = view.real_id(str(value))
+            if other is None:  # a hidden node's real id: as if there were no such node
+                out.append("false")
+                continue
             try:
                 other_type = schema.type_of_id(other)
             except KeyError:
@@ -198,10 +214,34 @@ def where_clauses(spec: TypeSpec, flt: Any, params: Params, schema: Any) -> list
     return out
 
 
+def _public_guard(spec: TypeSpec, f: FilterField, col: str, view: View,
+                  params: Params) -> list[str]:  # fmt: skip
+    """What keeps a public filter on `f` from probing for a redacted person."""
+    out: list[str] = []
+    prop = spec.node_type.properties.get(f.prop)
+    if spec.node_type.name == "Person" and (prop is None or prop.sensitive):
+        out.append(f"NOT {REDACTED_PERSON_CYPHER}")
+    if spec.node_type.name == "Source" and view.redactions.source_ids:
+        out.append(f"NOT n.id IN {params.add(sorted(view.redactions.source_ids))}")
+    names = view.redactions.names
+    if names and f.kind in ("string", "list"):
+        p = params.add(list(names))
+        if f.kind == "list":
+            out.append(f"NOT any(x IN coalesce({col}, []) WHERE "
+                       f"any(w IN {p} WHERE toLower(x) CONTAINS w))")  # fmt: skip
+        else:
+            out.append(f"NOT any(w IN {p} WHERE toLower(coalesce({col}, '')) CONTAINS w)")
+    return out
+
+
 # -- cursors ------------------------------------------------------------------------------
 def encode_cursor(field: str, value: Any, node_id: str) -> str:
     raw = json.dumps([field, value, node_id], separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+#: A public cursor carries no value (a value could name someone); the node is read again.
+SEALED = {"sealed": True}
 
 
 def decode_cursor(cursor: str, field: str) -> tuple[Any, str]:
@@ -271,19 +311,24 @@ async def fetch_connection(
             raise PublicError(f"{name} must be between 0 and {MAX_PAGE}")
     if order_field not in spec.orderable:
         raise PublicError(f"cannot order by {order_field!r}")
+    view = ctx.view
+    prop = spec.node_type.properties.get(order_field)
+    if view.public and prop is not None and prop.sensitive:
+        raise Forbidden(f"ordering by {order_field} needs the analyst role")
     backwards = last is not None
     size = last if last is not None else (first if first is not None else DEFAULT_PAGE)
     label = spec.node_type.name
 
     params = Params()
-    conditions = where_clauses(spec, flt, params, ctx.schema)
+    conditions = where_clauses(spec, flt, params, ctx.schema, view)
+    conditions.append("n.deleted_at IS NULL")  # soft-deleted nodes are kept but not shown
     count_conditions = list(conditions)
     count_params = dict(params.values)
     if after is not None:
-        value, node_id = decode_cursor(after, order_field)
+        value, node_id = await _unseal(ctx, *decode_cursor(after, order_field), order_field)
         conditions.append(_after(order_field, value, node_id, descending, params))
     if before is not None:
-        value, node_id = decode_cursor(before, order_field)
+        value, node_id = await _unseal(ctx, *decode_cursor(before, order_field), order_field)
         conditions.append(_before(order_field, value, node_id, descending, params))
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     limit = params.add(size + 1)
@@ -297,10 +342,11 @@ async def fetch_connection(
     if backwards:
         rows.reverse()
 
-    edges = [
-        Edge(cursor=encode_cursor(order_field, p.get(order_field), p["id"]), node=to_node(p))
-        for p in rows
-    ]
+    edges = []
+    for p in rows:
+        node = to_node(p)
+        value = SEALED if view.public else p.get(order_field)
+        edges.append(Edge(cursor=encode_cursor(order_field, value, node.id), node=node))
     page_info = PageInfo(
         has_next_page=more if not backwards else before is not None,
         has_previous_page=more if backwards else after is not None,
@@ -316,3 +362,14 @@ async def fetch_connection(
         return int(found[0]["c"]) if found else 0
 
     return Connection(edges=edges, page_info=page_info, count=count)
+
+
+async def _unseal(ctx: Context, value: Any, node_id: str, field: str) -> tuple[Any, str]:
+    """The (value, stored id) behind a cursor; a sealed one reads its node again."""
+    if value != SEALED and not node_id.startswith("anon_"):
+        return value, node_id
+    real = ctx.view.real_id(node_id)
+    props = await ctx.loaders.nodes.load(real) if real else None
+    if real is None or props is None:
+        raise PublicError("the node of this cursor is gone; start again without it")
+    return props.get(field), real

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
+from api.access import NO_REDACTIONS, Redactions, Role, View
 from graph.schema import Schema
 from graph.store import Store
 
@@ -62,7 +63,8 @@ class Loaders:
         found: dict[str, Row] = {}
         for type_name, wanted in by_type.items():
             rows = await self.read(
-                f"MATCH (n:`{type_name}`) WHERE n.id IN $ids RETURN properties(n) AS p",
+                f"MATCH (n:`{type_name}`) WHERE n.id IN $ids AND n.deleted_at IS NULL "
+                "RETURN properties(n) AS p",
                 ids=wanted,
             )
             found.update((r["p"]["id"], r["p"]) for r in rows)
@@ -76,7 +78,8 @@ class Loaders:
         self.schema.relation(relation)
         pattern = "-[r:`{rel}`]->" if direction == "out" else "<-[r:`{rel}`]-"
         query = (
-            f"MATCH (a:`{owner}`){pattern.format(rel=relation)}(b) WHERE a.id IN $ids "
+            f"MATCH (a:`{owner}`){pattern.format(rel=relation)}(b) "
+            "WHERE a.id IN $ids AND b.deleted_at IS NULL "
             "WITH a.id AS k, r, b ORDER BY b.id "
             "WITH k, collect({r: properties(r), n: properties(b)}) AS items "
             "RETURN k, items[0..$limit] AS items"
@@ -96,6 +99,13 @@ class Context:
     request: Any = None
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    role: Role = Role.PUBLIC
+    redactions: Redactions = NO_REDACTIONS  # loaded for each public request (api/access.py)
+
+    @property
+    def view(self) -> View:
+        """What this request's role sees: every row goes through it on its way out."""
+        return View(self.role, self.redactions)
 
     @classmethod
     def create(cls, store: Store | None, schema: Schema, request: Any = None,

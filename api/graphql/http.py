@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from cross_web import HTTPException
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -21,9 +22,12 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.access import Redactions, scrub_response
+from api.auth import role_of_scope
 from graph.schema import Schema, load_schema
 
 from .context import Context
+from .ide import ASSET_PREFIX, graphiql_page
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -56,6 +60,25 @@ def negotiate(accept: str | None) -> str | None:
     return best[1] if best else None
 
 
+def refused(result: ExecutionResult) -> bool:
+    """True when the role may run none of the operation: every root field was refused.
+
+    Then `application/graphql-response+json` gets 403 without `data`; a request that got
+    some of its fields is a partial success (200), as the GraphQL-over-HTTP spec says.
+    """
+    errors = result.errors or []
+    forbidden = {
+        str(e.path[0])
+        for e in errors
+        if e.path and len(e.path) == 1 and (e.extensions or {}).get("code") == "FORBIDDEN"
+    }
+    if not forbidden or len(forbidden) != len(errors):
+        return False
+    return result.data is None or all(
+        value is None and key in forbidden for key, value in result.data.items()
+    )
+
+
 class GraphQLApp(GraphQL[Context, None]):
     """Mounted at /graphql; gives every request a Context with fresh DataLoaders."""
 
@@ -79,7 +102,16 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         store = getattr(request.app.state, "store", None)
-        return Context.create(store, self.graph_schema, request, response)
+        context = Context.create(store, self.graph_schema, request, response)
+        context.role = role_of_scope(request.scope)
+        if context.view.public:  # what public may not see, read once for the request
+            context.redactions = await run_in_threadpool(Redactions.load, store)
+        request.state.view = context.view
+        return context
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        """GraphiQL from the repository's node_modules (never a CDN): see ide.py."""
+        return graphiql_page(request.scope.get("root_path", "") + ASSET_PREFIX)
 
     async def get_sub_response(self, request: Any) -> Response:
         sub = await super().get_sub_response(request)
@@ -102,6 +134,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         data = await super().process_result(request, result)
+        view = getattr(request.state, "view", None)
+        if view is not None:  # public: no redacted name or hidden id leaves, whatever let it
+            data = scrub_response(view, data)
         sub: Response | None = getattr(request.state, "sub_response", None)
         request_error = (
             result.data is None
@@ -111,6 +146,9 @@ class GraphQLApp(GraphQL[Context, None]):
         if sub is not None and sub.media_type == GRAPHQL_RESPONSE_JSON and request_error:
             data.pop("data", None)  # type: ignore[misc]
             sub.status_code = 400
+        elif sub is not None and sub.media_type == GRAPHQL_RESPONSE_JSON and refused(result):
+            data.pop("data", None)  # type: ignore[misc]
+            sub.status_code = 403
         return data
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:

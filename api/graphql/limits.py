@@ -28,15 +28,18 @@ from graphql import (
     get_named_type,
 )
 
-#: Largest `first`/`last` of a root connection, and its default.
-MAX_PAGE = 100
+from graph.settings import Settings
+
+_SETTINGS = Settings.from_env()
+#: Largest `first`/`last` of a root connection (TNR_GRAPHQL_MAX_PAGE), and its default.
+MAX_PAGE = _SETTINGS.graphql_max_page
 DEFAULT_PAGE = 20
 #: Largest `first` of a relation field, and its default.
 MAX_RELATION_PAGE = 200
 DEFAULT_RELATION_PAGE = 50
 
-MAX_DEPTH = 12
-MAX_COST = 50_000
+MAX_DEPTH = _SETTINGS.graphql_max_depth  # TNR_GRAPHQL_MAX_DEPTH
+MAX_COST = _SETTINGS.graphql_max_cost  # TNR_GRAPHQL_MAX_COST
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
 

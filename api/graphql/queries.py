@@ -18,10 +18,13 @@ from strawberry.types import Info
 
 from graph.schema import NodeType, Schema
 
+from .analysis import AnalysisQuery
+from .briefing import BriefingQuery
 from .connections import Connection, OrderDirection, fetch_connection
 from .context import Context
 from .errors import PublicError
 from .inputs import TypeInputs, build_inputs
+from .permissions import IsAdmin, may_read_id, role_of
 from .types import Entity, Node, Registry, build_types, lower_camel, plural
 
 MAX_NODES = 100
@@ -29,13 +32,14 @@ MAX_NODES = 100
 
 def _single(registry: Registry, nt: NodeType) -> Any:
     async def resolve(info: Info[Context, None], id: strawberry.ID) -> Any:
+        real = info.context.view.real_id(str(id))  # an anon_ id maps back; a hidden one is not
         try:
-            if registry.schema.type_of_id(str(id)) != nt.name:
+            if real is None or registry.schema.type_of_id(real) != nt.name:
                 return None
         except KeyError:
             return None
-        props = await info.context.loaders.nodes.load(str(id))
-        return registry.node(props) if props is not None else None
+        props = await info.context.loaders.nodes.load(real)
+        return registry.node(props, info.context.view) if props is not None else None
 
     resolve.__annotations__ = {
         "info": Info,
@@ -43,7 +47,8 @@ def _single(registry: Registry, nt: NodeType) -> Any:
         "return": registry.nodes[nt.name] | None,
     }
     return strawberry.field(resolver=resolve, name=lower_camel(nt.name),
-                            description=f"One {nt.name} by id, or null.")  # fmt: skip
+                            description=f"One {nt.name} by id, or null.",
+                            permission_classes=[IsAdmin] if nt.admin_only else [])  # fmt: skip
 
 
 def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
@@ -58,8 +63,9 @@ def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
     ) -> Connection[Any]:
         field = order_by.field.value if order_by is not None else "id"
         descending = order_by is not None and order_by.direction == OrderDirection.DESC
+        view = info.context.view
         return await fetch_connection(
-            info.context, inputs.spec, registry.node, first=first, after=after, last=last,
+            info.context, inputs.spec, lambda p: registry.node(p, view), first=first, after=after, last=last,
             before=before, flt=filter, order_field=field, descending=descending,
         )  # fmt: skip
 
@@ -69,20 +75,28 @@ def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
         "return": Connection[registry.nodes[nt.name]],  # type: ignore[name-defined]
     }  # fmt: skip
     return strawberry.field(resolver=resolve, name=plural(nt.name),
-                            description=f"{nt.name} nodes, a page at a time.")  # fmt: skip
+                            description=f"{nt.name} nodes, a page at a time.",
+                            permission_classes=[IsAdmin] if nt.admin_only else [])  # fmt: skip
 
 
 async def _node(info: Info[Context, None], id: strawberry.ID) -> Node | None:
-    props = await info.context.loaders.nodes.load(str(id))
-    node: Entity | None = REGISTRY_REF[0].node(props) if props is not None else None
+    view = info.context.view
+    real = view.real_id(str(id))  # an anon_ id maps back; the real id of a hidden node does not
+    if real is None or not may_read_id(info.context.schema, real, role_of(info)):
+        return None
+    props = await info.context.loaders.nodes.load(real)
+    node: Entity | None = REGISTRY_REF[0].node(props, view) if props is not None else None
     return node
 
 
 async def _nodes(info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
     if len(ids) > MAX_NODES:
         raise PublicError(f"at most {MAX_NODES} ids at once")
-    found = await info.context.loaders.nodes.load_many([str(i) for i in ids])
-    return [REGISTRY_REF[0].node(p) if p is not None else None for p in found]
+    role, view = role_of(info), info.context.view
+    reals = [view.real_id(str(i)) or "" for i in ids]
+    allowed = [i if i and may_read_id(info.context.schema, i, role) else "" for i in reals]
+    found = await info.context.loaders.nodes.load_many(allowed)
+    return [REGISTRY_REF[0].node(p, view) if p is not None else None for p in found]
 
 
 REGISTRY_REF: list[Registry] = []
@@ -108,9 +122,10 @@ def build_query(schema: Schema) -> type[Any]:
     entity_query = build_entity_query(schema)
 
     @strawberry.type(description="The root of every read.")
-    class Query(entity_query):  # type: ignore[valid-type,misc]
+    class Query(entity_query, AnalysisQuery, BriefingQuery):  # type: ignore[valid-type,misc]
         # Root fields over queries/ (vendor chains, coverage, neighbourhood, shortest path,
-        # search ...) go here, each resolver delegating to its function in queries/.
+        # search ...) come from AnalysisQuery (analysis.py), each resolver delegating to its
+        # function in queries/.
         pass
 
     return Query

@@ -16,12 +16,15 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graph.schema import Schema, load_schema
 
+from .audit import build_audit_query
 from .errors import PublicError, is_internal, log, mask_errors
 from .limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_TOKENS, make_cost_rule
+from .mutations import build_mutation
 from .queries import build_query
 from .types import Entity, Node
 
@@ -62,4 +65,6 @@ def build_schema(
         mask_errors,
     ]
     registry_types = [Node, Entity]
-    return GraphSchema(query=build_query(schema), types=registry_types, extensions=extensions)
+    query = merge_types("Query", (build_query(schema), build_audit_query(schema)))
+    return GraphSchema(query=query, mutation=build_mutation(schema), types=registry_types,
+                       extensions=extensions)  # fmt: skip

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import strawberry
 from strawberry.types import Info
 
+from api.access import View
 from graph.schema import NodeType, Property, RelationType, Schema
 
 from .context import Context
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     Source = Any
 
 Direction = Literal["out", "in"]
+PUBLIC_VIEW = View()
 PY_TYPES: dict[str, Any] = {
     "string": str, "text": str, "url": str, "date": str,
     "int": int, "float": float, "bool": bool, "list[string]": list[str],
@@ -101,7 +103,8 @@ def _provenance(props: dict[str, Any]) -> dict[str, Any]:
 
 async def _load_sources(info: Info[Context, None], ids: list[str]) -> list[Any]:
     found = await info.context.loaders.nodes.load_many(ids)
-    return [n for n in (REGISTRY.node(p) for p in found if p is not None) if n is not None]
+    view = info.context.view
+    return [n for n in (REGISTRY.node(p, view) for p in found if p is not None) if n is not None]
 
 
 # -- interfaces ---------------------------------------------------------------------------
@@ -122,6 +125,7 @@ class Entity(Node):
         description="Source id and locator (row, line, passage) of each citation."
     )
     source_ids: strawberry.Private[list[str]]
+    key: strawberry.Private[str] = ""  # the stored id (`id` is anonymous for a hidden node)
 
     @strawberry.field(description="The Source nodes that support this fact.")  # type: ignore[untyped-decorator]
     async def sources(self, info: Info[Context, None]) -> list[Source]:
@@ -170,9 +174,15 @@ def _relation_resolver(owner: str, rt: RelationType, direction: Direction) -> Re
     ) -> list[Any]:
         if not 0 <= first <= MAX_RELATION_PAGE:
             raise PublicError(f"first must be between 0 and {MAX_RELATION_PAGE}")
+        view = info.context.view
+        key = root.key or root.id
+        hidden = key != root.id  # the owner is shown anonymously
+        if not view.shows_relation(rt.name, hidden):
+            return []
         loader = info.context.loaders.relations(owner, rt.name, direction, first)
-        rows = await loader.load(root.id)
-        return [e for e in (REGISTRY.relation(rt, direction, row) for row in rows) if e is not None]
+        rows = await loader.load(key)
+        found = (REGISTRY.relation(rt, direction, row, view, hidden) for row in rows)
+        return [e for e in found if e is not None]
 
     resolve.__annotations__ = {"info": Info, "first": int, "return": f"list[{type_name}]"}
     return resolve
@@ -237,22 +247,29 @@ class Registry:
         return strawberry.type(cls, description=f"{description} {rt.description}".strip())  # type: ignore[no-any-return]
 
     # -- rows to objects --------------------------------------------------------------------
-    def node(self, props: dict[str, Any]) -> Any:
-        """The GraphQL object of a stored node's properties (None for an unknown id)."""
+    def node(self, props: dict[str, Any], view: View = PUBLIC_VIEW) -> Any:
+        """The GraphQL object of a stored node's properties as `view` may see them.
+
+        The default view is `public`'s: a caller that forgets the role shows too little.
+        None for an unknown id.
+        """
         node_id = str(props.get("id") or "")
         try:
             nt = self.schema.node(self.schema.type_of_id(node_id))
         except KeyError:
             return None
-        values = {name: convert(p, props.get(name)) for name, p in nt.properties.items()}
-        label = values.get(nt.label_property) or node_id
-        return self.nodes[nt.name](id=node_id, label=str(label), **_provenance(props), **values)
+        shown = view.node(nt.name, props)
+        values = {name: convert(p, shown.get(name)) for name, p in nt.properties.items()}
+        label = shown.get("label") or values.get(nt.label_property) or shown["id"]
+        return self.nodes[nt.name](id=shown["id"], key=node_id, label=str(label),
+                                   **_provenance(shown), **values)  # fmt: skip
 
-    def relation(self, rt: RelationType, direction: Direction, row: dict[str, Any]) -> Any:
-        node = self.node(row["n"])
+    def relation(self, rt: RelationType, direction: Direction, row: dict[str, Any],
+                 view: View = PUBLIC_VIEW, owner_hidden: bool = False) -> Any:  # fmt: skip
+        node = self.node(row["n"], view)
         if node is None:
             return None
-        props = row["r"]
+        props = view.relation(row["r"], owner_hidden or node.key != node.id)
         values = {name: convert(p, props.get(name)) for name, p in rt.properties.items()}
         cls = self.relations[(rt.name, direction)]
         return cls(id=str(props.get("id") or ""), type=rt.name, node=node,
