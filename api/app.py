@@ -13,7 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from api.access import KeyRing
+from api.auth import KeyAuth
+from api.explore import explore_routes
 from api.graphql import create_graphql_app
+from api.graphql.ide import ASSET_PREFIX, graphiql_asset
 from graph.settings import Settings
 from graph.store import Store, StoreError
 
@@ -70,8 +74,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 allow_headers=["*"],
             )
         )
+    # After CORS (so a preflight needs no key): the caller's role, read from the API key.
+    middleware.append(Middleware(KeyAuth, keyring=KeyRing.from_settings(settings)))
     graphql = create_graphql_app(store.schema if store is not None else None)
-    routes = [Route("/health", health), Route("/graphql", graphql, name="graphql")]
+    routes = [Route("/health", health), Route("/graphql", graphql, name="graphql"),
+              Route(f"{ASSET_PREFIX}/{{name}}", graphiql_asset, name="graphiql-asset"),
+              *explore_routes()]  # fmt: skip
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = store
     app.state.settings = settings

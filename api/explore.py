@@ -1,0 +1,70 @@
+"""The graph explorer at /explore: a static page that reads only the public GraphQL API.
+
+The page (`api/web/`) is plain HTML, CSS and JavaScript with no build step. Its one
+library, Cytoscape.js, is served from the repository's `node_modules/` (installed by
+`npm install` from `package.json`, which `make serve` runs); it is never fetched from a
+CDN, and the page's Content-Security-Policy lets it load nothing from anywhere else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
+CYTOSCAPE = Path("cytoscape") / "dist" / "cytoscape.min.js"
+
+#: Everything the page needs comes from this server; graphs are exported as data:/blob: URLs.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+MISSING_LIBRARY = (
+    "Cytoscape.js is not installed, so the explorer cannot draw graphs. Run `npm install` "
+    "at the root of the tnr-graph repository (`make serve` does it), then reload the page.\n"
+)
+
+
+def _headers() -> dict[str, str]:
+    return {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-cache",
+    }
+
+
+async def explore_page(request: Request) -> Response:
+    return FileResponse(WEB_DIR / "explore.html", media_type="text/html", headers=_headers())
+
+
+async def explore_slash(request: Request) -> Response:
+    return RedirectResponse(request.url_for("explore"), status_code=308)
+
+
+def library_response(node_modules: Path, relative: Path) -> Response:
+    """A library file from node_modules, or a plain 503 that says how to install it."""
+    path = node_modules / relative
+    if not path.is_file():
+        return PlainTextResponse(MISSING_LIBRARY, status_code=503)
+    return FileResponse(path, media_type="text/javascript", headers=_headers())
+
+
+async def cytoscape_library(request: Request) -> Response:
+    return library_response(NODE_MODULES, CYTOSCAPE)
+
+
+def explore_routes() -> list[BaseRoute]:
+    """The explorer's routes, to add to the application's."""
+    return [
+        Route("/explore", explore_page, name="explore"),
+        Route("/explore/", explore_slash),
+        Route("/explore/lib/cytoscape.min.js", cytoscape_library, name="explore-cytoscape"),
+        Mount("/explore/static", StaticFiles(directory=WEB_DIR), name="explore-static"),
+    ]
