@@ -9,8 +9,6 @@ to install it. Every request the page makes must go to the local server.
 from __future__ import annotations
 
 import csv
-import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,13 +16,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from conftest import shared_file
+from servers import running
 from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.explore import CYTOSCAPE, MISSING_LIBRARY, NODE_MODULES, library_response
-from graph.embedded import free_port
 from graph.settings import Settings
 from graph.store import Store
 from graph.writer import Writer
@@ -74,20 +71,8 @@ def loaded(empty_store: Store, tmp_path: Path) -> Store:
 
 @pytest.fixture
 def served(loaded: Store, test_settings: Settings) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(test_settings, store=loaded), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(test_settings, store=loaded)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,18 +11,15 @@ asked for the schema (introspection). Skipped when Chromium or the npm packages
 from __future__ import annotations
 
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from servers import running
 
 from api.app import create_app
 from api.graphql.ide import ASSET_PREFIX, ASSETS, missing_assets
-from graph.embedded import free_port
 from graph.settings import Settings
 from graph.store import Store
 
@@ -58,20 +55,8 @@ def served(store: Store, test_settings: Settings) -> Iterator[tuple[str, Recorde
     if missing_assets():
         pytest.skip(f"GraphiQL's npm packages are missing ({missing_assets()}): run npm install")
     recorder = Recorder(create_app(test_settings, store=store))
-    port = free_port()
-    config = uvicorn.Config(recorder, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", recorder
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(recorder) as url:
+        yield url, recorder
 
 
 def _dump_dom(url: str, profile: Path) -> str:

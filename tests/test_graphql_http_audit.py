@@ -13,16 +13,13 @@ import json
 import os
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
+from servers import running
 
 from api.app import create_app
-from graph.embedded import free_port
 from graph.settings import Settings
 from graph.store import Store
 
@@ -51,20 +48,8 @@ def _package_dir(tmp: Path) -> Path:
 
 @pytest.fixture
 def served(store: Store, test_settings: Settings) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(test_settings, store=store), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(test_settings, store=store)) as url:
+        yield f"{url}/graphql"
 
 
 def test_graphql_over_http_audit_has_no_failures(
