@@ -284,6 +284,23 @@ def country(a: Candidate, b: Candidate) -> Score:
     return Score(0.0, f"countries differ: {'/'.join(a.countries)} vs {'/'.join(b.countries)}")
 
 
+_NUMBER = re.compile(r"\d+")
+
+
+def numbers(a: Candidate, b: Candidate) -> Score:
+    """Numbers in names must agree: "Al Jazeera #15" and "#36", or code names USJRN1 and
+    USJRN2, are different people however alike the letters are (a disagreement vetoes)."""
+    na = {frozenset(_NUMBER.findall(n)) for n in a.names} - {frozenset()}
+    nb = {frozenset(_NUMBER.findall(n)) for n in b.names} - {frozenset()}
+    if not na or not nb:
+        return Score(0.5, "no number in the names of one side", known=False)
+    if na & nb:
+        return Score(1.0, "the numbers in the names agree")
+    shown_a = "/".join(sorted("".join(sorted(x)) for x in na))
+    shown_b = "/".join(sorted("".join(sorted(x)) for x in nb))
+    return Score(0.0, f"numbers in the names differ: {shown_a} vs {shown_b}", veto=True)
+
+
 NAME_COMPARATORS: dict[str, Comparator] = {
     "folded_exact": folded_exact,
     "alias_overlap": alias_overlap,
@@ -291,4 +308,8 @@ NAME_COMPARATORS: dict[str, Comparator] = {
     "transliterated": transliterated,
     "known_alias": known_alias,
 }
-FACT_COMPARATORS: dict[str, Comparator] = {"birth_date": birth_date, "country": country}
+FACT_COMPARATORS: dict[str, Comparator] = {
+    "birth_date": birth_date,
+    "country": country,
+    "numbers": numbers,
+}

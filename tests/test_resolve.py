@@ -278,3 +278,26 @@ def test_unrelated_vendors_stay_apart_and_decisions_group_by_type(empty_store: S
     for d in load_decisions(empty_store):
         by_type[d.node_type] += 1
     assert not by_type
+
+
+# -- numbered code names ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("x", "y"), [("Al Jazeera #15", "Al Jazeera #36"), ("USJRN1", "USJRN2"), ("Staff 3", "Staff 12")]
+)
+def test_code_names_that_differ_only_in_their_number_are_different_people(x: str, y: str) -> None:
+    verdict = Resolver([]).compare(person("p1", x), person("p2", y))
+    assert verdict.score == 0.0 and "numbers=veto" in verdict.method
+
+
+def test_resolving_the_pegasus_victims_merges_no_two_victims(empty_store: Store) -> None:
+    from loaders import registry
+
+    path = shared_file("data-pegasus-victims.csv")
+    Writer(empty_store).write(registry()["spyware-victims"].parse(path))
+    before = empty_store.counts()["Person"]
+    with path.open(encoding="utf-8", newline="") as fh:
+        distinct = {(r["name"] or r["code_name"]).strip() for r in csv.DictReader(fh)} - {""}
+    assert before == len(distinct)
+    report = resolve_store(empty_store, types=("Person",))
+    assert sum(t.merged for t in report.types) == 0
+    assert empty_store.counts()["Person"] == before
