@@ -19,6 +19,10 @@ from queries.common import NodeRef, SourceRef
 query_app = typer.Typer(help="Ask the graph one of its defined questions.", no_args_is_help=True)
 out = Console()
 
+#: Fields a table leaves to --json: ids, provenance and nested detail.
+HIDDEN_COLUMNS = frozenset({"id", "properties", "sources", "hops", "designations", "type",
+                            "incident_list", "licences", "statistics", "value_by_currency"})
+
 Json = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 
 
@@ -95,13 +99,20 @@ def emit(title: str, result: Any, as_json: bool) -> None:
     if not dataclasses.is_dataclass(rows[0]):
         out.print(rows)
         return
-    names = [f.name for f in dataclasses.fields(rows[0]) if f.name != "properties"]
-    names = [n for n in names if any(_cell(getattr(r, n)) is not None for r in rows)]
-    table = Table(title=title)
+    names = [f.name for f in dataclasses.fields(rows[0]) if f.name not in HIDDEN_COLUMNS]
+    names = [n for n in names if not n.endswith("_ids")]
+    names = [n for n in names if any(_cell(getattr(r, n)) for r in rows)]
+    cited = any(getattr(r, "sources", None) for r in rows)
+    table = Table(title=title, caption="--json gives every field, ids and sources")
     for name in names:
-        table.add_column(name.replace("_", " "))
+        table.add_column(name.replace("_", " "), overflow="fold")
+    if cited:
+        table.add_column("sources", justify="right")
     for r in rows:
-        table.add_row(*((_cell(getattr(r, n)) or "") for n in names))
+        cells = [(_cell(getattr(r, n)) or "") for n in names]
+        if cited:
+            cells.append(str(len(getattr(r, "sources", None) or ())))
+        table.add_row(*cells)
     out.print(table)
     if not isinstance(result, list | tuple) and dataclasses.is_dataclass(result):
         extra = {
