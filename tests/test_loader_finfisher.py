@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
 import pytest
 from conftest import shared_file
+from recordsets import csv_dicts, edges_of, nodes_of
 
-from graph.records import Edge, Node, Rejected
+from graph.records import Rejected
 from loaders import finfisher, registry
 
 FILE = "spyfiles_customers_of_finfisher.csv"
@@ -17,17 +17,7 @@ HEADER = ('Username,ID,Country Attribution,Number of Licenses,Current Customer?,
           '"Total Costs (with ""deleted"" licenses)",Software Purchased')  # fmt: skip
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
-
-def _nodes(records: list[Node | Edge | Rejected], type_name: str) -> dict[str, Node]:
-    return {r.id: r for r in records if isinstance(r, Node) and r.type == type_name}
-
-
-def _edges(records: list[Node | Edge | Rejected], type_name: str) -> set[tuple[str, str]]:
-    return {(r.source, r.target) for r in records if isinstance(r, Edge) and r.type == type_name}
 
 
 def test_registered() -> None:
@@ -36,41 +26,41 @@ def test_registered() -> None:
 
 def test_counts_match_the_file() -> None:
     path = shared_file(FILE)
-    rows = [r for r in _rows(path) if r["ID"].isdigit()]
+    rows = [r for r in csv_dicts(path) if r["ID"].isdigit()]
     records = list(finfisher.parse(path))
     attributed = [r for r in rows if r["Country Attribution"].strip()]
     bought = [r for r in rows
               if r["Number of Licenses"] not in ("", "0") or r["Total Costs"] or r["Software Purchased"]]  # fmt: skip
-    sales = {n.props["ref"]: n.props for n in _nodes(records, "Sale").values()}
+    sales = {n.props["ref"]: n.props for n in nodes_of(records, "Sale").values()}
     assert len(rows) == 87 and len(attributed) == 18
     assert len(sales) == len(bought) == 78
     assert sum(1 for s in sales.values() if s.get("customer_label")) == 18
-    assert len(_edges(records, "SELLER")) == len(sales)
+    assert len(edges_of(records, "SELLER")) == len(sales)
     raw_products = {p.strip() for r in rows for p in r["Software Purchased"].split(",") if p.strip()}
     # "FinSpy Mobile" is an alias of FinSpy in loaders/vocabulary.py.
-    assert len(_nodes(records, "Product")) == len(raw_products - {"FinSpy Mobile"})
+    assert len(nodes_of(records, "Product")) == len(raw_products - {"FinSpy Mobile"})
     sold = {(f"finfisher:{r['Username']}/{r['ID']}", p.strip().replace("FinSpy Mobile", "FinSpy"))
             for r in rows for p in r["Software Purchased"].split(",") if p.strip()}  # fmt: skip
-    assert len(_edges(records, "SOLD")) == len(sold)
+    assert len(edges_of(records, "SOLD")) == len(sold)
     states = {r["Country Attribution"].split()[0] for r in attributed}
-    assert len(_nodes(records, "State")) == len(states) == 17  # Italy twice
+    assert len(nodes_of(records, "State")) == len(states) == 17  # Italy twice
     costs = sum(float(re.sub(r"\D", "", r["Total Costs"])) for r in rows if r["Total Costs"])
     assert sum(s.get("total_cost", 0.0) for s in sales.values()) == costs
     assert {s["currency"] for s in sales.values() if "total_cost" in s} == {"EUR"}
-    vendors = _nodes(records, "Vendor")
+    vendors = nodes_of(records, "Vendor")
     assert [v.props["name"] for v in vendors.values()] == ["Gamma Group"]
 
 
 def test_agencies_of_the_attributions() -> None:
     records = list(finfisher.parse(shared_file(FILE)))
-    agencies = {(a.props["state_code"], a.props["name"]) for a in _nodes(records, "Agency").values()}
+    agencies = {(a.props["state_code"], a.props["name"]) for a in nodes_of(records, "Agency").values()}
     assert {("QA", "SSB"), ("NL", "KLPD"), ("AU", "NSW Police")} <= agencies
     assert len(agencies) == 6
-    assert len(_edges(records, "PART_OF")) == 6
-    assert len(_edges(records, "BUYER")) == 18 + 6
-    sale = next(n for n in _nodes(records, "Sale").values() if n.props.get("customer_label") == "Qatar SSB")
-    buyers = {t for s, t in _edges(records, "BUYER") if s == sale.id}
-    states = _nodes(records, "State")
+    assert len(edges_of(records, "PART_OF")) == 6
+    assert len(edges_of(records, "BUYER")) == 18 + 6
+    sale = next(n for n in nodes_of(records, "Sale").values() if n.props.get("customer_label") == "Qatar SSB")
+    buyers = {t for s, t in edges_of(records, "BUYER") if s == sale.id}
+    states = nodes_of(records, "State")
     assert {states[t].props["code"] for t in buyers if t in states} == {"QA"}
     assert sale.props["total_cost"] == 683700.0 and sale.props["licences"] == 11
 
@@ -105,7 +95,7 @@ def test_mangled_cells_are_reported_and_the_sale_kept(tmp_path: Path) -> None:
     rejected = [(r.location, r.field) for r in records if isinstance(r, Rejected)]
     assert rejected == [("line 2", "Number of Licenses"), ("line 2", "Total Costs"),
                         ("line 2", "Country Attribution"), ("line 3", "ID")]  # fmt: skip
-    (sale,) = _nodes(records, "Sale").values()
+    (sale,) = nodes_of(records, "Sale").values()
     assert sale.props["ref"] == "finfisher:AAA/1" and sale.props["current_customer"] is True
     assert "licences" not in sale.props or sale.props["licences"] is None
-    assert _edges(records, "BUYER") == set()
+    assert edges_of(records, "BUYER") == set()

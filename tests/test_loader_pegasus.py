@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 
 from conftest import shared_file
+from recordsets import csv_dicts, edges_of, nodes_of
 
-from graph.records import Edge, Node, Provenance, Rejected
+from graph.records import Node, Provenance, Rejected
 from loaders import pegasus, registry
 from loaders.common import state_node
 from loaders.countries import country
@@ -19,17 +19,7 @@ HEADER = ("name,code_name,role,affiliation,occurred,disclosed,disclosed_by,foren
           "first_activity,last_activity,operator,sources")  # fmt: skip
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
-
-def _nodes(records: list[Node | Edge | Rejected], type_name: str) -> dict[str, Node]:
-    return {r.id: r for r in records if isinstance(r, Node) and r.type == type_name}
-
-
-def _edges(records: list[Node | Edge | Rejected], type_name: str) -> set[tuple[str, str]]:
-    return {(r.source, r.target) for r in records if isinstance(r, Edge) and r.type == type_name}
 
 
 def test_registered() -> None:
@@ -38,24 +28,24 @@ def test_registered() -> None:
 
 def test_counts_match_the_file() -> None:
     path = shared_file(FILE)
-    rows = _rows(path)
+    rows = csv_dicts(path)
     records = list(pegasus.parse(path))
     assert [r for r in records if isinstance(r, Rejected)] == []
     operators = [[o.strip() for o in r["operator"].split(";") if o.strip()] for r in rows]
     urls = {u.strip() for r in rows for u in r["sources"].split(";") if u.strip()}
     assert len(rows) == 129
-    assert len(_nodes(records, "Incident")) == len(rows)
-    assert len(_nodes(records, "Person")) == len({r["name"] or r["code_name"] for r in rows})
-    assert len(_nodes(records, "State")) == len({o for ops in operators for o in ops}) == 8
-    assert len(_edges(records, "ORIGIN_STATE")) == sum(len(ops) for ops in operators)
-    assert len(_edges(records, "OPERATED_BY")) == 8
-    assert len(_edges(records, "TARGETED")) == len(rows)
-    assert len(_edges(records, "USED_PRODUCT")) == len(_edges(records, "USED_TACTIC")) == len(rows)
-    assert len(_nodes(records, "Source")) == len(urls) + 1
-    (product,) = _nodes(records, "Product").values()
+    assert len(nodes_of(records, "Incident")) == len(rows)
+    assert len(nodes_of(records, "Person")) == len({r["name"] or r["code_name"] for r in rows})
+    assert len(nodes_of(records, "State")) == len({o for ops in operators for o in ops}) == 8
+    assert len(edges_of(records, "ORIGIN_STATE")) == sum(len(ops) for ops in operators)
+    assert len(edges_of(records, "OPERATED_BY")) == 8
+    assert len(edges_of(records, "TARGETED")) == len(rows)
+    assert len(edges_of(records, "USED_PRODUCT")) == len(edges_of(records, "USED_TACTIC")) == len(rows)
+    assert len(nodes_of(records, "Source")) == len(urls) + 1
+    (product,) = nodes_of(records, "Product").values()
     assert product.props["name"] == "Pegasus" and product.props["vendor"] == "NSO Group"
-    assert [v.props["name"] for v in _nodes(records, "Vendor").values()] == ["NSO Group"]
-    assert [t.props["code"] for t in _nodes(records, "Tactic").values()] == ["spyware"]
+    assert [v.props["name"] for v in nodes_of(records, "Vendor").values()] == ["NSO Group"]
+    assert [t.props["code"] for t in nodes_of(records, "Tactic").values()] == ["spyware"]
     # The file Source comes before any fact, and every fact's source before the fact.
     seen: set[str] = set()
     for r in records:
@@ -67,8 +57,8 @@ def test_counts_match_the_file() -> None:
 
 def test_first_row_is_line_two_and_dates_keep_their_known_part() -> None:
     path = shared_file(FILE)
-    rows = _rows(path)
-    incidents = {n.props["ref"]: n for n in _nodes(pegasus.parse(path), "Incident").values()}  # type: ignore[arg-type]
+    rows = csv_dicts(path)
+    incidents = {n.props["ref"]: n for n in nodes_of(pegasus.parse(path), "Incident").values()}  # type: ignore[arg-type]
     first = incidents["data-pegasus-victims:line-2"]
     assert first.props["date"] == rows[0]["first_activity"]
     assert first.props["year"] == int(rows[0]["occurred"])
@@ -81,30 +71,30 @@ def test_first_row_is_line_two_and_dates_keep_their_known_part() -> None:
 
 def test_a_row_with_two_operators_has_two_origin_states() -> None:
     path = shared_file(FILE)
-    rows = _rows(path)
+    rows = csv_dicts(path)
     records = list(pegasus.parse(path))
     (i,) = [i for i, r in enumerate(rows) if ";" in r["operator"]]
     incident = Node("Incident", {"ref": f"data-pegasus-victims:line-{i + 2}", "title": "x"},
                     Provenance("s"))  # fmt: skip
-    origins = {t for s, t in _edges(records, "ORIGIN_STATE") if s == incident.id}
-    codes = {st.props["code"] for st in _nodes(records, "State").values() if st.id in origins}
+    origins = {t for s, t in edges_of(records, "ORIGIN_STATE") if s == incident.id}
+    codes = {st.props["code"] for st in nodes_of(records, "State").values() if st.id in origins}
     assert codes == {"MX", "SV"}
     blank = [i for i, r in enumerate(rows) if not r["operator"].strip()]
     assert len(blank) == 51
     ref = f"data-pegasus-victims:line-{blank[0] + 2}"
     empty = Node("Incident", {"ref": ref, "title": "x"}, Provenance("s"))
-    assert not any(s == empty.id for s, _ in _edges(records, "ORIGIN_STATE"))
+    assert not any(s == empty.id for s, _ in edges_of(records, "ORIGIN_STATE"))
 
 
 def test_uae_is_the_state_of_its_iso_code() -> None:
     records = list(pegasus.parse(shared_file(FILE)))
     uae = state_node(country("AE"), Provenance("x"))
-    assert uae.id in _nodes(records, "State")
+    assert uae.id in nodes_of(records, "State")
 
 
 def test_target_names_stay_out_of_incidents_and_sources() -> None:
     path = shared_file(FILE)
-    names = [r["name"] for r in _rows(path) if r["name"]]
+    names = [r["name"] for r in csv_dicts(path) if r["name"]]
     records = list(pegasus.parse(path))
     others = [n for n in records if isinstance(n, Node) and n.type != "Person"]
     for node in others:
@@ -128,30 +118,30 @@ def test_mangled_rows_are_reported_and_the_rest_is_kept(tmp_path: Path) -> None:
         ("victims.csv", "line 3", "occurred"),
         ("victims.csv", "line 3", "sources"),
     ]
-    incidents = {n.props["ref"]: n.props for n in _nodes(records, "Incident").values()}
+    incidents = {n.props["ref"]: n.props for n in nodes_of(records, "Incident").values()}
     kept = incidents["victims:line-2"]
     assert "date" not in kept or kept["date"] is None
     assert kept["end_date"] == "2021-02" and kept["year"] == 2021
     # Code name only: the code name is the name and an alias, and said to be one.
-    (person,) = _nodes(records, "Person").values()
+    (person,) = nodes_of(records, "Person").values()
     assert person.props["name"] == "USJRN1" and person.props["aliases"] == ["USJRN1"]
     assert "code name" in person.props["description"]
     # No name at all: an incident without a Person.
     anonymous = incidents["victims:line-3"]
     assert anonymous["title"] == "Pegasus targeting of an unnamed activist (Mexico, El Salvador)"
-    assert len(_edges(records, "TARGETED")) == 1
+    assert len(edges_of(records, "TARGETED")) == 1
 
 
 def test_product_and_vendor_from_columns_or_arguments(tmp_path: Path) -> None:
     path = tmp_path / "candiru.csv"
     path.write_text(HEADER + ",product,vendor\n"
                     "A B,,,,2021,,,,,,,,,,,,,,,DevilsTongue,Saito Tech\n", encoding="utf-8")  # fmt: skip
-    (prod,) = _nodes(list(pegasus.parse(path)), "Product").values()
+    (prod,) = nodes_of(list(pegasus.parse(path)), "Product").values()
     assert (prod.props["name"], prod.props["vendor"]) == ("DevilsTongue", "Candiru")
     records = list(pegasus.parse(path, product="Predator", vendor="Intellexa"))
-    (prod,) = _nodes(records, "Product").values()
+    (prod,) = nodes_of(records, "Product").values()
     assert (prod.props["name"], prod.props["vendor"]) == ("Predator", "Intellexa")
-    assert Counter(n.props["name"] for n in _nodes(records, "Vendor").values()) == {"Intellexa": 1}
+    assert Counter(n.props["name"] for n in nodes_of(records, "Vendor").values()) == {"Intellexa": 1}
 
 
 def test_a_file_of_another_layout_is_rejected_whole(tmp_path: Path) -> None:

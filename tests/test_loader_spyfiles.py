@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from conftest import shared_file
+from recordsets import csv_dicts, edges_of, nodes_of
 
-from graph.records import Edge, Node, Rejected
+from graph.records import Node, Rejected
 from loaders import registry, spyfiles
 
 FILE = "spyfiles_leaked_company_documents.csv"
@@ -15,17 +15,7 @@ HEADER = ("Document Name,Company,Document Type,Year,Country Codes,Tags,Target Sy
           "Document Page,Download Link,Spy FIles Release")  # fmt: skip
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
-
-def _nodes(records: list[Node | Edge | Rejected], type_name: str) -> dict[str, Node]:
-    return {r.id: r for r in records if isinstance(r, Node) and r.type == type_name}
-
-
-def _edges(records: list[Node | Edge | Rejected], type_name: str) -> set[tuple[str, str]]:
-    return {(r.source, r.target) for r in records if isinstance(r, Edge) and r.type == type_name}
 
 
 def _vendor_names(cell: str) -> list[str]:
@@ -39,33 +29,33 @@ def test_registered() -> None:
 
 def test_counts_match_the_file() -> None:
     path = shared_file(FILE)
-    rows = _rows(path)
+    rows = csv_dicts(path)
     records = list(spyfiles.parse(path))
     assert [r for r in records if isinstance(r, Rejected)] == []
     assert len(rows) == 632
     docs = {r["Document Page"] or r["Download Link"] for r in rows}
-    sources = _nodes(records, "Source")
+    sources = nodes_of(records, "Source")
     assert len(sources) == len(docs) + 1
     leaks = [s.props for s in sources.values() if s.props.get("kind") == "leak"]
     assert {p["publisher"] for p in leaks} == {f"WikiLeaks ({r['Spy FIles Release']})" for r in rows}
     assert sum(1 for p in leaks if "date" in p) == sum(1 for r in rows if r["Year"].isdigit())
     vendors = {n for r in rows for n in _vendor_names(r["Company"])}
-    assert {v.props["name"] for v in _nodes(records, "Vendor").values()} == vendors
+    assert {v.props["name"] for v in nodes_of(records, "Vendor").values()} == vendors
     aliases = {"FinSpy Mobile": "FinSpy", "FinUSB": "FinUSB Suite"}  # loaders/vocabulary.py
     products = {aliases.get(p.strip(), p.strip()) for r in rows for p in r["Product"].split(",")
                 if p.strip() and p.strip() != "Misc"}  # fmt: skip
-    assert {p.props["name"] for p in _nodes(records, "Product").values()} == products
-    assert len(_edges(records, "MAKES")) == len(products)
+    assert {p.props["name"] for p in nodes_of(records, "Product").values()} == products
+    assert len(edges_of(records, "MAKES")) == len(products)
     countries = {c.strip() for r in rows for c in r["Country Codes"].split(",") if c.strip()}
-    assert len(_nodes(records, "State")) == len(countries - {"Global"})
+    assert len(nodes_of(records, "State")) == len(countries - {"Global"})
     pairs = {(v, c.strip()) for r in rows for v in _vendor_names(r["Company"])
              for c in r["Country Codes"].split(",") if c.strip() and c.strip() != "Global"}  # fmt: skip
-    assert len(_edges(records, "LINKED_TO")) == len(pairs)
+    assert len(edges_of(records, "LINKED_TO")) == len(pairs)
 
 
 def test_two_vendor_cells_give_two_vendors() -> None:
     path = shared_file(FILE)
-    rows = _rows(path)
+    rows = csv_dicts(path)
     i = next(i for i, r in enumerate(rows) if r["Company"] == "Dreamlab, Gamma")
     records = list(spyfiles.parse(path))
     at_line = {r.props["name"] for r in records
@@ -86,12 +76,12 @@ def test_tags_go_to_the_product_or_else_the_vendor(tmp_path: Path) -> None:
     records = list(spyfiles.parse(path))
     rejected = [(r.file, r.location, r.field) for r in records if isinstance(r, Rejected)]
     assert rejected == [("docs.csv", "line 2", "Country Codes"), ("docs.csv", "line 3", "Document Page")]
-    (prod,) = _nodes(records, "Product").values()
+    (prod,) = nodes_of(records, "Product").values()
     assert prod.props["capabilities"] == ["Deep Packet Inspection", "Trojans"]
     assert prod.props["target_systems"] == ["GSM"] and prod.props["vendor"] == "Acme"
     vendor_caps = [r.props.get("capabilities") for r in records if isinstance(r, Node) and r.type == "Vendor"]
     assert ["IMSI Catcher"] in vendor_caps
-    doc = next(s for s in _nodes(records, "Source").values() if s.props.get("kind") == "leak")
+    doc = next(s for s in nodes_of(records, "Source").values() if s.props.get("kind") == "leak")
     assert doc.props["date"] == "2011" and doc.props["file"] == "a.pdf"
     assert doc.props["publisher"] == "WikiLeaks (Spy Files 3)"
-    assert len(_edges(records, "LINKED_TO")) == 2  # Acme and Acme Box -> France
+    assert len(edges_of(records, "LINKED_TO")) == 2  # Acme and Acme Box -> France

@@ -9,19 +9,14 @@ from typing import Any
 
 import pytest
 from conftest import shared_file
+from recordsets import edges_of, nodes_of
 
-from graph.records import Edge, Node, Rejected
+from graph.records import Rejected
 from loaders import registry, stix
 
 FILE = "amnesty_cytrox_predator.stix2"
 
 
-def _nodes(records: list[Node | Edge | Rejected], type_name: str) -> dict[str, Node]:
-    return {r.id: r for r in records if isinstance(r, Node) and r.type == type_name}
-
-
-def _edges(records: list[Node | Edge | Rejected], type_name: str) -> set[tuple[str, str]]:
-    return {(r.source, r.target) for r in records if isinstance(r, Edge) and r.type == type_name}
 
 
 def _bundle(tmp_path: Path, objects: list[Any]) -> Path:
@@ -43,17 +38,17 @@ def test_counts_match_the_bundle(caplog: pytest.LogCaptureFixture) -> None:
         records = list(stix.parse(path))
     assert [r for r in records if isinstance(r, Rejected)] == []
     assert len(indicators) == 343 and len(relations) == 343
-    nodes = _nodes(records, "Indicator")
+    nodes = nodes_of(records, "Indicator")
     assert len(nodes) == len({o["pattern"] for o in indicators})
-    assert len(_edges(records, "INDICATES")) == len(relations)
+    assert len(edges_of(records, "INDICATES")) == len(relations)
     kinds = [n.props["kind"] for n in nodes.values()]
     assert kinds.count("domain-name") == sum(o["pattern"].startswith("[domain-name:") for o in indicators)
     assert kinds.count("file") == 6
-    (product,) = _nodes(records, "Product").values()
+    (product,) = nodes_of(records, "Product").values()
     assert (product.props["name"], product.props["vendor"], product.props["is_spyware"]) == (
         "Predator", "Cytrox", True)  # fmt: skip
-    assert [v.props["name"] for v in _nodes(records, "Vendor").values()] == ["Cytrox"]
-    assert len(_nodes(records, "Source")) == 1
+    assert [v.props["name"] for v in nodes_of(records, "Vendor").values()] == ["Cytrox"]
+    assert len(nodes_of(records, "Source")) == 1
     assert all(r.provenance.locator.startswith("object ") for r in records
                if not isinstance(r, Rejected) and r.type != "Source")  # fmt: skip
     # The non-standard object type is kept, with a warning.
@@ -64,7 +59,7 @@ def test_counts_match_the_bundle(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_a_domain_indicator_in_full() -> None:
     records = list(stix.parse(shared_file(FILE)))
-    node = next(n for n in _nodes(records, "Indicator").values() if n.props["value"] == "shortenurls.me")
+    node = next(n for n in nodes_of(records, "Indicator").values() if n.props["value"] == "shortenurls.me")
     assert node.props == {
         "pattern": "[domain-name:value='shortenurls.me']", "pattern_type": "stix", "kind": "domain-name",
         "value": "shortenurls.me", "indicator_types": ["malicious-activity"], "valid_from": "2023-07-28",
@@ -81,10 +76,10 @@ def test_vendor_from_an_identity_relationship(tmp_path: Path) -> None:
          "source_ref": "malware--1", "target_ref": "identity--1"},
     ])  # fmt: skip
     records = list(stix.parse(path))
-    (product,) = _nodes(records, "Product").values()
+    (product,) = nodes_of(records, "Product").values()
     assert product.props["vendor"] == "Candiru"
-    assert [o.props["name"] for o in _nodes(records, "Organization").values()] == ["Amnesty Tech"]
-    assert len(_edges(records, "MAKES")) == 1
+    assert [o.props["name"] for o in nodes_of(records, "Organization").values()] == ["Amnesty Tech"]
+    assert len(edges_of(records, "MAKES")) == 1
 
 
 def test_mangled_objects_are_rejected_one_by_one(tmp_path: Path) -> None:
@@ -113,13 +108,13 @@ def test_mangled_objects_are_rejected_one_by_one(tmp_path: Path) -> None:
         ("b.stix2", "object indicator--3", "pattern"),
         ("b.stix2", "object relationship--2", "source_ref"),
     }
-    nodes = _nodes(records, "Indicator")
+    nodes = nodes_of(records, "Indicator")
     assert {n.props["stix_id"] for n in nodes.values()} == {"indicator--1", "indicator--4"}
     url = next(n for n in nodes.values() if n.props["stix_id"] == "indicator--1")
     assert (url.props["kind"], url.props["value"], url.props["valid_from"]) == ("url", "http://x.example/", None)
-    (product,) = _nodes(records, "Product").values()
+    (product,) = nodes_of(records, "Product").values()
     assert product.props["vendor"] == "Acme"
-    assert len(_edges(records, "INDICATES")) == 1
+    assert len(edges_of(records, "INDICATES")) == 1
 
 
 def test_a_file_that_is_not_json_is_rejected_with_its_line(tmp_path: Path) -> None:
