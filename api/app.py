@@ -18,6 +18,7 @@ from api.auth import KeyAuth
 from api.explore import explore_routes
 from api.graphql import create_graphql_app
 from api.graphql.ide import ASSET_PREFIX, graphiql_asset
+from api.limits import BodyLimit
 from graph.settings import Settings
 from graph.store import Store, StoreError
 
@@ -74,6 +75,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 allow_headers=["*"],
             )
         )
+    # After CORS (a browser may read the refusal), before anything reads the body: a body
+    # larger than TNR_MAX_BODY_BYTES gets 413.
+    middleware.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
     # After CORS (so a preflight needs no key): the caller's role, read from the API key.
     middleware.append(Middleware(KeyAuth, keyring=KeyRing.from_settings(settings)))
     graphql = create_graphql_app(store.schema if store is not None else None)

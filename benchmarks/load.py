@@ -53,24 +53,23 @@ def raw_load(store: Store, records: list[Node | Edge], batch: int) -> None:
             )
 
 
-def run(relations: int, batch: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="tnr-bench-") as tmp:
-        settings = Settings.from_env({"TNR_DATA_DIR": str(Path(tmp)), "TNR_ENGINE_HEAP": "2g"})
-        records = synthetic(relations)
-        n = len(records)
-        with Store.open(settings, bind_ogm=False) as store:
-            store.ensure_schema()
-            t0 = time.perf_counter()
-            raw_load(store, records, batch)
-            raw_s = time.perf_counter() - t0
-            store.wipe()
-            t0 = time.perf_counter()
-            Writer(store, batch_size=batch).write(records)
-            writer_s = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            summary = Writer(store, batch_size=batch).write(records)
-            reload_s = time.perf_counter() - t0
-            assert summary.total("created") == 0
+def measure(store: Store, records: list[Node | Edge], batch: int) -> dict[str, float]:
+    """Raw load, wipe, writer load, writer load again, on an empty `store`.
+
+    The store is left holding the graph the writer wrote (the benchmarks read it next).
+    """
+    n = len(records)
+    t0 = time.perf_counter()
+    raw_load(store, records, batch)
+    raw_s = time.perf_counter() - t0
+    store.wipe()
+    t0 = time.perf_counter()
+    Writer(store, batch_size=batch).write(records)
+    writer_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    summary = Writer(store, batch_size=batch).write(records)
+    reload_s = time.perf_counter() - t0
+    assert summary.total("created") == 0
     return {
         "records": n,
         "raw_rps": n / raw_s,
@@ -78,6 +77,15 @@ def run(relations: int, batch: int) -> dict[str, float]:
         "reload_rps": n / reload_s,
         "writer_vs_raw": raw_s / writer_s,
     }
+
+
+def run(relations: int, batch: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="tnr-bench-") as tmp:
+        settings = Settings.from_env({"TNR_DATA_DIR": str(Path(tmp)), "TNR_ENGINE_HEAP": "2g"})
+        records = synthetic(relations)
+        with Store.open(settings, bind_ogm=False) as store:
+            store.ensure_schema()
+            return measure(store, records, batch)
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ class Settings:
     graphql_max_depth: int = 12  # TNR_GRAPHQL_MAX_DEPTH: nesting of one query
     graphql_max_cost: int = 50_000  # TNR_GRAPHQL_MAX_COST: objects one query may fetch
     graphql_max_page: int = 100  # TNR_GRAPHQL_MAX_PAGE: largest first/last of a connection
+    max_body_bytes: int = 524_288  # TNR_MAX_BODY_BYTES: largest request body the API reads
     api_keys: str = field(default="", repr=False)  # TNR_API_KEYS: "role:key,role:key"
     api_keys_file: Path | None = None  # TNR_API_KEYS_FILE: one "role:key" a line
 
@@ -70,6 +71,7 @@ class Settings:
             graphql_max_depth=int(e.get("TNR_GRAPHQL_MAX_DEPTH", defaults.graphql_max_depth)),
             graphql_max_cost=int(e.get("TNR_GRAPHQL_MAX_COST", defaults.graphql_max_cost)),
             graphql_max_page=int(e.get("TNR_GRAPHQL_MAX_PAGE", defaults.graphql_max_page)),
+            max_body_bytes=int(e.get("TNR_MAX_BODY_BYTES", defaults.max_body_bytes)),
             api_keys=e.get("TNR_API_KEYS", ""),
             api_keys_file=Path(e["TNR_API_KEYS_FILE"]).expanduser()
             if e.get("TNR_API_KEYS_FILE") else None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -80,7 +81,7 @@ def make_cost_rule(max_cost: int) -> type[ValidationRule]:
                 for d in ctx.document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            cost = _cost(node.selection_set, root, 1, fragments, ctx, set())
+            cost = _cost(node.selection_set, root, 1, fragments, ctx, set(), {})
             if cost > max_cost:
                 ctx.report_error(
                     GraphQLError(
@@ -100,7 +101,14 @@ def _cost(
     fragments: dict[str, FragmentDefinitionNode],
     ctx: ValidationContext,
     seen: set[str],
+    memo: dict[str, int],
 ) -> int:
+    """Objects fetched by `selection_set` under `multiplier` parents.
+
+    A fragment's cost is linear in its multiplier, so it is computed once (for 1) and
+    memoized: walking every path through the fragments instead is exponential in a fan
+    of spreads and factorial in a wide cycle (a cycle is a validation error anyway).
+    """
     if selection_set is None:
         return 0
     total = 0
@@ -116,17 +124,122 @@ def _cost(
             if page is not None:
                 total += inner
             total += _cost(sel.selection_set, get_named_type(field_def.type), inner, fragments,
-                           ctx, seen)  # fmt: skip
+                           ctx, seen, memo)  # fmt: skip
         elif isinstance(sel, InlineFragmentNode):
             target = parent
             if sel.type_condition is not None:
                 target = ctx.schema.get_type(sel.type_condition.name.value) or parent
-            total += _cost(sel.selection_set, target, multiplier, fragments, ctx, seen)
+            total += _cost(sel.selection_set, target, multiplier, fragments, ctx, seen, memo)
         elif isinstance(sel, FragmentSpreadNode):
             name = sel.name.value
             frag = fragments.get(name)
             if frag is None or name in seen:
                 continue
-            target = ctx.schema.get_type(frag.type_condition.name.value) or parent
-            total += _cost(frag.selection_set, target, multiplier, fragments, ctx, seen | {name})
+            if name not in memo:
+                target = ctx.schema.get_type(frag.type_condition.name.value) or parent
+                memo[name] = _cost(frag.selection_set, target, 1, fragments, ctx, seen | {name},
+                                   memo)  # fmt: skip
+            total += multiplier * memo[name]
     return total
+
+
+def make_alias_rule(max_aliases: int) -> type[ValidationRule]:
+    class AliasLimitRule(ValidationRule):
+        """Refuse a document with more than `max_aliases` aliased fields (fragments expanded).
+
+        As strawberry's MaxAliasesLimiter counts, with each fragment counted once and
+        memoized (strawberry's walks every path: exponential, see make_depth_rule).
+        """
+
+        def enter_document(self, node: DocumentNode, *_: Any) -> None:
+            fragments = {
+                d.name.value: d for d in node.definitions if isinstance(d, FragmentDefinitionNode)
+            }
+            memo: dict[str, int] = {}
+            total = sum(
+                _aliases(d.selection_set, fragments, memo, set())
+                for d in node.definitions
+                if isinstance(d, OperationDefinitionNode)
+            )
+            if total > max_aliases:
+                self.context.report_error(
+                    GraphQLError(f"{total} aliases found. Allowed: {max_aliases}")
+                )
+
+    return AliasLimitRule
+
+
+def _aliases(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    memo: dict[str, int],
+    active: set[str],
+) -> int:
+    total = 0
+    for sel in selection_set.selections if selection_set is not None else ():
+        if isinstance(sel, FieldNode | InlineFragmentNode):
+            if isinstance(sel, FieldNode) and sel.alias:
+                total += 1
+            total += _aliases(sel.selection_set, fragments, memo, active)
+        elif isinstance(sel, FragmentSpreadNode):
+            name = sel.name.value
+            if name not in memo:
+                if name in active or name not in fragments:
+                    continue
+                active.add(name)
+                memo[name] = _aliases(fragments[name].selection_set, fragments, memo, active)
+                active.discard(name)
+            total += memo[name]
+    return total
+
+
+def make_depth_rule(max_depth: int) -> type[ValidationRule]:
+    class DepthLimitRule(ValidationRule):
+        """Refuse an operation nested deeper than `max_depth` (introspection not counted).
+
+        Strawberry's QueryDepthLimiter counts the same way but walks every path through the
+        fragments, which is exponential in a fan of spreads and factorial in a wide cycle
+        (a few hundred tokens kept a worker busy for minutes); here each fragment's depth
+        is computed once.
+        """
+
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            fragments = {
+                d.name.value: d
+                for d in self.context.document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            if _depth(node.selection_set, fragments, {}, set()) > max_depth:
+                name = node.name.value if node.name else "anonymous"
+                self.context.report_error(
+                    GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}", node)
+                )
+
+    return DepthLimitRule
+
+
+def _depth(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    memo: dict[str, int],
+    active: set[str],
+) -> int:
+    """How many fields deep the selection goes below its parent (a leaf field: 0)."""
+    best = 0
+    for sel in selection_set.selections if selection_set is not None else ():
+        if isinstance(sel, FieldNode):
+            if sel.name.value.startswith("__") or sel.selection_set is None:
+                continue
+            best = max(best, 1 + _depth(sel.selection_set, fragments, memo, active))
+        elif isinstance(sel, InlineFragmentNode):
+            best = max(best, _depth(sel.selection_set, fragments, memo, active))
+        elif isinstance(sel, FragmentSpreadNode):
+            name = sel.name.value
+            if name not in memo:
+                if name in active or name not in fragments:
+                    continue  # a cycle or an unknown fragment: other rules refuse it
+                active.add(name)
+                memo[name] = _depth(fragments[name].selection_set, fragments, memo, active)
+                active.discard(name)
+            best = max(best, memo[name])
+    return best
