@@ -20,6 +20,9 @@ import hashlib
 import hmac
 import os
 import re
+import threading
+import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -227,6 +230,58 @@ RETURN 'source' AS k, n.id AS id, [n.title, n.ref, n.url, n.file] AS texts
 """
 
 
+#: A cheap fingerprint of what the redactions depend on (persons and sources).
+REDACTIONS_STAMP_CYPHER = """
+MATCH (n:Person) WITH count(n) AS persons
+OPTIONAL MATCH (t:Person) WHERE t.is_target = true OR t.protected = true
+WITH persons, count(t) AS hidden
+MATCH (s:Source) RETURN persons, hidden, count(s) AS sources
+"""
+
+
+class RedactionCache:
+    """The redactions of one store, read again only when the graph has changed.
+
+    Reading them costs a full pass over persons and sources, too much for every public
+    request. They are kept and re-read when an edit through this process said the graph
+    changed (`changed()`), when the counts of persons, hidden persons or sources moved
+    (checked at most once every `check_every` seconds: a load by another process), and
+    at the latest after `max_age` seconds (an edit that moved no count).
+    """
+
+    def __init__(self, check_every: float = 1.0, max_age: float = 30.0) -> None:
+        self.check_every = check_every
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._value: Redactions | None = None
+        self._stamp: tuple[Any, ...] | None = None
+        self._loaded = self._checked = 0.0
+
+    def changed(self) -> None:
+        with self._lock:
+            self._value = None
+
+    def get(self, store: Any) -> Redactions:
+        if store is None:
+            return NO_REDACTIONS
+        now = time.monotonic()
+        with self._lock:
+            value, stamp = self._value, self._stamp
+            fresh = value is not None and now - self._loaded < self.max_age
+            if fresh and now - self._checked < self.check_every:
+                return value  # type: ignore[return-value]
+        row = store.read(REDACTIONS_STAMP_CYPHER)
+        current = tuple(row[0].values()) if row else ()
+        with self._lock:
+            self._checked = now
+            if fresh and current == stamp and self._value is value:
+                return value  # type: ignore[return-value]
+        loaded = Redactions.load(store)
+        with self._lock:
+            self._value, self._stamp, self._loaded = loaded, current, time.monotonic()
+        return loaded
+
+
 def _fold(text: str) -> str:
     return " ".join(str(text).casefold().split())
 
@@ -299,6 +354,16 @@ def _raw_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
 
 
 NO_REDACTIONS = Redactions()
+
+_CACHES: weakref.WeakKeyDictionary[Any, RedactionCache] = weakref.WeakKeyDictionary()
+
+
+def redaction_cache(store: Any) -> RedactionCache:
+    """The one RedactionCache of a store (made on first use)."""
+    cache = _CACHES.get(store)
+    if cache is None:
+        cache = _CACHES.setdefault(store, RedactionCache())
+    return cache
 
 
 @dataclass(frozen=True)

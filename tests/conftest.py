@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from api.access import redaction_cache
 from graph.settings import Settings
 from graph.store import Store, StoreError
 
@@ -67,8 +68,10 @@ def empty_store(store: Store) -> Iterator[Store]:
     """
     store.bind_ogm()
     store.wipe()
+    redaction_cache(store).changed()  # the API's cached redactions belong to the old data
     yield store
     store.wipe()
+    redaction_cache(store).changed()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -22,7 +22,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from api.access import Redactions, scrub_response
+from api.access import redaction_cache, scrub_response
 from api.auth import role_of_scope
 from graph.schema import Schema, load_schema
 
@@ -105,7 +105,7 @@ class GraphQLApp(GraphQL[Context, None]):
         context = Context.create(store, self.graph_schema, request, response)
         context.role = role_of_scope(request.scope)
         if context.view.public:  # what public may not see, read once for the request
-            context.redactions = await run_in_threadpool(Redactions.load, store)
+            context.redactions = await run_in_threadpool(redaction_cache(store).get, store)
         request.state.view = context.view
         return context
 

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.access import redaction_cache
 from graph.ids import normalize_key
 from graph.records import Edge, Node, Provenance
 from graph.resolve import JUDGEMENTS, Decision, review_source
@@ -177,7 +178,10 @@ class Editor:
         self.change = Change(operation, actor_of(info), utc_now(), reason)
 
     async def run(self, work: Work) -> EditResult:
-        return await run_in_threadpool(self.store.in_transaction, work)
+        try:
+            return await run_in_threadpool(self.store.in_transaction, work)
+        finally:  # a name, alias or protection may have changed: public redactions are re-read
+            redaction_cache(self.store).changed()
 
     def result(self, target: str, audit_id: str, after: Props | None) -> EditResult:
         node = self.registry.node(after) if after is not None else None
