@@ -162,3 +162,48 @@ def test_tnr_serve_explains_an_unusable_data_dir_without_a_traceback(tmp_path: P
     assert result.returncode == 1, output
     assert "Traceback" not in output
     assert "cannot use" in output and "a-file" in output
+
+
+@pytest.fixture
+def api_store(tmp_path: Path) -> Iterator[Store]:
+    """A store on an engine of its own, for the API outage test."""
+    store = Store.open(_settings(tmp_path), bind_ogm=False)
+    store.ensure_schema()
+    yield store
+    store.close()
+
+
+def test_the_api_says_the_store_is_unreachable_with_503_and_recovers_by_itself(
+    api_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own_store = api_store
+    from starlette.testclient import TestClient
+
+    from api.app import create_app
+    from api.graphql.errors import UNAVAILABLE_MESSAGE
+
+    src = source_node("seed:faults-api", "A test source")
+    Writer(own_store).write([src, Node("State", {"code": "UZ", "name": "Uzbekistan"}, Provenance(src.id))])
+    query = {"query": "{ states(first: 5) { totalCount } }"}
+    headers = {"accept": "application/graphql-response+json"}
+    app = create_app(Settings(), store=own_store)
+    with TestClient(app) as client:
+        real_read = own_store.read
+
+        def down(query: str, **params: object) -> list[dict[str, object]]:
+            raise StoreError("cannot reach the embedded engine")
+
+        monkeypatch.setattr(own_store, "read", down)
+        r = client.post("/graphql", json=query, headers=headers)
+        assert r.status_code == 503
+        text = r.text
+        assert UNAVAILABLE_MESSAGE in text and "Traceback" not in text and "StoreError" not in text
+        assert client.get("/health").status_code == 503
+
+        monkeypatch.setattr(own_store, "read", real_read)
+        assert own_store.engine is not None
+        own_store.engine.kill()  # a real outage: the store restarts the engine on the next read
+        r = client.post("/graphql", json=query, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["data"]["states"]["totalCount"] >= 1
+        assert client.get("/health").status_code == 200

@@ -22,12 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from api.access import Role, is_redacted, label_for, public_id, redact_properties
-from graph.store import Store
+from graph.store import Store, StoreError
 from queries import coverage, hosts, licences, network, search, trends, vendor_chains
 from queries.network import Graph, GraphEdge, GraphNode
 
 from .context import Context
-from .errors import PublicError
+from .errors import PublicError, Unavailable
 
 if TYPE_CHECKING:  # the generated types are classes at run time, `Any` for mypy
     HostCollaboration: TypeAlias = Any
@@ -84,9 +84,11 @@ async def run(info: Info[Context, None], fn: Callable[..., T], *args: Any, **kwa
     client's mistakes and go out as written."""
     store = info.context.store
     if store is None:
-        raise PublicError("the graph database is not available")
+        raise Unavailable()
     try:
         return await run_in_threadpool(fn, store, *args, **kwargs)
+    except StoreError as exc:
+        raise Unavailable() from exc
     except KeyError:
         raise
     except (ValueError, LookupError) as exc:

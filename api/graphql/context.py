@@ -17,9 +17,9 @@ from strawberry.dataloader import DataLoader
 
 from api.access import NO_REDACTIONS, Redactions, Role, View
 from graph.schema import Schema
-from graph.store import Store
+from graph.store import Store, StoreError
 
-from .errors import PublicError
+from .errors import Unavailable, log
 
 Direction = Literal["out", "in"]
 Row = dict[str, Any]
@@ -37,8 +37,12 @@ class Loaders:
     async def read(self, query: str, **params: Any) -> list[Row]:
         """Run one read in a worker thread."""
         if self.store is None:
-            raise PublicError("the graph database is not available")
-        return await run_in_threadpool(self.store.read, query, **params)
+            raise Unavailable()
+        try:
+            return await run_in_threadpool(self.store.read, query, **params)
+        except StoreError as exc:
+            log.warning("store read failed: %s", exc)
+            raise Unavailable() from exc
 
     def relations(
         self, owner: str, relation: str, direction: Direction, limit: int

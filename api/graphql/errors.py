@@ -23,6 +23,16 @@ class PublicError(Exception):
     """A client mistake; the message is shown to the client."""
 
 
+UNAVAILABLE_MESSAGE = "The graph database is not reachable right now; try again shortly."
+
+
+class Unavailable(PublicError):
+    """The store could not be reached: said plainly, answered with HTTP 503."""
+
+    def __init__(self, message: str = UNAVAILABLE_MESSAGE) -> None:
+        super().__init__(message)
+
+
 def is_internal(error: GraphQLError) -> bool:
     """True when the error must be masked: it came from an exception the client did not cause."""
     original = error.original_error

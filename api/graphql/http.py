@@ -25,8 +25,10 @@ from strawberry.types import ExecutionResult
 from api.access import redaction_cache, scrub_response
 from api.auth import role_of_scope
 from graph.schema import Schema, load_schema
+from graph.store import StoreError
 
 from .context import Context
+from .errors import UNAVAILABLE_MESSAGE, log
 from .ide import ASSET_PREFIX, graphiql_page
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -58,6 +60,16 @@ def negotiate(accept: str | None) -> str | None:
         if q > 0 and (best is None or q > best[0]):
             best = (q, offer)
     return best[1] if best else None
+
+
+def unavailable(result: ExecutionResult) -> bool:
+    """True when the store could not be reached and nothing was answered."""
+    errors = result.errors or []
+    return (
+        bool(errors)
+        and all(e.message == UNAVAILABLE_MESSAGE for e in errors)
+        and (result.data is None or all(v is None for v in result.data.values()))
+    )
 
 
 def refused(result: ExecutionResult) -> bool:
@@ -105,7 +117,11 @@ class GraphQLApp(GraphQL[Context, None]):
         context = Context.create(store, self.graph_schema, request, response)
         context.role = role_of_scope(request.scope)
         if context.view.public:  # what public may not see, read once for the request
-            context.redactions = await run_in_threadpool(redaction_cache(store).get, store)
+            try:
+                context.redactions = await run_in_threadpool(redaction_cache(store).get, store)
+            except StoreError as exc:  # no answer for public without its redactions
+                log.warning("cannot read the redactions: %s", exc)
+                raise HTTPException(503, UNAVAILABLE_MESSAGE) from exc
         request.state.view = context.view
         return context
 
@@ -149,6 +165,8 @@ class GraphQLApp(GraphQL[Context, None]):
         elif sub is not None and sub.media_type == GRAPHQL_RESPONSE_JSON and refused(result):
             data.pop("data", None)  # type: ignore[misc]
             sub.status_code = 403
+        if sub is not None and unavailable(result):
+            sub.status_code = 503  # the store is down: the client may retry, as for any 503
         return data
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
