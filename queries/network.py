@@ -160,11 +160,14 @@ def neighbourhood(
     for _ in range(depth):
         found: list[str] = []
         for label, group in _by_label(store, frontier).items():
+            # Ordered and cut before anything is projected: the engine reads the properties
+            # of the rows kept, not of every relation of the frontier (the same rows).
             query = (
                 f"MATCH (n:`{label}`) WHERE n.id IN $ids MATCH (n)-[r]-(m) "
                 "WHERE $types IS NULL OR any(l IN labels(m) WHERE l IN $types) "
+                "WITH n, r, m ORDER BY m.id LIMIT $cap "
                 "RETURN n.id AS n, type(r) AS t, startNode(r).id AS s, properties(r) AS rp, "
-                "properties(m) AS mp, labels(m) AS ml ORDER BY m.id LIMIT $cap"
+                "properties(m) AS mp, labels(m) AS ml"
             )
             rows = store.read(query, ids=group, types=wanted, cap=limit * 4 + 1)
             if len(rows) > limit * 4:

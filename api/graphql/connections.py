@@ -95,6 +95,23 @@ class Edge(Generic[T]):
     node: T
 
 
+class LazyEdge(Edge[Any]):
+    """An edge whose cursor is encoded only when a query reads it (`cursor`)."""
+
+    _place: tuple[str, Any, str]
+
+    @property
+    def cursor(self) -> str:  # type: ignore[override]
+        return encode_cursor(*self._place)
+
+    @classmethod
+    def of(cls, node: Any, field: str, value: Any, node_id: str) -> Edge[Any]:
+        """The edge of `node` at (field=value, node_id) in the order."""
+        edge = cls.__new__(cls)
+        edge.__dict__.update(node=node, _place=(field, value, node_id))
+        return edge
+
+
 @strawberry.type
 class Connection(Generic[T]):
     edges: list[Edge[T]]
@@ -342,11 +359,12 @@ async def fetch_connection(
     if backwards:
         rows.reverse()
 
+    public = view.public
     edges = []
     for p in rows:
         node = to_node(p)
-        value = SEALED if view.public else p.get(order_field)
-        edges.append(Edge(cursor=encode_cursor(order_field, value, node.id), node=node))
+        value = SEALED if public else p.get(order_field)
+        edges.append(LazyEdge.of(node, order_field, value, node.id))
     page_info = PageInfo(
         has_next_page=more if not backwards else before is not None,
         has_previous_page=more if backwards else after is not None,

@@ -7,13 +7,11 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.tools import merge_types
@@ -23,7 +21,16 @@ from graph.schema import Schema, load_schema
 
 from .audit import build_audit_query
 from .errors import PublicError, is_internal, log, mask_errors
-from .limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_TOKENS, make_cost_rule
+from .execution import SUPPORTED, FastExecutionContext
+from .limits import (
+    MAX_ALIASES,
+    MAX_COST,
+    MAX_DEPTH,
+    MAX_TOKENS,
+    make_alias_rule,
+    make_cost_rule,
+    make_depth_rule,
+)
 from .mutations import build_mutation
 from .queries import build_query
 from .types import Entity, Node
@@ -52,19 +59,21 @@ def build_schema(
 ) -> GraphSchema:
     """The GraphQL schema of `schema` (graph/schema.yaml by default)."""
     schema = schema or load_schema()
-    cost_rule = make_cost_rule(max_cost)
+    # Aliases, depth and cost: our rules, linear in the document (limits.py says why).
+    rules: list[type[ASTValidationRule]] = [
+        make_alias_rule(MAX_ALIASES), make_depth_rule(max_depth), make_cost_rule(max_cost)
+    ]
     # Factories: strawberry builds fresh extensions for each request (the parse and
     # validation caches are shared at module level all the same).
     extensions: list[Any] = [
         partial(ParserCache, maxsize=256),
         partial(ValidationCache, maxsize=256),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
-        partial(QueryDepthLimiter, max_depth=max_depth),
-        partial(AddValidationRules, [cost_rule]),
+        partial(AddValidationRules, rules),
         mask_errors,
     ]
     registry_types = [Node, Entity]
     query = merge_types("Query", (build_query(schema), build_audit_query(schema)))
     return GraphSchema(query=query, mutation=build_mutation(schema), types=registry_types,
-                       extensions=extensions)  # fmt: skip
+                       extensions=extensions,
+                       execution_context_class=FastExecutionContext if SUPPORTED else None)  # fmt: skip
