@@ -485,3 +485,13 @@ def test_cli_prints_a_table_and_json(
     assert "Russia" in table and "HR" in table
     emit("search", search(store, "Pegasus", refresh=True), as_json=True)
     assert '"type": "Product"' in capsys.readouterr().out
+
+
+def test_short_codes_match_only_as_whole_words() -> None:
+    from queries.search import _score
+
+    assert _score("dobrokhotov", "kh") == 0.0  # Cambodia's code inside a surname
+    assert _score("gamma", "am") == 0.0 and _score("gamma", "nga") == 0.0
+    assert _score("fsb", "fsb") == 100.0 and _score("ru", "ru") == 100.0
+    assert _score("fsb", "fsb of russia") >= 95.0
+    assert _score("bastrykin", "bastrykin aleksandr ivanovich") >= 95.0
