@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -30,7 +31,7 @@ async def health(request: Request) -> JSONResponse:
     if store is None:
         return JSONResponse({"status": "unavailable", "engine": None}, status_code=503)
     try:
-        counts = store.counts()
+        counts = await run_in_threadpool(store.counts)  # blocking driver calls: off the event loop
     except Exception as exc:  # the engine went away: say so, do not crash
         log.warning("health check failed: %s", exc)
         return JSONResponse(
