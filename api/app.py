@@ -22,6 +22,7 @@ from api.graphql.ide import ASSET_PREFIX, graphiql_asset
 from api.limits import BodyLimit
 from graph.settings import Settings
 from graph.store import Store, StoreError
+from graph.visibility import Role, View
 
 log = logging.getLogger("tnr.api")
 
@@ -39,9 +40,12 @@ async def health(request: Request) -> JSONResponse:
              "error": "the graph database is not reachable"},
             status_code=503,
         )  # fmt: skip
+    # What anyone may count: nodes of the types every reader may see (no audit log, no
+    # bookkeeping, no relation counts that would count the links hidden from the public).
+    shown = set(View(Role.PUBLIC, schema=store.schema).visible_labels())
     return JSONResponse(
         {"status": "ok", "engine": store.profile.name, "server": store.agent,
-         "counts": {k: v for k, v in counts.items() if v}},
+         "counts": {k: v for k, v in counts.items() if v and k in shown}},
     )  # fmt: skip
 
 

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from api.access import Role
 from graph.settings import Settings
+from graph.visibility import Role
 
 brief_app = typer.Typer(
     help="Write a briefing on a state, host state, vendor or tactic (numbers from queries/, "

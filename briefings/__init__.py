@@ -3,8 +3,8 @@ HTML or PDF, footnoted with their sources and redacted for the caller's role."""
 
 from __future__ import annotations
 
-from api.access import Role
 from graph.store import Store
+from graph.visibility import Role
 
 from .build import SubjectNotFound, build_briefing
 from .model import FORMATS, KINDS, Briefing

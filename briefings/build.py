@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from api.access import Role, anonymous_label, is_redacted, label_for
 from graph.store import Store
+from graph.visibility import Role, View, view
 from queries.common import Sources, lookup_ids, state_index, year_of
 from queries.coverage import Coverage, designations, sanctions_coverage
 from queries.hosts import HostState, host_collaboration
@@ -40,7 +40,6 @@ from .model import (
     Section,
     Table,
     Text,
-    Withhold,
 )
 
 NODE_TYPE: dict[str, str] = {
@@ -143,12 +142,12 @@ class _Ctx:
     def cite_ids(self, *lists: Iterable[str] | None) -> tuple[int, ...]:
         return self.notes.cite(self.sources.refs(*lists))
 
+    @property
+    def view(self) -> View:
+        return view(self.store, self.role)
+
     def label(self, node: GraphNode) -> str:
-        return (
-            label_for(node.type, node.properties, self.role)
-            if node.type == "Person"
-            else node.label
-        )
+        return self.view.label_of(node.id, node.label)
 
 
 # -- the subject ----------------------------------------------------------------------------
@@ -164,16 +163,6 @@ def resolve_subject(store: Store, kind: str, text: str) -> GraphNode:
     if not ids:
         raise SubjectNotFound(f"no {type_name} named {text!r} in the graph")
     return fetch_nodes(store, ids[:1])[ids[0]]
-
-
-def _withhold(store: Store, role: Role) -> Withhold | None:
-    """The names a source must not show for this role (people at risk), if any."""
-    names: list[str] = []
-    for row in store.read("MATCH (p:Person) RETURN properties(p) AS p"):
-        props = row["p"]
-        if is_redacted("Person", props, role):
-            names += [str(props.get("name") or ""), *(props.get("aliases") or [])]
-    return Withhold(names) if names else None
 
 
 # -- incident scope: the subject's incidents and their breakdowns ---------------------------
@@ -365,24 +354,16 @@ def _chain_rows(ctx: _Ctx, chains: Sequence[Chain]) -> Table | None:
 def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = ()) -> Network:
     left_out = NETWORK_SKIP | set(skip)
     types = [t for t in ctx.store.schema.nodes if t not in left_out]
-    g = neighbourhood(ctx.store, ctx.subject.id, depth=depth, types=types, limit=NETWORK_LIMIT)
-    ids: dict[str, str] = {}
-    nodes: list[NetNode] = []
-    anon = 0
-    for node in g.nodes:
-        if node.type in left_out:
-            continue
-        if is_redacted(node.type, node.properties, ctx.role):
-            anon += 1
-            ids[node.id] = f"anon-{anon}"
-            nodes.append(NetNode(ids[node.id], anonymous_label(node.properties), "Person"))
-            continue
-        ids[node.id] = node.id
-        nodes.append(NetNode(node.id, node.label, node.type, node.id == ctx.subject.id))
-    edges = tuple(NetEdge(ids[e.source], ids[e.target], e.type) for e in g.edges
+    g = neighbourhood(ctx.store, ctx.subject.id, depth=depth, types=types, limit=NETWORK_LIMIT,
+                      avoid=ctx.view.avoid)
+    g = g.seen_by(ctx.view)  # what the role may see, before anything is drawn
+    shown = [n for n in g.nodes if n.type not in left_out]
+    subject = ctx.view.shown_id(ctx.subject.id)
+    nodes = [NetNode(n.id, n.label, n.type, n.id == subject) for n in shown]
+    ids = {n.id for n in shown}
+    edges = tuple(NetEdge(e.source, e.target, e.type) for e in g.edges
                   if e.source in ids and e.target in ids)  # fmt: skip
-    src = [n.properties.get("source_ids") for n in g.nodes
-           if n.type not in left_out and not is_redacted(n.type, n.properties, ctx.role)]  # fmt: skip
+    src = [n.properties.get("source_ids") for n in shown]
     return Network(f"The neighbourhood of {ctx.name} in the graph", tuple(nodes), edges,
                    g.truncated, ctx.cite_ids(*src))  # fmt: skip
 
@@ -695,15 +676,19 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
 def build_briefing(store: Store, kind: str, subject: str, role: Role = Role.PUBLIC) -> Briefing:
     """The briefing on `subject` (a name, code, alias or id) of `kind`, for `role`."""
     node = resolve_subject(store, kind, subject)
-    ctx = _Ctx(store, role, Footnotes(_withhold(store, role)), Sources(store), node, kind)
+    seen = view(store, role)
+    ctx = _Ctx(store, role, Footnotes(seen.source_ref), Sources(store), node, kind)
     if kind == "vendor":
         summary, sections, figures = _build_vendor(ctx)
     else:
         summary, sections, figures = _build_incident_kind(ctx)
     what = {"state": "transnational repression by", "host": "transnational repression in",
             "vendor": "the surveillance trade:", "tactic": "transnational repression:"}[kind]  # fmt: skip
-    return Briefing(
+    built = Briefing(
         kind=kind, subject_id=node.id, subject=node.label, role=role.name.lower(),
         title=f"Briefing on {what} {node.label}", summary=tuple(summary),
         sections=tuple(sections), sources=ctx.notes.sources(), figures=figures,
     )  # fmt: skip
+    # Every renderer (Markdown, HTML with its SVG, PDF) starts from what the role may see.
+    shown: Briefing = seen.apply(built)
+    return shown

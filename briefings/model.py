@@ -7,8 +7,8 @@ event carries `cites`: footnote numbers into `Briefing.sources` (1-based).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from queries.common import SourceRef
 
@@ -134,11 +134,11 @@ def runs(cites: tuple[int, ...]) -> list[tuple[int, int]]:
 class Footnotes:
     """Numbers sources in the order they are first cited (the same source keeps its number).
 
-    `withhold` rewrites a source before it is shown (the public role withholds a URL or
-    title that names a person at risk).
+    `withhold` rewrites a source before it is shown (for the public role, a withheld
+    source becomes "withheld source": graph/visibility.py).
     """
 
-    def __init__(self, withhold: Withhold | None = None) -> None:
+    def __init__(self, withhold: Callable[[SourceRef], SourceRef] | None = None) -> None:
         self._refs: dict[str, tuple[int, SourceRef]] = {}
         self._withhold = withhold
 
@@ -156,41 +156,3 @@ class Footnotes:
 
     def sources(self) -> tuple[SourceRef, ...]:
         return tuple(ref for _, ref in sorted(self._refs.values(), key=lambda x: x[0]))
-
-
-class Withhold:
-    """Withholds the title or URL of a source that names one of `names`: the whole name, or
-    its last word (surname) when that is long enough to identify."""
-
-    def __init__(self, names: Iterable[str]) -> None:
-        self.phrases = sorted({p for n in names if (p := _fold(n))})
-        # A surname alone identifies too ("/dobrokhotov-interview"); short or numeric last
-        # words ("#1" of a code name) do not.
-        self.tokens = sorted({last for p in self.phrases
-                              if len(p.split()) > 1 and len(last := p.split()[-1]) >= 5
-                              and not last.isdigit()})  # fmt: skip
-
-    def names_someone(self, text: str | None) -> bool:
-        if not text:
-            return False
-        folded = f" {_fold(text)} "
-        return any(f" {p} " in folded for p in self.phrases) or any(
-            f" {t} " in folded for t in self.tokens
-        )
-
-    def __call__(self, ref: SourceRef) -> SourceRef:
-        out = ref
-        if self.names_someone(ref.url):
-            out = replace(out, url=None)
-        if self.names_someone(ref.title):
-            out = replace(out, title="[title withheld: it names a person at risk]")
-        if out is not ref and self.names_someone(ref.id) and out.url is None:
-            out = replace(out, id="[withheld]")
-        return out
-
-
-def _fold(text: str) -> str:
-    from loaders.countries import fold
-
-    cleaned = "".join(c if c.isalnum() else " " for c in fold(text))
-    return " ".join(cleaned.split())

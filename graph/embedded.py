@@ -27,6 +27,12 @@ from typing import IO
 from graph.arcade_server import DATABASE, pid_alive
 
 
+def _whoami() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
 class EngineError(RuntimeError):
     """The embedded engine could not be started or reached; the message says why."""
 
@@ -121,7 +127,11 @@ class EmbeddedEngine:
 
     def start(self) -> EngineAddress:
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # The database files name people at risk: only the owner may read them, even
+            # when the directory was made earlier (or by mkdir under a looser umask).
+            if self.root.stat().st_mode & 0o077 and self.root.owner() == _whoami():
+                self.root.chmod(0o700)
         except OSError as exc:
             raise self._unusable(exc) from exc
         return self._attach_or_spawn()

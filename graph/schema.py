@@ -46,6 +46,21 @@ class NodeType:
     properties: dict[str, Property]
     #: Readable by the admin role only (e.g. the audit log); never exposed to other roles.
     admin_only: bool = False
+    #: Bookkeeping (merge decisions, deleted nodes): never in search, networks or exports.
+    internal: bool = False
+    #: Properties that make a node of this type a person at risk (graph/visibility.py).
+    redact_when: tuple[str, ...] = ()
+    #: Relations that make a node of this type reveal a redacted node at their other end.
+    tied_by: tuple[str, ...] = ()
+    #: What the public sees of a redacted or tied node (the allow-list).
+    public: frozenset[str] = frozenset()
+    #: False when no text of this type can name a person (no scrubbing, no filter guard).
+    mentions_people: bool = True
+
+    @property
+    def can_hide(self) -> bool:
+        """True if a node of this type can be redacted or tied for the public role."""
+        return bool(self.redact_when or self.tied_by) or self.name == "Source"
 
     @property
     def id_prefix(self) -> str:
@@ -125,8 +140,20 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
         label = spec.get("label_property", keys[0])
         if label not in props:
             raise SchemaError(f"{name}: label_property {label!r} is not a declared property")
-        nodes[name] = NodeType(name, str(spec.get("description", "")), keys, label, props,
-                               admin_only=bool(spec.get("admin_only", False)))
+        vis = spec.get("visibility") or {}
+        public = frozenset(vis.get("public") or ())
+        unknown = sorted((public | set(vis.get("redact_when") or ())) - set(props))
+        if unknown:
+            raise SchemaError(f"{name}.visibility: {unknown} are not declared properties")
+        nodes[name] = NodeType(
+            name, str(spec.get("description", "")), keys, label, props,
+            admin_only=bool(spec.get("admin_only", False)),
+            internal=bool(spec.get("internal", False)),
+            redact_when=tuple(vis.get("redact_when") or ()),
+            tied_by=tuple(vis.get("tied_by") or ()),
+            public=public,
+            mentions_people=bool(spec.get("mentions_people", True)),
+        )
     relations: dict[str, RelationType] = {}
     for name, spec in raw["relation_types"].items():
         ends = tuple(spec["source"]), tuple(spec["target"])
@@ -135,6 +162,10 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
                 raise SchemaError(f"relation {name}: unknown node type {end!r}")
         props = {**_properties(RELATION_COMMON, name), **_properties(spec.get("properties"), name)}
         relations[name] = RelationType(name, str(spec.get("description", "")), *ends, props)
+    for nt in nodes.values():
+        for rel in nt.tied_by:
+            if rel not in relations:
+                raise SchemaError(f"{nt.name}.visibility.tied_by: unknown relation {rel!r}")
     by_prefix = {nt.id_prefix: nt.name for nt in nodes.values()}
     return Schema(int(raw.get("version", 1)), provenance, nodes, relations, by_prefix,
                   lifecycle=lifecycle)

@@ -39,6 +39,8 @@ class TypeCounts:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    #: Records of soft-deleted nodes (or relations touching one): kept deleted, not written.
+    deleted: int = 0
 
 
 @dataclass
@@ -240,6 +242,23 @@ class Writer:
                 )  # fmt: skip
         return kept
 
+    def _skip_deleted(self, rows: list[_Row], summary: Summary) -> list[_Row]:
+        """Rows of soft-deleted nodes stay out: a re-load does not bring a deleted node back."""
+        ids = {i for row in rows for i in (row.key, row.source, row.target) if i}
+        found = self.store.read(
+            "MATCH (d:DeletedNode) WHERE d.node_id IN $ids RETURN d.node_id AS id", ids=sorted(ids)
+        ) if ids else []  # fmt: skip
+        gone = {str(r["id"]) for r in found}
+        if not gone:
+            return rows
+        kept = []
+        for row in rows:
+            if {row.key, row.source, row.target} & gone:
+                summary.add(row.type, "deleted")
+            else:
+                kept.append(row)
+        return kept
+
     def _flush(self, rows: list[_Row], summary: Summary, count_progress: bool = True) -> list[_Row]:
         """Write one batch in one transaction; return the edges whose ends are not there yet."""
         # Source nodes first, so facts in the same batch may cite them.
@@ -251,7 +270,7 @@ class Writer:
             else:
                 merged[k] = _Row(row.kind, row.type, row.key, dict(row.props), row.location,
                                  row.source, row.target)  # fmt: skip
-        unique = self._check_sources(list(merged.values()), summary)
+        unique = self._skip_deleted(self._check_sources(list(merged.values()), summary), summary)
         nodes: dict[str, list[_Row]] = defaultdict(list)
         edges: dict[tuple[str, str, str], list[_Row]] = defaultdict(list)
         for row in unique:

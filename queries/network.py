@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.store import Store
+from graph.visibility import View
 from queries.common import label_of, node_type, year_of
 
 MAX_DEPTH = 3
@@ -43,6 +44,36 @@ class Graph:
     nodes: tuple[GraphNode, ...]
     edges: tuple[GraphEdge, ...]
     truncated: bool = False  # the limit cut the result short
+
+    def seen_by(self, view: View, drop_withheld_sources: bool = False) -> Graph:
+        """This graph as `view` shows it (graph/visibility.py): hidden nodes anonymous,
+        their identifying relations gone, admin-only and internal types left out, other
+        texts scrubbed; with `drop_withheld_sources`, withheld Source nodes left out."""
+        schema = view.schema
+        kept: dict[str, GraphNode] = {}
+        for n in self.nodes:
+            nt = schema.nodes.get(n.type)
+            if nt is None or nt.admin_only or nt.internal:
+                continue
+            if drop_withheld_sources and view.public and n.id in view.hidden.sources:
+                continue
+            kept[n.id] = n
+        nodes = []
+        for n in kept.values():
+            props = view.node(n.type, n.properties)
+            nodes.append(GraphNode(str(props["id"]), n.type, str(props["label"]), props))
+        edges = []
+        for e in self.edges:
+            if e.source not in kept or e.target not in kept:
+                continue
+            shown = view.relation(e.type, e.properties, (e.source, e.target))
+            if shown is None:
+                continue
+            edge_id = str(shown.get("id") or e.id)
+            shown["id"] = edge_id
+            edges.append(GraphEdge(edge_id, e.type, view.shown_id(e.source),
+                                   view.shown_id(e.target), shown))  # fmt: skip
+        return Graph(tuple(nodes), tuple(edges), self.truncated)
 
     def to_cytoscape(self) -> dict[str, list[dict[str, Any]]]:
         """Cytoscape.js `elements`: {"nodes": [{"data": ...}], "edges": [{"data": ...}]}."""
@@ -132,8 +163,12 @@ def neighbourhood(
     start: int | None = None,
     end: int | None = None,
     limit: int = DEFAULT_LIMIT,
+    avoid: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
 ) -> Graph:
     """The nodes within `depth` (1..3) relations of `id`, in either direction.
+
+    `avoid` = (relation types, node ids): relations of those types that touch those nodes
+    are not walked (the reader's role may not know of them: `View.avoid`).
 
     `types` keeps (and walks through) only nodes of those declared types; `start`/`end`
     (years) drop nodes and relations dated wholly outside the window. At most `limit`
@@ -175,6 +210,8 @@ def neighbourhood(
             for row in rows:
                 mp: dict[str, Any] = row["mp"]
                 m_id = str(mp["id"])
+                if row["t"] in avoid[0] and (m_id in avoid[1] or row["n"] in avoid[1]):
+                    continue
                 if not _in_window(row["rp"] or {}, start, end, edge=True):
                     continue
                 if m_id not in nodes:
@@ -194,8 +231,12 @@ def neighbourhood(
     return Graph(tuple(nodes.values()), tuple(edges.values()), truncated)
 
 
-def shortest_path(store: Store, source_id: str, target_id: str, max_length: int = MAX_PATH) -> Path:
-    """The shortest chain of relations (either direction) between two nodes, up to `max_length`."""
+def shortest_path(
+    store: Store, source_id: str, target_id: str, max_length: int = MAX_PATH,
+    avoid: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+) -> Path:  # fmt: skip
+    """The shortest chain of relations (either direction) between two nodes, up to
+    `max_length`, walking no relation of `avoid`'s types that touches `avoid`'s nodes."""
     if not 1 <= max_length <= MAX_PATH:
         raise ValueError(f"max_length must be between 1 and {MAX_PATH}, got {max_length}")
     a, b = _label(store, source_id), _label(store, target_id)
@@ -206,10 +247,12 @@ def shortest_path(store: Store, source_id: str, target_id: str, max_length: int 
     rows = store.read(
         f"MATCH (a:`{a}` {{id: $a}}) MATCH (b:`{b}` {{id: $b}}) "
         f"MATCH p = shortestPath((a)-[*..{int(max_length)}]-(b)) "
+        "WHERE none(r IN relationships(p) WHERE type(r) IN $rels AND "
+        "(startNode(r).id IN $avoid OR endNode(r).id IN $avoid)) "
         "RETURN [x IN nodes(p) | properties(x)] AS ns, [x IN nodes(p) | labels(x)] AS ls, "
         "[r IN relationships(p) | {t: type(r), s: startNode(r).id, e: endNode(r).id, "
         "p: properties(r)}] AS rs",
-        a=source_id, b=target_id,
+        a=source_id, b=target_id, rels=sorted(avoid[0]), avoid=sorted(avoid[1]),
     )  # fmt: skip
     if not rows:
         return Path(False, None, Graph((), ()))

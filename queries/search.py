@@ -62,6 +62,8 @@ class SearchIndex:
     def refresh(self) -> SearchIndex:
         entries: list[_Entry] = []
         for nt in self.store.schema.nodes.values():
+            if nt.admin_only or nt.internal:
+                continue  # the audit log and bookkeeping are never search results
             props = [nt.label_property, *(p for p in NAME_PROPERTIES if p in nt.properties)]
             props = list(dict.fromkeys(props))
             fields = ", ".join(f"n.`{p}` AS `{p}`" for p in props)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from api.access import redaction_cache
 from graph.settings import Settings
 from graph.store import Store, StoreError
+from graph.visibility import changed as visibility_changed
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -68,10 +68,10 @@ def empty_store(store: Store) -> Iterator[Store]:
     """
     store.bind_ogm()
     store.wipe()
-    redaction_cache(store).changed()  # the API's cached redactions belong to the old data
+    visibility_changed(store)  # the API's cached redactions belong to the old data
     yield store
     store.wipe()
-    redaction_cache(store).changed()
+    visibility_changed(store)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

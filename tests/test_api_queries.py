@@ -20,13 +20,13 @@ import yaml
 from conftest import shared_file
 from starlette.testclient import TestClient
 
-from api.access import Role
 from api.app import create_app
 from api.graphql import build_schema
 from api.graphql.context import Context
 from graph.ids import make_id
 from graph.settings import Settings
 from graph.store import Store
+from graph.visibility import Hidden, Role
 from graph.writer import Writer
 from loaders import registry
 
@@ -185,7 +185,10 @@ class TestBundledDataset:
         # Public: the same shape, no person at risk by id or name.
         public = gql(curated, NETWORK, id=ru, depth=1, limit=1000)["neighbourhood"]
         assert len(public["nodes"]) == len(graph["nodes"])
-        targets = {r["m"] for r in rows if r["target"]}
+        # Targets, and the incidents that targeted them, are shown under anonymous ids.
+        targets = {r["m"] for r in rows if r["target"]} | (Hidden.load(curated).ids & {
+            r["m"] for r in rows})  # fmt: skip
+        assert {r["m"] for r in rows if r["target"]} < targets
         seen = {n["id"] for n in public["nodes"]}
         assert not targets & seen
         assert {n["id"] for n in graph["nodes"]} - targets <= seen
@@ -218,9 +221,15 @@ class TestBundledDataset:
             "MATCH (a)-[r]->(b) WHERE a.id IN $ids AND b.id IN $ids RETURN count(r) AS c", ids=ids
         )[0]["c"]
         graph = gql(curated, "query($ids: [ID!]!) { subgraph(ids: $ids) { nodes { id } edges { id } } }",
-                    ids=ids)["subgraph"]  # fmt: skip
+                    Role.ANALYST, ids=ids)["subgraph"]  # fmt: skip
         assert [n["id"] for n in graph["nodes"]] == ids
         assert len(graph["edges"]) == expected > 0
+        # Public: the real id of an incident against a target is refused like an unknown one.
+        hidden = Hidden.load(curated).ids
+        public = gql(curated, "query($ids: [ID!]!) { subgraph(ids: $ids) { nodes { id } } }",
+                     ids=ids)["subgraph"]  # fmt: skip
+        assert [n["id"] for n in public["nodes"]] == [i for i in ids if i not in hidden]
+        assert set(ids) & hidden
 
     def test_coverage_by_origin_counts_incidents_like_cypher(self, curated: Store) -> None:
         rows = curated.read(
@@ -261,7 +270,7 @@ class TestBundledDataset:
     def test_a_public_caller_cannot_walk_from_a_targets_real_id(self, curated: Store) -> None:
         target = curated.read("MATCH (p:Person) WHERE p.is_target = true RETURN p.id AS id LIMIT 1")
         real = target[0]["id"]
-        assert "no node with id" in gql_error(curated, NETWORK, id=real, depth=1, limit=10)
+        assert "no node with that id" == gql_error(curated, NETWORK, id=real, depth=1, limit=10)
         # ... but may walk from the anonymous id it was handed.
         ru = make_id("State", "RU")
         graph = gql(curated, NETWORK, id=ru, depth=2, limit=2000)["neighbourhood"]

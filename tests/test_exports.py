@@ -21,7 +21,6 @@ from followthemoney import model
 from stix2validator import ValidationOptions, validate_string
 from typer.testing import CliRunner
 
-from api.access import Role, is_redacted
 from api.cli import app
 from exports import ftm as ftm_export
 from exports import stix as stix_export
@@ -30,6 +29,7 @@ from exports.view import ExportView, export_view, whole_graph
 from graph.records import Edge, Node, Provenance, Record, source_node
 from graph.settings import Settings
 from graph.store import Store
+from graph.visibility import Hidden, Role, View
 from graph.writer import Writer
 from loaders import ftm as ftm_loader
 from loaders import registry
@@ -109,8 +109,9 @@ def views(loaded: Store) -> dict[Role, ExportView]:
 
 @pytest.fixture(scope="module")
 def redacted_people(loaded: Store) -> list[dict[str, Any]]:
-    return [n.properties for n in whole_graph(loaded).nodes
-            if is_redacted(n.type, n.properties, Role.PUBLIC)]  # fmt: skip
+    redacted = Hidden.load(loaded).redacted
+    return [n.properties for n in whole_graph(loaded, View(Role.ADMIN)).nodes
+            if n.id in redacted]  # fmt: skip
 
 
 def stix_errors(bundle: dict[str, Any]) -> list[str]:

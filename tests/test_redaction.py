@@ -21,11 +21,13 @@ import pytest
 from conftest import shared_file
 from starlette.testclient import TestClient
 
-from api.access import KeyRing, Redactions, Role, View, anon_id, key_hash
+from api.access import KeyRing, key_hash
 from api.app import create_app
 from graph.records import Edge, Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store
+from graph.visibility import Hidden, Names, Role, View, anon_id
+from graph.visibility import changed as visibility_changed
 from graph.writer import Writer
 from loaders import curated, pegasus
 
@@ -100,7 +102,7 @@ class Secrets:
     persons: list[dict[str, Any]]  # stored properties of every redacted person
     values: set[str]  # names, aliases, birth dates, affiliations, descriptions
     ids: frozenset[str]  # real ids of redacted persons and withheld sources
-    redactions: Redactions
+    redactions: Hidden
 
 
 def _secrets(store: Store) -> Secrets:
@@ -123,8 +125,8 @@ def _secrets(store: Store) -> Secrets:
             if v and str(v).casefold() not in public_texts:
                 values.add(str(v))
     values = {v for v in values if len(v) >= 4}
-    redactions = Redactions.load(store)
-    return Secrets(persons, values, redactions.person_ids | redactions.source_ids, redactions)
+    redactions = Hidden.load(store)
+    return Secrets(persons, values, redactions.ids, redactions)
 
 
 def leaks(text: str, secrets: Secrets) -> list[str]:
@@ -287,7 +289,7 @@ def _walk_ids(store: Store, secrets: Secrets) -> dict[str, list[str]]:
                        "LIMIT 1", id=target["id"])  # fmt: skip
     [org] = store.read("MATCH (:Person {id: $id})-[:MEMBER_OF]->(o) RETURN o.id AS id",
                        id=protected["id"])  # fmt: skip
-    [src] = sorted(secrets.redactions.source_ids)[:1]
+    [src] = sorted(secrets.redactions.sources)[:1]
     ids = {"target": [target["id"]], "protected": [protected["id"]], "incident": [inc["id"]],
            "organization": [org["id"]], "source": [src], "anon": [anon_id(protected["id"])]}  # fmt: skip
     ids["any"] = ids["target"]
@@ -352,14 +354,20 @@ def test_public_viewer_sees_anonymous_target_nodes(client: TestClient, graph: St
     assert rel["citations"] == [] and rel["id"].startswith("anon_")
     assert secret["id"] not in json.dumps(node)
 
-    # Incident.targeted gives the same anonymous node; the incident's text is scrubbed.
+    # The incident that targeted them is shown anonymously too: no stored text, no ref (its
+    # ref cannot be filtered on), a label made of public facts; Incident.targeted gives the
+    # same anonymous node.
     q = """query($f: IncidentFilter) { incidents(filter: $f) { totalCount edges { node {
         description targeted { node { id label } } sources { title } } } } }"""
-    inc = post(client, q, f={"ref": {"eq": "TEST-PROTECTED-1"}})["data"]["incidents"]
-    [edge] = inc["edges"]
-    assert edge["node"]["targeted"][0]["node"] == {"id": anon, "label": node["label"]}
-    assert SECRET_NAME not in edge["node"]["description"]
-    assert "[withheld]" in edge["node"]["description"]
+    found = post(client, q, f={"ref": {"eq": "TEST-PROTECTED-1"}})["data"]["incidents"]
+    assert found == {"totalCount": 0, "edges": []}
+    one = """query($id: ID!) { node(id: $id) { id ... on Incident { title ref description
+        targeted { node { id label } } sources { title } citations } } }"""
+    incident = post(client, one, id=rel["node"]["id"])["data"]["node"]
+    assert incident["id"].startswith("anon_") and incident["description"] is None
+    assert incident["targeted"][0]["node"] == {"id": anon, "label": node["label"]}
+    assert incident["title"] == rel["node"]["label"] and "against a protected person" in incident["title"]
+    assert incident["sources"] == [] and incident["citations"] == []
 
     # Filters cannot probe: not by name, not by text that names the person, not by id.
     persons = "query($f: PersonFilter) { persons(filter: $f) { totalCount } }"
@@ -392,11 +400,20 @@ def test_public_viewer_sees_anonymous_target_nodes(client: TestClient, graph: St
         after = page["pageInfo"]["endCursor"]
     assert len(ids) == len(set(ids)) == total and anon in ids
 
-    # A Source that names the person is withheld; a shared report is not.
+    # A Source that names the person is withheld, and so is one cited for their incident or
+    # their membership (the report), until an editor marks it public-safe.
     sources = "{ sources(first: 100) { totalCount edges { node { id title ref url } } } }"
     titles = [e["node"]["title"] for e in post(client, sources)["data"]["sources"]["edges"]]
-    assert "withheld source" in titles and "Annual report 2024" in titles
+    assert "withheld source" in titles and "Annual report 2024" not in titles
     assert not any(SECRET_NAME in t for t in titles)
+    graph.write("MATCH (s:Source {title: 'Annual report 2024'}) SET s.public_safe = true")
+    visibility_changed(graph)
+    try:
+        titles = [e["node"]["title"] for e in post(client, sources)["data"]["sources"]["edges"]]
+        assert "Annual report 2024" in titles and not any(SECRET_NAME in t for t in titles)
+    finally:
+        graph.write("MATCH (s:Source {title: 'Annual report 2024'}) REMOVE s.public_safe")
+        visibility_changed(graph)
 
 
 def test_analyst_sees_target_names(client: TestClient, graph: Store) -> None:
@@ -481,16 +498,19 @@ def test_editor_marks_person_protected_and_public_loses_the_name(
     assert post(client, q, ANALYST, id=person.id)["data"]["person"]["name"] == name
 
 
-def test_the_one_rule_is_in_api_access() -> None:
-    view = View(Role.PUBLIC, Redactions.from_rows([
-        {"k": "person", "id": "person_1", "texts": ["Jane Roe", "J. Roe"]},
-        {"k": "source", "id": "source_1", "texts": ["About Jane Roe", "https://x/jane-roe"]},
-        {"k": "source", "id": "source_2", "texts": ["Annual report", "https://x/r"]},
-    ]))  # fmt: skip
-    assert view.redactions.source_ids == {"source_1"}
+def test_the_one_rule_is_in_graph_visibility() -> None:
+    everyone = ["Jane Roe", "J. Roe", "Джейн Роу", "Jane Smith", "Jane Black", "Jane Grey"]
+    names = Names.build(["Jane Roe", "J. Roe", "Джейн Роу"], everyone)
+    hidden = Hidden(redacted=frozenset({"person_1"}), sources=frozenset({"source_1"}),
+                    names=names, anon={anon_id("person_1"): "person_1"})  # fmt: skip
+    view = View(Role.PUBLIC, hidden)
     assert view.real_id("person_1") is None and view.real_id(anon_id("person_1")) == "person_1"
     shown = view.node("Incident", {"id": "incident_1", "title": "Case", "source_ids": ["source_1",
                       "source_2"], "description": "JANE  ROE was followed", "citations": []})  # fmt: skip
-    assert shown["description"] == "[withheld] was followed"
+    assert shown["description"] == "[withheld]  [withheld] was followed"
     assert shown["source_ids"] == ["source_2"]
-    assert View(Role.ANALYST, view.redactions).real_id("person_1") == "person_1"
+    # the surname alone, another order, another script and a URL slug all count
+    for text in ("Roe spoke", "ROE JANE", "Джейн Роу", "https://x.org/attacks-on-jane-roe"):
+        assert names.mentions(text), text
+    assert not names.mentions("Jane Smith spoke")  # a given name shared by many does not
+    assert View(Role.ANALYST, hidden).real_id("person_1") == "person_1"

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from api.access import Role, is_redacted, label_for, public_id, redact_properties
 from graph.store import Store, StoreError
+from graph.visibility import View
 from queries import coverage, hosts, licences, network, search, trends, vendor_chains
-from queries.network import Graph, GraphEdge, GraphNode
+from queries.network import Graph
 
 from .context import Context
 from .errors import PublicError, Unavailable
@@ -58,7 +59,6 @@ T = TypeVar("T")
 MAX_CHAINS = 1000
 MAX_HOSTS = 500
 MAX_HITS = 100
-PERSON = "Person"
 #: The search index is rebuilt when the node count changed, or after this many seconds.
 SEARCH_INDEX_TTL = 60.0
 
@@ -79,6 +79,15 @@ class YearRange:
 
 
 # -- running queries/ ---------------------------------------------------------------------
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\[[^\]]*\]")
+
+
+def unechoed(message: str) -> str:
+    """A message from `queries/` without what it quotes of the client's input: an error
+    never repeats a name or id, so it reads the same whether or not the graph holds it."""
+    return _QUOTED.sub("…", message)
+
+
 async def run(info: Info[Context, None], fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """`fn(store, *args, **kwargs)` in a worker thread; its ValueError/LookupError are the
     client's mistakes and go out as written."""
@@ -92,140 +101,38 @@ async def run(info: Info[Context, None], fn: Callable[..., T], *args: Any, **kwa
     except KeyError:
         raise
     except (ValueError, LookupError) as exc:
-        raise PublicError(str(exc)) from None
+        raise PublicError(unechoed(str(exc))) from None
 
 
 # -- what the role may see ----------------------------------------------------------------
 class ResultView:
-    """Maps the person ids and labels of a result to what `role` may see.
-
-    `prepare` loads the properties of every Person id the result mentions (one
-    batched read through the request's DataLoader); `apply` returns the result with
-    each such id replaced by its `public_id` and each person's label by `label_for`.
-    """
+    """A result of `queries/` as the caller's role sees it (`View.apply`)."""
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.role: Role = ctx.role
-        self.props: dict[str, dict[str, Any]] = {}
-
-    def is_person(self, value: str) -> bool:
-        try:
-            return self.ctx.schema.type_of_id(value) == PERSON
-        except KeyError:
-            return False
-
-    def _collect(self, obj: Any, out: set[str]) -> None:
-        if isinstance(obj, str):
-            if self.is_person(obj):
-                out.add(obj)
-        elif isinstance(obj, tuple | list):
-            for item in obj:
-                self._collect(item, out)
-        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            for f in dataclasses.fields(obj):
-                self._collect(getattr(obj, f.name), out)
+        self.view = ctx.view
 
     async def prepare(self, result: Any) -> ResultView:
-        ids: set[str] = set()
-        self._collect(result, ids)
-        await self.load(ids)
-        return self
-
-    async def load(self, ids: Iterable[str]) -> None:
-        wanted = sorted(i for i in set(ids) - set(self.props) if self.is_person(i))
-        if wanted:
-            found = await self.ctx.loaders.nodes.load_many(wanted)
-            for node_id, props in zip(wanted, found, strict=True):
-                self.props[node_id] = props or {}
-
-    def redacted(self, node_id: str) -> bool:
-        return self.is_person(node_id) and is_redacted(
-            PERSON, self.props.get(node_id, {}), self.role
-        )
-
-    def id(self, node_id: str) -> str:
-        if not self.is_person(node_id):
-            return node_id
-        return public_id(node_id, PERSON, self.props.get(node_id, {}), self.role)
+        return self  # everything it needs is in the view (read once per request)
 
     def apply(self, obj: Any) -> Any:
-        if isinstance(obj, str):
-            return self.id(obj)
-        if isinstance(obj, tuple):
-            return tuple(self.apply(x) for x in obj)
-        if isinstance(obj, list):
-            return [self.apply(x) for x in obj]
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            changes: dict[str, Any] = {}
-            for f in dataclasses.fields(obj):
-                value = getattr(obj, f.name)
-                if isinstance(value, dict):
-                    continue  # amounts by currency and the like: no ids
-                new = self.apply(value)
-                if new is not value and new != value:
-                    changes[f.name] = new
-            own = getattr(obj, "id", None) or getattr(obj, "key", None)
-            if hasattr(obj, "label") and isinstance(own, str) and self.is_person(own):
-                changes["label"] = label_for(PERSON, self.props.get(own, {}), self.role)
-            return dataclasses.replace(obj, **changes) if changes else obj
-        return obj
+        return self.view.apply(obj)
 
 
-def redact_graph(graph: Graph, role: Role) -> Graph:
-    """The graph as `role` may see it: redacted people get anonymous ids, labels and
-    properties; a relation touching one keeps no citation and gets an anonymous id."""
-    by_id = {n.id: n for n in graph.nodes}
-
-    def visible_id(node_id: str) -> str:
-        n = by_id.get(node_id)
-        return node_id if n is None else public_id(node_id, n.type, n.properties, role)
-
-    nodes = []
-    for n in graph.nodes:
-        props = redact_properties(n.type, n.properties, role)
-        props["id"] = visible_id(n.id)
-        nodes.append(GraphNode(props["id"], n.type, label_for(n.type, n.properties, role), props))
-    edges = []
-    for e in graph.edges:
-        hidden = [by_id[x] for x in (e.source, e.target)
-                  if x in by_id and is_redacted(by_id[x].type, by_id[x].properties, role)]  # fmt: skip
-        props = dict(e.properties)
-        edge_id = e.id
-        if hidden:
-            edge_id = public_id(e.id, hidden[0].type, hidden[0].properties, role)
-            props = {k: v for k, v in props.items() if k != "citations"}
-            props["source_ids"] = []
-            props["id"] = edge_id
-        edges.append(GraphEdge(edge_id, e.type, visible_id(e.source), visible_id(e.target), props))
-    return Graph(tuple(nodes), tuple(edges), graph.truncated)
+def redact_graph(graph: Graph, view: View) -> Graph:
+    """The graph as `view` shows it (`Graph.seen_by`, graph/visibility.py)."""
+    return graph.seen_by(view)
 
 
-def _anonymous_targets(store: Store) -> dict[str, str]:
-    """Anonymous id -> real id of every person a public caller sees redacted."""
-    rows = store.read(
-        "MATCH (n:Person) WHERE n.is_target = true OR n.protected = true "
-        "RETURN n.id AS id, n.is_target AS is_target, n.protected AS protected"
-    )
-    return {public_id(r["id"], PERSON, r, Role.PUBLIC): r["id"] for r in rows}
+NO_NODE = "no node with that id"
 
 
 async def resolve_id(info: Info[Context, None], given: str) -> str:
-    """The real id behind an id given by the caller; a redacted person's real id is refused
-    (for roles that may not see it) exactly like an unknown id."""
-    ctx = info.context
-    if given.startswith("anon_"):
-        cache: dict[str, str] | None = ctx.extra.get("anonymous_targets")
-        if cache is None:
-            cache = ctx.extra["anonymous_targets"] = await run(info, _anonymous_targets)
-        if given not in cache:
-            raise PublicError(f"no node with id {given!r}")
-        return cache[given]
-    view = ResultView(ctx)
-    await view.load([given])
-    if view.redacted(given):
-        raise PublicError(f"no node with id {given!r}")
-    return given
+    """The real id behind an id given by the caller. An unknown id, a hidden node's real id
+    and a node the role may not read are refused alike, without echoing what was given."""
+    real = info.context.view.real_id(str(given))
+    if real is None:
+        raise PublicError(NO_NODE)
+    return real
 
 
 # -- the search index ---------------------------------------------------------------------
@@ -244,9 +151,10 @@ def _search(store: Store, text: str, types: list[str] | None, limit: int) -> lis
 
 
 def _check_types(info: Info[Context, None], types: list[str] | None) -> None:
-    unknown = [t for t in types or () if t not in info.context.schema.nodes]
-    if unknown:
-        raise PublicError(f"unknown node types {unknown}")
+    view = info.context.view
+    if any(not view.may_see_type(t) or info.context.schema.nodes[t].internal
+           for t in types or ()):  # fmt: skip
+        raise PublicError("types: not node types that can be searched or shown here")
 
 
 # -- the root fields ----------------------------------------------------------------------
@@ -295,17 +203,19 @@ class AnalysisQuery:
         self, info: Info[Context, None], origin: str | None = None, host: str | None = None,
         tactic: str | None = None, start: int | None = None, end: int | None = None,
     ) -> IncidentTrend:  # fmt: skip
-        return await run(info, trends.incidents_per_year, origin=origin, host=host,
-                         tactic=tactic, start=start, end=end)  # fmt: skip
+        result = await run(info, trends.incidents_per_year, origin=origin, host=host,
+                           tactic=tactic, start=start, end=end)  # fmt: skip
+        return info.context.view.apply(result)
 
     @strawberry.field(description="Two periods side by side: counts, yearly averages, ratios.")  # type: ignore[untyped-decorator]
     async def compare_periods(
         self, info: Info[Context, None], first: YearRange, second: YearRange,
         origin: str | None = None, host: str | None = None, tactic: str | None = None,
     ) -> PeriodComparison:  # fmt: skip
-        return await run(info, trends.compare_periods, (first.start, first.end),
-                         (second.start, second.end), origin=origin, host=host,
-                         tactic=tactic)  # fmt: skip
+        result = await run(info, trends.compare_periods, (first.start, first.end),
+                           (second.start, second.end), origin=origin, host=host,
+                           tactic=tactic)  # fmt: skip
+        return info.context.view.apply(result)
 
     @strawberry.field(description="Aggregates as the sources state them (Statistic nodes) about "
                       "an origin, host and/or tactic.")  # type: ignore[untyped-decorator]  # fmt: skip
@@ -313,7 +223,8 @@ class AnalysisQuery:
         self, info: Info[Context, None], origin: str | None = None, host: str | None = None,
         tactic: str | None = None,
     ) -> list[StatedFigure]:  # fmt: skip
-        return await run(info, trends.stated_figures, trends.Filters(origin, host, tactic))
+        result = await run(info, trends.stated_figures, trends.Filters(origin, host, tactic))
+        return info.context.view.apply(result)
 
     @strawberry.field(description="Export licences to origin states of TNR and operators of "
                       "spyware, grouped by destination.")  # type: ignore[untyped-decorator]  # fmt: skip
@@ -338,8 +249,8 @@ class AnalysisQuery:
         _check_types(info, types)
         real = await resolve_id(info, str(id))
         graph = await run(info, network.neighbourhood, real, depth=depth, types=types,
-                          start=start, end=end, limit=limit)  # fmt: skip
-        return redact_graph(graph, info.context.role)
+                          start=start, end=end, limit=limit, avoid=info.context.view.avoid)  # fmt: skip
+        return redact_graph(graph, info.context.view)
 
     @strawberry.field(description="The shortest chain of relations (either direction) between "
                       "two nodes.")  # type: ignore[untyped-decorator]  # fmt: skip
@@ -350,8 +261,9 @@ class AnalysisQuery:
     ) -> NetworkPath:  # fmt: skip
         a = await resolve_id(info, str(source))
         b = await resolve_id(info, str(to))
-        path = await run(info, network.shortest_path, a, b, max_length)
-        return dataclasses.replace(path, graph=redact_graph(path.graph, info.context.role))
+        path = await run(info, network.shortest_path, a, b, max_length,
+                         avoid=info.context.view.avoid)  # fmt: skip
+        return dataclasses.replace(path, graph=redact_graph(path.graph, info.context.view))
 
     @strawberry.field(description="These nodes and every relation among them.")  # type: ignore[untyped-decorator]
     async def subgraph(self, info: Info[Context, None], ids: list[strawberry.ID]) -> NetworkGraph:
@@ -364,7 +276,7 @@ class AnalysisQuery:
             except PublicError:
                 continue  # unknown ids are left out, as subgraph() does
         graph = await run(info, network.subgraph, real)
-        return redact_graph(graph, info.context.role)
+        return redact_graph(graph, info.context.view)
 
     @strawberry.field(description="Fuzzy, cross-script search over names and aliases (best first).")  # type: ignore[untyped-decorator]
     async def search(
@@ -374,14 +286,14 @@ class AnalysisQuery:
         if not 0 <= first <= MAX_HITS:
             raise PublicError(f"first must be between 0 and {MAX_HITS}")
         _check_types(info, types)
-        view = ResultView(info.context)
+        view = info.context.view
         want = max(first, 1)
         asked = want
         while True:
             hits = await run(info, _search, text, types, asked)
-            await view.load(h.id for h in hits if h.type == PERSON)
-            # A hidden person is not found at all: neither its label nor the matched alias.
-            kept = [h for h in hits if not view.redacted(h.id)]
+            # A hidden node, or one whose texts name a redacted person, is not found at all.
+            kept = [h for h in hits if not view.is_hidden(h.id)
+                    and not (view.public and h.id in view.hidden.mentioning)]  # fmt: skip
             if len(kept) >= want or len(hits) < asked or asked >= MAX_HITS * 10:
                 return kept[:first]
             asked *= 4

@@ -81,7 +81,7 @@ class Change:
         return f"edit by {self.actor} at {self.at}"
 
 
-def as_json(props: dict[str, Any] | None) -> str:
+def as_json(props: dict[str, Any] | list[dict[str, Any]] | None) -> str:
     return json.dumps(props, sort_keys=True, ensure_ascii=False, default=str)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import hmac
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -19,8 +20,8 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from api.access import REDACTED_PERSON_CYPHER, View
 from graph.schema import NodeType
+from graph.visibility import View, sign
 
 from .context import Context
 from .errors import PublicError
@@ -98,17 +99,17 @@ class Edge(Generic[T]):
 class LazyEdge(Edge[Any]):
     """An edge whose cursor is encoded only when a query reads it (`cursor`)."""
 
-    _place: tuple[str, Any, str]
+    _place: tuple[str, Any, str, int]
 
     @property
     def cursor(self) -> str:  # type: ignore[override]
         return encode_cursor(*self._place)
 
     @classmethod
-    def of(cls, node: Any, field: str, value: Any, node_id: str) -> Edge[Any]:
-        """The edge of `node` at (field=value, node_id) in the order."""
+    def of(cls, node: Any, field: str, value: Any, node_id: str, role: int = 0) -> Edge[Any]:
+        """The edge of `node` at (field=value, node_id) in the order, for a role's cursors."""
         edge = cls.__new__(cls)
-        edge.__dict__.update(node=node, _place=(field, value, node_id))
+        edge.__dict__.update(node=node, _place=(field, value, node_id, role))
         return edge
 
 
@@ -166,7 +167,7 @@ class Params:
 
 def _check_date(value: str) -> str:
     if not _DATE.match(value):
-        raise PublicError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {value[:40]!r}")
+        raise PublicError("a date filter takes YYYY, YYYY-MM or YYYY-MM-DD")
     return value
 
 
@@ -176,10 +177,10 @@ def where_clauses(
     """Cypher conditions on `n` for a filter input (None: no condition).
 
     For `public` (the default view) no filter can find what it may not see: ids of hidden
-    nodes match nothing, and a filter on a property never matches a redacted person (on a
-    sensitive one) nor a value that names one (api.access).
+    nodes match nothing, and a filter on a property the public does not see as stored
+    never matches a node whose value is withheld or scrubbed (graph/visibility.py).
     """
-    view = view or View()
+    view = view or View(schema=schema)
     if flt is None:
         return []
     out: list[str] = []
@@ -188,20 +189,19 @@ def where_clauses(
         if value is None:
             continue
         col = f"n.`{f.prop}`" if f.prop else ""
-        if view.public and f.prop:
-            out += _public_guard(spec, f, col, view, params)
+        if f.prop and not view.field_is_public(spec.node_type, f.prop):
+            masked = view.masked_ids(spec.node_type)
+            if masked:
+                out.append(f"NOT n.id IN {params.add(masked)}")
         if f.kind == "ids":
             wanted = [view.real_id(str(v)) for v in value]
             out.append(f"n.id IN {params.add([v for v in wanted if v])}")
         elif f.kind == "related":
             other = view.real_id(str(value))
-            if other is None:  # a hidden node's real id: as if there were no such node
+            if other is None:  # unknown, hidden or not for this role: as if there were none
                 out.append("false")
                 continue
-            try:
-                other_type = schema.type_of_id(other)
-            except KeyError:
-                raise PublicError(f"relatedTo: {other!r} is not the id of any node") from None
+            other_type = schema.type_of_id(other)
             out.append(f"EXISTS {{ MATCH (n)--(m:`{other_type}` {{id: {params.add(other)}}}) }}")
         elif f.kind == "bool":
             out.append(f"{col} = {params.add(bool(value))}")
@@ -231,79 +231,62 @@ def where_clauses(
     return out
 
 
-def _public_guard(spec: TypeSpec, f: FilterField, col: str, view: View,
-                  params: Params) -> list[str]:  # fmt: skip
-    """What keeps a public filter on `f` from probing for a redacted person."""
-    out: list[str] = []
-    prop = spec.node_type.properties.get(f.prop)
-    if spec.node_type.name == "Person" and (prop is None or prop.sensitive):
-        out.append(f"NOT {REDACTED_PERSON_CYPHER}")
-    if spec.node_type.name == "Source" and view.redactions.source_ids:
-        out.append(f"NOT n.id IN {params.add(sorted(view.redactions.source_ids))}")
-    names = view.redactions.names
-    if names and f.kind in ("string", "list"):
-        p = params.add(list(names))
-        if f.kind == "list":
-            out.append(f"NOT any(x IN coalesce({col}, []) WHERE "
-                       f"any(w IN {p} WHERE toLower(x) CONTAINS w))")  # fmt: skip
-        else:
-            out.append(f"NOT any(w IN {p} WHERE toLower(coalesce({col}, '')) CONTAINS w)")
-    return out
-
-
 # -- cursors ------------------------------------------------------------------------------
-def encode_cursor(field: str, value: Any, node_id: str) -> str:
-    raw = json.dumps([field, value, node_id], separators=(",", ":"), ensure_ascii=False)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+def encode_cursor(field: str, value: Any, node_id: str, role: int = 0) -> str:
+    """An opaque cursor: the place in the order, signed with the server's key."""
+    raw = json.dumps([field, value, node_id, role], separators=(",", ":"), ensure_ascii=False)
+    body = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return f"{body}.{sign(raw)}"
 
 
-#: A public cursor carries no value (a value could name someone); the node is read again.
-SEALED = {"sealed": True}
+INVALID_CURSOR = "invalid cursor; start again without it"
 
 
-def decode_cursor(cursor: str, field: str) -> tuple[Any, str]:
+def decode_cursor(cursor: str, field: str, role: int = 0) -> tuple[Any, str]:
+    """(value, id) of a cursor this server made for this ordering and role; any other
+    string (garbage, tampered, another ordering's) is refused with the same message."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        name, value, node_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError, binascii.Error):
-        raise PublicError(f"invalid cursor {cursor[:60]!r}") from None
-    if name != field or not isinstance(node_id, str):
-        raise PublicError("this cursor belongs to another ordering; start again without it")
-    return value, str(node_id)
+        body, _, mac = str(cursor).rpartition(".")
+        raw = base64.urlsafe_b64decode((body + "=" * (-len(body) % 4)).encode()).decode()
+        if not hmac.compare_digest(sign(raw), mac):
+            raise ValueError("bad signature")
+        name, value, node_id, made_for = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise PublicError(INVALID_CURSOR) from None
+    if name != field or made_for != role or not isinstance(node_id, str):
+        raise PublicError(INVALID_CURSOR)
+    return value, node_id
 
 
-def _after(field: str, value: Any, node_id: str, desc: bool, params: Params) -> str:
-    """The nodes that come after (field=value, id) in the order (nulls last)."""
+def _after(col: str, value: Any, node_id: str, desc: bool, params: Params) -> str:
+    """The nodes that come after (col=value, id) in the order (nulls last)."""
     op = "<" if desc else ">"
     pid = params.add(node_id)
-    if field == "id":
+    if col == "n.id":
         return f"n.id {op} {pid}"
-    col = f"n.`{field}`"
     if value is None:
         return f"({col} IS NULL AND n.id {op} {pid})"
     pv = params.add(value)
     return f"({col} IS NULL OR {col} {op} {pv} OR ({col} = {pv} AND n.id {op} {pid}))"
 
 
-def _before(field: str, value: Any, node_id: str, desc: bool, params: Params) -> str:
-    """The nodes that come before (field=value, id) in the order (nulls last)."""
+def _before(col: str, value: Any, node_id: str, desc: bool, params: Params) -> str:
+    """The nodes that come before (col=value, id) in the order (nulls last)."""
     op = ">" if desc else "<"
     pid = params.add(node_id)
-    if field == "id":
+    if col == "n.id":
         return f"n.id {op} {pid}"
-    col = f"n.`{field}`"
     if value is None:
         return f"({col} IS NOT NULL OR n.id {op} {pid})"
     pv = params.add(value)
     return f"({col} IS NOT NULL AND ({col} {op} {pv} OR ({col} = {pv} AND n.id {op} {pid})))"
 
 
-def _order_by(field: str, desc: bool, reverse: bool = False) -> str:
+def _order_by(col: str, desc: bool, reverse: bool = False) -> str:
     """ORDER BY for the order (nulls last), or for its exact reverse."""
     d = "DESC" if desc != reverse else "ASC"
-    if field == "id":
+    if col == "n.id":
         return f"n.id {d}"
-    col = f"n.`{field}`"
     nulls = "DESC" if reverse else "ASC"
     return f"CASE WHEN {col} IS NULL THEN 1 ELSE 0 END {nulls}, {col} {d}, n.id {d}"
 
@@ -327,44 +310,50 @@ async def fetch_connection(
         if size is not None and not 0 <= size <= MAX_PAGE:
             raise PublicError(f"{name} must be between 0 and {MAX_PAGE}")
     if order_field not in spec.orderable:
-        raise PublicError(f"cannot order by {order_field!r}")
+        raise PublicError("cannot order by that field")
     view = ctx.view
     prop = spec.node_type.properties.get(order_field)
     if view.public and prop is not None and prop.sensitive:
-        raise Forbidden(f"ordering by {order_field} needs the analyst role")
+        raise Forbidden("ordering by a sensitive field needs the analyst role")
     backwards = last is not None
     size = last if last is not None else (first if first is not None else DEFAULT_PAGE)
     label = spec.node_type.name
+    role = int(view.role)
 
     params = Params()
     conditions = where_clauses(spec, flt, params, ctx.schema, view)
-    conditions.append("n.deleted_at IS NULL")  # soft-deleted nodes are kept but not shown
     count_conditions = list(conditions)
     count_params = dict(params.values)
-    if after is not None:
-        value, node_id = await _unseal(ctx, *decode_cursor(after, order_field), order_field)
-        conditions.append(_after(order_field, value, node_id, descending, params))
-    if before is not None:
-        value, node_id = await _unseal(ctx, *decode_cursor(before, order_field), order_field)
-        conditions.append(_before(order_field, value, node_id, descending, params))
+    # The sort key as this role sees it: a value the public may not see sorts as null.
+    key = "n.id" if order_field == "id" else f"n.`{order_field}`"
+    masked = [] if view.field_is_public(spec.node_type, order_field) else view.masked_ids(
+        spec.node_type
+    )
+    if masked:
+        key = f"(CASE WHEN n.id IN {params.add(masked)} THEN null ELSE {key} END)"
+    for cursor, place in ((after, _after), (before, _before)):
+        if cursor is not None:
+            value, shown = decode_cursor(cursor, order_field, role)
+            node_id = view.real_id(shown) if shown.startswith("anon_") else shown
+            if node_id is None:
+                raise PublicError(INVALID_CURSOR)
+            conditions.append(place(key, value, node_id, descending, params))
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     limit = params.add(size + 1)
     query = (
-        f"MATCH (n:`{label}`){where} RETURN properties(n) AS p "
-        f"ORDER BY {_order_by(order_field, descending, backwards)} LIMIT {limit}"
+        f"MATCH (n:`{label}`){where} RETURN properties(n) AS p, {key} AS k "
+        f"ORDER BY {_order_by(key, descending, backwards)} LIMIT {limit}"
     )
-    rows = [r["p"] for r in await ctx.loaders.read(query, **params.values)] if size else []
+    rows = await ctx.loaders.read(query, **params.values) if size else []
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
         rows.reverse()
 
-    public = view.public
     edges = []
-    for p in rows:
-        node = to_node(p)
-        value = SEALED if public else p.get(order_field)
-        edges.append(LazyEdge.of(node, order_field, value, node.id))
+    for r in rows:
+        node = to_node(r["p"])
+        edges.append(LazyEdge.of(node, order_field, r["k"], node.id, role))
     page_info = PageInfo(
         has_next_page=more if not backwards else before is not None,
         has_previous_page=more if backwards else after is not None,
@@ -380,14 +369,3 @@ async def fetch_connection(
         return int(found[0]["c"]) if found else 0
 
     return Connection(edges=edges, page_info=page_info, count=count)
-
-
-async def _unseal(ctx: Context, value: Any, node_id: str, field: str) -> tuple[Any, str]:
-    """The (value, stored id) behind a cursor; a sealed one reads its node again."""
-    if value != SEALED and not node_id.startswith("anon_"):
-        return value, node_id
-    real = ctx.view.real_id(node_id)
-    props = await ctx.loaders.nodes.load(real) if real else None
-    if real is None or props is None:
-        raise PublicError("the node of this cursor is gone; start again without it")
-    return props.get(field), real

@@ -15,9 +15,9 @@ from typing import Any, Literal
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
-from api.access import NO_REDACTIONS, Redactions, Role, View
 from graph.schema import Schema
 from graph.store import Store, StoreError
+from graph.visibility import NOTHING_HIDDEN, Hidden, Role, View, hidden_cache
 
 from .errors import Unavailable, log
 
@@ -67,8 +67,7 @@ class Loaders:
         found: dict[str, Row] = {}
         for type_name, wanted in by_type.items():
             rows = await self.read(
-                f"MATCH (n:`{type_name}`) WHERE n.id IN $ids AND n.deleted_at IS NULL "
-                "RETURN properties(n) AS p",
+                f"MATCH (n:`{type_name}`) WHERE n.id IN $ids RETURN properties(n) AS p",
                 ids=wanted,
             )
             found.update((r["p"]["id"], r["p"]) for r in rows)
@@ -83,7 +82,7 @@ class Loaders:
         pattern = "-[r:`{rel}`]->" if direction == "out" else "<-[r:`{rel}`]-"
         query = (
             f"MATCH (a:`{owner}`){pattern.format(rel=relation)}(b) "
-            "WHERE a.id IN $ids AND b.deleted_at IS NULL "
+            "WHERE a.id IN $ids "
             "WITH a.id AS k, r, b ORDER BY b.id "
             "WITH k, collect({r: properties(r), n: properties(b)}) AS items "
             "RETURN k, items[0..$limit] AS items"
@@ -104,12 +103,24 @@ class Context:
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
     role: Role = Role.PUBLIC
-    redactions: Redactions = NO_REDACTIONS  # loaded for each public request (api/access.py)
+    #: What public may not see: read once per request (the HTTP layer does it off the event
+    #: loop); None until then, and read on first use by any other caller, so no caller can
+    #: forget it and show a public caller everything.
+    hidden: Hidden | None = None
+    _view: View | None = None
 
     @property
     def view(self) -> View:
-        """What this request's role sees: every row goes through it on its way out."""
-        return View(self.role, self.redactions)
+        """What this request's role sees (graph/visibility.py): every row goes through it."""
+        if self.role >= Role.ANALYST or self.store is None:
+            hidden = NOTHING_HIDDEN
+        else:
+            if self.hidden is None:
+                self.hidden = hidden_cache(self.store).get(self.store)
+            hidden = self.hidden
+        if self._view is None or self._view.role != self.role or self._view.hidden is not hidden:
+            self._view = View(self.role, hidden, self.schema)
+        return self._view
 
     @classmethod
     def create(cls, store: Store | None, schema: Schema, request: Any = None,

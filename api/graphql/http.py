@@ -22,10 +22,10 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from api.access import redaction_cache, scrub_response
 from api.auth import role_of_scope
 from graph.schema import Schema, load_schema
 from graph.store import StoreError
+from graph.visibility import Role, hidden_cache
 
 from .context import Context
 from .errors import UNAVAILABLE_MESSAGE, log
@@ -116,13 +116,12 @@ class GraphQLApp(GraphQL[Context, None]):
         store = getattr(request.app.state, "store", None)
         context = Context.create(store, self.graph_schema, request, response)
         context.role = role_of_scope(request.scope)
-        if context.view.public:  # what public may not see, read once for the request
+        if context.role < Role.ANALYST and store is not None:  # what public may not see, once
             try:
-                context.redactions = await run_in_threadpool(redaction_cache(store).get, store)
+                context.hidden = await run_in_threadpool(hidden_cache(store).get, store)
             except StoreError as exc:  # no answer for public without its redactions
                 log.warning("cannot read the redactions: %s", exc)
                 raise HTTPException(503, UNAVAILABLE_MESSAGE) from exc
-        request.state.view = context.view
         return context
 
     async def render_graphql_ide(self, request: Any) -> Response:
@@ -150,9 +149,6 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         data = await super().process_result(request, result)
-        view = getattr(request.state, "view", None)
-        if view is not None:  # public: no redacted name or hidden id leaves, whatever let it
-            data = scrub_response(view, data)
         sub: Response | None = getattr(request.state, "sub_response", None)
         request_error = (
             result.data is None

@@ -17,6 +17,7 @@ and a confidence.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -26,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.access import redaction_cache
+from graph import visibility
 from graph.ids import normalize_key
 from graph.records import Edge, Node, Provenance
 from graph.resolve import JUDGEMENTS, Decision, review_source
@@ -34,7 +35,17 @@ from graph.schema import NodeType, Schema
 from graph.validate import RecordError, validate_edge, validate_node
 from graph.writer import edge_cypher, edge_id
 
-from .audit import Change, InputError, actor_of, provenance_props, record, utc_now, write_node
+from .audit import (
+    Change,
+    InputError,
+    actor_of,
+    as_json,
+    audit_source,
+    provenance_props,
+    record,
+    utc_now,
+    write_node,
+)
 from .context import Context
 from .errors import PublicError
 from .permissions import IsEditor
@@ -126,6 +137,13 @@ def _type_of(schema: Schema, node_id: str, field: str, allowed: tuple[str, ...] 
     return type_name
 
 
+def _deleted(tx: ManagedTransaction, node_id: str) -> Props | None:
+    """The DeletedNode that keeps a soft-deleted node, if it is one."""
+    rec = tx.run("MATCH (d:DeletedNode {node_id: $id}) RETURN properties(d) AS p",
+                 id=node_id).single()  # fmt: skip
+    return dict(rec["p"]) if rec is not None else None
+
+
 def _current(tx: ManagedTransaction, type_name: str, node_id: str) -> Props | None:
     rec = tx.run(f"MATCH (n:`{type_name}` {{id: $id}}) RETURN properties(n) AS p",
                  id=node_id).single()  # fmt: skip
@@ -180,8 +198,8 @@ class Editor:
     async def run(self, work: Work) -> EditResult:
         try:
             return await run_in_threadpool(self.store.in_transaction, work)
-        finally:  # a name, alias or protection may have changed: public redactions are re-read
-            redaction_cache(self.store).changed()
+        finally:  # a name, alias or protection may have changed: what public sees is re-read
+            visibility.changed(self.store)
 
     def result(self, target: str, audit_id: str, after: Props | None) -> EditResult:
         node = self.registry.node(after) if after is not None else None
@@ -354,6 +372,67 @@ class Editor:
 
         return await self.run(work)
 
+    async def soft_delete(self, node_id: str) -> EditResult:
+        """Move a node and its relations out of the live graph into a DeletedNode."""
+        type_name = _type_of(self.schema, node_id, "id")
+
+        def work(tx: ManagedTransaction) -> EditResult:
+            before = _current(tx, type_name, node_id)
+            if before is None:
+                gone = _deleted(tx, node_id) is not None
+                raise InputError("id", f"{type_name} {node_id!r} is already deleted" if gone
+                                 else f"no {type_name} with id {node_id!r}")  # fmt: skip
+            if type_name == "Source" and node_id == audit_source().id:
+                raise InputError("id", "the audit log's own Source cannot be deleted")
+            rels = [dict(r) for r in tx.run(
+                f"MATCH (n:`{type_name}` {{id: $id}})-[r]->(m) RETURN type(r) AS type, "
+                "'out' AS direction, m.id AS other, properties(r) AS props UNION ALL "
+                f"MATCH (n:`{type_name}` {{id: $id}})<-[r]-(m) RETURN type(r) AS type, "
+                "'in' AS direction, m.id AS other, properties(r) AS props", id=node_id)]  # fmt: skip
+            source = audit_source()
+            kept = Node("DeletedNode", {
+                "node_id": node_id, "node_type": type_name, "properties": as_json(before),
+                "relations": as_json(rels), "removed_at": self.change.at,
+                "reason": self.change.reason}, Provenance(source.id, self.change.locator))  # fmt: skip
+            write_node(tx, self.schema, "DeletedNode", kept.id,
+                       {**validate_node(kept, self.schema), **provenance_props(kept.provenance)})  # fmt: skip
+            tx.run(f"MATCH (n:`{type_name}` {{id: $id}}) DETACH DELETE n", id=node_id).consume()
+            after = {**before, "deleted_at": self.change.at, "deleted_reason": self.change.reason}
+            return self.result(node_id, self.audit(tx, node_id, type_name, before, after), None)
+
+        return await self.run(work)
+
+    async def restore(self, node_id: str) -> EditResult:
+        """Put a soft-deleted node back, with the relations whose other end is still there."""
+        type_name = _type_of(self.schema, node_id, "id")
+
+        def work(tx: ManagedTransaction) -> EditResult:
+            kept = _deleted(tx, node_id)
+            if kept is None:
+                there = _current(tx, type_name, node_id) is not None
+                raise InputError("id", f"{type_name} {node_id!r} is not deleted" if there
+                                 else f"no {type_name} with id {node_id!r}")  # fmt: skip
+            props = json.loads(kept["properties"])
+            tx.run(f"CREATE (n:`{type_name}`) SET n = $props", props=props).consume()
+            for rel in json.loads(kept["relations"]):
+                other = str(rel["other"])
+                try:
+                    other_type = self.schema.type_of_id(other)
+                    self.schema.relation(str(rel["type"]))
+                except KeyError:
+                    continue
+                a, b = ("n", "m") if rel["direction"] == "out" else ("m", "n")
+                tx.run(f"MATCH (n:`{type_name}` {{id: $id}}) MATCH (m:`{other_type}` {{id: $other}}) "
+                       f"CREATE ({a})-[r:`{rel['type']}`]->({b}) SET r = $props",
+                       id=node_id, other=other, props=rel["props"]).consume()  # fmt: skip
+            tx.run("MATCH (d:DeletedNode {node_id: $id}) DELETE d", id=node_id).consume()
+            before = {**props, "deleted_at": kept.get("removed_at"),
+                      "deleted_reason": kept.get("reason")}  # fmt: skip
+            after = _current(tx, type_name, node_id)
+            return self.result(node_id, self.audit(tx, node_id, type_name, before, after), after)
+
+        return await self.run(work)
+
     async def decide(self, left: str, right: str, judgement: str, note: str) -> EditResult:
         left_type = _type_of(self.schema, left, "left")
         if _type_of(self.schema, right, "right") != left_type:
@@ -490,12 +569,11 @@ def build_mutation(schema: Schema) -> type[Any]:
     async def soft_delete(info: Info[Context, None], id: strawberry.ID,
                           reason: str) -> EditResult:  # fmt: skip
         editor = Editor(info, registry, "softDelete", _need_reason(reason))
-        sets = {"deleted_at": editor.change.at, "deleted_reason": editor.change.reason}
-        return await editor.mark(str(id), sets, False, None)
+        return await editor.soft_delete(str(id))
 
     async def restore(info: Info[Context, None], id: strawberry.ID, reason: str) -> EditResult:
         editor = Editor(info, registry, "restore", _need_reason(reason))
-        return await editor.mark(str(id), dict.fromkeys(schema.lifecycle), True, None)
+        return await editor.restore(str(id))
 
     ops: dict[str, tuple[Callable[..., Any], str, dict[str, Any]]] = {
         "link": (link, "Add (or update) a relation, with its source (editor).",
@@ -504,8 +582,8 @@ def build_mutation(schema: Schema) -> type[Any]:
         "record_merge_decision": (record_merge_decision, "Record that two nodes are (or are "
                                   "not) the same entity: match, no-match or unsure (editor).", {}),
         "mark_protected": (mark_protected, "Redact a person like a target, or stop (editor).", {}),
-        "soft_delete": (soft_delete, "Hide a node from every read; it stays in the store with "
-                        "its audit trail (editor).", {}),
+        "soft_delete": (soft_delete, "Take a node and its relations out of the graph: no read "
+                        "reaches it; it is kept, with its audit trail, for restore (editor).", {}),
         "restore": (restore, "Bring back a soft-deleted node (editor).", {}),
     }  # fmt: skip
     for attr, (fn, description, extra) in ops.items():

@@ -12,8 +12,8 @@ from typing import Any
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from api.access import Role
 from graph.schema import Schema
+from graph.visibility import Role
 
 from .errors import PublicError
 
@@ -49,6 +49,20 @@ class IsEditor(_AtLeast):
     message = "this needs the editor role (an editor or admin API key)"
 
 
+class IsAnalyst(_AtLeast):
+    """Analysts and above: internal bookkeeping (merge decisions name the nodes they join)."""
+
+    needed = Role.ANALYST
+    message = "this needs the analyst role (an API key)"
+
+
+def type_permissions(node_type: Any) -> list[type[BasePermission]]:
+    """The permissions of a node type's own root fields (from the schema's flags)."""
+    if node_type.admin_only:
+        return [IsAdmin]
+    return [IsAnalyst] if node_type.internal else []
+
+
 class IsAdmin(_AtLeast):
     """Admins only: the audit log and the admin-only node types."""
 
@@ -57,8 +71,11 @@ class IsAdmin(_AtLeast):
 
 
 def may_read_type(schema: Schema, type_name: str, role: Role) -> bool:
-    """False for a node type the schema marks admin-only, unless the role is admin."""
-    return role >= Role.ADMIN or not schema.node(type_name).admin_only
+    """False for an admin-only type (unless admin) or an internal one (unless analyst)."""
+    nt = schema.node(type_name)
+    if nt.admin_only:
+        return role >= Role.ADMIN
+    return role >= Role.ANALYST or not nt.internal
 
 
 def may_read_id(schema: Schema, node_id: str, role: Role) -> bool:

@@ -24,7 +24,7 @@ from .connections import Connection, OrderDirection, fetch_connection
 from .context import Context
 from .errors import PublicError
 from .inputs import TypeInputs, build_inputs
-from .permissions import IsAdmin, may_read_id, role_of
+from .permissions import may_read_id, role_of, type_permissions
 from .types import Entity, Node, Registry, build_types, lower_camel, plural
 
 MAX_NODES = 100
@@ -32,7 +32,10 @@ MAX_NODES = 100
 
 def _single(registry: Registry, nt: NodeType) -> Any:
     async def resolve(info: Info[Context, None], id: strawberry.ID) -> Any:
-        real = info.context.view.real_id(str(id))  # an anon_ id maps back; a hidden one is not
+        given = str(id)
+        view = info.context.view
+        # An anon_ id maps back, a hidden one is refused; this type's own field may read it.
+        real = view.real_id(given) if not (nt.admin_only or nt.internal) else given
         try:
             if real is None or registry.schema.type_of_id(real) != nt.name:
                 return None
@@ -48,7 +51,7 @@ def _single(registry: Registry, nt: NodeType) -> Any:
     }
     return strawberry.field(resolver=resolve, name=lower_camel(nt.name),
                             description=f"One {nt.name} by id, or null.",
-                            permission_classes=[IsAdmin] if nt.admin_only else [])  # fmt: skip
+                            permission_classes=type_permissions(nt))  # fmt: skip
 
 
 def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
@@ -76,7 +79,7 @@ def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
     }  # fmt: skip
     return strawberry.field(resolver=resolve, name=plural(nt.name),
                             description=f"{nt.name} nodes, a page at a time.",
-                            permission_classes=[IsAdmin] if nt.admin_only else [])  # fmt: skip
+                            permission_classes=type_permissions(nt))  # fmt: skip
 
 
 async def _node(info: Info[Context, None], id: strawberry.ID) -> Node | None:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import strawberry
 from strawberry.types import Info
 
-from api.access import View
 from graph.schema import NodeType, Property, RelationType, Schema
+from graph.visibility import View
 
 from .context import Context
 from .errors import PublicError
@@ -256,12 +256,11 @@ def _relation_resolver(owner: str, rt: RelationType, direction: Direction) -> Re
             raise PublicError(f"first must be between 0 and {MAX_RELATION_PAGE}")
         view = info.context.view
         key = root.key or root.id
-        hidden = key != root.id  # the owner is shown anonymously
-        if not view.shows_relation(rt.name, hidden):
+        if not view.shows_relation(rt.name, key):
             return []
         loader = info.context.loaders.relations(owner, rt.name, direction, first)
         rows = await loader.load(key)
-        found = (REGISTRY.relation(rt, direction, row, view, hidden) for row in rows)
+        found = (REGISTRY.relation(rt, direction, row, view, key) for row in rows)
         return [e for e in found if e is not None]
 
     resolve.__annotations__ = {"info": Info, "first": int, "return": f"list[{type_name}]"}
@@ -350,11 +349,13 @@ class Registry:
         return obj
 
     def relation(self, rt: RelationType, direction: Direction, row: dict[str, Any],
-                 view: View = PUBLIC_VIEW, owner_hidden: bool = False) -> Any:  # fmt: skip
+                 view: View = PUBLIC_VIEW, owner: str = "") -> Any:  # fmt: skip
         node = self.node(row["n"], view)
         if node is None:
             return None
-        props = view.relation(row["r"], owner_hidden or node.key != node.id)
+        props = view.relation(rt.name, row["r"], (owner, node.key))
+        if props is None:
+            return None
         cls = self._lazy_relations[(rt.name, direction)]
         obj = object.__new__(cls)
         obj.__dict__.update(id=str(props.get("id") or ""), type=rt.name, node=node, _row=props)
