@@ -190,3 +190,21 @@ def test_public_count_of_a_type_counts_no_deleted_node(attack: Attack) -> None:
     hit = attack.client.ok("query($id: ID!) { vendors(filter: {ids: [$id]}) { totalCount } }",
                            id=make_id("Vendor", "Quillwort Interception Systems"))  # fmt: skip
     assert hit["vendors"]["totalCount"] == 0
+
+
+def test_every_withheld_order_field_is_attacked(attack: Attack) -> None:
+    """A new orderable field that is withheld from public cannot slip past the test above."""
+    from graph.schema import load_schema
+
+    from .walker import INTROSPECTION
+
+    types = {t["name"]: t for t in attack.client.ok(INTROSPECTION)["__schema"]["types"]}
+    person = load_schema().node("Person")
+    withheld = {"Person": {p.name for p in person.properties.values() if p.sensitive}
+                | {"position"}, "Source": {"url", "ref"}}  # fmt: skip
+    attacked = {(t, prop) for t, _, _, prop, _ in ORDERINGS}
+    missing = []
+    for type_name, props in withheld.items():
+        fields = {v["name"].lower() for v in types[f"{type_name}OrderField"]["enumValues"]}
+        missing += [(type_name, p) for p in props if p in fields and (type_name, p) not in attacked]
+    assert missing == []

@@ -64,13 +64,13 @@ def _walk(attack: Attack, role: str | None) -> tuple[int, list[str], list[str]]:
 
 def test_public_walk_of_every_root_field_leaks_nothing(attack: Attack) -> None:
     n, found, refused = _walk(attack, None)
-    assert n > 200 and not refused, refused[:5]
+    assert n > 120 and not refused, (n, refused[:5])
     assert found == [], f"{len(found)} of {n} queries leak:\n" + "\n".join(found[:40])
 
 
 def test_analyst_walk_shows_no_audit_record_and_no_deleted_node(attack: Attack) -> None:
     n, found, refused = _walk(attack, "analyst")
-    assert n > 100 and not refused, refused[:5]
+    assert n > 60 and not refused, (n, refused[:5])
     assert found == [], f"{len(found)} of {n} queries leak:\n" + "\n".join(found[:40])
 
 
@@ -149,7 +149,7 @@ def test_paging_through_every_connection_leaks_nothing(attack: Attack, role: str
 def test_health_counts_no_admin_only_or_deleted_node(attack: Attack) -> None:
     r = attack.client.http.get(f"{attack.client.base}/health")
     assert r.status_code == 200
-    assert attack.secrets.leaks(r.content) == []
+    assert (hits := attack.secrets.leaks(r.content)) == [], hits
     counts = r.json().get("counts") or {}
     assert "AuditRecord" not in counts, counts
     stored = attack.store.read(
@@ -178,7 +178,7 @@ def _export(attack: Attack, tmp: Path, fmt: str, role: str, *ids: str) -> bytes:
 def test_public_whole_graph_export_leaks_nothing(attack: Attack, tmp_path: Path, fmt: str) -> None:
     data = _export(attack, tmp_path, fmt, "public")
     assert b"Pegasus" in data  # the export is not empty
-    assert attack.secrets.leaks(data) == []
+    assert (hits := attack.secrets.leaks(data)) == [], hits
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -193,7 +193,18 @@ def test_public_subgraph_export_of_hidden_ids_leaks_nothing(
     blob = output.encode()
     if code == 0:
         blob += b"\n".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
-    assert attack.secrets.leaks(blob) == []
+    assert (hits := attack.secrets.leaks(blob)) == [], hits
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_public_subgraph_export_around_a_target_leaks_nothing(
+    attack: Attack, tmp_path: Path, fmt: str
+) -> None:
+    """The incident that names a target, its organisation, its source: all visible nodes."""
+    data = _export(attack, tmp_path, fmt, "public", make_id("Incident", INCIDENT_REF),
+                   make_id("Organization", ORG_NAME), make_id("State", "LT"))  # fmt: skip
+    assert b"Lithuania" in data
+    assert (hits := attack.secrets.leaks(data)) == [], hits
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -202,7 +213,7 @@ def test_analyst_export_holds_no_audit_record_or_deleted_node(
 ) -> None:
     data = _export(attack, tmp_path, fmt, "analyst")
     assert LIDIA.name.encode() in data  # analysts see the people
-    assert attack.analyst_secrets.leaks(data) == []
+    assert (hits := attack.analyst_secrets.leaks(data)) == [], hits
     assert b"AuditRecord" not in data and b"auditrecord_" not in data
 
 
@@ -220,14 +231,14 @@ def test_public_briefing_leaks_nothing(attack: Attack, kind: str, fmt: str) -> N
     assert not body.get("errors"), body["errors"]
     content = body["data"]["briefing"]["content"]
     assert len(content) > 500
-    assert attack.secrets.leaks(r.content) == []
+    assert (hits := attack.secrets.leaks(r.content)) == [], hits
 
 
 @pytest.mark.parametrize("kind", list(SUBJECTS))
 def test_analyst_briefing_shows_no_deleted_node(attack: Attack, kind: str) -> None:
     r = attack.client.post(BRIEFING, "analyst", s=SUBJECTS[kind], k=kind, f="HTML")
     assert not r.json().get("errors"), r.text[:300]
-    assert attack.analyst_secrets.leaks(r.content) == []
+    assert (hits := attack.analyst_secrets.leaks(r.content)) == [], hits
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "pdf"])
@@ -242,7 +253,7 @@ def test_public_briefing_from_the_command_line_leaks_nothing(
         assert code == 0, output
         data = out.read_bytes()
         assert len(data) > 500
-        assert attack.secrets.leaks(data) == [], (kind, subject)
+        assert (hits := attack.secrets.leaks(data)) == [], (kind, subject, hits)
 
 
 def test_public_briefing_sources_agree_with_the_source_field(attack: Attack) -> None:

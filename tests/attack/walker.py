@@ -49,9 +49,12 @@ class Walker:
     texts: Sequence[str]
     max_level: int = 4
     types: dict[str, Any] = field(init=False)
+    node_types: set[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.types = {t["name"]: t for t in self.schema["types"]}
+        node = self.types.get("Node") or {}
+        self.node_types = {t["name"] for t in node.get("possibleTypes") or []}
 
     def literal(self, t: Mapping[str, Any], arg: str, value: str | None) -> str | None:
         inner = t["ofType"] if t["kind"] == "NON_NULL" else t
@@ -131,6 +134,10 @@ class Walker:
             arg_types = {named(a["type"])["name"] for a in f["args"] if required(a)}
             if "ID" in arg_types:
                 values: Sequence[str | None] = list(self.ids.get(n["name"], [])) + list(self.ids["*"])
+                if n["name"] in self.node_types:  # person(id:): only ids of that type
+                    prefixes = {n["name"].lower(), "anon" if n["name"] == "Person" else ""}
+                    values = [v for v in values if v and v.split("_")[0] in prefixes]
+                    values = values or list(self.ids["*"][:1])  # still walked, with some id
             elif "String" in arg_types:
                 values = list(self.texts)
             else:
