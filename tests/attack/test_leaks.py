@@ -203,7 +203,7 @@ def test_public_subgraph_export_around_a_target_leaks_nothing(
     """The incident that names a target, its organisation, its source: all visible nodes."""
     data = _export(attack, tmp_path, fmt, "public", make_id("Incident", INCIDENT_REF),
                    make_id("Organization", ORG_NAME), make_id("State", "LT"))  # fmt: skip
-    assert b"Lithuania" in data
+    assert ORG_NAME.encode() in data  # the export holds the subgraph
     assert (hits := attack.secrets.leaks(data)) == [], hits
 
 
@@ -264,3 +264,21 @@ def test_public_briefing_sources_agree_with_the_source_field(attack: Attack) -> 
     text = r.json()["data"]["briefing"]["content"]
     shown = json.dumps(src or {})
     assert SLUG_URL not in shown and SLUG_URL not in text
+
+
+def test_the_checker_reads_pdf_svg_percent_and_base64(attack: Attack) -> None:
+    """The checker is not blind to an encoding: each of these hides the name, and it finds it."""
+    import base64
+    import urllib.parse
+
+    secrets = attack.secrets
+    wrapped = "<svg><text x='1'>Lidia Varn</text>\n<text x='1'>avskaya</text></svg>"
+    for blob in (wrapped, urllib.parse.quote(LIDIA.cyrillic),
+                 json.dumps({"c": base64.b64encode(f"x {LIDIA.name} y".encode() * 3).decode()}),
+                 "VARNAVSKAYA&nbsp;LIDIA", "lidia_varnavskaya"):  # fmt: skip
+        assert any(LIDIA.name in h for h in secrets.leaks(blob)), blob
+    # a PDF (base64 in GraphQL) that names her: an analyst's briefing on her host state
+    r = attack.client.post(BRIEFING, "analyst", s="Lithuania", k="HOST", f="PDF")
+    content = r.json()["data"]["briefing"]["content"]
+    assert content.startswith("JVBER")  # %PDF
+    assert any(LIDIA.name in h for h in secrets.leaks(r.content))
