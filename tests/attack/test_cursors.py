@@ -1,0 +1,210 @@
+"""Attack class 4: cursors, orderings and filters. Whatever a public client hand-makes,
+tampers or filters on a withheld field, the answer is the one it would get if the
+hidden rows did not exist: two probes that differ only in the hidden value answer alike."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from graph.ids import make_id
+
+from .conftest import (
+    ABSENT,
+    AFFILIATION,
+    EDITED_DESCRIPTION,
+    LIDIA,
+    OFFICIAL,
+    POSITION,
+    SLUG_URL,
+    TOMASZ,
+    Attack,
+)
+
+
+def make_cursor(field: str, value: Any, node_id: str) -> str:
+    """A cursor in the shape the server hands out today (base64url of JSON)."""
+    raw = json.dumps([field, value, node_id], separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def tamper(cursor: str, node_id: str) -> str:
+    """The server's own cursor, edited: its id (if it decodes to JSON) or one character."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if isinstance(parts, list) and parts:
+            parts[-1] = node_id
+            raw = json.dumps(parts, separators=(",", ":"), ensure_ascii=False)
+            return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    except ValueError:
+        pass
+    i = len(cursor) // 2
+    return cursor[:i] + ("A" if cursor[i] != "A" else "B") + cursor[i + 1 :]
+
+
+def _hex_neighbour(node_id: str, step: int) -> str:
+    prefix, _, digest = node_id.partition("_")
+    width = len(digest)
+    return f"{prefix}_{(int(digest, 16) + step) % 16**width:0{width}x}"
+
+
+def _answer(attack: Attack, query: str, role: str | None = None, **variables: Any) -> str:
+    r = attack.client.post(query, role, **variables)
+    text = r.text
+    for v in variables.values():
+        if isinstance(v, str):
+            text = text.replace(json.dumps(v)[1:-1], "<V>")
+    return f"{r.status_code} {text}"
+
+
+PAGE = """query($a: String) { persons(first: 1, after: $a) { pageInfo { endCursor }
+  edges { node { id label } } } }"""
+
+
+def test_public_tampered_cursor_is_refused_like_garbage(attack: Attack) -> None:
+    own = attack.client.ok("{ persons(first: 3) { pageInfo { endCursor } } }")
+    cursor = own["persons"]["pageInfo"]["endCursor"]
+    garbage = _answer(attack, PAGE, a="bm90LWEtY3Vyc29y")
+    for forged in (tamper(cursor, LIDIA.id), tamper(cursor, TOMASZ.id),
+                   make_cursor("id", None, LIDIA.id), make_cursor("id", {"sealed": True}, LIDIA.id)):  # fmt: skip
+        assert _answer(attack, PAGE, a=forged) == garbage, forged
+
+
+@pytest.mark.parametrize("hidden", [LIDIA.id, TOMASZ.id, OFFICIAL.id], ids=["lidia", "tomasz",
+                                                                              "official"])  # fmt: skip
+def test_public_after_just_below_and_above_a_guessed_id_answers_the_same(
+    attack: Attack, hidden: str
+) -> None:
+    """With a hidden row between the two cursors, `first: 1` would return it after the lower."""
+    below = make_cursor("id", None, _hex_neighbour(hidden, -1))
+    above = make_cursor("id", None, hidden)
+    assert _answer(attack, PAGE, a=below) == _answer(attack, PAGE, a=above)
+    # the same two probes around an id that is in no graph answer alike, of course
+    absent = ABSENT.id
+    assert _answer(attack, PAGE, a=make_cursor("id", None, _hex_neighbour(absent, -1))) == \
+        _answer(attack, PAGE, a=make_cursor("id", None, absent))  # fmt: skip
+
+
+ORDERED = """query($a: String, $f: TOrderField!, $d: OrderDirection!) {
+  CONN(first: 1, after: $a, orderBy: {field: $f, direction: $d}) {
+    edges { node { id } } pageInfo { endCursor } } }"""
+#: withheld values of hidden rows, by (type, connection, order field, stored property)
+ORDERINGS = [
+    ("Person", "persons", "NAME", "name", LIDIA.name),
+    ("Person", "persons", "BIRTH_DATE", "birth_date", LIDIA.birth_date),
+    ("Person", "persons", "AFFILIATION", "affiliation", AFFILIATION),
+    ("Person", "persons", "POSITION", "position", POSITION),
+    ("Person", "persons", "DESCRIPTION", "description", EDITED_DESCRIPTION),
+    ("Source", "sources", "URL", "url", SLUG_URL),
+    ("Source", "sources", "REF", "ref", SLUG_URL),
+]
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+@pytest.mark.parametrize(("type_name", "conn", "field", "prop", "value"), ORDERINGS,
+                         ids=[f"{o[1]}-{o[2]}" for o in ORDERINGS])  # fmt: skip
+def test_public_ordering_by_withheld_field_with_crafted_cursor_learns_nothing(
+    attack: Attack, type_name: str, conn: str, field: str, prop: str, value: str, direction: str
+) -> None:
+    """Binary search on a withheld value: a cursor just below it and one just above it."""
+    assert value
+    low, high = value[:-1], value + " "
+    visible = attack.store.read(
+        f"MATCH (n:`{type_name}`) WHERE n.`{prop}` >= $low AND n.`{prop}` <= $high "
+        "AND n.deleted_at IS NULL RETURN n.id AS id", low=low, high=high)  # fmt: skip
+    assert len(visible) == 1  # only the hidden row sits between the two probes
+    query = ORDERED.replace("TOrderField", f"{type_name}OrderField").replace("CONN", conn)
+    # the hand-made cursor has the shape of the server's own (checked on an analyst's cursor)
+    own = attack.client.ok(query, "analyst", a=None, f=field, d=direction)[conn]
+    try:
+        cursor = own["pageInfo"]["endCursor"]
+        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        parts = None  # an opaque cursor: hand-made ones can only be refused
+    if isinstance(parts, list):
+        assert parts[0] == prop, parts
+    a, b = (low, high) if direction == "ASC" else (high, low)
+    first = _answer(attack, query, a=make_cursor(prop, a, ""), f=field, d=direction)
+    second = _answer(attack, query, a=make_cursor(prop, b, ""), f=field, d=direction)
+    assert first == second
+
+
+#: (connection, filter on a withheld field with a fragment of the hidden value, the same
+#:  filter with a fragment of nothing in the graph)
+FILTERS = [
+    ("persons", {"name": {"contains": LIDIA.surname}}, {"name": {"contains": ABSENT.surname}}),
+    ("persons", {"name": {"eq": LIDIA.name}}, {"name": {"eq": ABSENT.name}}),
+    ("persons", {"aliases": {"contains": "Варнав"}}, {"aliases": {"contains": "Завадов"}}),
+    ("persons", {"birthDate": {"eq": LIDIA.birth_date}}, {"birthDate": {"eq": "1979-03-13"}}),
+    ("persons", {"birthDate": {"gte": "1968-11-02", "lte": "1968-11-02"}},
+     {"birthDate": {"gte": "1968-11-01", "lte": "1968-11-01"}}),
+    ("persons", {"affiliation": {"contains": "Exile Wire"}}, {"affiliation": {"contains": "Exile Mail"}}),
+    ("persons", {"position": {"contains": "Eastern Liaison"}}, {"position": {"contains": "Western Liaison"}}),
+    ("persons", {"position": {"eq": POSITION}}, {"position": {"eq": "Head of the Western Liaison Desk"}}),
+    ("persons", {"description": {"contains": "Kestrel"}}, {"description": {"contains": "Kostrel"}}),
+    ("persons", {"ids": [LIDIA.id]}, {"ids": [ABSENT.id]}),
+    ("sources", {"url": {"contains": LIDIA.surname.lower()}}, {"url": {"contains": ABSENT.surname.lower()}}),
+    ("sources", {"ref": {"contains": f"{LIDIA.given}-{LIDIA.surname}".lower()}},
+     {"ref": {"contains": f"{ABSENT.given}-{ABSENT.surname}".lower()}}),
+    ("sources", {"url": {"eq": SLUG_URL}}, {"url": {"eq": SLUG_URL.replace("lidia-varnavskaya", "irina-zavadovskaya")}}),
+    ("incidents", {"title": {"contains": LIDIA.surname}}, {"title": {"contains": ABSENT.surname}}),
+    ("incidents", {"description": {"contains": LIDIA.surname}}, {"description": {"contains": ABSENT.surname}}),
+    ("incidents", {"description": {"contains": "Олеандрович"}}, {"description": {"contains": "Завадовская"}}),
+    ("incidents", {"description": {"contains": TOMASZ.surname.upper()}}, {"description": {"contains": ABSENT.surname.upper()}}),
+    ("incidents", {"relatedTo": LIDIA.id}, {"relatedTo": ABSENT.id}),
+    ("organizations", {"relatedTo": LIDIA.id}, {"relatedTo": ABSENT.id}),
+]  # fmt: skip
+FILTERED = """query($f: {T}Filter) { {conn}(filter: $f, first: 5) { totalCount
+  edges { node { id } } } }"""
+
+
+@pytest.mark.parametrize(("conn", "hidden", "absent"), FILTERS,
+                         ids=[f"{c}-{next(iter(h))}-{i}" for i, (c, h, _) in enumerate(FILTERS)])  # fmt: skip
+def test_public_filter_on_withheld_field_answers_as_if_hidden_rows_were_absent(
+    attack: Attack, conn: str, hidden: dict[str, Any], absent: dict[str, Any]
+) -> None:
+    type_name = {"persons": "Person", "sources": "Source", "incidents": "Incident",
+                 "organizations": "Organization"}[conn]  # fmt: skip
+    query = FILTERED.replace("{T}", type_name).replace("{conn}", conn)
+    a = attack.client.post(query, None, f=hidden)
+    b = attack.client.post(query, None, f=absent)
+    assert "data" in b.json() and not b.json().get("errors"), b.text  # a valid filter
+    assert (a.status_code, a.json()) == (b.status_code, b.json())
+    # and the filter does find the hidden row for an analyst: the probe is a real one
+    found = attack.client.post(query, "analyst", f=hidden).json()["data"][conn]["totalCount"]
+    assert found >= 1
+
+
+def test_public_count_of_a_type_counts_no_deleted_node(attack: Attack) -> None:
+    vendors = attack.client.ok("{ vendors { totalCount } }")["vendors"]["totalCount"]
+    incidents = attack.client.ok("{ incidents { totalCount } }")["incidents"]["totalCount"]
+    stored = attack.store.read(
+        "MATCH (n) WHERE (n:Vendor OR n:Incident) AND n.deleted_at IS NULL "
+        "RETURN sum(CASE WHEN n:Vendor THEN 1 ELSE 0 END) AS v, "
+        "sum(CASE WHEN n:Incident THEN 1 ELSE 0 END) AS i")[0]  # fmt: skip
+    assert (vendors, incidents) == (stored["v"], stored["i"])
+    hit = attack.client.ok("query($id: ID!) { vendors(filter: {ids: [$id]}) { totalCount } }",
+                           id=make_id("Vendor", "Quillwort Interception Systems"))  # fmt: skip
+    assert hit["vendors"]["totalCount"] == 0
+
+
+def test_every_withheld_order_field_is_attacked(attack: Attack) -> None:
+    """A new orderable field that is withheld from public cannot slip past the test above."""
+    from graph.schema import load_schema
+
+    from .walker import INTROSPECTION
+
+    types = {t["name"]: t for t in attack.client.ok(INTROSPECTION)["__schema"]["types"]}
+    person = load_schema().node("Person")
+    withheld = {"Person": {p.name for p in person.properties.values() if p.sensitive}
+                | {"position"}, "Source": {"url", "ref"}}  # fmt: skip
+    attacked = {(t, prop) for t, _, _, prop, _ in ORDERINGS}
+    missing = []
+    for type_name, props in withheld.items():
+        fields = {v["name"].lower() for v in types[f"{type_name}OrderField"]["enumValues"]}
+        missing += [(type_name, p) for p in props if p in fields and (type_name, p) not in attacked]
+    assert missing == []
