@@ -33,12 +33,12 @@ N_LIST = 10_000
 os.environ.setdefault("TNR_GRAPHQL_MAX_PAGE", str(N_LIST))
 os.environ.setdefault("TNR_GRAPHQL_MAX_COST", str(10 * N_LIST))
 
-from graph.visibility import Role  # noqa: E402
 from api.graphql import build_schema  # noqa: E402
 from api.graphql.context import Context  # noqa: E402
 from graph.settings import Settings  # noqa: E402
 from graph.store import Store  # noqa: E402
 from graph.synthetic import generate  # noqa: E402
+from graph.visibility import Role  # noqa: E402
 from graph.writer import Writer  # noqa: E402
 
 LIST_QUERY = """

@@ -27,6 +27,17 @@ from typing import IO
 from graph.arcade_server import DATABASE, pid_alive
 
 
+def _owner_only(root: Path) -> None:
+    """Close a data directory made before (or under a looser umask) to everyone else."""
+    root.chmod(0o700)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), 0o700)
+        for name in files:
+            path = os.path.join(folder, name)
+            os.chmod(path, os.stat(path).st_mode & 0o700)
+
+
 def _whoami() -> str:
     import pwd
 
@@ -108,7 +119,8 @@ class EmbeddedEngine:
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        with (self.root / "engine.lock").open("w") as fh:
+        fd = os.open(self.root / "engine.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "w") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
@@ -130,8 +142,8 @@ class EmbeddedEngine:
             self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
             # The database files name people at risk: only the owner may read them, even
             # when the directory was made earlier (or by mkdir under a looser umask).
-            if self.root.stat().st_mode & 0o077 and self.root.owner() == _whoami():
-                self.root.chmod(0o700)
+            if self.root.owner() == _whoami():
+                _owner_only(self.root)
         except OSError as exc:
             raise self._unusable(exc) from exc
         return self._attach_or_spawn()
@@ -190,10 +202,13 @@ class EmbeddedEngine:
             "--root", str(self.root), "--bolt-port", str(bolt), "--http-port", str(http),
             "--heap", self.heap, "--parent", str(os.getpid()),
         ]  # fmt: skip
-        log = self._log = log_path.open("a", encoding="utf-8")
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        log = self._log = os.fdopen(fd, "a", encoding="utf-8")
+        # umask 077: every file the engine writes (the database names people at risk) is
+        # readable by its owner only.
         proc = subprocess.Popen(
             cmd, cwd=self.root, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
-            start_new_session=True,
+            start_new_session=True, umask=0o077,
         )  # fmt: skip
         assert proc.stdout is not None
         deadline = time.monotonic() + self.start_timeout
@@ -230,9 +245,9 @@ class EmbeddedEngine:
             raise EngineError(f"the embedded engine did not start: {detail}; see {log_path}")
         self.process = proc
         self.spawned = True
-        self._state_file.write_text(
-            json.dumps({"pid": proc.pid, "bolt_port": bolt, "http_port": http}), encoding="utf-8"
-        )
+        fd = os.open(self._state_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"pid": proc.pid, "bolt_port": bolt, "http_port": http}))
         return EngineAddress(bolt, http, password)
 
     def stop(self, timeout: float = 60.0) -> None:

@@ -657,6 +657,13 @@ class View:
         prefix = nt.id_prefix + "_"
         return sorted(i for i in ids if i.startswith(prefix))
 
+    def anonymous_ids(self, nt: NodeType) -> list[str]:
+        """Ids of `nt` nodes this role sees only under an anonymous id."""
+        if not self.public or not nt.can_hide:
+            return []
+        prefix = nt.id_prefix + "_"
+        return sorted(i for i in self.hidden.ids if i.startswith(prefix))
+
     def field_is_public(self, nt: NodeType, prop: str) -> bool:
         """True if the public sees this property of every node of the type as stored."""
         if not self.public or prop == "id":

@@ -16,6 +16,9 @@ from graph.store import Store
 from graph.visibility import View
 from queries.common import label_of, node_type, year_of
 
+#: What every network question answers for an id it cannot show (echoing no input, so an
+#: id that exists but is hidden reads exactly like one that does not).
+NO_NODE = "no node with that id"
 MAX_DEPTH = 3
 MAX_PATH = 6
 DEFAULT_LIMIT = 300
@@ -187,7 +190,7 @@ def neighbourhood(
             )
     first = fetch_nodes(store, [id])
     if id not in first:
-        raise LookupError(f"no node with id {id!r}")
+        raise LookupError(NO_NODE)
     nodes: dict[str, GraphNode] = dict(first)
     edges: dict[str, GraphEdge] = {}
     frontier = [id]

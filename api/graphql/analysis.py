@@ -123,16 +123,24 @@ def redact_graph(graph: Graph, view: View) -> Graph:
     return graph.seen_by(view)
 
 
-NO_NODE = "no node with that id"
+#: The id asked for in place of one the caller may not name: well formed, in no graph.
+NOWHERE = "_" + "0" * 20
 
 
 async def resolve_id(info: Info[Context, None], given: str) -> str:
-    """The real id behind an id given by the caller. An unknown id, a hidden node's real id
-    and a node the role may not read are refused alike, without echoing what was given."""
-    real = info.context.view.real_id(str(given))
-    if real is None:
-        raise PublicError(NO_NODE)
-    return real
+    """The id to ask `queries/` for. A hidden node's real id, an anonymous id handed out
+    for nothing, and a node the role may not read become an id that is in no graph, so the
+    question runs exactly as it does for an id that does not exist (same answer, same
+    error): nothing tells the two apart."""
+    given = str(given)
+    real = info.context.view.real_id(given)
+    if real is not None:
+        return real
+    try:
+        prefix = info.context.schema.node(info.context.schema.type_of_id(given)).id_prefix
+    except KeyError:
+        return given  # not an id at all: refused as any such string is
+    return prefix + NOWHERE
 
 
 # -- the search index ---------------------------------------------------------------------
@@ -291,9 +299,11 @@ class AnalysisQuery:
         asked = want
         while True:
             hits = await run(info, _search, text, types, asked)
-            # A hidden node, or one whose texts name a redacted person, is not found at all.
-            kept = [h for h in hits if not view.is_hidden(h.id)
-                    and not (view.public and h.id in view.hidden.mentioning)]  # fmt: skip
+            # A hidden node is not found at all, nor a node by a name that names a redacted
+            # person ("Free <name> campaign"): the match itself would say who.
+            names = view.hidden.names
+            kept = [h for h in hits if not view.is_hidden(h.id) and not (view.public and (
+                names.mentions(h.label) or names.mentions(h.matched)))]  # fmt: skip
             if len(kept) >= want or len(hits) < asked or asked >= MAX_HITS * 10:
                 return kept[:first]
             asked *= 4

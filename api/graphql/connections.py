@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from graph.schema import NodeType
-from graph.visibility import View, sign
+from graph.visibility import View, anon_id, sign
 
 from .context import Context
 from .errors import PublicError
@@ -258,37 +258,49 @@ def decode_cursor(cursor: str, field: str, role: int = 0) -> tuple[Any, str]:
     return value, node_id
 
 
-def _after(col: str, value: Any, node_id: str, desc: bool, params: Params) -> str:
-    """The nodes that come after (col=value, id) in the order (nulls last)."""
+Tie = tuple[str, Any]  # (Cypher expression, its value at the cursor)
+
+
+def _ties(ties: list[tuple[str, str]], op: str) -> str:
+    """Lexicographic `op` over (expression, parameter) pairs."""
+    expr, p = ties[0]
+    if len(ties) == 1:
+        return f"{expr} {op} {p}"
+    return f"({expr} {op} {p} OR ({expr} = {p} AND {_ties(ties[1:], op)}))"
+
+
+def _after(col: str | None, value: Any, ties: list[Tie], desc: bool, params: Params) -> str:
+    """The nodes that come after (col=value, ties) in the order (col nulls last)."""
     op = "<" if desc else ">"
-    pid = params.add(node_id)
-    if col == "n.id":
-        return f"n.id {op} {pid}"
+    t = _ties([(e, params.add(v)) for e, v in ties], op)
+    if col is None:
+        return t
     if value is None:
-        return f"({col} IS NULL AND n.id {op} {pid})"
+        return f"({col} IS NULL AND {t})"
     pv = params.add(value)
-    return f"({col} IS NULL OR {col} {op} {pv} OR ({col} = {pv} AND n.id {op} {pid}))"
+    return f"({col} IS NULL OR {col} {op} {pv} OR ({col} = {pv} AND {t}))"
 
 
-def _before(col: str, value: Any, node_id: str, desc: bool, params: Params) -> str:
-    """The nodes that come before (col=value, id) in the order (nulls last)."""
+def _before(col: str | None, value: Any, ties: list[Tie], desc: bool, params: Params) -> str:
+    """The nodes that come before (col=value, ties) in the order (col nulls last)."""
     op = ">" if desc else "<"
-    pid = params.add(node_id)
-    if col == "n.id":
-        return f"n.id {op} {pid}"
+    t = _ties([(e, params.add(v)) for e, v in ties], op)
+    if col is None:
+        return t
     if value is None:
-        return f"({col} IS NOT NULL OR n.id {op} {pid})"
+        return f"({col} IS NOT NULL OR {t})"
     pv = params.add(value)
-    return f"({col} IS NOT NULL AND ({col} {op} {pv} OR ({col} = {pv} AND n.id {op} {pid})))"
+    return f"({col} IS NOT NULL AND ({col} {op} {pv} OR ({col} = {pv} AND {t})))"
 
 
-def _order_by(col: str, desc: bool, reverse: bool = False) -> str:
-    """ORDER BY for the order (nulls last), or for its exact reverse."""
+def _order_by(col: str | None, ties: list[str], desc: bool, reverse: bool = False) -> str:
+    """ORDER BY for the order (col nulls last, then the ties), or for its exact reverse."""
     d = "DESC" if desc != reverse else "ASC"
-    if col == "n.id":
-        return f"n.id {d}"
+    tail = ", ".join(f"{t} {d}" for t in ties)
+    if col is None:
+        return tail
     nulls = "DESC" if reverse else "ASC"
-    return f"CASE WHEN {col} IS NULL THEN 1 ELSE 0 END {nulls}, {col} {d}, n.id {d}"
+    return f"CASE WHEN {col} IS NULL THEN 1 ELSE 0 END {nulls}, {col} {d}, {tail}"
 
 
 async def fetch_connection(
@@ -324,25 +336,37 @@ async def fetch_connection(
     conditions = where_clauses(spec, flt, params, ctx.schema, view)
     count_conditions = list(conditions)
     count_params = dict(params.values)
-    # The sort key as this role sees it: a value the public may not see sorts as null.
-    key = "n.id" if order_field == "id" else f"n.`{order_field}`"
+    # The sort key as this role sees it. A value the public may not see sorts as null, and
+    # nodes shown anonymously sort among themselves by their anonymous id, never by their
+    # stored one (its place in the order would tell a guessed name's hash from another).
+    col: str | None = None if order_field == "id" else f"n.`{order_field}`"
     masked = [] if view.field_is_public(spec.node_type, order_field) else view.masked_ids(
         spec.node_type
     )
-    if masked:
-        key = f"(CASE WHEN n.id IN {params.add(masked)} THEN null ELSE {key} END)"
+    anonymous = view.anonymous_ids(spec.node_type)
+    if order_field == "id" and anonymous:
+        col, masked = "n.id", anonymous
+    if col is not None and masked:
+        col = f"(CASE WHEN n.id IN {params.add(masked)} THEN null ELSE {col} END)"
+    ranks = {real: n for n, real in enumerate(sorted(anonymous, key=anon_id))}
+    tie_exprs = ["n.id"]
+    if ranks:
+        rank = f"(CASE WHEN n.id IN {params.add(anonymous)} THEN {params.add(ranks)}[n.id] ELSE -1 END)"
+        tie_exprs.insert(0, rank)
     for cursor, place in ((after, _after), (before, _before)):
         if cursor is not None:
             value, shown = decode_cursor(cursor, order_field, role)
             node_id = view.real_id(shown) if shown.startswith("anon_") else shown
-            if node_id is None:
+            if node_id is None or (node_id in ranks) != shown.startswith("anon_"):
                 raise PublicError(INVALID_CURSOR)
-            conditions.append(place(key, value, node_id, descending, params))
+            tie_values = ([ranks.get(node_id, -1)] if ranks else []) + [node_id]
+            ties = list(zip(tie_exprs, tie_values, strict=True))
+            conditions.append(place(col, value, ties, descending, params))
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     limit = params.add(size + 1)
     query = (
-        f"MATCH (n:`{label}`){where} RETURN properties(n) AS p, {key} AS k "
-        f"ORDER BY {_order_by(key, descending, backwards)} LIMIT {limit}"
+        f"MATCH (n:`{label}`){where} RETURN properties(n) AS p, {col or 'null'} AS k "
+        f"ORDER BY {_order_by(col, tie_exprs, descending, backwards)} LIMIT {limit}"
     )
     rows = await ctx.loaders.read(query, **params.values) if size else []
     more = len(rows) > size
