@@ -15,6 +15,9 @@ multi-valued cells use "; ". Per row the loader yields:
   When only a code name is known, the code name is the Person's name and alias and
   the description says it is a code name. A row with neither name nor code name
   still gives its Incident (title "... of an unnamed journalist"), with no Person;
+- the Incident's `scope`: unknown, since the layout names the operator and not where the
+  target was; a file with a `residence` column gives transnational when the residence is
+  not an operator state and domestic when it is (loaders.common.incident_scope);
 - USED_PRODUCT the product, USED_TACTIC "spyware", ORIGIN_STATE each operator state
   ("Mexico; El Salvador" gives two; an empty operator gives none), the Product
   OPERATED_BY each operator state and its Vendor MAKES it;
@@ -47,7 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph.records import Edge, Node, Provenance, Record, Rejected
-from loaders.common import csv_rows, dataset_facts, file_source, state_for
+from loaders.common import csv_rows, dataset_facts, file_source, incident_scope, state_for
+from loaders.countries import resolve_country
 from loaders.trade import (
     partial_date,
     product_node,
@@ -121,6 +125,12 @@ def _cite(record: Node | Edge, prov: Provenance) -> Node | Edge:
     if isinstance(record, Node):
         return Node(record.type, dict(record.props), prov, id=record.id)
     return Edge(record.type, record.source, record.target, prov, dict(record.props))
+
+
+def _residences(cell: dict[str, str]) -> set[str]:
+    """ISO codes of a `residence` (or `target_residence`) column, when a file has one."""
+    text = cell.get("residence") or cell.get("target_residence") or ""
+    return {c.code for part in split_cell(text) if (c := resolve_country(part)) is not None}
 
 
 def _cells(row: dict[str, str]) -> dict[str, str]:
@@ -283,6 +293,8 @@ def _row(
         "exploit": "; ".join(split_cell(cell.get("exploit_name") or cell.get("exploit"))) or None,
         "verification": "reported",
         "target_profiles": roles or None,
+        # The file names the operator, not where the target was: never transnational by default.
+        "scope": incident_scope({s.props["code"] for s in states}, residences=_residences(cell)),
         "description": " ".join(notes) or None,
     }, prov)  # fmt: skip
     row_facts.append(incident)

@@ -227,3 +227,20 @@ def test_the_shared_file_is_pegasus_by_its_provenance_not_by_a_default(tmp_path:
     assert {r.provenance.confidence for r in inferred} == {pegasus.INFERRED_CONFIDENCE}
     assert all("inferred from the exploit name" in (n.props["description"] or "")
                for n in nodes_of(records, "Incident").values())  # fmt: skip
+
+
+def test_the_scope_is_unknown_unless_the_file_says_where_the_target_lived(tmp_path: Path) -> None:
+    records = list(pegasus.parse(shared_file(FILE)))
+    scopes = Counter(n.props.get("scope") for n in nodes_of(records, "Incident").values())
+    assert scopes == {"unknown": len(csv_dicts(shared_file(FILE)))}  # the operator, not the place
+    path = tmp_path / "with-residence.csv"
+    path.write_text("\n".join([
+        HEADER + ",residence",
+        "A,,Activist,,2018,,,,,,,,,,,,,Saudi Arabia,https://example.org/a,Canada",
+        "B,,Journalist,,2018,,,,,,,,,,,,,Mexico,https://example.org/b,Mexico",
+        "C,,Journalist,,2018,,,,,,,,,,,,,,https://example.org/c,Canada",
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    got = {n.props["ref"]: n.props["scope"]
+           for n in nodes_of(list(pegasus.parse(path, product="Pegasus")), "Incident").values()}  # fmt: skip
+    assert got == {"with-residence:line-2": "transnational", "with-residence:line-3": "domestic",
+                   "with-residence:line-4": "unknown"}  # fmt: skip
