@@ -596,7 +596,7 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
             f"{_n(len(used), 'incident')} document the use of its products"
             + (f" ({_years(years)})" if years else "")
             + f", against {_n(targets, 'target')}"
-            + (f", {_n(unknown_buyer, 'incident')} of them with no attributed operator (buyer unknown)."
+            + (f", {unknown_buyer} of them with no attributed operator (buyer unknown)."
                if unknown_buyer else "."), src_chain))  # fmt: skip
 
     sections: list[Section] = []
