@@ -75,8 +75,11 @@ def print_summary(title: str, summary: Summary) -> None:
 
 
 def run_load(
-    store: Store, settings: Settings, fmt: str, path: Path, *, resolve: bool = True
-) -> Summary:
+    store: Store, settings: Settings, fmt: str, path: Path, *, resolve: bool = True,
+    facts: dict[str, str] | None = None,
+) -> Summary:  # fmt: skip
+    """Load `path` with the loader `fmt`; `facts` are file-level facts the caller states
+    (--product, --vendor), passed to loaders that take them."""
     from loaders import registry
 
     loaders = registry()
@@ -85,6 +88,12 @@ def run_load(
     if not path.exists():
         raise fail(f"{path} does not exist")
     spec = loaders[fmt]
+    given = {k: v for k, v in (facts or {}).items() if v}
+    unknown = sorted(set(given) - set(spec.options))
+    if unknown:
+        takes = ", ".join(f"--{o}" for o in spec.options) or "no such option"
+        raise fail(f"the loader {fmt!r} does not take --{', --'.join(unknown)} "
+                   f"(it takes: {takes})")  # fmt: skip
     with Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
         TextColumn("{task.completed} records"), TimeElapsedColumn(), console=console,
@@ -96,7 +105,7 @@ def run_load(
             progress=lambda n: bar.advance(task, n), report_dir=settings.reports_dir,
         )  # fmt: skip
         try:
-            summary = writer.write(spec.parse(path))
+            summary = writer.write(spec.parse(path, **given))  # type: ignore[call-arg]
         except StoreError as exc:
             raise fail(str(exc)) from None
     print_summary(f"{fmt}: {path}", summary)
@@ -153,6 +162,10 @@ def load(
     path: Annotated[Path | None, typer.Argument(help="file or folder to load")] = None,
     list_: Annotated[bool, typer.Option("--list", help="list the loaders")] = False,
     no_resolve: Annotated[bool, typer.Option("--no-resolve", help="skip resolution")] = False,
+    product: Annotated[str, typer.Option(help="the product every record of the file is about, "
+                                         "when the file does not say (spyware-victims)")] = "",
+    vendor: Annotated[str, typer.Option(help="the vendor, when the file does not say "
+                                        "(spyware-victims, finfisher-customers)")] = "",
 ) -> None:
     """Load a file into the graph through the shared writer."""
     from loaders import registry
@@ -170,7 +183,8 @@ def load(
     settings = Settings.from_env()
     store = open_store(settings)
     try:
-        summary = run_load(store, settings, fmt, path, resolve=not no_resolve)
+        summary = run_load(store, settings, fmt, path, resolve=not no_resolve,
+                           facts={"product": product, "vendor": vendor})  # fmt: skip
     finally:
         store.close()
     if summary.total("created") + summary.total("updated") + summary.total("unchanged") == 0:

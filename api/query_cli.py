@@ -24,6 +24,7 @@ HIDDEN_COLUMNS = frozenset({"id", "properties", "sources", "hops", "designations
                             "incident_list", "licences", "statistics", "value_by_currency"})
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+Scope = Annotated[str, typer.Option(help="which incidents count: transnational (default), domestic, unknown or all; the others are counted apart")]
 
 
 @contextmanager
@@ -144,7 +145,9 @@ def _run(title: str, as_json: bool, ask: Callable[[Store], Any]) -> None:
 def vendor_chains_cmd(
     vendor: Annotated[str | None, typer.Option(help="vendor id, name or alias")] = None,
     product: Annotated[str | None, typer.Option(help="product id, name or alias")] = None,
-    limit: int = 1000,
+    state: Annotated[str | None, typer.Option(help="customer state (id, ISO code or name)")] = None,
+    agency: Annotated[str | None, typer.Option(help="customer agency (id or name)")] = None,
+    limit: Annotated[int | None, typer.Option(help="at most this many chains (default: all)")] = None,
     as_json: Json = False,
 ) -> None:
     """Vendor -> product -> customer -> incidents, with the sources of every hop."""
@@ -153,19 +156,22 @@ def vendor_chains_cmd(
     _run(
         "vendor chains",
         as_json,
-        lambda s: vendor_chains(s, vendor=vendor, product=product, limit=limit),
-    )
+        lambda s: vendor_chains(s, vendor=vendor, product=product, state=state, agency=agency,
+                                limit=limit),
+    )  # fmt: skip
 
 
 @query_app.command("coverage")
 def coverage_cmd(
     by: Annotated[str, typer.Option(help="tactic, origin, host or perpetrator")] = "origin",
+    scope: Scope = "transnational",
     as_json: Json = False,
 ) -> None:
     """Sanctions coverage of perpetrators, and the gaps."""
     from queries.coverage import sanctions_coverage
 
-    _run(f"sanctions coverage by {by}", as_json, lambda s: sanctions_coverage(s, by))  # type: ignore[arg-type]
+    _run(f"sanctions coverage by {by} ({scope} incidents)", as_json,
+         lambda s: sanctions_coverage(s, by, scope))  # type: ignore[arg-type]  # fmt: skip
 
 
 @query_app.command("hosts")
@@ -173,13 +179,14 @@ def hosts_cmd(
     origin: Annotated[str | None, typer.Option(help="origin state (ISO code or id)")] = None,
     host: Annotated[str | None, typer.Option(help="host state (ISO code or id)")] = None,
     limit: int = 100,
+    scope: Scope = "transnational",
     as_json: Json = False,
 ) -> None:
     """Host states whose authorities acted for an origin state."""
     from queries.hosts import host_collaboration
 
-    _run("host-state collaboration", as_json,
-         lambda s: host_collaboration(s, origin=origin, host=host, limit=limit))  # fmt: skip
+    _run(f"host-state collaboration ({scope} incidents)", as_json,
+         lambda s: host_collaboration(s, origin=origin, host=host, limit=limit, scope=scope))  # fmt: skip
 
 
 @query_app.command("trends")
@@ -189,13 +196,14 @@ def trends_cmd(
     tactic: Annotated[str | None, typer.Option(help="tactic code")] = None,
     start: int | None = None,
     end: int | None = None,
+    scope: Scope = "transnational",
     as_json: Json = False,
 ) -> None:
     """Incidents per year, beside the figures the sources state."""
     from queries.trends import incidents_per_year
 
-    _run("incidents per year", as_json, lambda s: incidents_per_year(
-        s, origin=origin, host=host, tactic=tactic, start=start, end=end))  # fmt: skip
+    _run(f"incidents per year ({scope} incidents)", as_json, lambda s: incidents_per_year(
+        s, origin=origin, host=host, tactic=tactic, start=start, end=end, scope=scope))  # fmt: skip
 
 
 @query_app.command("compare-periods")
@@ -205,6 +213,7 @@ def compare_cmd(
     origin: Annotated[str | None, typer.Option(help="origin state (ISO code or id)")] = None,
     host: Annotated[str | None, typer.Option(help="host state (ISO code or id)")] = None,
     tactic: Annotated[str | None, typer.Option(help="tactic code")] = None,
+    scope: Scope = "transnational",
     as_json: Json = False,
 ) -> None:
     """Two periods side by side: counts, yearly averages and their ratio."""
@@ -213,7 +222,8 @@ def compare_cmd(
     a, b = _period(first), _period(second)
     with _store() as store:
         try:
-            result = compare_periods(store, a, b, origin=origin, host=host, tactic=tactic)
+            result = compare_periods(store, a, b, origin=origin, host=host, tactic=tactic,
+                                     scope=scope)  # fmt: skip
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
     if as_json:

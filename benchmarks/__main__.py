@@ -71,8 +71,8 @@ SHORTEST = """query($a: ID!, $b: ID!) {
 COVERAGE = """{ sanctionsCoverage(by: ORIGIN) {
   incidents perpetrators designated gaps
   groups { key label incidents perpetrators designated gap incidentIds } } }"""
-CHAINS = """{ vendorChains(first: 100) {
-  vendor { id } product { id } customer { id } link incidentCount targetCount years } }"""
+CHAINS = """{ vendorChains(first: 100) { totalCount nodes {
+  vendor { id } product { id } customer { id } link incidentCount targetCount years } } }"""
 PAGE = "{ incidents(first: 20) { edges { node { id title year } } } }"
 
 
@@ -257,7 +257,7 @@ def bench_reads(
                   ("origin",), {},
                   lambda d: f"{len(d['sanctionsCoverage']['groups'])} groups"))  # fmt: skip
     cases.append(("vendorChains first 100", CHAINS, {}, vendor_chains.vendor_chains, (),
-                  {"limit": 100}, lambda d: f"{len(d['vendorChains'])} chains"))  # fmt: skip
+                  {"limit": 100}, lambda d: f"{len(d['vendorChains']['nodes'])} chains"))  # fmt: skip
 
     results = []
     for name, query, variables, fn, args, kwargs, size in cases:

@@ -323,8 +323,8 @@ def _licences_state(ctx: _Ctx, sid: str) -> tuple[Section | None, dict[str, floa
 def _chain_rows(ctx: _Ctx, chains: Sequence[Chain]) -> Table | None:
     grouped: dict[tuple[str, str, str], list[Chain]] = defaultdict(list)
     for c in chains:
-        customer = c.customer.label or c.customer.id
-        if c.state and c.state.id != c.customer.id:
+        customer = (c.customer.label or c.customer.id) if c.customer else "buyer unknown"
+        if c.state and c.customer and c.state.id != c.customer.id:
             customer = f"{customer} ({c.state.label})"
         grouped[(c.vendor.label or c.vendor.id, c.product.label or c.product.id, customer)].append(
             c
@@ -510,7 +510,8 @@ def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str
 
     if kind == "state":
         chains = [c for c in vendor_chains(store)
-                  if c.customer.id == ctx.subject.id or (c.state and c.state.id == ctx.subject.id)]  # fmt: skip
+                  if (c.customer and c.customer.id == ctx.subject.id)
+                  or (c.state and c.state.id == ctx.subject.id)]  # fmt: skip
         figures["chains"] = len(chains)
         chain_table = _chain_rows(ctx, chains)
         text = (f"{_n(len(chains), 'supply chain')} end at {name} or its agencies: "
@@ -551,8 +552,9 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
     props = ctx.subject.properties
     chains = vendor_chains(store, vendor=vid)
     used = {i.id: i for c in chains for i in c.incidents if i.used_product}
+    unknown_buyer = len({i.id for c in chains if c.customer is None for i in c.incidents})
     customers = sorted(
-        {(c.state or c.customer).label or (c.state or c.customer).id for c in chains}
+        {b.label or b.id for c in chains if (b := c.state or c.customer) is not None}
     )
     products = sorted({c.product.label or c.product.id for c in chains})
     targets = sum(i.target_count for i in used.values())
@@ -574,8 +576,9 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
         summary.append(Text(
             f"{_n(len(used), 'incident')} document the use of its products"
             + (f" ({_years(years)})" if years else "")
-            + f", against {_n(targets, 'target')}; incidents with no attributed operator are not "
-            "in a chain and not counted here.", src_chain))  # fmt: skip
+            + f", against {_n(targets, 'target')}"
+            + (f", {unknown_buyer} of them with no attributed operator (buyer unknown)."
+               if unknown_buyer else "."), src_chain))  # fmt: skip
 
     sections: list[Section] = []
     per_year = Counter(i.year for i in used.values() if i.year is not None)
@@ -590,7 +593,9 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
     by_customer: dict[str, set[str]] = defaultdict(set)
     for c in chains:
         if c.link == "documented-use" and c.via is not None:
-            by_customer[(c.state or c.customer).label or c.customer.id].add(c.via.id)
+            buyer = c.state or c.customer
+            if buyer is not None:
+                by_customer[buyer.label or buyer.id].add(c.via.id)
     if by_customer:
         ranked = sorted(by_customer.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         charts.append(Chart("customers", "Documented uses by operator state",
@@ -632,7 +637,7 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
     lic = [c for c in chains if c.link == "export-licence"]
     figures["licences"] = len(lic)
     if lic:
-        rows = tuple(Row(((c.via.label or "") if c.via else "", "", c.customer.label or "", "", c.product.label or "",
+        rows = tuple(Row(((c.via.label or "") if c.via else "", "", (c.customer.label or "") if c.customer else "", "", c.product.label or "",
                           "", str(c.year or ""), ""), ctx.notes.cite(c.sources)) for c in lic)  # fmt: skip
         sections.append(
             Section(
@@ -642,7 +647,7 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
             )
         )
 
-    parties = [vid, *sorted({(c.state or c.customer).id for c in chains})]
+    parties = [vid, *sorted({b.id for c in chains if (b := c.state or c.customer) is not None})]
     found = designations(store, parties)
     labels = {c.state.id: c.state.label for c in chains if c.state} | {vid: name}
     rows_s = tuple(Row((labels.get(p) or p, "yes" if found.get(p) else "no",

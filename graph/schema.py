@@ -31,6 +31,8 @@ class Property:
     required: bool = False
     sensitive: bool = False
     description: str = ""
+    values: tuple[str, ...] = ()  # the allowed values, when the schema lists them
+
 
     @property
     def is_list(self) -> bool:
@@ -120,6 +122,7 @@ def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
             required=bool(spec.get("required", False)),
             sensitive=bool(spec.get("sensitive", False)),
             description=str(spec.get("description", "")),
+            values=tuple(str(v) for v in spec.get("values") or ()),
         )
     return props
 

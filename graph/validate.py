@@ -101,6 +101,10 @@ def _clean(props: dict[str, Any], declared: dict[str, Property], what: str) -> d
         if value is None:
             continue
         coerced = coerce(declared[name], value)
+        allowed = declared[name].values
+        if allowed and coerced is not None and coerced not in allowed:
+            raise RecordError(name, f"{what}.{name} must be one of {', '.join(allowed)}, "
+                              f"got {str(coerced)[:40]!r}")  # fmt: skip
         if coerced is not None:
             out[name] = coerced
     for prop in declared.values():

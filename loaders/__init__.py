@@ -2,12 +2,15 @@
 
 A loader module defines `NAME` (the format name used by `tnr load NAME PATH`),
 `DESCRIPTION` (one line) and `parse(path) -> Iterator[Record]`. The registry
-finds them by itself; adding a loader means adding one module.
+finds them by itself; adding a loader means adding one module. A file-level fact
+that a file may not state (the product of a victims list, the vendor of a customer
+list) is a keyword-only parameter of `parse`; `tnr load` offers it as an option.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +27,9 @@ class LoaderSpec:
     description: str
     parse: Parse
     module: str
+    #: File-level facts the loader can be told (keyword-only parameters of `parse`, e.g.
+    #: product, vendor), for files that do not state them.
+    options: tuple[str, ...] = ()
 
 
 def registry() -> dict[str, LoaderSpec]:
@@ -34,5 +40,8 @@ def registry() -> dict[str, LoaderSpec]:
         name = getattr(module, "NAME", None)
         parse = getattr(module, "parse", None)
         if isinstance(name, str) and callable(parse):
-            found[name] = LoaderSpec(name, str(getattr(module, "DESCRIPTION", "")), parse, module.__name__)
+            options = tuple(p.name for p in inspect.signature(parse).parameters.values()
+                            if p.kind is inspect.Parameter.KEYWORD_ONLY)  # fmt: skip
+            found[name] = LoaderSpec(name, str(getattr(module, "DESCRIPTION", "")), parse,
+                                     module.__name__, options)  # fmt: skip
     return dict(sorted(found.items()))

@@ -33,6 +33,23 @@ def known_datasets() -> list[dict[str, Any]]:
         return list(yaml.safe_load(fh).get("datasets", []))
 
 
+def dataset_entry(path: Path) -> dict[str, Any] | None:
+    """The data/datasets.yaml entry of this file (matched by sha256 prefix), or None."""
+    digest = sha256_of(path)
+    for entry in known_datasets():
+        if digest.startswith(str(entry.get("sha256", "-"))):
+            return entry
+    return None
+
+
+def dataset_facts(path: Path) -> dict[str, str]:
+    """The file-level facts a known dataset's entry states (`facts:`, e.g. its product),
+    each backed by the entry's `facts_basis`; {} for a file that is not a known dataset."""
+    entry = dataset_entry(path)
+    facts = (entry or {}).get("facts") or {}
+    return {str(k): str(v) for k, v in facts.items() if v}
+
+
 def file_source(path: Path, title: str, kind: str = "dataset", **props: Any) -> Node:
     """The Source node for a loaded file: its name, sha256, and what is known of it.
 
@@ -76,3 +93,22 @@ def state_for(text: str | None, prov: Provenance) -> Node | None:
     """The State node a free-text country name refers to, or None when it resolves to none."""
     c = resolve_country(text)
     return state_node(c, prov, text.strip()) if c and text else None
+
+
+#: The scopes of an Incident (graph/schema.yaml, Incident.scope).
+SCOPES = ("transnational", "domestic", "unknown")
+
+
+def incident_scope(
+    origins: set[str], hosts: set[str] = frozenset(), residences: set[str] = frozenset()  # type: ignore[assignment]
+) -> str:
+    """An incident's scope from where the target was against the origin states (ISO codes or
+    State ids, compared as given): the host states, else the target's countries of residence.
+
+    Transnational when a place is known and is not an origin state; domestic when every
+    known place is an origin state; unknown without an origin or a place. Nothing is guessed.
+    """
+    places = hosts or residences
+    if not origins or not places:
+        return "unknown"
+    return "transnational" if places - origins else "domestic"

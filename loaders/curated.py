@@ -11,7 +11,9 @@ product names, refs), never hashed ids. data/curated/README.md documents it.
 yields Source nodes first, then the other nodes, then the edges. An entry
 without a citation, citing an unknown source, naming an unknown entity or an
 unknown tactic code, or not fitting the schema becomes a `Rejected` that names
-the file, the entry and the field.
+the file, the entry and the field. An Incident without a `scope` gets the one its
+own links give (loaders.common.incident_scope: HOST_STATE, else the targets'
+residence_country, against ORIGIN_STATE; unknown without both).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from graph.ids import normalize_key
 from graph.records import Edge, Node, Provenance, Rejected, source_node
 from graph.schema import Schema, load_schema
 from graph.validate import RecordError, validate_node
-from loaders.common import state_node
+from loaders.common import incident_scope, state_node
 from loaders.countries import resolve_country
 from loaders.vocabulary import PRODUCTS, TACTIC_CODES, canonical_vendor
 
@@ -354,6 +356,39 @@ class _Parser:
             yield Edge(rel, entry.node.id, target_id, prov, dict(props))
 
 
+def _targets(links: dict[str, Any], rel: str) -> list[tuple[str, str | None]]:
+    """(natural key, explicit type) of each target of `rel` in an entry's links."""
+    got = links.get(rel)
+    out: list[tuple[str, str | None]] = []
+    for t in got if isinstance(got, list) else [got] if got is not None else []:
+        spec = t if isinstance(t, dict) else {"to": t}
+        if isinstance(spec.get("to"), str):
+            out.append((spec["to"], spec.get("type")))
+    return out
+
+
+def _codes(keys: list[tuple[str, str | None]]) -> set[str]:
+    return {c.code for key, _ in keys if (c := resolve_country(key)) is not None}
+
+
+def _derive_scope(parser: _Parser, entry: _Entry) -> None:
+    """Incident.scope from the entry's own links when the curators did not state it: the
+    HOST_STATE (else the targets' residence_country) against the ORIGIN_STATE."""
+    assert entry.node is not None
+    if entry.type != "Incident" or entry.node.props.get("scope"):
+        return
+    origins = _codes(_targets(entry.links, "ORIGIN_STATE"))
+    hosts = _codes(_targets(entry.links, "HOST_STATE"))
+    people = {e.node.id: e.node for e in parser.entries if e.node is not None and e.type == "Person"}
+    residences: set[str] = set()
+    for key, explicit in _targets(entry.links, "TARGETED"):
+        if explicit in (None, "Person"):
+            for pid in parser.index.find("Person", key):
+                if (code := people[pid].props.get("residence_country")) is not None:
+                    residences.add(str(code))
+    entry.node.props["scope"] = incident_scope(origins, hosts, residences)
+
+
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
@@ -373,6 +408,8 @@ def parse(path: Path) -> Iterator[Record]:
     for name, section, i, entry in raw:
         if section != "Source":
             parser.add_entry(name, section, i, entry)
+    for e in parser.entries:
+        _derive_scope(parser, e)
     yield from parser.sources.values()
     for e in parser.entries:
         assert e.node is not None

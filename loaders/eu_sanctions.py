@@ -14,6 +14,9 @@ SanctionRegime (authority "EU", the programme code), SanctionListing (regime, en
 id) with date, act, measures and remark, the designated Person (subject P) or Organization
 (subject E) with every name alias in every script, CITIZEN_OF its states, and the
 DESIGNATES / UNDER_REGIME edges. Designated persons are not targets (`is_target` false).
+An entity whose Latin-script name names a state organ and ends with its state ("National
+Security Agency of the Government of Eritrea") is an Agency PART_OF that State (confidence
+0.8, the name cited); the file has no country for entities, so no other entity is linked.
 
 The primary name (a natural key of Person) is chosen deterministically: the Latin-script alias
 with the lowest alias logical id, else the first Latin-script name in file order, else the
@@ -346,7 +349,17 @@ def _records(
             props["position"] = min(ent.functions)[1]
         party = Node("Person", props, prov)
     else:
-        party = Node("Organization", {"name": name, "aliases": aliases}, prov)
+        organ = _organ_of_state(ent.names)
+        if organ is None:
+            party = Node("Organization", {"name": name, "aliases": aliases}, prov)
+        else:
+            # A state organ that its listed name ties to its state: an Agency, PART_OF it.
+            named = Provenance(source_id, f"{prov.locator} (the state named in {organ[1]!r})",
+                               ORGAN_CONFIDENCE)  # fmt: skip
+            party = Node("Agency", {"name": name, "aliases": aliases, "state_code": organ[0].code}, prov)
+            home = state_node(organ[0], named)
+            yield home
+            yield Edge("PART_OF", party.id, home.id, named)
     yield party
     for state in states:
         yield state
@@ -368,6 +381,35 @@ def _records(
     yield listing
     yield Edge("UNDER_REGIME", listing.id, regime, prov)
     yield Edge("DESIGNATES", listing.id, party.id, prov)
+
+
+#: Words of a listed entity's name that make it an organ of a state (with the state named too).
+ORGAN_WORDS = frozenset({"agency", "ministry", "police", "bureau", "prosecutor", "prosecutors",
+                         "procuratorate", "intelligence", "directorate", "army", "guard", "court",
+                         "security"})  # fmt: skip
+#: Confidence of an entity's state read from its name (not stated in a column).
+ORGAN_CONFIDENCE = 0.8
+
+
+def _organ_of_state(names: dict[str, Any]) -> tuple[Any, str] | None:
+    """(country, the name) when a Latin-script name of the entity names a state organ and, as
+    whole words after "of", its state: "National Security Agency of the Government of Eritrea".
+    The file has no country column for entities; nothing else is read into it."""
+    for name in names:
+        words = re.findall(r"[A-Za-z]+", re.sub(r"\([^)]*\)", " ", name))  # "(GRU)" is no state
+        if not ORGAN_WORDS & {w.lower() for w in words}:
+            continue
+        lowered = [w.lower() for w in words]
+        for i, w in enumerate(lowered):
+            if w != "of":
+                continue
+            rest = words[i + 1:]
+            while rest and rest[0].lower() in ("the", "government", "of"):
+                rest = rest[1:]
+            c = resolve_country(" ".join(rest)) if rest else None
+            if c is not None:
+                return c, name
+    return None
 
 
 _COUNTRY_CACHE: dict[str, str | None] = {}

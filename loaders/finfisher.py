@@ -4,9 +4,9 @@ Columns: Username, ID, Country Attribution, Number of Licenses, Current Customer
 Total Costs, Total Costs (with "deleted" licenses), Software Purchased.
 
 Every row that records a purchase (licences, a cost or a product) becomes a Sale
-(ref "finfisher:<Username>/<ID>") SELLER Gamma Group (or `parse(path, vendor=...)`),
-SOLD each product of `Software Purchased` (canonical names from
-loaders.vocabulary, so "FinSpy Mobile" meets FinSpy), with `licences`,
+(ref "finfisher:<Username>/<ID>") SELLER the vendor, SOLD each product of
+`Software Purchased` (canonical names from loaders.vocabulary; "FinSpy Mobile" is a
+product of its own, VARIANT_OF FinSpy, never folded into it), with `licences`,
 `total_cost` and `total_cost_with_deleted` read from "€1,170,840" (currency from
 the symbol or code: EUR, USD, GBP) and `current_customer` (the column marks
 current customers with "Yes"; an empty cell means not marked current: false).
@@ -14,6 +14,11 @@ current customers with "Yes"; an empty cell means not marked current: false).
 - An attributed row ("Mongolia", "Qatar SSB", "Australia NSW Police") is BUYER
   its State, and when words follow the country name, BUYER an Agency of that
   name ("SSB") that is PART_OF the State as well.
+- The file never names the vendor. It is, in this order: `parse(path, vendor=...)`
+  (`tnr load finfisher-customers FILE --vendor V`); the vendor data/datasets.yaml states
+  for this exact file (by sha256); or the one vendor loaders.vocabulary knows for every
+  known product of `Software Purchased` (confidence 0.9, said in the citation). Otherwise
+  the file is refused with one Rejected naming what is missing.
 - A row without attribution is still a Sale (its facts are real) with no BUYER.
 - Accounts with no licence, no cost and no product (the vendor's own and its
   resellers' accounts, e.g. "Gamma1", "Trovicor1") record no sale: they give nothing.
@@ -31,14 +36,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from graph.records import Edge, Node, Provenance, Record, Rejected
-from loaders.common import csv_rows, file_source, state_node
+from loaders.common import csv_rows, dataset_facts, file_source, state_node
 from loaders.countries import Country, resolve_country
-from loaders.trade import product_node, split_cell, vendor_node
+from loaders.trade import product_node, split_cell, variant_edges, vendor_node
+from loaders.vocabulary import canonical_product
 
 NAME = "finfisher-customers"
 DESCRIPTION = "WikiLeaks Spy Files 4: FinFisher customer accounts as sales (licences, costs, products)"
 
-DEFAULT_VENDOR = "Gamma Group"
+#: Confidence of a vendor inferred from the products of the file (not stated by it).
+INFERRED_CONFIDENCE = 0.9
 COLUMNS = {
     "user": "Username",
     "id": "ID",
@@ -78,7 +85,20 @@ def split_attribution(text: str) -> tuple[Country, str, str | None] | None:
     return None
 
 
-def parse(path: Path, *, vendor: str = DEFAULT_VENDOR) -> Iterator[Record]:
+def _vendor_of_products(path: Path) -> tuple[str | None, list[str]]:
+    """(the one vendor loaders.vocabulary knows for the file's known products, or None;
+    the known products)."""
+    makers: dict[str, str] = {}
+    for _, row in csv_rows(path):
+        for name in split_cell(row.get(COLUMNS["software"], ""), ","):
+            canonical, maker = canonical_product(name)
+            if maker:
+                makers[canonical] = maker
+    found = set(makers.values())
+    return (found.pop() if len(found) == 1 else None), sorted(makers)
+
+
+def parse(path: Path, *, vendor: str | None = None) -> Iterator[Record]:
     """Records of a FinFisher customers CSV; see the module docstring."""
     path = Path(path)
     fname = path.name
@@ -92,9 +112,27 @@ def parse(path: Path, *, vendor: str = DEFAULT_VENDOR) -> Iterator[Record]:
         yield Rejected(fname, "line 1", COLUMNS["id"],
                        "not a FinFisher customers CSV: no Username / ID columns")  # fmt: skip
         return
+    locator, confidence = "", 1.0
+    if not vendor:
+        vendor = dataset_facts(path).get("vendor")
+        locator = "vendor from the file's provenance (data/datasets.yaml)" if vendor else ""
+    if not vendor:
+        try:
+            vendor, known_products = _vendor_of_products(path)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            yield Rejected(fname, "whole file", "", f"the CSV cannot be read: {exc}")
+            return
+        if vendor is None:
+            yield Rejected(fname, "whole file", COLUMNS["software"],
+                           "the file does not name the vendor and its products "
+                           f"({', '.join(known_products) or 'none known'}) are not those of one known "
+                           "vendor: give --vendor")  # fmt: skip
+            return
+        locator = f"{COLUMNS['software']}: {', '.join(known_products)} are {vendor}'s (loaders.vocabulary)"
+        confidence = INFERRED_CONFIDENCE
     src = file_source(path, f"Customers of FinFisher ({fname})")
     yield src
-    first = Provenance(src.id, "")
+    first = Provenance(src.id, locator, confidence)
     seller = vendor_node(vendor, first)
     yield seller
     known: set[str] = set()
@@ -162,6 +200,7 @@ def _row(
             known.add(name)
             yield prod
             yield Edge("MAKES", seller.id, prod.id, prov)
+            yield from variant_edges(prod, prov)
         yield Edge("SOLD", sale.id, prod.id, prov)
 
     if cell["customer"]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.records import Edge, Node, Provenance, Rejected, source_node
-from loaders.common import csv_rows, file_source, state_node
+from loaders.common import csv_rows, file_source, incident_scope, state_node
 from loaders.countries import Country, resolve_country
 from loaders.vocabulary import TACTIC_CODES
 
@@ -194,6 +194,7 @@ def parse(path: Path) -> Iterator[Node | Edge | Rejected]:
             "outcome": _text(row, "outcome") or None,
             "verification": checked["verification"] or None,
             "target_profiles": _split(row.get("target_profile")) or None,
+            "scope": incident_scope({origin.code}, {host.code} if host else set()),
         }
         incident = Node("Incident", props, cite)
         yield incident

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 from graph.records import Edge, Node, Provenance, Record, Rejected, source_node
 from loaders.common import csv_rows, file_source, state_for
-from loaders.trade import product_node, split_cell, vendor_node
+from loaders.trade import product_node, split_cell, variant_edges, vendor_node
 
 NAME = "spyfiles-documents"
 DESCRIPTION = "WikiLeaks Spy Files leaked company documents: vendors, products, countries"
@@ -152,6 +152,8 @@ def _row(fname: str, prov: Provenance, cell: dict[str, str]) -> Iterator[Record]
         facts += [Edge("LINKED_TO", holder.id, state.id, prov) for holder in (*vendors, *prods)]
 
     yield from facts
+    for prod in prods:
+        yield from variant_edges(prod, prov)
     if isinstance(doc, Node):
         cited = Provenance(doc.id)
         for fact in facts:

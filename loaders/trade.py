@@ -1,7 +1,8 @@
 """Helpers shared by the surveillance-trade loaders (spyware victims, Spy Files, FinFisher, STIX).
 
 Vendor and Product nodes always go through `loaders.vocabulary`, so "Gamma",
-"Gamma Group" and "FinFisher" meet on one Vendor and "FinSpy Mobile" on FinSpy.
+"Gamma Group" and "FinFisher" meet on one Vendor and "FinUSB" on "FinUSB Suite";
+a variant ("FinSpy Mobile") stays a product of its own, VARIANT_OF its parent.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ import datetime as dt
 import re
 from typing import Any
 
-from graph.records import Node, Provenance, source_node
-from loaders.vocabulary import VENDOR_ALIASES, canonical_product, canonical_vendor
+from graph.records import Edge, Node, Provenance, source_node
+from loaders.vocabulary import VARIANTS, VENDOR_ALIASES, canonical_product, canonical_vendor
 
 #: Names of tactics this module may create, with the family of the typology
 #: (data/curated/tactics.yaml gives the full definitions).
 TACTIC_NAMES: dict[str, tuple[str, str]] = {
     "spyware": ("Spyware", "digital"),
 }
+
+#: Confidence of a VARIANT_OF relation taken from loaders.vocabulary beside a source's product name.
+VARIANT_CONFIDENCE = 0.9
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}|xx|XX)(?:-(\d{2}|xx|XX))?)?$")
 
@@ -71,6 +75,18 @@ def product_node(name: str, vendor: str | None, prov: Provenance, **props: Any) 
     aliases = props.pop("aliases", None) or []
     aliases = [a for a in (given, *aliases) if a != canonical]
     return Node("Product", {"name": canonical, "vendor": maker, "aliases": aliases or None, **props}, prov)
+
+
+def variant_edges(prod: Node, prov: Provenance) -> list[Node | Edge]:
+    """The parent product and the VARIANT_OF edge, when loaders.vocabulary knows `prod` as a variant."""
+    parent = VARIANTS.get(str(prod.props["name"]))
+    if parent is None:
+        return []
+    # The source names the variant; that it is a variant of `parent` is the vocabulary's word.
+    said = Provenance(prov.source_id, f"{prov.locator} (VARIANT_OF per loaders.vocabulary.VARIANTS)".strip(),
+                      min(prov.confidence, VARIANT_CONFIDENCE))  # fmt: skip
+    base = product_node(parent, prod.props.get("vendor"), said)
+    return [base, Edge("VARIANT_OF", prod.id, base.id, said)]
 
 
 def tactic_node(code: str, prov: Provenance) -> Node:

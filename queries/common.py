@@ -153,3 +153,72 @@ def state_index(store: Store) -> dict[str, NodeRef]:
         if row.get("code"):
             out[str(row["code"]).upper()] = ref
     return out
+
+
+# -- the scope of incidents (graph/schema.yaml, Incident.scope) ---------------------------
+SCOPES: tuple[str, ...] = ("transnational", "domestic", "unknown")
+#: Analytical answers count transnational repression unless asked otherwise.
+DEFAULT_SCOPE = "transnational"
+#: Every scope at once (the caller asked for it; the answer says so).
+ALL_SCOPES = "all"
+
+
+@dataclass(frozen=True)
+class ScopeCount:
+    """Incidents of one scope that an answer did not count, so that it can say so."""
+
+    scope: str
+    incidents: int
+
+
+def check_scope(scope: str | None) -> str:
+    """The scope asked for ("transnational" when None); ValueError for anything else."""
+    scope = DEFAULT_SCOPE if scope is None else scope.strip().lower()
+    if scope not in (*SCOPES, ALL_SCOPES):
+        raise ValueError(f"unknown scope {scope!r}; choose one of {', '.join((*SCOPES, ALL_SCOPES))}")
+    return scope
+
+
+_SCOPES = (
+    "MATCH (i:Incident) WHERE $ids IS NULL OR i.id IN $ids "
+    "OPTIONAL MATCH (i)-[:ORIGIN_STATE]->(o:State) "
+    "WITH i, collect(DISTINCT o.code) AS origins "
+    "OPTIONAL MATCH (i)-[:HOST_STATE]->(h:State) "
+    "WITH i, origins, collect(DISTINCT h.code) AS hosts "
+    "OPTIONAL MATCH (i)-[:TARGETED]->(p:Person) "
+    "RETURN i.id AS id, i.scope AS scope, origins, hosts, "
+    "collect(DISTINCT p.residence_country) AS residences"
+)
+
+
+def incident_scopes(store: Store, ids: Iterable[str] | None = None) -> dict[str, str]:
+    """The scope of each incident: "transnational" or "domestic" as stored (the loader's or the
+    source's word), else as the graph gives it (HOST_STATE, else the targets' residence,
+    against ORIGIN_STATE), else "unknown". Never a guess."""
+    from loaders.common import incident_scope
+
+    out: dict[str, str] = {}
+    wanted = None if ids is None else sorted(set(ids))
+    for row in store.read(_SCOPES, ids=wanted):
+        stored = row.get("scope")
+        if stored in ("transnational", "domestic"):
+            out[row["id"]] = str(stored)
+            continue
+        out[row["id"]] = incident_scope(
+            {str(c) for c in row["origins"] or () if c}, {str(c) for c in row["hosts"] or () if c},
+            {str(c) for c in row["residences"] or () if c},
+        )  # fmt: skip
+    return out
+
+
+def in_scope(scope: str, of_incident: str) -> bool:
+    return scope == ALL_SCOPES or of_incident == scope
+
+
+def left_out(scope: str, scopes: Iterable[str]) -> tuple[ScopeCount, ...]:
+    """Counts per scope of the incidents (given by their scopes) that `scope` leaves out."""
+    counts: dict[str, int] = {}
+    for s in scopes:
+        if not in_scope(scope, s):
+            counts[s] = counts.get(s, 0) + 1
+    return tuple(ScopeCount(s, counts[s]) for s in SCOPES if s in counts)

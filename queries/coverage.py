@@ -6,6 +6,10 @@ agency, state or organisation also when a listing designates a person
 MEMBER_OF it; a state also when a listing designates one of its agencies
 (PART_OF) or a member of one. Regimes come from the data (UNDER_REGIME), never
 from code. A gap is a group with incidents and no designated perpetrator.
+
+Only incidents of one scope count (transnational unless asked otherwise); each group
+and the whole answer count the incidents of the other scopes apart (`left_out`), and
+a group whose incidents are all of other scopes is listed with 0 incidents.
 """
 
 from __future__ import annotations
@@ -15,7 +19,19 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from graph.store import Store
-from queries.common import NodeRef, SourceRef, Sources, merge_sources, node_ref, year_of
+from queries.common import (
+    NodeRef,
+    ScopeCount,
+    SourceRef,
+    Sources,
+    check_scope,
+    in_scope,
+    incident_scopes,
+    left_out,
+    merge_sources,
+    node_ref,
+    year_of,
+)
 
 GroupBy = Literal["tactic", "origin", "host", "perpetrator"]
 GROUPINGS: tuple[str, ...] = ("tactic", "origin", "host", "perpetrator")
@@ -67,6 +83,7 @@ class CoverageGroup:
     designations: tuple[Designation, ...]
     gap: bool
     sources: tuple[SourceRef, ...]
+    left_out: tuple[ScopeCount, ...] = ()  # the group's incidents of the other scopes
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,8 @@ class Coverage:
     incidents: int
     perpetrators: int
     designated: int
+    scope: str = "transnational"  # the scope counted, or "all"
+    left_out: tuple[ScopeCount, ...] = ()  # incidents of the other scopes, per scope
 
 
 _INCIDENTS = (
@@ -125,18 +144,28 @@ def designations(store: Store, perpetrator_ids: list[str],
     return out
 
 
-def sanctions_coverage(store: Store, by: GroupBy = "origin") -> Coverage:
-    """Incidents, perpetrators and designated perpetrators per group, with the gaps."""
+def sanctions_coverage(store: Store, by: GroupBy = "origin", scope: str | None = None) -> Coverage:
+    """Incidents, perpetrators and designated perpetrators per group, with the gaps, for the
+    incidents of one scope (transnational by default; "all" for every scope)."""
     if by not in GROUPINGS:
         raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPINGS)}")
+    scope = check_scope(scope)
     schema = store.schema
     sources = Sources(store)
+    scopes = incident_scopes(store)
+    outside: dict[str, str] = {i: s for i, s in scopes.items() if not in_scope(scope, s)}
     incident_years: dict[str, int | None] = {}
     incident_src: dict[str, list[str]] = defaultdict(list)
     perps_of: dict[str, set[str]] = defaultdict(set)
     perp_refs: dict[str, NodeRef] = {}
+    out_groups: dict[str, tuple[NodeRef, set[str]]] = {}  # groups of the left-out incidents
     for row in store.read(_INCIDENTS):
         iid = row["id"]
+        if iid in outside:
+            if by == "perpetrator" and row["p"] is not None:
+                ref = node_ref(schema, row["p"], row["p_labels"])
+                out_groups.setdefault(ref.id, (ref, set()))[1].add(iid)
+            continue
         incident_years[iid] = year_of(row.get("year"), row.get("date"))
         incident_src[iid] += list(row.get("src") or ())
         if row["p"] is not None:
@@ -159,14 +188,20 @@ def sanctions_coverage(store: Store, by: GroupBy = "origin") -> Coverage:
         )
         for row in store.read(query):
             ref = node_ref(schema, row["g"], [label])
-            groups.setdefault(str(row["key"] or ref.id), (ref, set()))[1].add(row["incident"])
+            key = str(row["key"] or ref.id)
+            if row["incident"] in outside:
+                out_groups.setdefault(key, (ref, set()))[1].add(row["incident"])
+                continue
+            groups.setdefault(key, (ref, set()))[1].add(row["incident"])
             incident_src[row["incident"]] += list(row.get("src") or ())
+    for key, (ref, _) in out_groups.items():
+        groups.setdefault(key, (ref, set()))  # listed, with 0 incidents of the scope
 
     covered = designations(store, sorted(perp_refs), sources)
     result: list[CoverageGroup] = []
     for key, (ref, iids) in groups.items():
         group_perps = (
-            [key] if by == "perpetrator" else sorted({p for i in iids for p in perps_of.get(i, ())})
+            ([key] if iids else []) if by == "perpetrator" else sorted({p for i in iids for p in perps_of.get(i, ())})
         )
         found = [d for p in group_perps for d in covered.get(p, [])]
         designated = sorted({d.perpetrator_id for d in found})
@@ -181,6 +216,7 @@ def sanctions_coverage(store: Store, by: GroupBy = "origin") -> Coverage:
             designations=tuple(found), gap=bool(iids) and not designated,
             sources=merge_sources(sources.refs(*(incident_src[i] for i in sorted(iids))),
                                   *(d.sources for d in found)),
+            left_out=left_out(scope, (outside[i] for i in sorted(out_groups.get(key, (ref, set()))[1]))),
         ))  # fmt: skip
     result.sort(key=lambda g: (-g.incidents, g.key))
     all_perps = {p for g in result for p in g.perpetrator_ids}
@@ -191,4 +227,6 @@ def sanctions_coverage(store: Store, by: GroupBy = "origin") -> Coverage:
         incidents=len(incident_years),
         perpetrators=len(all_perps),
         designated=len({p for p in all_perps if covered.get(p)}),
+        scope=scope,
+        left_out=left_out(scope, outside.values()),
     )

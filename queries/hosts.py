@@ -4,6 +4,8 @@ An incident counts for a host state when it was ASSISTED_BY the host state or on
 of its agencies (PART_OF, or the agency's state_code), or when it used a tactic
 that only the host's authorities can carry out (HOST_ACTIONS) and names that
 state as HOST_STATE. Incidents whose origin is the host itself are left out.
+Only incidents of one scope count (transnational unless asked otherwise); each host
+counts its incidents of the other scopes apart (`left_out`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,19 @@ from dataclasses import dataclass, field
 
 from graph.store import Store
 from loaders.vocabulary import TACTIC_CODES
-from queries.common import NodeRef, SourceRef, Sources, merge_sources, state_index, year_of
+from queries.common import (
+    NodeRef,
+    ScopeCount,
+    SourceRef,
+    Sources,
+    check_scope,
+    in_scope,
+    incident_scopes,
+    left_out,
+    merge_sources,
+    state_index,
+    year_of,
+)
 
 #: Tactics that need the host's authorities: detention, deportation, handover, entry, services.
 HOST_ACTIONS: tuple[str, ...] = (
@@ -43,6 +57,7 @@ class HostState:
     years: tuple[int, ...]
     incident_list: tuple[HostIncident, ...]
     sources: tuple[SourceRef, ...]
+    left_out: tuple[ScopeCount, ...] = ()  # the host's incidents of the other scopes
 
 
 @dataclass
@@ -77,12 +92,15 @@ _DETAILS = (
 
 
 def host_collaboration(
-    store: Store, *, origin: str | None = None, host: str | None = None, limit: int = 100
-) -> list[HostState]:
+    store: Store, *, origin: str | None = None, host: str | None = None, limit: int = 100,
+    scope: str | None = None,
+) -> list[HostState]:  # fmt: skip
     """Host states ranked by incidents in which their authorities acted for an origin state.
 
-    `origin` and `host` filter by ISO code or State id.
+    `origin` and `host` filter by ISO code or State id; `scope` is transnational by default
+    ("all" for every scope).
     """
+    scope = check_scope(scope)
     states = state_index(store)
     sources = Sources(store)
     hits: dict[tuple[str, str], _Hit] = {}
@@ -109,13 +127,21 @@ def host_collaboration(
     if (origin and origin_ref is None) or (host and host_ref is None):
         return []
     per_host: dict[str, list[HostIncident]] = defaultdict(list)
+    outside: dict[str, list[str]] = defaultdict(list)  # host -> scopes of its left-out incidents
+    scopes = incident_scopes(store, sorted({i for _, i in hits}))
     for (host_id, iid), entry in hits.items():
         d = details.get(iid)
-        if d is None or host_id in (d["origin_ids"] or ()):
-            continue  # the host acting for itself is domestic repression
+        if d is None:
+            continue
         if origin_ref and origin_ref.id not in (d["origin_ids"] or ()):
             continue
         if host_ref and host_ref.id != host_id:
+            continue
+        if host_id in (d["origin_ids"] or ()):
+            outside[host_id].append("domestic")  # the host acting for itself: not collaboration
+            continue
+        if not in_scope(scope, scopes.get(iid, "unknown")):
+            outside[host_id].append(scopes.get(iid, "unknown"))
             continue
         per_host[host_id].append(HostIncident(
             id=iid, title=d.get("title"), year=year_of(d.get("year"), d.get("date")),
@@ -125,6 +151,8 @@ def host_collaboration(
             sources=sources.refs(d.get("src"), entry.src),
         ))  # fmt: skip
     result: list[HostState] = []
+    for host_id in outside:
+        per_host.setdefault(host_id, [])  # listed with 0 incidents of the scope
     for host_id, incidents in per_host.items():
         incidents.sort(key=lambda i: (i.year or 0, i.id))
         ref = states.get(host_id, NodeRef(host_id, "State"))
@@ -135,6 +163,7 @@ def host_collaboration(
             years=tuple(sorted({i.year for i in incidents if i.year is not None})),
             incident_list=tuple(incidents),
             sources=merge_sources(*(i.sources for i in incidents)),
+            left_out=left_out(scope, outside.get(host_id, ())),
         ))  # fmt: skip
     result.sort(key=lambda h: (-h.incidents, h.code or h.state.id))
     return result[:limit]

@@ -3,6 +3,9 @@
 Counted figures come from Incident nodes (year, else the year of `date`);
 stated figures are Statistic nodes ABOUT the same subject (role origin, host or
 tactic), so a caller can show the source's own numbers beside the counted ones.
+Only incidents of one scope are counted (transnational unless asked otherwise,
+queries.common.incident_scopes); the matching incidents of the other scopes are
+counted apart, in `left_out`, never mixed in.
 """
 
 from __future__ import annotations
@@ -12,7 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.store import Store
-from queries.common import SourceRef, Sources, year_of
+from queries.common import (
+    ScopeCount,
+    SourceRef,
+    Sources,
+    check_scope,
+    in_scope,
+    incident_scopes,
+    left_out,
+    year_of,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,8 @@ class Trend:
     undated: int  # matching incidents without a year
     statistics: tuple[StatedFigure, ...]
     sources: tuple[SourceRef, ...]
+    scope: str = "transnational"  # the scope counted, or "all"
+    left_out: tuple[ScopeCount, ...] = ()  # matching incidents of the other scopes, per scope
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,7 @@ class PeriodCount:
     count: int
     per_year: float
     incident_ids: tuple[str, ...]
+    left_out: tuple[ScopeCount, ...] = ()  # incidents of the period in the other scopes
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,7 @@ class PeriodComparison:
     change_percent: float | None  # of the yearly average
     statistics: tuple[StatedFigure, ...]
     sources: tuple[SourceRef, ...]
+    scope: str = "transnational"
 
 
 _STATISTICS = (
@@ -156,42 +172,65 @@ def incidents_per_year(
     tactic: str | None = None,
     start: int | None = None,
     end: int | None = None,
+    scope: str | None = None,
 ) -> Trend:
-    """Documented incidents per year (optionally by origin, host, tactic and year range)."""
-    f = Filters(origin, host, tactic)
+    """Documented incidents per year (optionally by origin, host, tactic and year range), of
+    one scope (transnational by default; "all" for every scope)."""
+    return _trend(store, Filters(origin, host, tactic), start, end, check_scope(scope))[0]
+
+
+def _trend(
+    store: Store, f: Filters, start: int | None, end: int | None, scope: str
+) -> tuple[Trend, dict[int, list[str]]]:
+    """The trend, and the scopes of the incidents per year that its scope leaves out."""
     per_year: dict[int, list[str]] = defaultdict(list)
+    out_per_year: dict[int, list[str]] = defaultdict(list)
     undated = 0
     src: list[str] = []
-    for row in _matching(store, f):
+    rows = _matching(store, f)
+    scopes = incident_scopes(store, [r["id"] for r in rows])
+    out_scopes: list[str] = []
+    for row in rows:
         year = year_of(row.get("year"), row.get("date"))
+        if year is not None and ((start is not None and year < start) or (end is not None and year > end)):
+            continue
+        of_row = scopes.get(row["id"], "unknown")
+        if not in_scope(scope, of_row):
+            out_scopes.append(of_row)
+            if year is not None:
+                out_per_year[year].append(of_row)
+            continue
         if year is None:
             undated += 1
-            continue
-        if (start is not None and year < start) or (end is not None and year > end):
             continue
         per_year[year].append(row["id"])
         src += list(row.get("src") or ())
     years = tuple(YearCount(y, len(ids), tuple(sorted(ids))) for y, ids in sorted(per_year.items()))
-    return Trend(
+    trend = Trend(
         filters=f, years=years, total=sum(y.count for y in years), undated=undated,
         statistics=tuple(stated_figures(store, f)), sources=Sources(store).refs(src),
+        scope=scope, left_out=left_out(scope, out_scopes),
     )  # fmt: skip
+    return trend, dict(out_per_year)
 
 
-def _period(trend: Trend, start: int, end: int) -> PeriodCount:
+def _period(trend: Trend, start: int, end: int, out: dict[int, list[str]] | None = None) -> PeriodCount:
     if end < start:
         raise ValueError(f"a period ends after it starts: {start}-{end}")
     ids = [i for y in trend.years if start <= y.year <= end for i in y.incident_ids]
     n_years = end - start + 1
-    return PeriodCount(start, end, n_years, len(ids), len(ids) / n_years, tuple(sorted(ids)))
+    others = [s for y, scopes in (out or {}).items() if start <= y <= end for s in scopes]
+    return PeriodCount(start, end, n_years, len(ids), len(ids) / n_years, tuple(sorted(ids)),
+                       left_out(trend.scope, others))  # fmt: skip
 
 
 def incidents_in_period(
     store: Store, start: int, end: int, *, origin: str | None = None, host: str | None = None,
-    tactic: str | None = None,
+    tactic: str | None = None, scope: str | None = None,
 ) -> PeriodCount:  # fmt: skip
     """Incidents in the years start..end (inclusive) and their yearly average."""
-    return _period(incidents_per_year(store, origin=origin, host=host, tactic=tactic), start, end)
+    trend, out = _trend(store, Filters(origin, host, tactic), None, None, check_scope(scope))
+    return _period(trend, start, end, out)
 
 
 def compare_periods(
@@ -202,10 +241,12 @@ def compare_periods(
     origin: str | None = None,
     host: str | None = None,
     tactic: str | None = None,
+    scope: str | None = None,
 ) -> PeriodComparison:
-    """Two periods side by side (e.g. 2014-2021 vs 2022-2024): counts, yearly averages, ratios."""
-    trend = incidents_per_year(store, origin=origin, host=host, tactic=tactic)
-    a, b = _period(trend, *first), _period(trend, *second)
+    """Two periods side by side (e.g. 2014-2021 vs 2022-2024): counts, yearly averages, ratios,
+    of one scope (transnational by default); each period says what it left out."""
+    trend, out = _trend(store, Filters(origin, host, tactic), None, None, check_scope(scope))
+    a, b = _period(trend, *first, out), _period(trend, *second, out)
     ratio = b.per_year / a.per_year if a.per_year else None
     ids = set(a.incident_ids) | set(b.incident_ids)
     # The trend's sources cover all years; keep those of incidents in the two periods.
@@ -217,5 +258,5 @@ def compare_periods(
         count_ratio=b.count / a.count if a.count else None,
         change_percent=None if ratio is None else (ratio - 1.0) * 100.0,
         statistics=trend.statistics,
-        sources=Sources(store).refs(*(r["src"] for r in rows)),
+        sources=Sources(store).refs(*(r["src"] for r in rows)), scope=trend.scope,
     )  # fmt: skip

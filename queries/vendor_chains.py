@@ -6,6 +6,14 @@ deployment (Product OPERATED_BY) or documented use (Incident USED_PRODUCT, whose
 ORIGIN_STATE is the customer). From the customer it runs to the incidents of its
 state (ORIGIN_STATE) or of itself (PERPETRATED_BY). Targets are counted and
 returned as ids only: names are for authorised roles, the caller redacts.
+
+Incidents that used a product but name no origin state (the FinSpy cases against
+civil society: a host state and a product, no operator) are reached from the vendor
+too, by one chain per product with link "use-operator-unknown" and no customer.
+Every incident of a chain says how it relates to it (`relation`, RELATIONS): it used
+the chain's product, or it is only an incident of the customer's state that used
+another product or none named. Nothing is cut: every chain is returned unless the
+caller gives a `limit`, and the API pages through them with a total count.
 """
 
 from __future__ import annotations
@@ -15,7 +23,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.store import Store
-from queries.common import NodeRef, SourceRef, Sources, lookup_ids, merge_sources, node_ref, year_of
+from queries.common import (
+    NodeRef,
+    SourceRef,
+    Sources,
+    incident_scopes,
+    lookup_ids,
+    merge_sources,
+    node_ref,
+    year_of,
+)
+
+#: How an incident relates to a chain.
+RELATIONS: dict[str, str] = {
+    "used-product": "used the chain's product, on behalf of the customer's state (or by the customer)",
+    "used-other-product": "an incident of the customer's state (or by the customer) that used "
+    "another product, not the chain's",
+    "no-product-named": "an incident of the customer's state (or by the customer); the source "
+    "names no product",
+    "used-product-operator-unknown": "used the chain's product; the source names no origin state "
+    "or operator, so the buyer is unknown",
+}
 
 
 @dataclass(frozen=True)
@@ -41,15 +69,19 @@ class ChainIncident:
     target_count: int
     target_ids: tuple[str, ...]
     sources: tuple[SourceRef, ...]
+    relation: str = "used-product"  # a key of RELATIONS
+    relation_text: str = ""  # RELATIONS[relation], for a client to show
+    product_ids: tuple[str, ...] = ()  # the products the incident used
+    scope: str = "unknown"  # transnational | domestic | unknown (queries.common.incident_scopes)
 
 
 @dataclass(frozen=True)
 class Chain:
     vendor: NodeRef
     product: NodeRef
-    link: str  # "sale" | "export-licence" | "deployment" | "documented-use"
+    link: str  # "sale" | "export-licence" | "deployment" | "documented-use" | "use-operator-unknown"
     via: NodeRef | None  # the Sale, ExportLicence or Incident of the link
-    customer: NodeRef  # a State or an Agency
+    customer: NodeRef | None  # a State or an Agency; None when the buyer is unknown
     state: NodeRef | None  # the customer's state
     year: int | None  # year of the link (sale, licence, incident)
     hops: tuple[Hop, ...]
@@ -58,6 +90,7 @@ class Chain:
     target_count: int
     years: tuple[int, ...]
     sources: tuple[SourceRef, ...]
+    used_product_count: int = 0  # incidents that used the chain's product
 
 
 _BASE = (
@@ -117,6 +150,17 @@ _INCIDENT_TAIL = (
     "RETURN x.id AS party, properties(i) AS i, properties(r) AS r, targets, products, "
     "collect(DISTINCT tc.code) AS tactics"
 )
+_UNATTRIBUTED = (
+    "MATCH (i:Incident)-[r:USED_PRODUCT]->(p:Product) WHERE p.id IN $pids "
+    "AND NOT (i)-[:ORIGIN_STATE]->(:State) "
+    "WITH p, i, r OPTIONAL MATCH (i)-[:TARGETED]->(t) "
+    "WITH p, i, r, collect(DISTINCT t.id) AS targets "
+    "OPTIONAL MATCH (i)-[:USED_PRODUCT]->(up:Product) "
+    "WITH p, i, r, targets, collect(DISTINCT up.id) AS products "
+    "OPTIONAL MATCH (i)-[:USED_TACTIC]->(tc:Tactic) "
+    "RETURN p.id AS product, properties(i) AS i, properties(r) AS r, targets, products, "
+    "collect(DISTINCT tc.code) AS tactics"
+)
 _INCIDENTS: dict[str, str] = {
     "ORIGIN_STATE": "MATCH (i:Incident)-[r:ORIGIN_STATE]->(x:State) WHERE x.id IN $ids "
     + _INCIDENT_TAIL,
@@ -142,10 +186,25 @@ def vendor_chains(
     *,
     vendor: str | None = None,
     product: str | None = None,
-    limit: int = 1000,
+    state: str | None = None,
+    agency: str | None = None,
+    limit: int | None = None,
 ) -> list[Chain]:
     """Every chain vendor -> product -> customer -> incidents, for a vendor and/or a product
-    (each given by id, name or alias), or for all vendors. At most `limit` chains."""
+    (each given by id, name or alias), or for all vendors; only those whose customer is (or
+    belongs to) `state`, or is `agency`, when given. All of them, or the first `limit`."""
+    chains = _all_chains(store, vendor, product)
+    states = _resolve(store, "State", state)
+    agencies = _resolve(store, "Agency", agency)
+    if states is not None:
+        chains = [c for c in chains if c.customer is not None
+                  and ({c.customer.id, c.state.id if c.state else ""} & set(states))]  # fmt: skip
+    if agencies is not None:
+        chains = [c for c in chains if c.customer is not None and c.customer.id in agencies]
+    return chains if limit is None else chains[:limit]
+
+
+def _all_chains(store: Store, vendor: str | None, product: str | None) -> list[Chain]:
     schema = store.schema
     sources = Sources(store)
     vendors = _resolve(store, "Vendor", vendor)
@@ -198,6 +257,12 @@ def vendor_chains(
             entry["links"].append(rel)
             entry.setdefault("rels", []).append(row["r"])
 
+    unattributed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in store.read(_UNATTRIBUTED, pids=pids):
+        unattributed[row["product"]].append({**row, "links": [], "rels": [row["r"]]})
+    scopes = incident_scopes(store, {i for party in incidents.values() for i in party}
+                             | {r["i"]["id"] for rows in unattributed.values() for r in rows})  # fmt: skip
+
     chains: list[Chain] = []
     for b in base:
         v_ref = node_ref(schema, b["v"], ["Vendor"])
@@ -207,11 +272,61 @@ def vendor_chains(
             if row.get("seller") and row["seller"] != v_ref.id:
                 continue  # sold by another vendor; that vendor's chain shows it
             chains.append(
-                _chain(sources, schema, v_ref, p_ref, makes, link, row, states, incidents)
+                _chain(sources, schema, v_ref, p_ref, makes, link, row, states, incidents, scopes)
             )
-            if len(chains) >= limit:
-                return chains
+        if unattributed.get(p_ref.id):
+            chains.append(_unattributed_chain(sources, v_ref, p_ref, makes,
+                                              unattributed[p_ref.id], scopes))  # fmt: skip
     return chains
+
+
+def _incident(
+    sources: Sources, p_ref: NodeRef, iid: str, entry: dict[str, Any], scopes: dict[str, str],
+    unattributed: bool = False,
+) -> ChainIncident:  # fmt: skip
+    props = entry["i"]
+    targets = tuple(sorted(entry["targets"]))
+    stated = props.get("target_count")
+    products = tuple(sorted(entry["products"] or ()))
+    used = p_ref.id in products
+    if unattributed:
+        relation = "used-product-operator-unknown"
+    else:
+        relation = "used-product" if used else "used-other-product" if products else "no-product-named"
+    return ChainIncident(
+        id=iid,
+        title=props.get("title"),
+        year=year_of(props.get("year"), props.get("date")),
+        links=tuple(sorted(set(entry["links"]))),
+        used_product=used,
+        tactics=tuple(sorted(entry["tactics"])),
+        target_count=max(len(targets), int(stated or 0)),
+        target_ids=targets,
+        sources=sources.refs(props.get("source_ids"),
+                             *[(r or {}).get("source_ids") for r in entry["rels"]]),
+        relation=relation, relation_text=RELATIONS[relation], product_ids=products,
+        scope=scopes.get(iid, "unknown"),
+    )  # fmt: skip
+
+
+def _unattributed_chain(
+    sources: Sources, v_ref: NodeRef, p_ref: NodeRef, makes: Hop, rows: list[dict[str, Any]],
+    scopes: dict[str, str],
+) -> Chain:  # fmt: skip
+    """Vendor -> product -> (buyer unknown) -> the incidents that used it with no origin state."""
+    found = [_incident(sources, p_ref, r["i"]["id"], r, scopes, unattributed=True) for r in rows]
+    found.sort(key=lambda c: (c.year or 0, c.id))
+    hops = [makes, *(_hop(sources, "USED_PRODUCT", r["i"]["id"], p_ref.id, r["r"]) for r in rows)]
+    years = tuple(sorted({c.year for c in found if c.year is not None}))
+    return Chain(
+        vendor=v_ref, product=p_ref, link="use-operator-unknown", via=None, customer=None,
+        state=None, year=None, hops=tuple(hops), incidents=tuple(found),
+        incident_count=len(found),
+        target_count=len({t for c in found for t in c.target_ids})
+        + sum(c.target_count - len(c.target_ids) for c in found),
+        years=years, sources=merge_sources(*(h.sources for h in hops), *(c.sources for c in found)),
+        used_product_count=len(found),
+    )  # fmt: skip
 
 
 def _chain(
@@ -224,6 +339,7 @@ def _chain(
     row: dict[str, Any],
     states: dict[str, tuple[NodeRef, Hop | None]],
     incidents: dict[str, dict[str, dict[str, Any]]],
+    scopes: dict[str, str],
 ) -> Chain:
     customer = node_ref(schema, row["c"], row["c_labels"])
     via = node_ref(schema, row["via"], row["via_labels"]) if row["via"] else None
@@ -251,23 +367,7 @@ def _chain(
                               "rels": found[iid]["rels"] + entry["rels"]}  # fmt: skip
             else:
                 found[iid] = entry
-    chain_incidents: list[ChainIncident] = []
-    for iid, entry in found.items():
-        props = entry["i"]
-        targets = tuple(sorted(entry["targets"]))
-        stated = props.get("target_count")
-        chain_incidents.append(ChainIncident(
-            id=iid,
-            title=props.get("title"),
-            year=year_of(props.get("year"), props.get("date")),
-            links=tuple(sorted(set(entry["links"]))),
-            used_product=p_ref.id in entry["products"],
-            tactics=tuple(sorted(entry["tactics"])),
-            target_count=max(len(targets), int(stated or 0)),
-            target_ids=targets,
-            sources=sources.refs(props.get("source_ids"),
-                                 *[(r or {}).get("source_ids") for r in entry["rels"]]),
-        ))  # fmt: skip
+    chain_incidents = [_incident(sources, p_ref, iid, entry, scopes) for iid, entry in found.items()]
     chain_incidents.sort(key=lambda c: (c.year or 0, c.id))
     years = {y for y in [year, *(c.year for c in chain_incidents)] if y is not None}
     all_sources = merge_sources(
@@ -281,4 +381,5 @@ def _chain(
         target_count=len({t for c in chain_incidents for t in c.target_ids})
         + sum(c.target_count - len(c.target_ids) for c in chain_incidents),
         years=tuple(sorted(years)), sources=all_sources,
+        used_product_count=sum(1 for c in chain_incidents if c.used_product),
     )  # fmt: skip

@@ -112,23 +112,30 @@ query($text: String!, $types: [String!]) {
   search(text: $text, types: $types, first: 10) { id type label matched score }
 }"""
 CHAINS = """
-query($vendor: String, $product: String) {
-  vendorChains(vendor: $vendor, product: $product) {
-    link customer { id type label } state { id type label } year
-    incidents { id year targetIds targetCount } incidentCount targetCount
+query($vendor: String, $product: String, $state: String, $agency: String, $first: Int, $after: String) {
+  vendorChains(vendor: $vendor, product: $product, state: $state, agency: $agency, first: $first,
+               after: $after) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    nodes {
+      link product { id label } customer { id type label } state { id type label } year
+      incidents { id year targetIds targetCount relation usedProduct scope }
+      incidentCount usedProductCount targetCount
+    }
   }
 }"""
 COVERAGE = """
-query($by: CoverageGrouping!) {
-  sanctionsCoverage(by: $by) {
-    by incidents perpetrators designated gaps
+query($by: CoverageGrouping!, $scope: IncidentScope! = TRANSNATIONAL) {
+  sanctionsCoverage(by: $by, scope: $scope) {
+    by scope incidents perpetrators designated gaps leftOut { scope incidents }
     groups { key type label incidents incidentIds perpetratorIds designatedIds gap
-             designations { designatedId partyName via } }
+             designations { designatedId partyName via } leftOut { scope incidents } }
   }
 }"""
 TREND = """
-query($origin: String) {
-  incidentsPerYear(origin: $origin) { total undated years { year count incidentIds } }
+query($origin: String, $scope: IncidentScope! = TRANSNATIONAL) {
+  incidentsPerYear(origin: $origin, scope: $scope) {
+    scope total undated years { year count incidentIds } leftOut { scope incidents }
+  }
 }"""
 
 
@@ -154,6 +161,37 @@ def curated(store: Store) -> Iterator[Store]:
 
 
 class TestBundledDataset:
+    def test_finspy_incidents_without_an_operator_are_reached_from_gamma(self, curated: Store) -> None:
+        expected = {
+            make_id("Incident", inc["ref"]) for inc in _curated_yaml()["Incident"]
+            if "FinSpy" in _link_names(inc.get("links", {}).get("USED_PRODUCT"))
+            and not inc.get("links", {}).get("ORIGIN_STATE")
+        }  # fmt: skip
+        assert len(expected) == 4
+        page = gql(curated, CHAINS, vendor="Gamma Group", first=1000)["vendorChains"]
+        unknown = [c for c in page["nodes"] if c["link"] == "use-operator-unknown"]
+        assert [(c["product"]["label"], c["customer"], c["state"]) for c in unknown] == [("FinSpy", None, None)]
+        (chain,) = unknown
+        assert {i["id"] for i in chain["incidents"]} == expected
+        assert chain["incidentCount"] == chain["usedProductCount"] == 4
+        assert {(i["relation"], i["usedProduct"], i["scope"]) for i in chain["incidents"]} == {
+            ("used-product-operator-unknown", True, "unknown")}  # fmt: skip
+        # A state filter keeps only chains whose customer is that state (or its agency).
+        assert gql(curated, CHAINS, vendor="Gamma Group", state="Turkey")["vendorChains"]["totalCount"] == 0
+
+    def test_russian_transnational_incidents_are_counted_and_nothing_is_left_out(
+        self, curated: Store
+    ) -> None:
+        refs = [inc for inc in _curated_yaml()["Incident"]
+                if "Russia" in _link_names(inc.get("links", {}).get("ORIGIN_STATE"))]  # fmt: skip
+        cov = gql(curated, COVERAGE, by="ORIGIN")["sanctionsCoverage"]
+        ru = next(g for g in cov["groups"] if g["key"] == "RU")
+        assert ru["incidents"] == len(refs) == 6 and ru["leftOut"] == []
+        # The incidents with no origin state are of unknown scope: counted apart, not mixed in.
+        no_origin = [inc for inc in _curated_yaml()["Incident"] if not inc.get("links", {}).get("ORIGIN_STATE")]
+        assert cov["leftOut"] == [{"scope": "unknown", "incidents": len(no_origin)}]
+        assert cov["incidents"] == len(refs)
+
     def test_russian_incidents_per_year_match_the_yaml(self, curated: Store) -> None:
         per_year: Counter[int] = Counter()
         undated = 0
@@ -235,10 +273,17 @@ class TestBundledDataset:
         rows = curated.read(
             "MATCH (i:Incident)-[:ORIGIN_STATE]->(s:State) RETURN s.code AS k, count(DISTINCT i) AS c"
         )
-        cov = gql(curated, COVERAGE, by="ORIGIN")["sanctionsCoverage"]
+        cov = gql(curated, COVERAGE, by="ORIGIN", scope="ALL")["sanctionsCoverage"]
         assert {g["key"]: g["incidents"] for g in cov["groups"]} == {r["k"]: r["c"] for r in rows}
         total = curated.read("MATCH (i:Incident) RETURN count(i) AS c")[0]["c"]
-        assert cov["incidents"] == total
+        assert cov["incidents"] == total and cov["leftOut"] == []
+        # By default only transnational incidents count; the others are counted apart.
+        default = gql(curated, COVERAGE, by="ORIGIN")["sanctionsCoverage"]
+        by_scope = Counter(r["s"] for r in curated.read(
+            "MATCH (i:Incident) RETURN coalesce(i.scope, 'unknown') AS s"))  # fmt: skip
+        assert default["incidents"] == by_scope["transnational"]
+        assert {o["scope"]: o["incidents"] for o in default["leftOut"]} == {
+            k: v for k, v in by_scope.items() if k != "transnational"}  # fmt: skip
 
     def test_public_answers_name_no_target(self, curated: Store) -> None:
         data = _curated_yaml()
@@ -315,16 +360,50 @@ def _pegasus_year(row: dict[str, str]) -> int | None:
 
 
 class TestSharedFiles:
+    def test_vendor_chains_are_paged_with_their_total_and_none_is_cut(self, shared: Store) -> None:
+        from queries.vendor_chains import vendor_chains
+
+        every = vendor_chains(shared)
+        seen: list[dict[str, Any]] = []
+        after = None
+        while True:
+            page = gql(shared, CHAINS, first=40, after=after)["vendorChains"]
+            assert page["totalCount"] == len(every)
+            seen += page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert len(seen) == len(every) > 100  # more than one default page of 100
+        assert [c["link"] for c in seen] == [c.link for c in every]
+
+    def test_gamma_chains_to_bahrain_say_its_incidents_used_another_product(self, shared: Store) -> None:
+        rows = [r for r in _csv(shared_file(PEGASUS)) if "Bahrain" in r["operator"]]
+        page = gql(shared, CHAINS, vendor="Gamma Group", state="Bahrain", first=1000)["vendorChains"]
+        chains = page["nodes"]
+        assert chains and page["totalCount"] == len(chains)
+        assert {c["state"]["id"] for c in chains} == {make_id("State", "BH")}
+        for c in chains:
+            assert c["usedProductCount"] == 0 and c["incidentCount"] == len(rows)
+            assert {i["relation"] for i in c["incidents"]} == {"used-other-product"}
+            assert not any(i["usedProduct"] for i in c["incidents"])
+
     def test_pegasus_incidents_per_operator_state_match_the_csv(self, shared: Store) -> None:
         expected: Counter[str] = Counter()
         for row in _csv(shared_file(PEGASUS)):
             for op in (o.strip() for o in row["operator"].split(";")):
                 if op:
                     expected[PEGASUS_OPERATORS[op]] += 1
+        # The file names the operator, not where the target was: not counted as transnational
+        # repression, but counted apart as of unknown scope, per operator state.
         cov = gql(shared, COVERAGE, by="ORIGIN")["sanctionsCoverage"]
-        assert {g["key"]: g["incidents"] for g in cov["groups"]} == dict(expected)
+        assert cov["scope"] == "transnational" and cov["incidents"] == 0 and cov["gaps"] == []
+        assert {g["key"]: g["incidents"] for g in cov["groups"]} == dict.fromkeys(expected, 0)
+        assert {g["key"]: [(o["scope"], o["incidents"]) for o in g["leftOut"]]
+                for g in cov["groups"]} == {k: [("unknown", n)] for k, n in expected.items()}  # fmt: skip
+        every = gql(shared, COVERAGE, by="ORIGIN", scope="ALL")["sanctionsCoverage"]
+        assert {g["key"]: g["incidents"] for g in every["groups"]} == dict(expected)
         # The same counts through the chains of the product (documented use).
-        chains = gql(shared, CHAINS, product="Pegasus")["vendorChains"]
+        chains = gql(shared, CHAINS, product="Pegasus")["vendorChains"]["nodes"]
         used = {c["customer"]["id"]: c["incidentCount"] for c in chains
                 if c["link"] == "documented-use"}  # fmt: skip
         assert used == {make_id("State", code): n for code, n in expected.items()}
@@ -332,9 +411,12 @@ class TestSharedFiles:
     def test_mexican_incidents_per_year_match_the_csv(self, shared: Store) -> None:
         rows = [r for r in _csv(shared_file(PEGASUS)) if "Mexico" in r["operator"]]
         years = Counter(y for r in rows if (y := _pegasus_year(r)) is not None)
-        trend = gql(shared, TREND, origin="MX")["incidentsPerYear"]
+        default = gql(shared, TREND, origin="MX")["incidentsPerYear"]
+        assert default["total"] == default["undated"] == 0
+        assert default["leftOut"] == [{"scope": "unknown", "incidents": len(rows)}]
+        trend = gql(shared, TREND, origin="MX", scope="UNKNOWN")["incidentsPerYear"]
         assert {y["year"]: y["count"] for y in trend["years"]} == dict(years)
-        assert trend["total"] + trend["undated"] == len(rows)
+        assert trend["total"] + trend["undated"] == len(rows) and trend["leftOut"] == []
 
     def test_finfisher_customer_states_in_gamma_group_chains(self, shared: Store) -> None:
         codes = set()
@@ -342,7 +424,7 @@ class TestSharedFiles:
             if row["ID"].isdigit() and row["Country Attribution"].strip():
                 attribution = row["Country Attribution"]
                 codes.add(next(c for k, c in FINFISHER_STATES.items() if attribution.startswith(k)))
-        chains = gql(shared, CHAINS, vendor="Gamma Group")["vendorChains"]
+        chains = gql(shared, CHAINS, vendor="Gamma Group", first=1000)["vendorChains"]["nodes"]
         sale_states = {c["state"]["id"] for c in chains if c["link"] == "sale" and c["state"]}
         assert sale_states == {make_id("State", c) for c in codes}
         assert len(codes) == 17
@@ -352,8 +434,8 @@ class TestSharedFiles:
             r["id"]
             for r in shared.read("MATCH (p:Person) WHERE p.is_target = true RETURN p.id AS id")
         }
-        public = gql(shared, CHAINS, product="Pegasus")["vendorChains"]
-        analyst = gql(shared, CHAINS, Role.ANALYST, product="Pegasus")["vendorChains"]
+        public = gql(shared, CHAINS, product="Pegasus")["vendorChains"]["nodes"]
+        analyst = gql(shared, CHAINS, Role.ANALYST, product="Pegasus")["vendorChains"]["nodes"]
         pub_ids = {t for c in public for i in c["incidents"] for t in i["targetIds"]}
         an_ids = {t for c in analyst for i in c["incidents"] for t in i["targetIds"]}
         assert an_ids and an_ids <= real
@@ -374,7 +456,7 @@ class TestSharedFiles:
         full = gql(shared, SEARCH, text=cyrillic, types=["Person"])["search"]
         assert full[0]["id"] == latin[0]["id"] and full[0]["matched"] == cyrillic
         # His listing's published name is public too.
-        cov = gql(shared, COVERAGE, by="PERPETRATOR")["sanctionsCoverage"]
+        cov = gql(shared, COVERAGE, by="PERPETRATOR", scope="ALL")["sanctionsCoverage"]
         assert cov["incidents"] == shared.read("MATCH (i:Incident) RETURN count(i) AS c")[0]["c"]
 
     def test_public_answers_name_no_pegasus_target(self, shared: Store) -> None:
@@ -409,7 +491,8 @@ class TestSharedFiles:
             response = client.post("/graphql", json={
                 "query": "{ search(text: \"Ahmed Mansoor\", types: [\"Person\"]) { id label } "
                          "comparePeriods(first: {start: 2016, end: 2018}, second: {start: 2019, end: 2021}, "
-                         "origin: \"MX\") { first { count } second { count } ratio } }"})  # fmt: skip
+                         "origin: \"MX\", scope: UNKNOWN) { scope first { count leftOut { scope } } "
+                         "second { count } ratio } }"})  # fmt: skip
         body = response.json()
         assert response.status_code == 200 and "errors" not in body, body
         assert body["data"]["search"] == []
@@ -417,5 +500,7 @@ class TestSharedFiles:
         years = [y for r in rows if (y := _pegasus_year(r)) is not None]
         first = sum(2016 <= y <= 2018 for y in years)
         second = sum(2019 <= y <= 2021 for y in years)
+        assert body["data"]["comparePeriods"]["scope"] == "unknown"
+        assert body["data"]["comparePeriods"]["first"]["leftOut"] == []
         assert body["data"]["comparePeriods"]["first"]["count"] == first
         assert body["data"]["comparePeriods"]["second"]["count"] == second

@@ -335,3 +335,44 @@ def test_loading_twice_changes_nothing_and_russia_is_one_state(empty_store: Stor
     for row in empty_store.read("MATCH (s:Source) RETURN s.ref AS ref"):
         counts[row["ref"]] += 1
     assert all(n == 1 for n in counts.values()) and len(counts) >= 5
+
+
+def test_every_incident_has_the_scope_its_own_links_give(data: Dataset) -> None:
+    """Computed from the YAML itself: the host state (else the targets' residence) against the
+    origin state. The seed cases of Russian TNR (seed 001) happened abroad; the FinSpy cases
+    (seed 004) name no operator, so their scope is unknown, never assumed."""
+    import yaml
+
+    from loaders.countries import resolve_country
+
+    def codes(value: Any) -> set[str]:
+        items = value if isinstance(value, list) else [value] if value is not None else []
+        keys = [i["to"] if isinstance(i, dict) else i for i in items]
+        return {c.code for k in keys if (c := resolve_country(str(k)))}
+
+    people: dict[str, str] = {}
+    entries: list[dict[str, Any]] = []
+    for path in sorted(CURATED.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        entries += doc.get("Incident") or []
+        for p in doc.get("Person") or []:
+            if p.get("residence_country"):
+                people[p["name"]] = resolve_country(p["residence_country"]).code  # type: ignore[union-attr]
+    expected: dict[str, str] = {}
+    for e in entries:
+        links = e.get("links") or {}
+        origins, hosts = codes(links.get("ORIGIN_STATE")), codes(links.get("HOST_STATE"))
+        targeted = links.get("TARGETED")
+        names = [t["to"] if isinstance(t, dict) else t
+                 for t in (targeted if isinstance(targeted, list) else [targeted] if targeted else [])]  # fmt: skip
+        places = hosts or {people[n] for n in names if n in people}
+        expected[e["ref"]] = ("unknown" if not origins or not places
+                              else "transnational" if places - origins else "domestic")  # fmt: skip
+    got = {n.props["ref"]: n.props.get("scope") for n in data.of_type("Incident")}
+    assert got == expected
+    assert sum(1 for s in got.values() if s == "transnational") == 6
+    no_origin = {e["ref"] for e in entries if not (e.get("links") or {}).get("ORIGIN_STATE")}
+    assert {r for r, s in got.items() if s == "unknown"} == no_origin
+    assert {r for r in no_origin if r.startswith("finspy-")} == {
+        "finspy-tr-civil-society", "finspy-id-civil-society", "finspy-ua-civil-society",
+        "finspy-ve-civil-society"}  # fmt: skip

@@ -10,7 +10,10 @@ from conftest import shared_file
 from recordsets import csv_dicts, edges_of, nodes_of
 
 from graph.records import Rejected
+from graph.store import Store
+from graph.writer import Writer
 from loaders import finfisher, registry
+from queries.vendor_chains import vendor_chains
 
 FILE = "spyfiles_customers_of_finfisher.csv"
 HEADER = ('Username,ID,Country Attribution,Number of Licenses,Current Customer?,Total Costs,'
@@ -37,9 +40,9 @@ def test_counts_match_the_file() -> None:
     assert sum(1 for s in sales.values() if s.get("customer_label")) == 18
     assert len(edges_of(records, "SELLER")) == len(sales)
     raw_products = {p.strip() for r in rows for p in r["Software Purchased"].split(",") if p.strip()}
-    # "FinSpy Mobile" is an alias of FinSpy in loaders/vocabulary.py.
-    assert len(nodes_of(records, "Product")) == len(raw_products - {"FinSpy Mobile"})
-    sold = {(f"finfisher:{r['Username']}/{r['ID']}", p.strip().replace("FinSpy Mobile", "FinSpy"))
+    # Every product the file names is a product of its own ("FinSpy Mobile" is not FinSpy).
+    assert len(nodes_of(records, "Product")) == len(raw_products) == 11
+    sold = {(f"finfisher:{r['Username']}/{r['ID']}", p.strip())
             for r in rows for p in r["Software Purchased"].split(",") if p.strip()}  # fmt: skip
     assert len(edges_of(records, "SOLD")) == len(sold)
     states = {r["Country Attribution"].split()[0] for r in attributed}
@@ -99,3 +102,49 @@ def test_mangled_cells_are_reported_and_the_sale_kept(tmp_path: Path) -> None:
     assert sale.props["ref"] == "finfisher:AAA/1" and sale.props["current_customer"] is True
     assert "licences" not in sale.props or sale.props["licences"] is None
     assert edges_of(records, "BUYER") == set()
+
+
+def test_finspy_mobile_is_a_variant_of_finspy_not_an_alias() -> None:
+    records = list(finfisher.parse(shared_file(FILE)))
+    products = {n.props["name"]: n for n in nodes_of(records, "Product").values()}
+    mobile, finspy = products["FinSpy Mobile"], products["FinSpy"]
+    assert mobile.id != finspy.id and "FinSpy Mobile" not in (finspy.props.get("aliases") or [])
+    assert edges_of(records, "VARIANT_OF") == {(mobile.id, finspy.id)}
+
+
+def test_the_customers_who_bought_finspy_mobile_are_those_of_the_file(empty_store: Store) -> None:
+    path = shared_file(FILE)
+    rows = [r for r in csv_dicts(path) if r["ID"].isdigit()]
+
+    def bought(product: str) -> list[dict[str, str]]:
+        return [r for r in rows if r["Country Attribution"].strip()
+                and product in {p.strip() for p in r["Software Purchased"].split(",")}]  # fmt: skip
+
+    Writer(empty_store).write(finfisher.parse(path))
+    for product in ("FinSpy Mobile", "FinSpy"):
+        expected = bought(product)
+        chains = [c for c in vendor_chains(empty_store, product=product) if c.link == "sale"]
+        assert {c.product.label for c in chains} == {product}
+        sales = {c.via.id for c in chains if c.via is not None}
+        assert len(sales) == len(expected), product
+        states = {c.state.label for c in chains if c.state is not None}
+        assert len(states) == len({r["Country Attribution"].split()[0] for r in expected}), product
+    assert len(bought("FinSpy Mobile")) == 9  # the figure of the issue, from the raw file
+
+
+def test_the_vendor_is_given_known_by_provenance_inferred_or_refused(tmp_path: Path) -> None:
+    shared = list(finfisher.parse(shared_file(FILE)))
+    (seller,) = nodes_of(shared, "Vendor").values()
+    assert "data/datasets.yaml" in seller.provenance.locator  # this exact file, by sha256
+    other = tmp_path / "customers.csv"
+    other.write_text(HEADER + "\nAB12,1,Mongolia,2,Yes,\"€10,000\",,\"RCS Galileo\"\n", encoding="utf-8")
+    (refusal,) = finfisher.parse(other)
+    assert isinstance(refusal, Rejected) and refusal.field == "Software Purchased"
+    assert "--vendor" in refusal.message
+    told = list(finfisher.parse(other, vendor="Hacking Team"))
+    assert [v.props["name"] for v in nodes_of(told, "Vendor").values()] == ["Hacking Team"]
+    other.write_text(HEADER + "\nAB12,1,Mongolia,2,Yes,\"€10,000\",,\"FinSpy Mobile, FinFly USB\"\n",
+                     encoding="utf-8")  # fmt: skip
+    (inferred,) = nodes_of(list(finfisher.parse(other)), "Vendor").values()
+    assert inferred.props["name"] == "Gamma Group"
+    assert inferred.provenance.confidence == finfisher.INFERRED_CONFIDENCE

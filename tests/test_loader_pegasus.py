@@ -7,11 +7,13 @@ from pathlib import Path
 
 from conftest import shared_file
 from recordsets import csv_dicts, edges_of, nodes_of
+from typer.testing import CliRunner
 
-from graph.records import Node, Provenance, Rejected
+from graph.records import Edge, Node, Provenance, Rejected
 from loaders import pegasus, registry
 from loaders.common import state_node
 from loaders.countries import country
+from loaders.vocabulary import EXPLOITS
 
 FILE = "data-pegasus-victims.csv"
 HEADER = ("name,code_name,role,affiliation,occurred,disclosed,disclosed_by,forensics_by,pegasus_project,"
@@ -110,7 +112,7 @@ def test_mangled_rows_are_reported_and_the_rest_is_kept(tmp_path: Path) -> None:
         ",USJRN1,Journalist,,2021,,,,,,,Successful,,,,2021-13-01,2021-02-xx,Atlantis,https://example.org/a",
         ",,Activist,,20x1,,,,,,,Attempted,,,,,,Mexico; El Salvador,not a url",
     ]) + "\n", encoding="utf-8")  # fmt: skip
-    records = list(pegasus.parse(path))
+    records = list(pegasus.parse(path, product="Pegasus"))
     rejected = [(r.file, r.location, r.field) for r in records if isinstance(r, Rejected)]
     assert rejected == [
         ("victims.csv", "line 2", "operator"),
@@ -150,3 +152,95 @@ def test_a_file_of_another_layout_is_rejected_whole(tmp_path: Path) -> None:
     records = list(pegasus.parse(path))
     assert len(records) == 1 and isinstance(records[0], Rejected)
     assert records[0].field == "name"
+
+
+# -- which spyware: stated, known by the file's provenance, inferred from the file, or refused --
+def _predator_victims(tmp: Path) -> Path:
+    """A victims file of another spyware (Predator) in the same layout, written here: fictional
+    people, the operators and years of Citizen Lab's Predator report (2021-12-16), no
+    product column, no exploit name the vocabulary knows."""
+    path = tmp / "predator-victims.csv"
+    path.write_text("\n".join([
+        HEADER,
+        "Person A,,Journalist,,2021,2021-12-16,Citizen Lab,Citizen Lab,,,iPhone,Successful,,Link,,"
+        "2021-06,2021-06,Egypt,https://citizenlab.ca/2021/12/pegasus-vs-predator-dissidents-doubly-infected-iphone-reveals-cytrox-mercenary-spyware/",
+        "Person B,,Politician,,2021,2021-12-16,Citizen Lab,Citizen Lab,,,Android,Attempted,,Link,,"
+        ",,Greece,https://citizenlab.ca/2021/12/pegasus-vs-predator-dissidents-doubly-infected-iphone-reveals-cytrox-mercenary-spyware/",
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    return path
+
+
+def test_a_victims_file_of_another_spyware_is_refused_not_recorded_as_pegasus(tmp_path: Path) -> None:
+    records = list(pegasus.parse(_predator_victims(tmp_path)))
+    assert not [r for r in records if not isinstance(r, Rejected)], "nothing is recorded"
+    (refusal,) = records
+    assert isinstance(refusal, Rejected)
+    assert (refusal.file, refusal.field) == ("predator-victims.csv", "product")
+    assert "--product" in refusal.message
+
+
+def test_the_product_given_is_recorded_and_pegasus_is_not(tmp_path: Path) -> None:
+    records = list(pegasus.parse(_predator_victims(tmp_path), product="Predator"))
+    assert not [r for r in records if isinstance(r, Rejected)]
+    (prod,) = nodes_of(records, "Product").values()
+    assert (prod.props["name"], prod.props["vendor"]) == ("Predator", "Cytrox")
+    assert len(edges_of(records, "USED_PRODUCT")) == 2
+    assert {t for _, t in edges_of(records, "USED_PRODUCT")} == {prod.id}
+
+
+def test_the_cli_takes_product_and_vendor_and_refuses_without(tmp_path: Path, monkeypatch: object) -> None:
+    from api.cli import app
+
+    path = _predator_victims(tmp_path)
+    runner = CliRunner()
+    refused = runner.invoke(app, ["load", "spyware-victims", str(path), "--no-resolve"],
+                            env={"TNR_DATA_DIR": str(tmp_path / "data"), "NEO4J_URI": ""})  # fmt: skip
+    assert refused.exit_code != 0
+    assert "--product" in refused.output and "predator-victims.csv" in refused.output
+    wrong = runner.invoke(app, ["load", "finfisher-customers", str(path), "--product", "X"],
+                          env={"TNR_DATA_DIR": str(tmp_path / "data"), "NEO4J_URI": ""})  # fmt: skip
+    assert wrong.exit_code != 0 and "--product" in wrong.output
+
+
+def test_the_shared_file_is_pegasus_by_its_provenance_not_by_a_default(tmp_path: Path) -> None:
+    shared = shared_file(FILE)
+    records = list(pegasus.parse(shared))
+    assert {p.props["name"] for p in nodes_of(records, "Product").values()} == {"Pegasus"}
+    file_source = records[0]
+    assert isinstance(file_source, Node) and file_source.props.get("sha256")
+    used = [r for r in records if isinstance(r, Edge) and r.type == "USED_PRODUCT"
+            and r.provenance.source_id == file_source.id]  # fmt: skip
+    assert used and all("data/datasets.yaml" in r.provenance.locator for r in used)
+    # The same rows in a copy (one byte more) are no longer the known dataset: only the rows
+    # whose exploit names the vocabulary attributes to Pegasus keep it, each said to be inferred.
+    rows = csv_dicts(shared)
+    copy = tmp_path / "victims-copy.csv"
+    copy.write_bytes(shared.read_bytes() + b"\n")
+    records = list(pegasus.parse(copy))
+    known = {e.casefold() for e in EXPLOITS}
+    evidenced = [r for r in rows if any(e.strip().casefold() in known for e in r["exploit_name"].split(";"))]
+    assert 0 < len(evidenced) < len(rows)
+    assert len(nodes_of(records, "Incident")) == len(evidenced)
+    missing = [r for r in records if isinstance(r, Rejected) and r.field == "product"]
+    assert len(missing) == len(rows) - len(evidenced)
+    inferred = [r for r in records if isinstance(r, Edge) and r.type == "USED_PRODUCT"]
+    assert {r.provenance.confidence for r in inferred} == {pegasus.INFERRED_CONFIDENCE}
+    assert all("inferred from the exploit name" in (n.props["description"] or "")
+               for n in nodes_of(records, "Incident").values())  # fmt: skip
+
+
+def test_the_scope_is_unknown_unless_the_file_says_where_the_target_lived(tmp_path: Path) -> None:
+    records = list(pegasus.parse(shared_file(FILE)))
+    scopes = Counter(n.props.get("scope") for n in nodes_of(records, "Incident").values())
+    assert scopes == {"unknown": len(csv_dicts(shared_file(FILE)))}  # the operator, not the place
+    path = tmp_path / "with-residence.csv"
+    path.write_text("\n".join([
+        HEADER + ",residence",
+        "A,,Activist,,2018,,,,,,,,,,,,,Saudi Arabia,https://example.org/a,Canada",
+        "B,,Journalist,,2018,,,,,,,,,,,,,Mexico,https://example.org/b,Mexico",
+        "C,,Journalist,,2018,,,,,,,,,,,,,,https://example.org/c,Canada",
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    got = {n.props["ref"]: n.props["scope"]
+           for n in nodes_of(list(pegasus.parse(path, product="Pegasus")), "Incident").values()}  # fmt: skip
+    assert got == {"with-residence:line-2": "transnational", "with-residence:line-3": "domestic",
+                   "with-residence:line-4": "unknown"}  # fmt: skip

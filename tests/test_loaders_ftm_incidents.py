@@ -244,3 +244,10 @@ def test_incidents_load(tmp_path: Path, empty_store: Store) -> None:
     assert [r["id"] for r in found] == [ru]
     assert Writer(empty_store).write(records).total("created") == 0
     assert empty_store.counts() == counts
+
+
+def test_incident_scope_comes_from_origin_and_host_columns(tmp_path: Path) -> None:
+    rows = [GOOD, {**GOOD, "host_state": "Russia", "date": "2023"}, {**GOOD, "host_state": "", "date": "2022"}]
+    records = list(incidents.parse(_csv(tmp_path / "cases.csv", rows)))
+    got = sorted((n.props["year"], n.props["scope"]) for n in {n.id: n for n in _of(records, "Incident")}.values())
+    assert got == [(2022, "unknown"), (2023, "domestic"), (2024, "transnational")]

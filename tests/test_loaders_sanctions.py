@@ -255,3 +255,35 @@ def test_load_counts_idempotence_and_russia(
         "MATCH (p:Person)-[:CITIZEN_OF]->(s:State {code: 'RU'}) RETURN DISTINCT s.id AS id"
     )
     assert [r["id"] for r in found] == [ru]
+
+
+def test_listed_state_organs_are_agencies_of_the_state_their_name_gives(
+    merged_records: list[Node | Edge | Rejected],
+) -> None:
+    with shared_file(MERGED).open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    hr_entities = {r["Entity_logical_id...2"].split(".")[0]: r["Naal_wholename"] for r in rows
+                   if r["Programme"] == "HR" and r["Subject_type"] == "E"}  # fmt: skip
+    assert len(hr_entities) == 5
+    agencies = {a.props["name"]: a for a in _nodes(merged_records, "Agency")}
+    eritrea = agencies["National Security Agency of the Government of Eritrea"]
+    assert eritrea.props["state_code"] == "ER"
+    part_of = [e for e in merged_records if isinstance(e, Edge) and e.type == "PART_OF"]
+    er = state_node(country("ER"), Provenance("x")).id
+    assert any(e.source == eritrea.id and e.target == er for e in part_of)
+    assert all(e.provenance.confidence == eu_sanctions.ORGAN_CONFIDENCE for e in part_of)
+    designated = {e.target for e in merged_records if isinstance(e, Edge) and e.type == "DESIGNATES"}
+    assert eritrea.id in designated
+    # The other HR entities name no state in the file (Xinjiang PCC police, DPRK prosecutors,
+    # Kaniyat militia, Wagner Group): they stay organisations, linked to no state.
+    others = {k for k, n in hr_entities.items() if "Eritrea" not in n}
+    assert len(others) == 4
+    listings = {n.id for n in _nodes(merged_records, "SanctionListing")
+                if n.props["regime"] == "EU/HR" and n.props["reference"] in others}  # fmt: skip
+    types = {n.id: n.type for n in merged_records if isinstance(n, Node)}
+    named = [types[e.target] for e in merged_records
+             if isinstance(e, Edge) and e.type == "DESIGNATES" and e.source in listings]  # fmt: skip
+    assert sorted(named) == ["Organization"] * 4
+    # Units of the Russian GRU listed under the cyber regime are agencies of Russia.
+    ru = {a.props["name"] for a in agencies.values() if a.props["state_code"] == "RU"}
+    assert ru and all("Russian Federation" in n for n in ru)

@@ -47,13 +47,12 @@ def _finfisher(path: Path) -> dict[str, int]:
     rows = [r for r in _rows(path) if r["ID"].isdigit()]
     sales = [r for r in rows if r["Number of Licenses"] not in ("", "0") or r["Software Purchased"]]
     attributed = [r["Country Attribution"] for r in rows if r["Country Attribution"].strip()]
-    products = {p for r in rows for p in _split(r["Software Purchased"], ",")} - {"FinSpy Mobile"}
-    sold = {(r["ID"], p.replace("FinSpy Mobile", "FinSpy")) for r in sales
-            for p in _split(r["Software Purchased"], ",")}  # fmt: skip
+    products = {p for r in rows for p in _split(r["Software Purchased"], ",")}
+    sold = {(r["ID"], p) for r in sales for p in _split(r["Software Purchased"], ",")}
     agencies = 6  # Qatar SSB, Netherlands KLPD, Australia NSW Police, Singapore PCS Security, ...
     return {
         "Sale": len(sales), "SELLER": len(sales), "Vendor": 1, "Source": 1, "Product": len(products),
-        "MAKES": len(products), "SOLD": len(sold), "State": len({a.split()[0] for a in attributed}),
+        "MAKES": len(products), "SOLD": len(sold), "VARIANT_OF": int({"FinSpy", "FinSpy Mobile"} <= products), "State": len({a.split()[0] for a in attributed}),
         "Agency": agencies, "PART_OF": agencies, "BUYER": len(attributed) + agencies,
     }  # fmt: skip
 
@@ -62,13 +61,14 @@ def _spyfiles(path: Path) -> dict[str, int]:
     rows = _rows(path)
     vendors = {v for r in rows for v in _split(r["Company"], ",")}
     countries = {c for r in rows for c in _split(r["Country Codes"], ",")} - {"Global"}
-    aliases = {"FinSpy Mobile": "FinSpy", "FinUSB": "FinUSB Suite"}
+    aliases = {"FinUSB": "FinUSB Suite"}  # FinSpy Mobile is a product of its own
     products = {aliases.get(p, p) for r in rows for p in _split(r["Product"], ",")} - {"Misc"}
     links = {(v, c) for r in rows for v in _split(r["Company"], ",") for c in _split(r["Country Codes"], ",")
              if c != "Global"}  # fmt: skip
     return {
         "Source": 1 + len(rows), "Vendor": len(vendors), "Product": len(products),
         "MAKES": len(products), "State": len(countries), "LINKED_TO": len(links),
+        "VARIANT_OF": int({"FinSpy", "FinSpy Mobile"} <= products),
     }  # fmt: skip
 
 

@@ -323,14 +323,25 @@ def test_coverage_by_origin_finds_russia_covered_and_turkiye_a_gap(
     assert [r.code for r in ru.regimes] == ["HR"] and ru.regimes[0].authority == "EU"
     assert ru.designations[0].via == "member" and ru.designations[0].designated_id == g["official"]
     assert ru.years == (2015, 2019, 2022, 2023) and not ru.gap
-    assert set(cov.gaps) == {"TR", "MX"}
-    assert cov.incidents == 7 and cov.perpetrators == 3 and cov.designated == 1
+    # Mexico's incident in Mexico is domestic: listed, counted apart, not a TNR gap.
+    assert set(cov.gaps) == {"TR"} and cov.scope == "transnational"
+    assert by["MX"].incidents == 0 and not by["MX"].gap
+    assert [(c.scope, c.incidents) for c in by["MX"].left_out] == [("domestic", 1)]
+    assert cov.incidents == 6 and [(c.scope, c.incidents) for c in cov.left_out] == [("domestic", 1)]
+    every = sanctions_coverage(store, "origin", scope="all")
+    assert set(every.gaps) == {"TR", "MX"} and every.left_out == ()
+    assert every.incidents == 7 and every.perpetrators == 3 and every.designated == 1
+    assert sanctions_coverage(store, "origin", scope="domestic").incidents == 1
+    with pytest.raises(ValueError, match="unknown scope"):
+        sanctions_coverage(store, "origin", scope="abroad")
 
 
 def test_coverage_by_tactic_and_perpetrator(g: dict[str, str], store: Store) -> None:
     by_tactic = {grp.key: grp for grp in sanctions_coverage(store, "tactic").groups}
     assert by_tactic["detention"].incidents == 2 and by_tactic["detention"].designated == 1
-    assert by_tactic["rendition"].gap and by_tactic["spyware"].gap
+    assert by_tactic["rendition"].gap and not by_tactic["spyware"].gap  # spyware: domestic only
+    assert sanctions_coverage(store, "tactic", scope="all").groups[-1].key in by_tactic
+    assert {g.key for g in sanctions_coverage(store, "tactic", scope="all").groups if g.gap} >= {"spyware"}
     by_perp = {grp.key: grp for grp in sanctions_coverage(store, "perpetrator").groups}
     assert by_perp[g["fsb"]].incidents == 4 and by_perp[g["fsb"]].designated == 1
     assert by_perp[g["mit"]].gap and by_perp[g["mit"]].type == "Agency"
@@ -373,7 +384,9 @@ def test_compare_periods_like_the_sources(g: dict[str, str], store: Store) -> No
     assert cmp.ratio == pytest.approx(4.0) and cmp.count_ratio == pytest.approx(1.5)
     assert cmp.change_percent == pytest.approx(300.0)
     assert cmp.statistics and cmp.sources
-    assert incidents_in_period(store, 2017, 2018).count == 2
+    period = incidents_in_period(store, 2017, 2018)
+    assert period.count == 1 and [(c.scope, c.incidents) for c in period.left_out] == [("domestic", 1)]
+    assert incidents_in_period(store, 2017, 2018, scope="all").count == 2
     with pytest.raises(ValueError):
         compare_periods(store, (2024, 2014), (2022, 2024))
 

@@ -82,3 +82,17 @@ def test_an_inconsistent_schema_is_refused_with_the_place_named() -> None:
     }
     with pytest.raises(SchemaError, match="relation R: unknown node type 'B'"):
         parse_schema(bad3)
+
+
+def test_incident_scope_takes_only_its_declared_values() -> None:
+    from graph.records import Node, Provenance
+    from graph.validate import RecordError, validate_node
+
+    schema = load_schema()
+    assert schema.node("Incident").properties["scope"].values == ("transnational", "domestic", "unknown")
+    ok = Node("Incident", {"ref": "x", "title": "x", "scope": "domestic"}, Provenance("s"))
+    assert validate_node(ok, schema)["scope"] == "domestic"
+    bad = Node("Incident", {"ref": "x", "title": "x", "scope": "abroad"}, Provenance("s"))
+    with pytest.raises(RecordError) as err:
+        validate_node(bad, schema)
+    assert err.value.field == "scope" and "transnational" in err.value.message

@@ -27,6 +27,7 @@ from graph.visibility import View
 from queries import coverage, hosts, licences, network, search, trends, vendor_chains
 from queries.network import Graph
 
+from .connections import INVALID_CURSOR, PageInfo, decode_cursor, encode_cursor
 from .context import Context
 from .errors import PublicError, Unavailable
 
@@ -72,10 +73,49 @@ class CoverageGrouping(enum.Enum):
     PERPETRATOR = "perpetrator"
 
 
+@strawberry.enum(description="Which incidents an analytical answer counts: transnational "
+                 "(the target was outside the origin state; the default), domestic, unknown "
+                 "(the source gives no place or no origin), or all. The answer counts the "
+                 "other scopes apart, in `leftOut`.")  # fmt: skip
+class IncidentScope(enum.Enum):
+    TRANSNATIONAL = "transnational"
+    DOMESTIC = "domestic"
+    UNKNOWN = "unknown"
+    ALL = "all"
+
+
 @strawberry.input(description="Years start..end, both included.")
 class YearRange:
     start: int
     end: int
+
+
+@strawberry.type(description="A vendor chain and its place in the list.")
+class VendorChainEdge:
+    cursor: str
+    node: VendorChain
+
+
+@strawberry.type(description="A page of vendor chains, with the count of all that match.")
+class VendorChainConnection:
+    total_count: int
+    page_info: PageInfo
+    edges: list[VendorChainEdge]
+    nodes: list[VendorChain]
+
+
+def _chain_cursor(offset: int, role: int) -> str:
+    return encode_cursor("vendorChains", offset, "", role)
+
+
+def _chain_offset(cursor: str | None, role: int) -> int:
+    """The offset after `cursor` (0 without one); a cursor not made here is refused."""
+    if cursor is None:
+        return 0
+    value, _ = decode_cursor(cursor, "vendorChains", role)
+    if not isinstance(value, int) or value < 0:
+        raise PublicError(INVALID_CURSOR)
+    return value + 1
 
 
 # -- running queries/ ---------------------------------------------------------------------
@@ -171,25 +211,41 @@ class AnalysisQuery:
     """Root fields over the questions of `queries/` (one resolver each)."""
 
     @strawberry.field(description="Vendor -> product -> customer -> incidents chains, for a vendor "
-                      "and/or a product (id, name or alias), or for all vendors.")  # type: ignore[untyped-decorator]  # fmt: skip
+                      "and/or a product (id, name or alias), a customer state (id, ISO code or "
+                      "name: the state or its agencies) or agency, or for all vendors; paged, "
+                      "with the total count. Chains with link `use-operator-unknown` reach the "
+                      "incidents that used a product with no origin state (no customer); each "
+                      "incident says how it relates to its chain (`relation`).")  # type: ignore[untyped-decorator]  # fmt: skip
     async def vendor_chains(
         self, info: Info[Context, None], vendor: str | None = None, product: str | None = None,
-        first: int = 100,
-    ) -> list[VendorChain]:  # fmt: skip
+        state: str | None = None, agency: str | None = None, first: int = 100,
+        after: str | None = None,
+    ) -> VendorChainConnection:  # fmt: skip
         if not 0 <= first <= MAX_CHAINS:
             raise PublicError(f"first must be between 0 and {MAX_CHAINS}")
+        role = int(info.context.view.role)
+        start = _chain_offset(after, role)
         chains = await run(info, vendor_chains.vendor_chains, vendor=vendor, product=product,
-                           limit=max(first, 1))  # fmt: skip
-        chains = chains[:first]
-        view = await ResultView(info.context).prepare(chains)
-        return [view.apply(c) for c in chains]
+                           state=state, agency=agency)  # fmt: skip
+        page = chains[start : start + first]
+        view = await ResultView(info.context).prepare(page)
+        edges = [VendorChainEdge(cursor=_chain_cursor(start + k, role), node=view.apply(c))
+                 for k, c in enumerate(page)]  # fmt: skip
+        return VendorChainConnection(
+            total_count=len(chains), edges=edges, nodes=[e.node for e in edges],
+            page_info=PageInfo(has_next_page=start + len(page) < len(chains),
+                               has_previous_page=start > 0,
+                               start_cursor=edges[0].cursor if edges else None,
+                               end_cursor=edges[-1].cursor if edges else None),
+        )  # fmt: skip
 
     @strawberry.field(description="Incidents, perpetrators and designated perpetrators per group, "
                       "with the gaps (groups with no designated perpetrator).")  # type: ignore[untyped-decorator]  # fmt: skip
     async def sanctions_coverage(
-        self, info: Info[Context, None], by: CoverageGrouping = CoverageGrouping.ORIGIN
-    ) -> SanctionsCoverage:
-        result = await run(info, coverage.sanctions_coverage, by.value)
+        self, info: Info[Context, None], by: CoverageGrouping = CoverageGrouping.ORIGIN,
+        scope: IncidentScope = IncidentScope.TRANSNATIONAL,
+    ) -> SanctionsCoverage:  # fmt: skip
+        result = await run(info, coverage.sanctions_coverage, by.value, scope.value)
         view = await ResultView(info.context).prepare(result)
         return view.apply(result)
 
@@ -197,11 +253,12 @@ class AnalysisQuery:
                       "(origin and host: ISO code or State id).")  # type: ignore[untyped-decorator]  # fmt: skip
     async def host_collaboration(
         self, info: Info[Context, None], origin: str | None = None, host: str | None = None,
-        first: int = 100,
+        first: int = 100, scope: IncidentScope = IncidentScope.TRANSNATIONAL,
     ) -> list[HostCollaboration]:  # fmt: skip
         if not 0 <= first <= MAX_HOSTS:
             raise PublicError(f"first must be between 0 and {MAX_HOSTS}")
-        result = await run(info, hosts.host_collaboration, origin=origin, host=host, limit=first)
+        result = await run(info, hosts.host_collaboration, origin=origin, host=host, limit=first,
+                           scope=scope.value)  # fmt: skip
         view = await ResultView(info.context).prepare(result)
         return [view.apply(h) for h in result]
 
@@ -210,19 +267,21 @@ class AnalysisQuery:
     async def incidents_per_year(
         self, info: Info[Context, None], origin: str | None = None, host: str | None = None,
         tactic: str | None = None, start: int | None = None, end: int | None = None,
+        scope: IncidentScope = IncidentScope.TRANSNATIONAL,
     ) -> IncidentTrend:  # fmt: skip
         result = await run(info, trends.incidents_per_year, origin=origin, host=host,
-                           tactic=tactic, start=start, end=end)  # fmt: skip
+                           tactic=tactic, start=start, end=end, scope=scope.value)  # fmt: skip
         return info.context.view.apply(result)
 
     @strawberry.field(description="Two periods side by side: counts, yearly averages, ratios.")  # type: ignore[untyped-decorator]
     async def compare_periods(
         self, info: Info[Context, None], first: YearRange, second: YearRange,
         origin: str | None = None, host: str | None = None, tactic: str | None = None,
+        scope: IncidentScope = IncidentScope.TRANSNATIONAL,
     ) -> PeriodComparison:  # fmt: skip
         result = await run(info, trends.compare_periods, (first.start, first.end),
                            (second.start, second.end), origin=origin, host=host,
-                           tactic=tactic)  # fmt: skip
+                           tactic=tactic, scope=scope.value)  # fmt: skip
         return info.context.view.apply(result)
 
     @strawberry.field(description="Aggregates as the sources state them (Statistic nodes) about "
