@@ -30,6 +30,7 @@ Analysts and above see stored values, except admin-only and internal types.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import hmac
 import os
@@ -174,14 +175,25 @@ class Names:
             ident.update(t for t in long if seen[t] <= cls.RARE)
         return cls(frozenset(seqs), frozenset(ident))
 
-    def _runs(self, toks: list[str]) -> list[tuple[int, int]]:
-        """(start, end) of every run of `toks` that is a name or identifying word."""
-        found = [(i, i + 1) for i, t in enumerate(toks) if t in self.identifying]
+    @functools.cached_property
+    def _by_first(self) -> dict[str, list[tuple[str, ...]]]:
+        """Every name sequence, in both orders, by its first word."""
+        out: dict[str, list[tuple[str, ...]]] = {}
         for seq in self.sequences:
             for form in {seq, seq[::-1]}:
-                n = len(form)
-                found += [(i, i + n) for i in range(len(toks) - n + 1)
-                          if tuple(toks[i:i + n]) == form]  # fmt: skip
+                out.setdefault(form[0], []).append(form)
+        return out
+
+    def _runs(self, toks: list[str]) -> list[tuple[int, int]]:
+        """(start, end) of every run of `toks` that is a name or identifying word."""
+        found = []
+        by_first = self._by_first
+        for i, t in enumerate(toks):
+            if t in self.identifying:
+                found.append((i, i + 1))
+            for form in by_first.get(t, ()):
+                if tuple(toks[i:i + len(form)]) == form:
+                    found.append((i, i + len(form)))
         return found
 
     def mentions(self, text: str) -> bool:
