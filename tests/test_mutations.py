@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from api.access import key_hash
 from api.app import create_app
 from graph.ids import make_id
-from graph.records import Node, Provenance, source_node
+from graph.records import Edge, Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store
 from graph.writer import Writer, edge_id
@@ -444,3 +444,26 @@ def test_the_audit_log_pages_and_filters_by_time(client: TestClient, ids: dict[s
     assert [r["at"] for r in audit_log(client, since=last_at)] == [last_at]
     bad = gql(client, AUDIT_LOG, "admin", since="last week")
     assert refused(bad, "BAD_USER_INPUT")["extensions"]["field"] == "since"
+
+
+def test_a_reload_does_not_bring_a_soft_deleted_node_back(
+    client: TestClient, ids: dict[str, str], empty_store: Store
+) -> None:
+    ok(client, SOFT_DELETE, id=ids["incident"], reason="a duplicate")
+    p = Provenance(ids["s1"], "p. 1")
+    again = [Node("Incident", {"ref": "INC-1", "title": "A case", "outcome": "detained"}, p),
+             Node("State", {"code": "AA", "name": "Alphaland"}, p)]  # fmt: skip
+    summary = Writer(empty_store).write([*again, Edge("ORIGIN_STATE", again[0].id, again[1].id, p)])
+    assert summary.counts["Incident"].deleted == 1 and summary.counts["ORIGIN_STATE"].deleted == 1
+    assert empty_store.read("MATCH (n:Incident) RETURN n.id AS id") == []
+    ok(client, RESTORE, id=ids["incident"], reason="not a duplicate")
+    assert Writer(empty_store).write(again).counts["Incident"].unchanged == 1
+
+
+def test_the_audit_logs_own_source_cannot_be_deleted(client: TestClient, ids: dict[str, str]) -> None:
+    ok(client, UPDATE_INCIDENT, id=ids["incident"], patch={"title": "Another case"},
+       source=cite(ids))  # fmt: skip
+    audit_source = make_id("Source", "tnr-graph:audit")
+    body = gql(client, SOFT_DELETE, "editor", id=audit_source, reason="hide the trail")
+    assert refused(body, "BAD_USER_INPUT")["extensions"]["field"] == "id"
+    assert ok(client, AUDIT_LOG, "admin", targetId=ids["incident"])["auditLog"]["totalCount"] == 1

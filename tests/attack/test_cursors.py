@@ -208,3 +208,38 @@ def test_every_withheld_order_field_is_attacked(attack: Attack) -> None:
         fields = {v["name"].lower() for v in types[f"{type_name}OrderField"]["enumValues"]}
         missing += [(type_name, p) for p in props if p in fields and (type_name, p) not in attacked]
     assert missing == []
+
+
+PAGE = """query($a: String, $o: PersonOrder) { persons(first: 100, after: $a, orderBy: $o) {
+  pageInfo { hasNextPage endCursor } edges { node { id } } } }"""
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+def test_anonymous_persons_do_not_sit_where_their_real_ids_would_sort(
+    attack: Attack, direction: str
+) -> None:
+    """Ordered by id, an anonymous person's place among the others must not depend on its
+    stored id (a hash of the name): a guessed name's hash, compared with the neighbours of
+    an anonymous node, would confirm the guess. They come after every visible person, in
+    the order of their anonymous ids."""
+    from graph.visibility import anon_id
+
+    shown: list[str] = []
+    after = None
+    while True:
+        page = attack.client.ok(PAGE, None, a=after, o={"field": "ID", "direction": direction})[
+            "persons"
+        ]
+        shown += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    anonymous = [i for i in shown if i.startswith("anon_")]
+    visible = [i for i in shown if not i.startswith("anon_")]
+    assert len(anonymous) >= 20 and visible  # the Pegasus victims, the fixture's targets
+    assert shown == visible + anonymous  # after every visible person, asc and desc alike
+    assert anonymous == sorted(anonymous, reverse=direction == "DESC")
+    # the test can fail: in the order of their stored ids they would not be in this order
+    real = {anon_id(r["id"]): r["id"] for r in attack.store.read(
+        "MATCH (n:Person) WHERE n.is_target = true OR n.protected = true RETURN n.id AS id")}  # fmt: skip
+    assert [real[a] for a in anonymous] != sorted(real[a] for a in anonymous)
