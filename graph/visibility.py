@@ -116,8 +116,13 @@ def sign(payload: str) -> str:
 # -- names ------------------------------------------------------------------------------------
 def tokens(text: str) -> list[str]:
     """Folded, transliterated word tokens: any script, case, accents and separators."""
-    latin = anyascii(unicodedata.normalize("NFKC", str(text))).casefold()
-    return re.findall(r"[a-z0-9]+", latin)
+    return list(_tokens(str(text)))
+
+
+@functools.lru_cache(maxsize=262_144)
+def _tokens(text: str) -> tuple[str, ...]:
+    latin = anyascii(unicodedata.normalize("NFKC", text)).casefold()
+    return tuple(re.findall(r"[a-z0-9]+", latin))
 
 
 def _country_name(code: Any) -> str:
@@ -373,12 +378,14 @@ OPTIONAL MATCH (i:Incident) RETURN persons, hidden, sources, count(i) AS inciden
 class HiddenCache:
     """The `Hidden` of one store, read again only when the graph has changed.
 
-    Re-read when an edit through this process said so (`changed()`), when the counts of
-    persons, hidden persons, sources or incidents moved (checked at most once every
-    `check_every` seconds: a load by another process), and after `max_age` seconds.
+    Re-read before answering when an edit through this process said so (`changed()`) or
+    when the counts of persons, hidden persons, sources or incidents moved (checked at most
+    once every `check_every` seconds: a load by another process). After `max_age` seconds
+    with nothing moved it is read again in the background while the last one still serves
+    (an edit by another process that moves no count is seen within about `max_age`).
     """
 
-    def __init__(self, check_every: float = 1.0, max_age: float = 30.0) -> None:
+    def __init__(self, check_every: float = 2.0, max_age: float = 30.0) -> None:
         self.check_every = check_every
         self.max_age = max_age
         self._lock = threading.Lock()
@@ -386,6 +393,7 @@ class HiddenCache:
         self._value: Hidden | None = None
         self._stamp: tuple[Any, ...] | None = None
         self._loaded = self._checked = 0.0
+        self._refreshing = False
 
     def changed(self) -> None:
         with self._lock:
@@ -395,23 +403,39 @@ class HiddenCache:
         now = time.monotonic()
         with self._lock:
             value, stamp = self._value, self._stamp
-            fresh = value is not None and now - self._loaded < self.max_age
-            if value is not None and fresh and now - self._checked < self.check_every:
+            if value is not None and now - self._checked < self.check_every:
                 return value
         row = store.read(STAMP_CYPHER)
         current = tuple(row[0].values()) if row else ()
         with self._lock:
             self._checked = now
-            if value is not None and fresh and current == stamp and self._value is value:
+            if value is not None and current == stamp and self._value is value:
+                if now - self._loaded > self.max_age and not self._refreshing:
+                    self._refreshing = True
+                    threading.Thread(target=self._refresh, args=(store, current),
+                                     daemon=True).start()  # fmt: skip
                 return value
+        return self._load(store, current, value)
+
+    def _load(self, store: Any, current: tuple[Any, ...], old: Hidden | None) -> Hidden:
         with self._load_lock:  # one load at a time; the others wait for it
             with self._lock:
-                if self._value is not None and self._stamp == current and self._value is not value:
+                if self._value is not None and self._stamp == current and self._value is not old:
                     return self._value
             loaded = Hidden.load(store, getattr(store, "schema", None))
             with self._lock:
                 self._value, self._stamp, self._loaded = loaded, current, time.monotonic()
             return loaded
+
+    def _refresh(self, store: Any, current: tuple[Any, ...]) -> None:
+        try:
+            self._load(store, current, self._value)
+        except Exception:  # the next request reads it again; nothing is served stale long
+            with self._lock:
+                self._value = None
+        finally:
+            with self._lock:
+                self._refreshing = False
 
 
 _CACHES: weakref.WeakKeyDictionary[Any, HiddenCache] = weakref.WeakKeyDictionary()

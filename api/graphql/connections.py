@@ -346,13 +346,20 @@ async def fetch_connection(
     anonymous = view.anonymous_ids(spec.node_type)
     if order_field == "id" and anonymous:
         col, masked = "n.id", anonymous
-    if col is not None and masked:
-        col = f"(CASE WHEN n.id IN {params.add(masked)} THEN null ELSE {col} END)"
+    # The key and the rank are computed once per row (WITH), then sorted and compared by alias.
+    keys = ["n"]
+    if col is not None:
+        if masked:
+            col = f"CASE WHEN n.id IN {params.add(masked)} THEN null ELSE {col} END"
+        keys.append(f"{col} AS k")
     ranks = {real: n for n, real in enumerate(sorted(anonymous, key=anon_id))}
     tie_exprs = ["n.id"]
     if ranks:
-        rank = f"(CASE WHEN n.id IN {params.add(anonymous)} THEN {params.add(ranks)}[n.id] ELSE -1 END)"
-        tie_exprs.insert(0, rank)
+        keys.append(f"CASE WHEN n.id IN {params.add(anonymous)} THEN {params.add(ranks)}[n.id] "
+                    "ELSE -1 END AS rk")  # fmt: skip
+        tie_exprs.insert(0, "rk")
+    key = "k" if col is not None else None
+    keyset: list[str] = []
     for cursor, place in ((after, _after), (before, _before)):
         if cursor is not None:
             value, shown = decode_cursor(cursor, order_field, role)
@@ -361,12 +368,14 @@ async def fetch_connection(
                 raise PublicError(INVALID_CURSOR)
             tie_values = ([ranks.get(node_id, -1)] if ranks else []) + [node_id]
             ties = list(zip(tie_exprs, tie_values, strict=True))
-            conditions.append(place(col, value, ties, descending, params))
+            keyset.append(place(key, value, ties, descending, params))
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    then = f" WHERE {' AND '.join(keyset)}" if keyset else ""
     limit = params.add(size + 1)
     query = (
-        f"MATCH (n:`{label}`){where} RETURN properties(n) AS p, {col or 'null'} AS k "
-        f"ORDER BY {_order_by(col, tie_exprs, descending, backwards)} LIMIT {limit}"
+        f"MATCH (n:`{label}`){where} WITH {', '.join(keys)}{then} "
+        f"RETURN properties(n) AS p, {key or 'null'} AS k "
+        f"ORDER BY {_order_by(key, tie_exprs, descending, backwards)} LIMIT {limit}"
     )
     rows = await ctx.loaders.read(query, **params.values) if size else []
     more = len(rows) > size
