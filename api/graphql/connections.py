@@ -192,7 +192,7 @@ def where_clauses(
         if f.prop and not view.field_is_public(spec.node_type, f.prop):
             masked = view.masked_ids(spec.node_type)
             if masked:
-                out.append(f"NOT n.id IN {params.add(masked)}")
+                out.append(f"{params.add(dict.fromkeys(masked, True))}[n.id] IS NULL")
         if f.kind == "ids":
             wanted = [view.real_id(str(v)) for v in value]
             out.append(f"n.id IN {params.add([v for v in wanted if v])}")
@@ -346,17 +346,17 @@ async def fetch_connection(
     anonymous = view.anonymous_ids(spec.node_type)
     if order_field == "id" and anonymous:
         col, masked = "n.id", anonymous
-    # The key and the rank are computed once per row (WITH), then sorted and compared by alias.
+    # The key and the rank are computed once per row (WITH), then sorted and compared by alias;
+    # sets of ids are maps, so a row costs a lookup, not a scan of the list.
     keys = ["n"]
     if col is not None:
         if masked:
-            col = f"CASE WHEN n.id IN {params.add(masked)} THEN null ELSE {col} END"
+            col = f"CASE WHEN {params.add(dict.fromkeys(masked, True))}[n.id] THEN null ELSE {col} END"
         keys.append(f"{col} AS k")
     ranks = {real: n for n, real in enumerate(sorted(anonymous, key=anon_id))}
     tie_exprs = ["n.id"]
     if ranks:
-        keys.append(f"CASE WHEN n.id IN {params.add(anonymous)} THEN {params.add(ranks)}[n.id] "
-                    "ELSE -1 END AS rk")  # fmt: skip
+        keys.append(f"coalesce({params.add(ranks)}[n.id], -1) AS rk")
         tie_exprs.insert(0, "rk")
     key = "k" if col is not None else None
     keyset: list[str] = []
