@@ -201,10 +201,20 @@ class Names:
                     found.append((i, i + len(form)))
         return found
 
+    @functools.cached_property
+    def _seen(self) -> dict[str, bool]:
+        return {}
+
     def mentions(self, text: str) -> bool:
         if not self.identifying and not self.sequences:
             return False
-        return bool(self._runs(tokens(text)))
+        seen = self._seen
+        found = seen.get(text)
+        if found is None:
+            found = bool(self._runs(tokens(text)))
+            if len(seen) < 500_000:
+                seen[text] = found
+        return found
 
     def scrub(self, text: str) -> str:
         """The text with the words that name a redacted person replaced by [withheld] (all
