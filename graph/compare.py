@@ -63,6 +63,10 @@ NAME_PARTICLES = frozenset(
     "al el ad ed ar as at az ash ibn bin ben bint abu abou von van der de".split()
 )
 
+#: The most a single-token person name inside a longer one scores (below `Resolver.low`:
+#: tuned on the EU list, where such pairs were nearly all two people; benchmarks/resolver.py).
+ONE_NAME_CAP = 0.7
+
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
@@ -80,12 +84,24 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _MARKERS = str.maketrans({"S": "sh", "C": "ch", "J": "j", "H": "h", "Z": "c"})
 _ABJAD = frozenset({"ARABIC", "HEBREW", "SYRIAC"})
 _NO_SPACE = frozenset({"CJK", "HIRAGANA", "KATAKANA", "THAI"})
+#: Scripts whose names are also compared without spaces or vowels (see `transliterated`).
+SPACELESS_SCRIPTS = _ABJAD | _NO_SPACE
 
 
 @lru_cache(maxsize=200_000)
 def scripts(text: str) -> frozenset[str]:
     """The Unicode scripts (first word of the character names) of the letters in `text`."""
-    return frozenset(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in text if ch.isalpha())
+    if text.isascii():
+        return _LATIN if any(ch.isalpha() for ch in text) else frozenset()
+    return frozenset(_script(ch) for ch in text if ch.isalpha())
+
+
+@lru_cache(maxsize=20_000)
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "UNKNOWN").split()[0]
+
+
+_LATIN = frozenset({"LATIN"})
 
 
 @lru_cache(maxsize=200_000)
@@ -103,16 +119,16 @@ def skeleton_tokens(name: str) -> tuple[str, ...]:
     """
     latin = anyascii(unicodedata.normalize("NFKC", name))
     latin = _CAMEL.sub(" ", latin) if scripts(name) & _NO_SPACE else latin
-    latin = re.sub(r"['`’ʼ‘\-]", "", latin.casefold())
-    tokens: list[str] = []
-    for raw in re.split(r"[^a-z0-9]+", latin):
-        tok = raw
-        for pattern, repl in _RULES:
-            tok = pattern.sub(repl, tok)
-        tok = tok.translate(_MARKERS)
-        if tok:
-            tokens.append(tok)
-    return tuple(tokens)
+    latin = _DROP.sub("", latin.casefold())
+    # The rules never match across a space, so they run once on the whole name.
+    text = " ".join(t for t in _SPLIT.split(latin) if t)
+    for pattern, repl in _RULES:
+        text = pattern.sub(repl, text)
+    return tuple(text.translate(_MARKERS).split())
+
+
+_DROP = re.compile(r"['`’ʼ‘\-]")
+_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
 def consonants(token: str) -> str:
@@ -244,8 +260,9 @@ def transliterated(a: Candidate, b: Candidate) -> Score:
         # one clearly different token (another surname) outweighs two equal ones
         aligned = min(mean * ((0.9 + 0.1 * cover) if person else (0.7 + 0.3 * cover)), worst + 0.08)
         if person and len(short) < len(long):
-            # a name missing a part (patronymic) needs another agreeing fact to match
-            aligned = min(aligned, 0.85 if len(short) == 1 else 0.88)
+            # a name missing a part (patronymic) needs another agreeing fact to match; one
+            # given name or surname alone ("Hani", "Abdul") is shared by too many people
+            aligned = min(aligned, ONE_NAME_CAP if len(short) == 1 else 0.88)
         candidates = [(aligned, "tokens")]
         if len(sx) == 1 or len(sy) == 1 or (scripts(x) | scripts(y)) & _NO_SPACE:
             whole = fuzz.ratio("".join(sx), "".join(sy)) / 100.0

@@ -31,6 +31,9 @@ class Property:
     required: bool = False
     sensitive: bool = False
     description: str = ""
+    #: The API filters and orders on it, so the store indexes it (Store.ensure_schema).
+    #: Declared with `filterable: false|true`; by default every scalar that is not free text.
+    filterable: bool = True
 
     @property
     def is_list(self) -> bool:
@@ -105,6 +108,7 @@ def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
             required=bool(spec.get("required", False)),
             sensitive=bool(spec.get("sensitive", False)),
             description=str(spec.get("description", "")),
+            filterable=bool(spec.get("filterable", not ptype.startswith("list[") and ptype != "text")),
         )
     return props
 
