@@ -141,6 +141,18 @@ def significant(tokens: Iterable[str], node_type: str) -> list[str]:
     return kept or list(tokens)
 
 
+@lru_cache(maxsize=400_000)
+def significant_skeleton(name: str, node_type: str) -> list[str]:
+    """`significant` of the name's skeleton tokens, once per name (do not modify)."""
+    return significant(skeleton_tokens(name), node_type)
+
+
+@lru_cache(maxsize=400_000)
+def significant_folded(name: str, node_type: str) -> list[str]:
+    """`significant` of the name's folded tokens, once per name (do not modify)."""
+    return significant(folded(name).split(), node_type)
+
+
 def _token_sim(a: str, b: str) -> float:
     if len(a) == 1 or len(b) == 1:  # an initial agrees with any token it begins
         return 0.9 if a[0] == b[0] else 0.0
@@ -213,7 +225,7 @@ def token_set(a: Candidate, b: Candidate) -> Score:
     """
     best, shown, kind = 0.0, ("", ""), ""
     for x, y in _pairs(a, b):
-        tx, ty = significant(folded(x).split(), a.type), significant(folded(y).split(), a.type)
+        tx, ty = significant_folded(x, a.type), significant_folded(y, a.type)
         if not tx or not ty:
             continue
         if a.type == "Person":
@@ -249,8 +261,8 @@ def transliterated(a: Candidate, b: Candidate) -> Score:
     """
     best, how, shown = 0.0, "", ("", "")
     for x, y in _pairs(a, b):
-        sx = significant(skeleton_tokens(x), a.type)
-        sy = significant(skeleton_tokens(y), a.type)
+        sx = significant_skeleton(x, a.type)
+        sy = significant_skeleton(y, a.type)
         if not sx or not sy:
             continue
         short, long = (sx, sy) if len(sx) <= len(sy) else (sy, sx)

@@ -39,7 +39,7 @@ from graph.compare import (
     Score,
     consonants,
     scripts,
-    significant,
+    significant_skeleton,
     skeleton_tokens,
 )
 from graph.merge import merge_nodes
@@ -136,7 +136,7 @@ _PATRONYMIC = re.compile(r"(vich|vna|ovic|evic|ich)$")
 
 
 def _quick(name: str, node_type: str) -> str:
-    tokens = significant(skeleton_tokens(name), node_type)
+    tokens = significant_skeleton(name, node_type)
     if node_type == "Person":
         kept = [t for t in tokens if not (len(t) > 5 and _PATRONYMIC.search(t))]
         tokens = kept or tokens
@@ -194,7 +194,7 @@ class Resolver:
     def name_keys(self, name: str) -> frozenset[str]:
         """Blocking keys of one name: token and consonant prefixes, transliterated."""
         out: set[str] = set()
-        tokens = significant(skeleton_tokens(name), self.node_type)
+        tokens = significant_skeleton(name, self.node_type)
         for tok in tokens:
             if len(tok) >= 2:
                 out.add("t:" + tok[: self.prefix])
