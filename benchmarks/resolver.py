@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 
 from graph import compare, resolve
 from graph.compare import Candidate
-from graph.resolve import Resolver
+from graph.resolve import PERSON_HIGH, Resolver
 from loaders.countries import fold
 
 DEFAULT_FILE = (
@@ -44,7 +44,7 @@ DEFAULT_FILE = (
     / "eu_sanctions_merged_dataset_20220913.csv"
 )
 #: (high, low) pairs the sweep reports; the first is the resolver's default.
-SWEEP = ((0.9, 0.75), (0.9, 0.8), (0.92, 0.8), (0.95, 0.8), (0.9, 0.85), (0.88, 0.75))
+SWEEP = ((PERSON_HIGH, 0.75), (0.9, 0.75), (0.95, 0.75), (0.92, 0.8), (0.92, 0.85), (0.88, 0.75))
 
 
 def _latin(text: str) -> bool:

@@ -66,6 +66,9 @@ NAME_PARTICLES = frozenset(
 #: The most a single-token person name inside a longer one scores (below `Resolver.low`:
 #: tuned on the EU list, where such pairs were nearly all two people; benchmarks/resolver.py).
 ONE_NAME_CAP = 0.7
+#: The most two equal one-word person names score (unsure: "Bilal", "Abu Hamza" name many
+#: people; an agreeing birth date can still make it a match).
+ONE_TOKEN_EQUAL = 0.85
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -186,6 +189,8 @@ def _pairs(a: Candidate, b: Candidate) -> Iterable[tuple[str, str]]:
 def folded_exact(a: Candidate, b: Candidate) -> Score:
     """The primary names are equal once case, accents, punctuation and script are folded."""
     if folded(a.name) and folded(a.name) == folded(b.name):
+        if a.type == "Person" and len(significant_folded(a.name, a.type)) <= 1:
+            return Score(ONE_TOKEN_EQUAL, f"one-word names equal when folded: {folded(a.name)!r}")
         return Score(1.0, f"names equal when folded: {folded(a.name)!r}")
     return Score(0.0, "names differ when folded")
 
@@ -195,9 +200,10 @@ def alias_overlap(a: Candidate, b: Candidate) -> Score:
     shared = sorted({folded(n) for n in a.names} & {folded(n) for n in b.names})
     if not shared:
         return Score(0.0, "no shared name or alias")
-    best = max(shared, key=lambda s: (len(s.split()), len(s)))
-    # A shared one-word alias ("Abubakar") is weak evidence for a person.
-    value = 0.95 if len(best.split()) > 1 or a.type != "Person" else 0.8
+    best = max(shared, key=lambda s: (len(significant(s.split(), a.type)), len(s)))
+    # A shared one-word alias ("Abubakar", "Abu Hamza": particles do not count) is weak
+    # evidence for a person.
+    value = 0.95 if len(significant(best.split(), a.type)) > 1 or a.type != "Person" else 0.8
     return Score(
         value, f"shared name/alias {best!r}" + (f" (+{len(shared) - 1})" if len(shared) > 1 else "")
     )
@@ -232,6 +238,8 @@ def token_set(a: Candidate, b: Candidate) -> Score:
             short, long = (tx, ty) if len(tx) <= len(ty) else (ty, tx)
             s = min(fuzz.token_sort_ratio(" ".join(tx), " ".join(ty)) / 100.0,
                     _align(short, long)[1] + 0.05)  # fmt: skip
+            if len(short) == 1:  # one word: "Bilal" ~ "Abu Bilal" is no person match
+                s = min(s, ONE_TOKEN_EQUAL if len(long) == 1 else ONE_NAME_CAP)
             how = "token-sort"
         else:
             s, how = _org_token_score(tx, ty)
@@ -286,6 +294,8 @@ def transliterated(a: Candidate, b: Candidate) -> Score:
             if cx and cy:
                 candidates.append((0.97 * fuzz.ratio(cx, cy) / 100.0, "consonants"))
         value, kind = max(candidates)
+        if person and len(sx) == 1 and len(sy) == 1 and not (scripts(x) | scripts(y)) & _ABJAD:
+            value = min(value, ONE_TOKEN_EQUAL)  # two one-word names: never enough alone
         if value > best:
             best, how, shown = value, kind, (x, y)
     best = round(min(best, 1.0), 4)

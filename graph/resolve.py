@@ -52,6 +52,10 @@ from loaders.vocabulary import VENDOR_ALIASES, canonical_vendor
 RESOLVER = "resolver"
 JUDGEMENTS = ("match", "no-match", "unsure")
 DEFAULT_TYPES = ("Vendor", "Organization", "Person")
+#: A person match needs a higher score than other types': on the EU list's labelled pairs
+#: 0.92 halves the false matches of 0.9 (90 -> 41 of ~8,900) for 1.2 points of match recall,
+#: and a false merge of two people is worse than a miss (the miss stays in review).
+PERSON_HIGH = 0.92
 
 
 def resolver_source() -> Node:
@@ -166,13 +170,15 @@ class Resolver:
         self,
         node_type: str,
         *,
-        high: float = 0.9,
+        high: float | None = None,
         low: float = 0.75,
         max_block: int = 150,
         prefix: int = 4,
         quick_floor: float = 65.0,
         workers: int = 1,
     ) -> None:
+        if high is None:  # tuned on the EU list's labelled pairs (benchmarks/resolver.py)
+            high = PERSON_HIGH if node_type == "Person" else 0.9
         if not 0.0 < low <= high <= 1.0:
             raise ValueError("thresholds must satisfy 0 < low <= high <= 1")
         self.node_type = node_type
@@ -538,15 +544,16 @@ def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None,
     resolver = resolver or Resolver(node_type)
     focus_ids: set[str] | None = None if changed is None and index is None else set(changed or ())
     cands: list[Candidate] = []
-    for _ in range(max_rounds):
+    for round_ in range(max_rounds):
         cands = load_candidates(store, node_type)
-        report.nodes = len(cands)
         if focus_ids is not None and index is not None:
             focus_ids |= index.stale(node_type, cands)
         focus = None if focus_ids is None else [
             i for i, c in enumerate(cands) if c.id in focus_ids
         ]  # fmt: skip
-        report.focus = max(report.focus, len(cands) if focus is None else len(focus))
+        if round_ == 0:  # what the load brought (later rounds: the merged nodes again)
+            report.nodes = len(cands)
+            report.focus = len(cands) if focus is None else len(focus)
         stored = load_decisions(store, node_type)
         fresh = resolver.resolve(cands, focus) if focus is None or focus else []
         report.pairs_scored = resolver.pairs_scored
