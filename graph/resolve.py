@@ -684,11 +684,11 @@ def import_rows(store: Store, rows: Iterable[dict[str, Any]], *, apply: bool = T
 # -- the review queue -------------------------------------------------------------------------
 @dataclass
 class ReviewGroup:
-    """Unsure decisions that share nodes: one question for a reviewer ("which of these
-    are one entity?"), with both names of each pair."""
+    """Unsure decisions about one node: one question for a reviewer ("which of these are
+    the same entity as the first?"), with both names of each pair."""
 
     node_type: str
-    ids: list[str]
+    ids: list[str]  # the node the group is about first
     decisions: list[Decision]  # best score first
     names: dict[str, str]
 
@@ -698,29 +698,27 @@ class ReviewGroup:
 
 
 def group_unsure(decisions: Iterable[Decision], names: dict[str, str]) -> list[ReviewGroup]:
-    """The unsure decisions on nodes still in the graph (both in `names`), grouped by the
-    nodes they connect and ranked: the group closest to a match first, then larger groups."""
+    """The unsure decisions on nodes still in the graph (both in `names`), grouped and ranked.
+
+    A group is one node and the nodes it is unsure about ("is Saddam Hussein Al-Tikriti
+    one of these?"): each decision goes to its end with more pending decisions, so a
+    chain of look-alikes does not become one group of hundreds. The group closest to a
+    match comes first, then larger groups.
+    """
     pending = [d for d in decisions
                if d.judgement == "unsure" and d.left in names and d.right in names]  # fmt: skip
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    degree: dict[str, int] = defaultdict(int)
     for d in pending:
-        ra, rb = find(d.left), find(d.right)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+        degree[d.left] += 1
+        degree[d.right] += 1
     grouped: dict[tuple[str, str], list[Decision]] = defaultdict(list)
     for d in pending:
-        grouped[(d.node_type, find(d.left))].append(d)
+        anchor = max(d.pair, key=lambda i: (degree[i], i))
+        grouped[(d.node_type, anchor)].append(d)
     out = []
-    for (node_type, _), ds in grouped.items():
+    for (node_type, anchor), ds in grouped.items():
         ds.sort(key=lambda d: (-(d.score or 0.0), d.pair))
-        ids = sorted({i for d in ds for i in d.pair})
+        ids = [anchor, *sorted({i for d in ds for i in d.pair} - {anchor})]
         out.append(ReviewGroup(node_type, ids, ds, {i: names[i] for i in ids}))
     out.sort(key=lambda g: (-g.best, -len(g.decisions), g.node_type, g.ids[0]))
     return out

@@ -364,14 +364,17 @@ def test_the_review_queue_groups_connected_unsure_pairs_closest_to_a_match_first
         return Decision("Person", a, b, "unsure", score, "transliterated")
 
     decisions = [unsure("p1", "p2", 0.8), unsure("p2", "p3", 0.86), unsure("p4", "p5", 0.88),
-                 unsure("p6", "p7", 0.77), unsure("p6", "gone", 0.89),
+                 unsure("p6", "p7", 0.77), unsure("p6", "gone", 0.89), unsure("p3", "p8", 0.76),
                  Decision("Person", "p8", "p9", "match", 0.95)]  # fmt: skip
     names = {f"p{i}": f"name {i}" for i in range(1, 10)}
     queue = group_unsure(decisions, names)
-    # p6~gone is about a node merged away; the match is no question; p1-p2-p3 are one group
-    assert [g.ids for g in queue] == [["p4", "p5"], ["p1", "p2", "p3"], ["p6", "p7"]]
-    assert [d.score for d in queue[1].decisions] == [0.86, 0.8]
-    assert queue[1].names["p3"] == "name 3"
+    # p6~gone is about a node merged away; the match is no question; p2 is unsure about p1
+    # and p3, and p3 about p8 too: a chain, but two questions (p3 has p2 and p8, p2 has p1)
+    # (on a tie, the larger id leads: p5 and p7)
+    assert [g.ids for g in queue] == [["p5", "p4"], ["p3", "p2", "p8"], ["p2", "p1"], ["p7", "p6"]]
+    assert [d.score for d in queue[1].decisions] == [0.86, 0.76]
+    assert queue[1].names["p8"] == "name 8"
+    assert sum(len(g.decisions) for g in queue) == 5  # each pending decision once
 
 
 def test_the_eu_review_queue_is_a_small_share_of_the_names(eu_resolved: EU) -> None:
