@@ -195,6 +195,8 @@ class Resolver:
         self.pairs_compared = 0
         self.blocks_dropped = 0
         self._prepared: dict[tuple[str, ...], Prepared] = {}
+        empty = np.zeros(0, dtype=np.int64)
+        self._hits: tuple[np.ndarray, np.ndarray, np.ndarray] = (empty, empty, empty)
 
     # -- blocking ---------------------------------------------------------------------------
     def name_keys(self, name: str) -> frozenset[str]:
@@ -309,9 +311,22 @@ class Resolver:
                 score[odd] = np.maximum(score[odd], whole)
             hit = score >= self.quick_floor
             left, right = left[hit], right[hit]
+        self._hits = (left, right, own)
         a, b = own[left], own[right]
         pair_codes = np.unique(np.minimum(a, b) * len(cands) + np.maximum(a, b))
         return [(int(c) // len(cands), int(c) % len(cands)) for c in pair_codes]
+
+    def _hit_names(self, cands: Sequence[Candidate]) -> dict[int, set[str]]:
+        """After `shortlist`: per candidate pair code, the names (of either side) in a name
+        pair that reached the quick floor; the comparators look at those names only."""
+        left, right, own = self._hits
+        flat = [n for c in cands for n in c.names]
+        out: dict[int, set[str]] = defaultdict(set)
+        a, b = own[left], own[right]
+        codes = (np.minimum(a, b) * len(cands) + np.maximum(a, b)).tolist()
+        for code, x, y in zip(codes, left.tolist(), right.tolist(), strict=True):
+            out[code].update((flat[x], flat[y]))
+        return out
 
     def candidate_pairs(self, cands: Sequence[Candidate]) -> list[tuple[int, int]]:
         """The short list over all candidates (see `shortlist`)."""
@@ -346,14 +361,27 @@ class Resolver:
         """Match and unsure decisions among `cands` (no-matches are not kept); with
         `focus` (indexes into `cands`), only decisions that involve one of those."""
         out: list[Decision] = []
-        for i, j in self.shortlist(cands, focus):
+        pairs = self.shortlist(cands, focus)
+        hits = self._hit_names(cands) if pairs else {}
+        for i, j in pairs:
             self.pairs_compared += 1
-            cmp = self.compare(cands[i], cands[j])
+            names = hits.get(i * len(cands) + j, set())
+            cmp = self.compare(_narrowed(cands[i], names), _narrowed(cands[j], names))
             judgement = self.judge(cmp.score)
             if judgement != "no-match":
                 out.append(Decision(self.node_type, cands[i].id, cands[j].id, judgement,
                                     cmp.score, cmp.method))  # fmt: skip
         return out
+
+
+def _narrowed(c: Candidate, names: set[str]) -> Candidate:
+    """`c` with its primary name and only those aliases in `names`: a person listed under
+    twelve spellings is compared on the spellings that looked alike, not on 144 pairs.
+    Fewer names can only lower a score (each comparator takes the best pair)."""
+    if len(c.names) <= 2:
+        return c
+    aliases = tuple(n for n in c.names[1:] if n in names)
+    return Candidate(c.id, c.type, c.name, aliases, c.birth_date, c.countries, c.sources)
 
 
 # -- the store side ---------------------------------------------------------------------------
