@@ -163,6 +163,17 @@ def files_table(r: dict[str, list[dict[str, Any]]]) -> list[str]:
                 f"{x['resolve_s']:.2f} | **{x['ratio']:.2f}** | {x['focus']:,} / {x['resolvable']:,} | "
                 f"{x['compared']:,} | {x['merged']} | {x['unsure']} | {x['unsure_per_1000']:.1f} |"
             )
+    rows = [*r["empty"], *r["on_top"]]
+    over = [x for x in rows if x["ratio"] > 1.5]
+    lines.append("")
+    if not over:
+        lines.append(f"**Target met**: every load with resolution costs at most 1.5x the same "
+                     f"load without it (worst {max(x['ratio'] for x in rows):.2f}x).")  # fmt: skip
+    else:
+        shown = ", ".join(f"{x['file']} {'from empty' if x['before'] == 0 else 'on top'} "
+                          f"{x['ratio']:.2f}x" for x in over)  # fmt: skip
+        lines.append(f"**Target (at most 1.5x) not met** for {len(over)} of {len(rows)} loads: "
+                     f"{shown}.")  # fmt: skip
     return lines
 
 
