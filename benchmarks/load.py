@@ -126,7 +126,7 @@ def load_file(store: Store, index: ResolveIndex, loader: str, path: Path,
     resolvable = sum(t.nodes for t in report.types)
     return {
         "file": path.name, "loader": loader, "before": before, "nodes": nodes,
-        "written": summary.total("created") + summary.total("updated"),
+        "written": summary.total("created") + summary.total("updated"),  # nodes and relations
         "write_s": write_s, "resolve_s": resolve_s, "ratio": (write_s + resolve_s) / write_s,
         "focus": sum(t.focus for t in report.types), "resolvable": resolvable,
         "compared": sum(t.pairs_compared for t in report.types), "merged": report.merged,
@@ -150,7 +150,7 @@ def measure_files(store: Store, index_dir: Path, batch: int = 2000,
 
 def files_table(r: dict[str, list[dict[str, Any]]]) -> list[str]:
     lines = [
-        "| file | store before | nodes written | load without resolution s | resolution s | "
+        "| file | store before | records written | load without resolution s | resolution s | "
         "with / without | nodes resolved / of | pairs compared | merged | unsure | "
         "unsure per 1,000 nodes |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
