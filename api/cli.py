@@ -102,6 +102,12 @@ def run_load(
     print_summary(f"{fmt}: {path}", summary)
     if resolve:
         run_resolve(store, settings, summary.changed)
+    else:  # the next load that resolves takes these nodes up (graph/resolve.py ResolveIndex)
+        from graph.resolve import ResolveIndex, index_path
+
+        index = ResolveIndex(index_path(settings))
+        index.mark_pending(summary.changed)
+        index.save()
     return summary
 
 

@@ -479,9 +479,12 @@ class ResolveIndex:
     """Which nodes were resolved, and in what state (node id -> fingerprint), kept between
     loads in a small JSON file beside the store's data (`index_path`).
 
-    It holds ids and digests only, never names. A node missing from it or with another
-    digest (written by a load with --no-resolve, by another client, or changed) is
-    resolved again. A lost or unreadable file only costs time: everything is resolved.
+    It holds ids and digests only, never names. A load that changed no node of a type
+    the index knows skips that type without reading it; a load without resolution
+    (`--no-resolve`) records its nodes as pending, for the next load that resolves. When
+    a type is read, a node missing from the index or with another digest (changed by
+    another client or an edit) is resolved too. A lost or unreadable file only costs
+    time: everything is resolved.
     """
 
     VERSION = 1
@@ -489,27 +492,46 @@ class ResolveIndex:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self.seen: dict[str, dict[str, str]] = {}
+        #: Ids written by loads without resolution (`tnr load --no-resolve`), by type.
+        self.pending: dict[str, set[str]] = {}
         if path is not None and path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 if data.get("version") == self.VERSION:
                     self.seen = {t: dict(v) for t, v in data.get("types", {}).items()}
-            except (OSError, ValueError, AttributeError):
-                self.seen = {}
+                    self.pending = {t: set(v) for t, v in data.get("pending", {}).items()}
+            except (OSError, ValueError, AttributeError, TypeError):
+                self.seen, self.pending = {}, {}
+
+    def knows(self, node_type: str) -> bool:
+        """The type was resolved through this index and no load left nodes of it pending:
+        a load that changed no node of the type need not read the type at all."""
+        return node_type in self.seen and not self.pending.get(node_type)
 
     def stale(self, node_type: str, cands: Iterable[Candidate]) -> set[str]:
         known = self.seen.get(node_type, {})
-        return {c.id for c in cands if known.get(c.id) != fingerprint(c)}
+        out = {c.id for c in cands if known.get(c.id) != fingerprint(c)}
+        return out | self.pending.get(node_type, set())
 
     def update(self, node_type: str, cands: Iterable[Candidate]) -> None:
         self.seen[node_type] = {c.id: fingerprint(c) for c in cands}
+        self.pending.pop(node_type, None)
+
+    def mark_pending(self, changed: dict[str, set[str]],
+                     types: Sequence[str] = DEFAULT_TYPES) -> None:  # fmt: skip
+        """Remember what a load without resolution wrote, for the next load that resolves."""
+        for node_type, ids in changed.items():
+            if ids and node_type in types:
+                self.pending.setdefault(node_type, set()).update(ids)
 
     def save(self) -> None:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"version": self.VERSION, "types": self.seen}), encoding="utf-8")
+        pending = {t: sorted(v) for t, v in self.pending.items()}
+        tmp.write_text(json.dumps({"version": self.VERSION, "types": self.seen,
+                                   "pending": pending}), encoding="utf-8")  # fmt: skip
         tmp.replace(self.path)
 
 
@@ -569,6 +591,8 @@ def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None,
     """
     report = TypeReport(node_type)
     started = time.perf_counter()
+    if changed is not None and not changed and index is not None and index.knows(node_type):
+        return report  # the load changed no node of this type: nothing to read or compare
     resolver = resolver or Resolver(node_type)
     focus_ids: set[str] | None = None if changed is None and index is None else set(changed or ())
     cands: list[Candidate] = []

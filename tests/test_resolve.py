@@ -350,6 +350,24 @@ def test_nodes_loaded_without_resolution_are_resolved_by_the_next_load(empty_sto
     assert report.types[0].focus == 1 and report.merged == 0
 
 
+def test_a_load_without_resolution_leaves_its_nodes_pending_for_the_next(empty_store: Store,
+                                                                          tmp_path: Path) -> None:  # fmt: skip
+    path = tmp_path / "index.json"
+    first = _vendor_load(empty_store, ("Gamma", "src-a"))
+    resolve_store(empty_store, types=("Vendor",), changed=first.changed, index=ResolveIndex(path))
+    # a load that changes no vendor skips the type: nothing is read or compared
+    report = resolve_store(empty_store, types=("Vendor",), changed={}, index=ResolveIndex(path))
+    assert (report.types[0].nodes, report.types[0].focus) == (0, 0)
+    # `tnr load --no-resolve`: the writer's changed ids are kept as pending
+    second = _vendor_load(empty_store, ("Gamma International GmbH", "src-b"))
+    index = ResolveIndex(path)
+    index.mark_pending(second.changed)
+    index.save()
+    report = resolve_store(empty_store, types=("Vendor",), changed={}, index=ResolveIndex(path))
+    assert report.types[0].focus == 1 and report.merged == 1
+    assert not ResolveIndex(path).pending
+
+
 def _vendor_load(store: Store, *named: tuple[str, str]) -> Summary:
     records: list[Node | Edge] = []
     for name, ref in named:
