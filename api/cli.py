@@ -110,19 +110,28 @@ def run_load(
             raise fail(str(exc)) from None
     print_summary(f"{fmt}: {path}", summary)
     if resolve:
-        run_resolve(store)
+        run_resolve(store, settings, summary.changed)
+    else:  # the next load that resolves takes these nodes up (graph/resolve.py ResolveIndex)
+        from graph.resolve import ResolveIndex, index_path
+
+        index = ResolveIndex(index_path(settings))
+        index.mark_pending(summary.changed)
+        index.save()
     return summary
 
 
-def run_resolve(store: Store) -> None:
-    """Entity resolution after a load: a separate step after Writer.write (graph/resolve.py)."""
-    from graph.resolve import resolve_store
+def run_resolve(store: Store, settings: Settings, changed: dict[str, set[str]]) -> None:
+    """Entity resolution after a load: the nodes the load created or changed, and those the
+    resolve index does not know yet, against the whole store (graph/resolve.py)."""
+    from graph.resolve import ResolveIndex, index_path, resolve_store
 
     with console.status("Resolving entities ..."):
-        report = resolve_store(store)
+        report = resolve_store(store, changed=changed, index=ResolveIndex(index_path(settings)))
     for t in report.types:
-        console.print(f"  resolve {t.node_type}: {t.nodes} nodes, {t.pairs_scored} pairs scored, "
-                      f"{t.merged} merged, {t.unsure} unsure (tnr review list)")  # fmt: skip
+        per_k = 1000 * t.unsure / t.nodes if t.nodes else 0.0
+        console.print(f"  resolve {t.node_type}: {t.focus} of {t.nodes} nodes resolved, "
+                      f"{t.pairs_compared} pairs compared, {t.merged} merged, {t.unsure} unsure "
+                      f"({per_k:.1f} per 1,000 nodes; tnr review list)")  # fmt: skip
 
 
 def bundled_paths() -> Iterator[tuple[str, Path]]:

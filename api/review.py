@@ -10,7 +10,15 @@ import typer
 import yaml
 from rich.table import Table
 
-from graph.resolve import JUDGEMENTS, export_rows, import_rows, record_decision
+from graph.resolve import (
+    DEFAULT_TYPES,
+    JUDGEMENTS,
+    ReviewGroup,
+    export_rows,
+    import_rows,
+    record_decision,
+    review_queue,
+)
 from graph.settings import Settings
 from graph.store import Store
 
@@ -35,10 +43,17 @@ def _console() -> Any:
 def list_(
     type_: Annotated[str | None, typer.Option("--type", help="node type, e.g. Vendor")] = None,
     judgement: Annotated[str, typer.Option(help="match, no-match, unsure or all")] = "unsure",
+    groups: Annotated[int, typer.Option(help="unsure: how many groups to show")] = 20,
 ) -> None:
-    """Decisions with both names, score and method (by default the unsure ones, pending review)."""
+    """Decisions with both names, score and method. By default the review queue: the unsure
+    decisions, grouped by the nodes they connect, the group closest to a match first."""
     store = _open()
     try:
+        if judgement == "unsure":
+            queue = review_queue(store, type_)
+            counts = store.counts()
+            _print_queue(queue, counts, type_, groups)
+            return
         rows = export_rows(store, type_, None if judgement == "all" else judgement)
     finally:
         store.close()
@@ -61,6 +76,25 @@ def list_(
                       r["right_name"] or "(merged)", r["judgement"], score, r["method"],
                       r["decided_by"])  # fmt: skip
     _console().print(table)
+
+
+def _print_queue(queue: list[ReviewGroup], counts: dict[str, int], type_: str | None,
+                 limit: int) -> None:  # fmt: skip
+    pending = sum(len(g.decisions) for g in queue)
+    nodes = sum(counts.get(t, 0) for t in ((type_,) if type_ else DEFAULT_TYPES))
+    per_k = 1000 * pending / nodes if nodes else 0.0
+    console = _console()
+    console.print(f"{pending} unsure decisions in {len(queue)} groups over {nodes} nodes "
+                  f"({per_k:.1f} per 1,000 nodes); showing {min(limit, len(queue))} groups, "
+                  "closest to a match first. Decide with `tnr review decide LEFT RIGHT match|no-match`.")  # fmt: skip
+    for number, g in enumerate(queue[:limit], 1):
+        table = Table(title=f"{number}. {g.node_type}: {len(g.ids)} nodes, best {g.best:.2f}")
+        for col in ("left", "left name", "right", "right name", "score", "method"):
+            table.add_column(col)
+        for d in g.decisions:
+            table.add_row(d.left, g.names[d.left], d.right, g.names[d.right],
+                          f"{d.score or 0.0:.2f}", d.method)  # fmt: skip
+        console.print(table)
 
 
 @app.command()

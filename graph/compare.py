@@ -63,6 +63,13 @@ NAME_PARTICLES = frozenset(
     "al el ad ed ar as at az ash ibn bin ben bint abu abou von van der de".split()
 )
 
+#: The most a single-token person name inside a longer one scores (below `Resolver.low`:
+#: tuned on the EU list, where such pairs were nearly all two people; benchmarks/resolver.py).
+ONE_NAME_CAP = 0.7
+#: The most two equal one-word person names score (unsure: "Bilal", "Abu Hamza" name many
+#: people; an agreeing birth date can still make it a match).
+ONE_TOKEN_EQUAL = 0.85
+
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
@@ -80,12 +87,24 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _MARKERS = str.maketrans({"S": "sh", "C": "ch", "J": "j", "H": "h", "Z": "c"})
 _ABJAD = frozenset({"ARABIC", "HEBREW", "SYRIAC"})
 _NO_SPACE = frozenset({"CJK", "HIRAGANA", "KATAKANA", "THAI"})
+#: Scripts whose names are also compared without spaces or vowels (see `transliterated`).
+SPACELESS_SCRIPTS = _ABJAD | _NO_SPACE
 
 
 @lru_cache(maxsize=200_000)
 def scripts(text: str) -> frozenset[str]:
     """The Unicode scripts (first word of the character names) of the letters in `text`."""
-    return frozenset(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in text if ch.isalpha())
+    if text.isascii():
+        return _LATIN if any(ch.isalpha() for ch in text) else frozenset()
+    return frozenset(_script(ch) for ch in text if ch.isalpha())
+
+
+@lru_cache(maxsize=20_000)
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "UNKNOWN").split()[0]
+
+
+_LATIN = frozenset({"LATIN"})
 
 
 @lru_cache(maxsize=200_000)
@@ -103,16 +122,16 @@ def skeleton_tokens(name: str) -> tuple[str, ...]:
     """
     latin = anyascii(unicodedata.normalize("NFKC", name))
     latin = _CAMEL.sub(" ", latin) if scripts(name) & _NO_SPACE else latin
-    latin = re.sub(r"['`’ʼ‘\-]", "", latin.casefold())
-    tokens: list[str] = []
-    for raw in re.split(r"[^a-z0-9]+", latin):
-        tok = raw
-        for pattern, repl in _RULES:
-            tok = pattern.sub(repl, tok)
-        tok = tok.translate(_MARKERS)
-        if tok:
-            tokens.append(tok)
-    return tuple(tokens)
+    latin = _DROP.sub("", latin.casefold())
+    # The rules never match across a space, so they run once on the whole name.
+    text = " ".join(t for t in _SPLIT.split(latin) if t)
+    for pattern, repl in _RULES:
+        text = pattern.sub(repl, text)
+    return tuple(text.translate(_MARKERS).split())
+
+
+_DROP = re.compile(r"['`’ʼ‘\-]")
+_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
 def consonants(token: str) -> str:
@@ -123,6 +142,18 @@ def significant(tokens: Iterable[str], node_type: str) -> list[str]:
     noise = ORG_NOISE if node_type != "Person" else NAME_PARTICLES
     kept = [t for t in tokens if t not in noise]
     return kept or list(tokens)
+
+
+@lru_cache(maxsize=400_000)
+def significant_skeleton(name: str, node_type: str) -> list[str]:
+    """`significant` of the name's skeleton tokens, once per name (do not modify)."""
+    return significant(skeleton_tokens(name), node_type)
+
+
+@lru_cache(maxsize=400_000)
+def significant_folded(name: str, node_type: str) -> list[str]:
+    """`significant` of the name's folded tokens, once per name (do not modify)."""
+    return significant(folded(name).split(), node_type)
 
 
 def _token_sim(a: str, b: str) -> float:
@@ -158,6 +189,8 @@ def _pairs(a: Candidate, b: Candidate) -> Iterable[tuple[str, str]]:
 def folded_exact(a: Candidate, b: Candidate) -> Score:
     """The primary names are equal once case, accents, punctuation and script are folded."""
     if folded(a.name) and folded(a.name) == folded(b.name):
+        if a.type == "Person" and len(significant_folded(a.name, a.type)) <= 1:
+            return Score(ONE_TOKEN_EQUAL, f"one-word names equal when folded: {folded(a.name)!r}")
         return Score(1.0, f"names equal when folded: {folded(a.name)!r}")
     return Score(0.0, "names differ when folded")
 
@@ -167,9 +200,10 @@ def alias_overlap(a: Candidate, b: Candidate) -> Score:
     shared = sorted({folded(n) for n in a.names} & {folded(n) for n in b.names})
     if not shared:
         return Score(0.0, "no shared name or alias")
-    best = max(shared, key=lambda s: (len(s.split()), len(s)))
-    # A shared one-word alias ("Abubakar") is weak evidence for a person.
-    value = 0.95 if len(best.split()) > 1 or a.type != "Person" else 0.8
+    best = max(shared, key=lambda s: (len(significant(s.split(), a.type)), len(s)))
+    # A shared one-word alias ("Abubakar", "Abu Hamza": particles do not count) is weak
+    # evidence for a person.
+    value = 0.95 if len(significant(best.split(), a.type)) > 1 or a.type != "Person" else 0.8
     return Score(
         value, f"shared name/alias {best!r}" + (f" (+{len(shared) - 1})" if len(shared) > 1 else "")
     )
@@ -197,13 +231,15 @@ def token_set(a: Candidate, b: Candidate) -> Score:
     """
     best, shown, kind = 0.0, ("", ""), ""
     for x, y in _pairs(a, b):
-        tx, ty = significant(folded(x).split(), a.type), significant(folded(y).split(), a.type)
+        tx, ty = significant_folded(x, a.type), significant_folded(y, a.type)
         if not tx or not ty:
             continue
         if a.type == "Person":
             short, long = (tx, ty) if len(tx) <= len(ty) else (ty, tx)
             s = min(fuzz.token_sort_ratio(" ".join(tx), " ".join(ty)) / 100.0,
                     _align(short, long)[1] + 0.05)  # fmt: skip
+            if len(short) == 1:  # one word: "Bilal" ~ "Abu Bilal" is no person match
+                s = min(s, ONE_TOKEN_EQUAL if len(long) == 1 else ONE_NAME_CAP)
             how = "token-sort"
         else:
             s, how = _org_token_score(tx, ty)
@@ -233,8 +269,8 @@ def transliterated(a: Candidate, b: Candidate) -> Score:
     """
     best, how, shown = 0.0, "", ("", "")
     for x, y in _pairs(a, b):
-        sx = significant(skeleton_tokens(x), a.type)
-        sy = significant(skeleton_tokens(y), a.type)
+        sx = significant_skeleton(x, a.type)
+        sy = significant_skeleton(y, a.type)
         if not sx or not sy:
             continue
         short, long = (sx, sy) if len(sx) <= len(sy) else (sy, sx)
@@ -244,8 +280,9 @@ def transliterated(a: Candidate, b: Candidate) -> Score:
         # one clearly different token (another surname) outweighs two equal ones
         aligned = min(mean * ((0.9 + 0.1 * cover) if person else (0.7 + 0.3 * cover)), worst + 0.08)
         if person and len(short) < len(long):
-            # a name missing a part (patronymic) needs another agreeing fact to match
-            aligned = min(aligned, 0.85 if len(short) == 1 else 0.88)
+            # a name missing a part (patronymic) needs another agreeing fact to match; one
+            # given name or surname alone ("Hani", "Abdul") is shared by too many people
+            aligned = min(aligned, ONE_NAME_CAP if len(short) == 1 else 0.88)
         candidates = [(aligned, "tokens")]
         if len(sx) == 1 or len(sy) == 1 or (scripts(x) | scripts(y)) & _NO_SPACE:
             whole = fuzz.ratio("".join(sx), "".join(sy)) / 100.0
@@ -257,6 +294,8 @@ def transliterated(a: Candidate, b: Candidate) -> Score:
             if cx and cy:
                 candidates.append((0.97 * fuzz.ratio(cx, cy) / 100.0, "consonants"))
         value, kind = max(candidates)
+        if person and len(sx) == 1 and len(sy) == 1 and not (scripts(x) | scripts(y)) & _ABJAD:
+            value = min(value, ONE_TOKEN_EQUAL)  # two one-word names: never enough alone
         if value > best:
             best, how, shown = value, kind, (x, y)
     best = round(min(best, 1.0), 4)

@@ -10,6 +10,9 @@ Checked on ArcadeDB 26.10 over Bolt (tests/test_store_contract.py runs them):
   installer re-issues CREATE CONSTRAINT without IF NOT EXISTS, which ArcadeDB refuses
   with an unspecific error once the constraint exists, so Store.ensure_schema creates
   the OGM's constraints itself (on both engines, the same statement).
+- `CREATE INDEX name IF NOT EXISTS FOR (n:Label) ON (n.prop)` (range index) and
+  `SHOW INDEXES` work on both (Store.ensure_schema indexes the filterable properties);
+  ArcadeDB lists its indexes under its own names ("Label[prop]"), not the given one.
 - `CREATE FULLTEXT INDEX` is refused; search is done in Python (queries/search.py).
 - No APOC. Timezone-aware datetimes lose their zone: the schema stores dates as
   ISO strings, so no datetime values reach either engine.

@@ -1,16 +1,17 @@
 """Merge a duplicate node into its canonical node, with parameterised Cypher only.
 
 No APOC: relations of arbitrary types cannot be re-attached generically, so
-one read statement per relation type and direction is generated from the
-declared schema (never from input), and the moved relations are written back
-with the writer's own MERGE statement (`edge_cypher`), which unions their
-provenance with a relation the canonical node may already have. Relation ids
+the duplicate's relations are read in two statements (outgoing, incoming), each
+type found is checked against the declared schema (never taken from input
+unchecked), and the moved relations are written back, one statement per type
+and end, with the writer's own MERGE statement (`edge_cypher`), which unions
+their provenance with a relation the canonical node may already have. Relation ids
 are recomputed, so a later load of the same fact meets the moved relation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
 from functools import cache
 from typing import Any
 
@@ -21,32 +22,15 @@ from graph.store import Store
 from graph.writer import edge_cypher, edge_id, node_cypher
 
 
-@dataclass(frozen=True)
-class _RelQuery:
-    rel_type: str
-    outgoing: bool  # True: (node)-[r]->(other)
-    other_types: tuple[str, ...]
-    cypher: str
-
-
 @cache
-def relation_queries(schema: Schema, node_type: str) -> tuple[_RelQuery, ...]:
-    """One read per relation type and direction that a node of `node_type` may have."""
-    out: list[_RelQuery] = []
-    for rt in schema.relations.values():
-        for outgoing, ends, others in (
-            (True, rt.sources, rt.targets),
-            (False, rt.targets, rt.sources),
-        ):
-            if node_type not in ends:
-                continue
-            pattern = f"-[r:`{rt.name}`]->(o)" if outgoing else f"<-[r:`{rt.name}`]-(o)"
-            cypher = (
-                f"MATCH (d:`{node_type}` {{id: $id}}){pattern} "
-                f"RETURN o.id AS other, properties(r) AS props"
-            )
-            out.append(_RelQuery(rt.name, outgoing, others, cypher))
-    return tuple(out)
+def relation_reads(node_type: str) -> tuple[str, str]:
+    """The two reads of a node's relations (outgoing, incoming), whatever their type: the
+    types found are checked against the schema before any is written back."""
+    return tuple(  # type: ignore[return-value]
+        f"MATCH (d:`{node_type}` {{id: $id}}){pattern} "
+        f"RETURN type(r) AS rel, o.id AS other, properties(r) AS props"
+        for pattern in ("-[r]->(o)", "<-[r]-(o)")
+    )
 
 
 def merged_node_props(schema: Schema, node_type: str, canonical: dict[str, Any],
@@ -95,25 +79,30 @@ def merge_nodes(store: Store, node_type: str, canonical: str, duplicate: str) ->
         tx.run(
             node_cypher(schema, node_type), rows=[{"i": 0, "id": canonical, "props": props}]
         ).consume()
-        moved = 0
-        for q in relation_queries(schema, node_type):
-            for rec in list(tx.run(q.cypher, id=duplicate)):
-                other = str(rec["other"])
-                if other in (canonical, duplicate):
+        # the duplicate's relations, two reads, grouped by type, direction and other end
+        groups: dict[tuple[str, bool, str], list[dict[str, Any]]] = defaultdict(list)
+        for outgoing, cypher in zip((True, False), relation_reads(node_type), strict=True):
+            for rec in list(tx.run(cypher, id=duplicate)):
+                rel, other = str(rec["rel"]), str(rec["other"])
+                if other in (canonical, duplicate) or rel not in schema.relations:
                     continue  # a relation between the two would become a loop: drop it
+                rt = schema.relation(rel)
                 other_type = schema.type_of_id(other)
-                if other_type not in q.other_types:
+                if other_type not in (rt.targets if outgoing else rt.sources):
                     continue
-                src, tgt = (canonical, other) if q.outgoing else (other, canonical)
-                s_type, t_type = (node_type, other_type) if q.outgoing else (other_type, node_type)
+                src, tgt = (canonical, other) if outgoing else (other, canonical)
                 rprops = {k: v for k, v in dict(rec["props"]).items() if v is not None}
                 rprops.setdefault("source_ids", [])
                 rprops.setdefault("citations", [])
                 rprops.setdefault("confidence", 0.0)
-                rprops["id"] = edge_id(q.rel_type, src, tgt)
-                row = {"i": 0, "s": src, "t": tgt, "props": rprops}
-                tx.run(edge_cypher(schema, q.rel_type, s_type, t_type), rows=[row]).consume()
-                moved += 1
+                rprops["id"] = edge_id(rel, src, tgt)
+                rows = groups[(rel, outgoing, other_type)]
+                rows.append({"i": len(rows), "s": src, "t": tgt, "props": rprops})
+        moved = 0
+        for (rel, outgoing, other_type), rows in sorted(groups.items()):
+            s_type, t_type = (node_type, other_type) if outgoing else (other_type, node_type)
+            tx.run(edge_cypher(schema, rel, s_type, t_type), rows=rows).consume()
+            moved += len(rows)
         tx.run(f"MATCH (d:`{node_type}` {{id: $id}}) DETACH DELETE d", id=duplicate).consume()
         return moved
 

@@ -32,7 +32,9 @@ class Property:
     sensitive: bool = False
     description: str = ""
     values: tuple[str, ...] = ()  # the allowed values, when the schema lists them
-
+    #: The API filters and orders on it, so the store indexes it (Store.ensure_schema).
+    #: Declared with `filterable: false|true`; by default every scalar that is not free text.
+    filterable: bool = True
 
     @property
     def is_list(self) -> bool:
@@ -123,6 +125,7 @@ def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
             sensitive=bool(spec.get("sensitive", False)),
             description=str(spec.get("description", "")),
             values=tuple(str(v) for v in spec.get("values") or ()),
+            filterable=bool(spec.get("filterable", not ptype.startswith("list[") and ptype != "text")),
         )
     return props
 

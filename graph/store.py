@@ -242,6 +242,20 @@ class Store:
                         f"CREATE CONSTRAINT `{name}` IF NOT EXISTS "
                         f"FOR (n:`{label}`) REQUIRE n.`{prop.db_property}` IS UNIQUE"
                     )
+        for label, prop_name in self.index_plan():
+            self.write(
+                f"CREATE INDEX `index_{label}_{prop_name}` IF NOT EXISTS "
+                f"FOR (n:`{label}`) ON (n.`{prop_name}`)"
+            )
+
+    def index_plan(self) -> list[tuple[str, str]]:
+        """(label, property) of every index ensure_schema creates: each property the schema
+        marks filterable, and confidence, on which the API filters and orders every type."""
+        out: list[tuple[str, str]] = []
+        for nt in self.schema.nodes.values():
+            names = [p.name for p in nt.properties.values() if p.filterable and p.name != "id"]
+            out += [(nt.name, name) for name in (*names, "confidence")]
+        return out
 
     def server_version(self) -> str:
         rows = self.read("CALL dbms.components() YIELD name, versions RETURN name, versions")

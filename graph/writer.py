@@ -48,6 +48,8 @@ class Summary:
     counts: dict[str, TypeCounts] = field(default_factory=lambda: defaultdict(TypeCounts))
     rejects: list[Rejected] = field(default_factory=list)
     report_path: Path | None = None
+    #: Ids of the nodes this write created or updated, by type (what resolution looks at).
+    changed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, type_name: str, status: str, n: int = 1) -> None:
         c = self.counts[type_name]
@@ -280,15 +282,15 @@ class Writer:
                 ends = (self.schema.type_of_id(row.source), self.schema.type_of_id(row.target))
                 edges[(row.type, *ends)].append(row)
 
-        def work(tx: ManagedTransaction) -> tuple[list[tuple[str, str]], list[_Row]]:
-            statuses: list[tuple[str, str]] = []
+        def work(tx: ManagedTransaction) -> tuple[list[tuple[str, str, str]], list[_Row]]:
+            statuses: list[tuple[str, str, str]] = []
             missing: list[_Row] = []
             order = sorted(nodes, key=lambda t: t != "Source")
             for type_name in order:
                 group = nodes[type_name]
                 payload = [{"i": i, "id": r.key, "props": r.props} for i, r in enumerate(group)]
                 result = tx.run(node_cypher(self.schema, type_name), rows=payload)
-                statuses += [(type_name, rec["status"]) for rec in result]
+                statuses += [(type_name, rec["status"], group[int(rec["i"])].key) for rec in result]
             for (rel, s_type, t_type), group in edges.items():
                 payload = [
                     {"i": i, "s": r.source, "t": r.target, "props": {**r.props, "id": r.key}}
@@ -298,7 +300,7 @@ class Writer:
                 done: set[int] = set()
                 for rec in result:
                     done.add(int(rec["i"]))
-                    statuses.append((rel, rec["status"]))
+                    statuses.append((rel, rec["status"], ""))
                 missing += [r for i, r in enumerate(group) if i not in done]
             return statuses, missing
 
@@ -310,8 +312,10 @@ class Writer:
                 f"{self.origin or 'input'}: the batch from {first or 'start'} to {last or 'end'} "
                 f"was not written (nothing of it was stored): {exc.message or exc}"
             ) from exc
-        for type_name, status in statuses:
+        for type_name, status, key in statuses:
             summary.add(type_name, status)
+            if key and status != "unchanged":
+                summary.changed[type_name].add(key)
         if self.progress and count_progress:
             self.progress(len(rows))
         return missing

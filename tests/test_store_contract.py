@@ -136,3 +136,21 @@ def test_embedded_engine_keeps_its_data_across_a_restart(
         assert second.read("MATCH (a:Agency) RETURN a.name AS n") == [{"n": "FSB"}]
     finally:
         second.close()
+
+
+def test_every_filterable_property_is_indexed(store: Store) -> None:
+    """ensure_schema (run by the session fixture, as by `tnr`) indexes each property the API
+    filters or orders on; a second run creates nothing new (IF NOT EXISTS)."""
+    def indexed() -> set[tuple[str, str]]:
+        rows = store.read("SHOW INDEXES YIELD labelsOrTypes, properties")
+        return {(r["labelsOrTypes"][0], r["properties"][0]) for r in rows
+                if r["labelsOrTypes"] and len(r["properties"] or []) == 1}  # fmt: skip
+
+    plan = set(store.index_plan())
+    assert ("ExportLicence", "control_code") in plan and ("Person", "is_target") in plan
+    assert not any(store.schema.node(t).properties[p].type == "text"
+                   for t, p in plan if p in store.schema.node(t).properties)  # fmt: skip
+    before = indexed()
+    assert plan <= before, sorted(plan - before)
+    store.ensure_schema()
+    assert indexed() == before
