@@ -1,10 +1,14 @@
-"""All benchmarks in one run: `python -m benchmarks` (`make bench`).
+"""All benchmarks in one run, on both engines side by side: `python -m benchmarks` (`make bench`).
 
-    python -m benchmarks [--scales 1000,10000] [--quick] [--out BENCHMARKS.md]
+    python -m benchmarks [--scales 1000,10000] [--big 100000,1000000] [--budget 900]
+                         [--engines embedded,neo4j] [--quick] [--out BENCHMARKS.md]
 
-For each scale factor (relations of a synthetic graph, graph/synthetic.py) a fresh
-embedded engine in a temporary directory (or the Neo4j of NEO4J_URI, which is then
-wiped: only with TNR_BENCH_ALLOW_WIPE=1), and in that engine, side by side in the same run:
+The same synthetic graph (graph/synthetic.py, N relations) at each scale, on the embedded
+engine (fresh, in a temporary directory) and on Neo4j 5.26 (one started here by
+graph/neo4j_server.py, wiped between scales; or the Neo4j of NEO4J_URI, which is then
+wiped: only with TNR_BENCH_ALLOW_WIPE=1). The `--big` scales run on Neo4j in full and on
+the embedded engine while its load, projected from the scale before, fits `--budget`;
+the report says where it stopped. At each scale, side by side in the same run:
 
 - load: the writer's records/s against the engine's raw `UNWIND ... CREATE` of the
   same rows (benchmarks/load.py);
@@ -17,6 +21,7 @@ wiped: only with TNR_BENCH_ALLOW_WIPE=1), and in that engine, side by side in th
   (benchmarks/server.py): throughput, p50, p99, errors;
 - memory: peak RSS (VmHWM) of the app process and of the engine process.
 
+Then Neo4j over the embedded engine, figure by figure, at every scale both reached.
 Once per run: entity resolution, the blocked matcher against a naive loop and
 `rapidfuzz.process.cdist`, with recall (benchmarks/resolver.py).
 
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import importlib.metadata
 import math
@@ -38,7 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +56,7 @@ from benchmarks.load import synthetic
 from benchmarks.resolver import DEFAULT_FILE
 from benchmarks.resolver import measure as measure_resolver
 from benchmarks.server import TRIVIAL_PATH
+from graph import neo4j_server
 from graph.embedded import free_port
 from graph.settings import Settings
 from graph.store import Store
@@ -57,7 +64,10 @@ from queries import coverage, network, vendor_chains
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-HEAP = os.environ.get("TNR_ENGINE_HEAP", "1g")
+HEAP = os.environ.get("TNR_ENGINE_HEAP", "2g")
+#: The Neo4j the benchmark starts (when NEO4J_URI is not set): its JVM heap and page cache.
+NEO4J_HEAP = os.environ.get("TNR_NEO4J_HEAP", HEAP)  # the same heap as the embedded engine
+NEO4J_PAGECACHE_MB = int(os.environ.get("TNR_NEO4J_PAGECACHE_MB", "1024"))
 NEIGHBOURHOOD_LIMIT = 1000
 #: Seconds one read case may take (both sides); past it, at least MIN_RUNS runs are kept.
 CASE_BUDGET_S = 10.0
@@ -157,17 +167,18 @@ class ScaleResult:
     app_rss: float | None = None
     engine_rss: float | None = None
     engine: str = ""
+    kind: str = "embedded"  # "embedded" or "neo4j"
+    load_s: float = 0.0  # seconds of the three loads (raw, writer, writer again)
 
 
 # -- the server -----------------------------------------------------------------------------
 class Server:
     """benchmarks.server under uvicorn in its own process, on the store's data directory."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = (data_dir / "server.log").open("w", encoding="utf-8")
-        env = {**os.environ, "TNR_DATA_DIR": str(data_dir), "TNR_ENGINE_HEAP": HEAP}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "benchmarks.server:make_app", "--factory",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
@@ -329,40 +340,55 @@ def bench_concurrency(base: str, clients: int, per_client: int) -> list[Concurre
     return out
 
 
-def run_scale(relations: int, args: argparse.Namespace) -> ScaleResult:
-    print(f"scale {relations} relations", file=sys.stderr)
+@dataclass
+class Engine:
+    """Where one side of the benchmark runs: the embedded engine, or a Neo4j server."""
+
+    kind: str  # "embedded" or "neo4j"
+    env: dict[str, str]  # NEO4J_* for Neo4j (the embedded side has none)
+    pid: int | None = None  # the Neo4j JVM, for its peak RSS (the embedded one is the store's)
+
+
+def engine_env(engine: Engine, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    return {**env, **engine.env, "TNR_DATA_DIR": str(data_dir), "TNR_ENGINE_HEAP": HEAP}
+
+
+def run_scale(relations: int, args: argparse.Namespace, side: Engine) -> ScaleResult:
+    print(f"scale {relations} relations on {side.kind}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="tnr-bench-") as tmp:
         data_dir = Path(tmp)
-        settings = Settings.from_env({**os.environ, "TNR_DATA_DIR": str(data_dir),
-                                      "TNR_ENGINE_HEAP": HEAP})  # fmt: skip
+        env = engine_env(side, data_dir)
+        settings = Settings.from_env(env)
         records = synthetic(relations)
         with Store.open(settings, bind_ogm=False) as store:
             if settings.uses_neo4j:
-                if os.environ.get("TNR_BENCH_ALLOW_WIPE") != "1":
-                    raise SystemExit("NEO4J_URI is set: the benchmark wipes that database; "
-                                     "set TNR_BENCH_ALLOW_WIPE=1 to allow it")  # fmt: skip
                 store.wipe()
             store.ensure_schema()
+            t0 = time.perf_counter()
             lr = measure_load(store, records, args.batch)
+            load_s = time.perf_counter() - t0
+            del records
             load = LoadResult(int(lr["records"]), lr["raw_rps"], lr["writer_rps"],
                               lr["reload_rps"], lr["writer_vs_raw"])  # fmt: skip
-            print(f"  load: writer/raw {load.ratio:.2f}", file=sys.stderr)
+            print(f"  load: writer/raw {load.ratio:.2f}, {load_s:.0f} s", file=sys.stderr)
             engine = store.server_version()
             if store.engine is not None:
                 engine = (f"ArcadeDB embedded (arcadedb-embedded "
                           f"{importlib.metadata.version('arcadedb-embedded')}), "
                           f"answering Bolt as {engine}")  # fmt: skip
-            result = ScaleResult(relations, store.node_count(), load, engine=engine)
+            result = ScaleResult(relations, store.node_count(), load, engine=engine,
+                                 kind=side.kind, load_s=load_s)  # fmt: skip
             ids = pick_ids(store)
-            server = Server(data_dir)
+            server = Server(data_dir, env)
             try:
-                with httpx.Client(base_url=server.base, timeout=120) as client:
+                with httpx.Client(base_url=server.base, timeout=300) as client:
                     result.reads = bench_reads(store, client, ids, args.reps)
                 result.concurrency = bench_concurrency(server.base, args.clients,
                                                        args.per_client)  # fmt: skip
                 result.app_rss = peak_rss_mb(server.proc.pid)
                 proc = store.engine.process if store.engine is not None else None
-                result.engine_rss = peak_rss_mb(proc.pid if proc is not None else None)
+                result.engine_rss = peak_rss_mb(proc.pid if proc is not None else side.pid)
             finally:
                 server.stop()
             if settings.uses_neo4j:
@@ -370,8 +396,28 @@ def run_scale(relations: int, args: argparse.Namespace) -> ScaleResult:
     return result
 
 
+def run_side(side: Engine, scales: list[int], big: list[int], budget: float,
+             args: argparse.Namespace) -> tuple[list[ScaleResult], str]:  # fmt: skip
+    """Every scale on one engine; the big ones only while the last load projects within `budget`.
+
+    Returns the results and a sentence on where the side stopped (empty if it did not).
+    """
+    results = [run_scale(n, args, side) for n in scales]
+    for n in big:
+        last = results[-1]
+        projected = last.load_s * n / last.relations
+        if projected > budget:
+            note = (f"{side.kind} stopped before {n:,} relations: its loads at "
+                    f"{last.relations:,} took {last.load_s:,.0f} s, so {n:,} projects to "
+                    f"{projected:,.0f} s, past this run's budget of {budget:,.0f} s per scale.")
+            print("  " + note, file=sys.stderr)
+            return results, note
+        results.append(run_scale(n, args, side))
+    return results, ""
+
+
 # -- the report -----------------------------------------------------------------------------
-def machine(engine_version: str) -> list[str]:
+def machine(engines: dict[str, str]) -> list[str]:
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -383,7 +429,7 @@ def machine(engine_version: str) -> list[str]:
     return [
         f"- cores: {os.cpu_count()} ({cpu})",
         f"- Python {platform.python_version()} on {platform.system()} {platform.release()}",
-        f"- engine: {engine_version} (heap {HEAP})",
+        *(f"- {kind}: {version}" for kind, version in engines.items()),
     ]
 
 
@@ -395,9 +441,40 @@ def mb(value: float | None) -> str:
     return f"{value:.0f}" if value is not None else "n/a"
 
 
+def ratio(a: float | None, b: float | None) -> str:
+    return f"**{a / b:.2f}**" if a and b else "n/a"
+
+
+def comparison(scales: list[ScaleResult]) -> list[str]:
+    """Neo4j against the embedded engine, at every scale both reached: > 1 means Neo4j wins."""
+    by = {(s.kind, s.relations): s for s in scales}
+    both = sorted({n for k, n in by if k == "neo4j" and ("embedded", n) in by})
+    if not both:
+        return ["Only one engine ran, so there is nothing to compare."]
+    lines = [
+        "Each cell is Neo4j's figure over the embedded engine's at the same scale, on the "
+        "same synthetic graph in the same run, oriented so that **> 1 means Neo4j is faster** "
+        "(for memory: > 1 means Neo4j uses more).",
+        "",
+        "| relations | raw load | writer load | writer again | "
+        + " | ".join(f"{r.name} (Cypher p50)" for r in by[("neo4j", both[0])].reads)
+        + " | GraphQL page req/s | engine peak RSS |",
+        "|---:|---:|---:|---:|" + "---:|" * len(by[("neo4j", both[0])].reads) + "---:|---:|",
+    ]
+    for n in both:
+        neo, emb = by[("neo4j", n)], by[("embedded", n)]
+        reads = [ratio(pct(e.cypher, 50), pct(r.cypher, 50)) for r, e in zip(neo.reads, emb.reads, strict=True)]
+        page = ratio(neo.concurrency[-1].throughput, emb.concurrency[-1].throughput)
+        lines.append(f"| {n:,} | {ratio(neo.load.raw_rps, emb.load.raw_rps)} | "
+                     f"{ratio(neo.load.writer_rps, emb.load.writer_rps)} | "
+                     f"{ratio(neo.load.reload_rps, emb.load.reload_rps)} | " + " | ".join(reads)
+                     + f" | {page} | {ratio(neo.engine_rss, emb.engine_rss)} |")  # fmt: skip
+    return lines
+
+
 def report(command: str, scales: list[ScaleResult], er: dict[str, float] | None,
-           er_note: str, engine_version: str, args: argparse.Namespace, plot: str | None,
-           took: float) -> str:  # fmt: skip
+           er_note: str, engines: dict[str, str], stops: list[str], args: argparse.Namespace,
+           plot: str | None, took: float) -> str:  # fmt: skip
     lines = [
         "# Benchmarks",
         "",
@@ -409,24 +486,31 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, float] | None,
         "",
         f"on {dt.date.today().isoformat()}, in {took:.0f} s, on:",
         "",
-        *machine(engine_version),
+        *machine(engines),
         "",
         "Every figure below was measured in that one run, each beside its baseline; the",
         "absolute numbers belong to this (shared, noisy) machine, the **ratios** are what",
-        "carry over. Graphs are synthetic (graph/synthetic.py, seed 7) and written to a fresh",
-        "embedded engine per scale. The scale is the number of relations the generator asks for.",
+        "carry over. Graphs are synthetic (graph/synthetic.py, seed 7), the same graph on both",
+        "engines at each scale, written to a fresh embedded engine per scale and to one Neo4j",
+        "wiped between scales. The scale is the number of relations the generator asks for.",
+        "",
+        "## Neo4j against the embedded engine",
+        "",
+        *comparison(scales),
+        "",
+        *stops,
         "",
         "## Load: the writer against the engine's raw `UNWIND ... CREATE`",
         "",
         f"Same rows, same batch size ({args.batch}). The writer validates, checks sources and "
         "MERGEs; the raw load only CREATEs.",
         "",
-        "| relations | records | raw records/s | writer records/s | writer / raw | "
+        "| engine | relations | records | raw records/s | writer records/s | writer / raw | "
         "writer again (all unchanged) records/s |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for s in scales:
-        lines.append(f"| {s.relations:,} | {s.load.records:,} | {s.load.raw_rps:,.0f} | "
+        lines.append(f"| {s.kind} | {s.relations:,} | {s.load.records:,} | {s.load.raw_rps:,.0f} | "
                      f"{s.load.writer_rps:,.0f} | **{s.load.ratio:.2f}** | "
                      f"{s.load.reload_rps:,.0f} |")  # fmt: skip
     lines += [
@@ -440,15 +524,15 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, float] | None,
         f"once it has {MIN_RUNS}), API and Cypher interleaved; p99 of fewer than 100 runs "
         f"is the slowest run. Neighbourhoods stop at {NEIGHBOURHOOD_LIMIT} nodes. Times in ms.",
         "",
-        "| relations | query | result | statements | runs | API p50 | API p99 | Cypher p50 | "
-        "Cypher p99 | API / Cypher (p50) |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| engine | relations | query | result | statements | runs | API p50 | API p99 | "
+        "Cypher p50 | Cypher p99 | API / Cypher (p50) |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in scales:
         for r in s.reads:
             a50, c50 = pct(r.api, 50), pct(r.cypher, 50)
-            lines.append(f"| {s.relations:,} | {r.name} | {r.size} | {r.statements} | {len(r.api)} | "
-                         f"{ms(a50)} | {ms(pct(r.api, 99))} | {ms(c50)} | "
+            lines.append(f"| {s.kind} | {s.relations:,} | {r.name} | {r.size} | {r.statements} | "
+                         f"{len(r.api)} | {ms(a50)} | {ms(pct(r.api, 99))} | {ms(c50)} | "
                          f"{ms(pct(r.cypher, 99))} | **{a50 / c50:.1f}** |")  # fmt: skip
     lines += [
         "",
@@ -459,15 +543,15 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, float] | None,
         "server: a GraphQL page query and a trivial Starlette endpoint added to the "
         "benchmark's own app instance (benchmarks/server.py, not the product app).",
         "",
-        "| relations | endpoint | requests | errors | req/s | p50 ms | p99 ms | "
+        "| engine | relations | endpoint | requests | errors | req/s | p50 ms | p99 ms | "
         "throughput / trivial |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for s in scales:
         trivial = s.concurrency[0].throughput if s.concurrency else 0.0
         for c in s.concurrency:
-            lines.append(f"| {s.relations:,} | {c.endpoint} | {c.requests} | {c.errors} | "
-                         f"{c.throughput:,.0f} | {ms(pct(c.latencies, 50))} | "
+            lines.append(f"| {s.kind} | {s.relations:,} | {c.endpoint} | {c.requests} | "
+                         f"{c.errors} | {c.throughput:,.0f} | {ms(pct(c.latencies, 50))} | "
                          f"{ms(pct(c.latencies, 99))} | "
                          f"**{c.throughput / trivial if trivial else 0:.2f}** |")  # fmt: skip
     lines += [
@@ -476,13 +560,15 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, float] | None,
         "",
         "Peak resident set size (VmHWM, MB) at the end of each scale's run: the app process "
         "(uvicorn, after all the reads and the concurrency run) and the engine process "
-        "(ArcadeDB in its own JVM, after load and reads).",
+        "(ArcadeDB in its own JVM, fresh per scale; Neo4j in its own JVM, one for the whole "
+        "run, so its peak is the largest so far).",
         "",
-        "| relations | nodes | app peak RSS MB | engine peak RSS MB |",
-        "|---:|---:|---:|---:|",
+        "| engine | relations | nodes | load s (3 loads) | app peak RSS MB | engine peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for s in scales:
-        lines.append(f"| {s.relations:,} | {s.nodes:,} | {mb(s.app_rss)} | {mb(s.engine_rss)} |")
+        lines.append(f"| {s.kind} | {s.relations:,} | {s.nodes:,} | {s.load_s:,.0f} | "
+                     f"{mb(s.app_rss)} | {mb(s.engine_rss)} |")  # fmt: skip
     lines += ["", "## Entity resolution", ""]
     if er is None:
         lines.append(er_note)
@@ -529,31 +615,69 @@ def draw(scales: list[ScaleResult], path: Path) -> bool:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
-    xs = [s.relations for s in scales]
-    for i, name in enumerate(r.name for r in scales[-1].reads):  # the same cases at each scale
-        colour = f"C{i}"
-        api = [pct(s.reads[i].api, 50) * 1e3 for s in scales]
-        cyp = [pct(s.reads[i].cypher, 50) * 1e3 for s in scales]
-        left.plot(xs, api, "-o", color=colour, label=f"{name} (API)")
-        left.plot(xs, cyp, "--s", color=colour, alpha=0.7, label=f"{name} (Cypher)")
-    left.set(xscale="log", yscale="log", xlabel="relations", ylabel="p50 ms",
-             title="reads: API (solid) vs Cypher (dashed)")  # fmt: skip
-    left.legend(fontsize=7)
-    right.plot(xs, [s.app_rss or 0 for s in scales], "-o", label="app (uvicorn)")
-    right.plot(xs, [s.engine_rss or 0 for s in scales], "-s", label="engine")
+    styles = {"embedded": "--s", "neo4j": "-o"}
+    for kind, style in styles.items():
+        mine = [s for s in scales if s.kind == kind]
+        if not mine:
+            continue
+        xs = [s.relations for s in mine]
+        for i, name in enumerate(r.name for r in mine[-1].reads):  # the same cases at each scale
+            cyp = [pct(s.reads[i].cypher, 50) * 1e3 for s in mine]
+            left.plot(xs, cyp, style, color=f"C{i}", alpha=0.8, label=f"{name} ({kind})")
+        right.plot(xs, [s.engine_rss or 0 for s in mine], style, label=f"{kind} engine")
+        right.plot(xs, [s.app_rss or 0 for s in mine], style, alpha=0.5, label=f"app on {kind}")
+    left.set(xscale="log", yscale="log", xlabel="relations", ylabel="Cypher p50 ms",
+             title="reads: Neo4j (solid) vs embedded (dashed)")  # fmt: skip
+    left.legend(fontsize=6)
     right.set(xscale="log", xlabel="relations", ylabel="peak RSS MB", title="memory")
-    right.legend()
+    right.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
 
 
+@contextlib.contextmanager
+def neo4j_side(want: bool) -> Iterator[tuple[Engine | None, str]]:
+    """The Neo4j of NEO4J_URI (wiped: only with TNR_BENCH_ALLOW_WIPE=1), else one started here."""
+    if not want:
+        yield None, "Neo4j: not asked for (--engines)."
+        return
+    if os.environ.get("NEO4J_URI"):
+        if os.environ.get("TNR_BENCH_ALLOW_WIPE") != "1":
+            raise SystemExit("NEO4J_URI is set: the benchmark wipes that database; "
+                             "set TNR_BENCH_ALLOW_WIPE=1 to allow it")  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if k.startswith("NEO4J_")}
+        yield Engine("neo4j", env), ""
+        return
+    reason = neo4j_server.unavailable_reason()
+    if reason is not None:
+        yield None, f"Neo4j: not measured ({reason})."
+        return
+    with tempfile.TemporaryDirectory(prefix="tnr-bench-neo4j-") as tmp:
+        server = neo4j_server.Neo4jServer(Path(tmp), heap=NEO4J_HEAP, pagecache_mb=NEO4J_PAGECACHE_MB)
+        address = server.start()
+        try:
+            pid = server.process.pid if server.process is not None else None
+            yield Engine("neo4j", address.env(), pid), ""
+        finally:
+            server.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description=__doc__.splitlines()[0])  # fmt: skip
     parser.add_argument("--scales", default=None,
-                        help="comma-separated relation counts (default 1000,10000; quick: 1000)")  # fmt: skip
+                        help="comma-separated relation counts, on every engine "
+                        "(default 1000,10000; quick: 1000)")  # fmt: skip
+    parser.add_argument("--big", default=None,
+                        help="the scale step after them: Neo4j runs all, the embedded engine "
+                        "while its projected load fits --budget (default 100000,1000000; "
+                        "quick: none)")  # fmt: skip
+    parser.add_argument("--budget", type=float, default=900.0,
+                        help="seconds the embedded engine's three loads may take at one big "
+                        "scale, projected from the scale before (default 900)")  # fmt: skip
+    parser.add_argument("--engines", default="embedded,neo4j")
     parser.add_argument("--quick", action="store_true", help="one small scale, few runs")
     parser.add_argument("--reps", type=int, default=None, help="runs per read (default 15)")
     parser.add_argument("--clients", type=int, default=8)
@@ -569,6 +693,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     quick = args.quick
     scales = [int(x) for x in (args.scales or ("1000" if quick else "1000,10000")).split(",")]
+    big_arg = args.big if args.big is not None else ("" if quick else "100000,1000000")
+    big = [int(x) for x in big_arg.split(",") if x.strip()]
+    kinds = {k.strip() for k in args.engines.split(",")}
     args.reps = args.reps or (5 if quick else 15)
     args.per_client = args.per_client or (8 if quick else 15)
     args.er_every = args.er_every or (8 if quick else 3)
@@ -576,7 +703,18 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m benchmarks" + "".join(f" {a}" for a in (argv or sys.argv[1:]))
 
     started = time.perf_counter()
-    results = [run_scale(n, args) for n in scales]
+    results: list[ScaleResult] = []
+    stops: list[str] = []
+    if "embedded" in kinds:
+        done, stop = run_side(Engine("embedded", {}), scales, big, args.budget, args)
+        results += done
+        stops += [stop] if stop else []
+    with neo4j_side("neo4j" in kinds) as (side, note):
+        if side is not None:
+            done, _ = run_side(side, scales, big, math.inf, args)
+            results += done
+        else:
+            stops.append(note)
     er: dict[str, float] | None = None
     if args.er_file.exists():
         print("entity resolution", file=sys.stderr)
@@ -584,11 +722,15 @@ def main(argv: list[str] | None = None) -> None:
         er_note = f"One row in {args.er_every} of `{args.er_file.name}` (EU sanctions):"
     else:
         er_note = f"Skipped: {args.er_file} is not here (the shared data folder)."
-    engine_version = results[0].engine if results else "none"
+    engines: dict[str, str] = {}
+    for r in results:
+        engines.setdefault(r.kind, r.engine + (f" (heap {HEAP})" if r.kind == "embedded" else
+                                               f" (heap {NEO4J_HEAP}, page cache "
+                                               f"{NEO4J_PAGECACHE_MB} MB)"))  # fmt: skip
     plot_path = RESULTS / "benchmarks.png"
     plotted = draw(results, plot_path)
     took = time.perf_counter() - started
-    text = report(command, results, er, er_note, engine_version, args,
+    text = report(command, results, er, er_note, engines, stops, args,
                   str(plot_path.relative_to(ROOT)) if plotted else None, took)  # fmt: skip
     args.out.write_text(text, encoding="utf-8")
     print(text)

@@ -137,10 +137,17 @@ class Store:
         return [r.data() for r in records]
 
     def in_transaction(self, work: Callable[[ManagedTransaction], T]) -> T:
-        """Run `work` in one write transaction: all of it lands, or none of it."""
+        """Run `work` in one write transaction: all of it lands, or none of it.
+
+        The session shares the bookmarks of `read`/`write` (execute_query's bookmark
+        manager), so on a cluster a read sent to a follower after this write sees it.
+        """
 
         def once() -> T:
-            with self.driver.session(database=self.database) as session:
+            with self.driver.session(
+                database=self.database,
+                bookmark_manager=self.driver.execute_query_bookmark_manager,
+            ) as session:
                 return session.execute_write(self._guarded(work))
 
         return self._recovering(once)

@@ -81,6 +81,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if "slow" in item.keywords:
                 item.add_marker(slow)
     if os.environ.get("NEO4J_URI"):
+        own = pytest.mark.skip(reason="tests the embedded engine itself: run without NEO4J_URI")
+        for item in items:
+            if "embedded" in item.keywords:
+                item.add_marker(own)
         return
     skip = pytest.mark.skip(reason="needs Neo4j 5: set NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD)")
     for item in items:

@@ -116,11 +116,8 @@ def test_counts_cover_every_declared_type(empty_store: Store) -> None:
     assert counts["State"] == 2 and counts["Agency"] == 1 and counts["PART_OF"] == 1
 
 
-def test_embedded_engine_keeps_its_data_across_a_restart(
-    test_settings: Settings, tmp_path: Path
-) -> None:
-    if test_settings.uses_neo4j:
-        pytest.skip("restart of the embedded engine; the session runs on Neo4j")
+@pytest.mark.embedded
+def test_embedded_engine_keeps_its_data_across_a_restart(tmp_path: Path) -> None:
     settings = Settings.from_env({"TNR_DATA_DIR": str(tmp_path), "TNR_ENGINE_HEAP": "512m"})
     first = Store.open(settings, bind_ogm=False)
     try:
