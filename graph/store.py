@@ -14,7 +14,7 @@ from neomodel import db as ogm_db
 from neomodel import get_config
 
 from graph.embedded import EmbeddedEngine, EngineError
-from graph.engines import EngineProfile, profile_for
+from graph.engines import NEO4J_DRIVER_OPTIONS, EngineProfile, profile_for
 from graph.schema import Schema, load_schema
 from graph.settings import Settings
 
@@ -81,8 +81,10 @@ class Store:
             uri, auth = address.uri, (address.user, address.password)
             database, where = address.database, f"the embedded engine in {settings.engine_dir}"
         retry_s = 30.0 if engine is None else EMBEDDED_RETRY_S  # 30 s: the driver's default
+        options = NEO4J_DRIVER_OPTIONS if engine is None else {}
         driver = GraphDatabase.driver(
-            uri, auth=auth, max_connection_pool_size=50, max_transaction_retry_time=retry_s
+            uri, auth=auth, max_connection_pool_size=50, max_transaction_retry_time=retry_s,
+            **options,
         )
         try:
             driver.verify_connectivity()
