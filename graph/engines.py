@@ -23,6 +23,7 @@ the same Cypher; these are the differences that remain):
   (Neo.ClientError.Statement.AccessMode); ArcadeDB runs it and stores the write. Only
   the Neo4j pass can catch a write hidden in a read path (tests/test_neo4j_routing.py
   checks it), and on a cluster such a write would fail on a follower.
+  EngineProfile.refuses_writes_in_reads; the store contract checks both behaviours.
 - Routing: Neo4j answers the `neo4j://` scheme (a routing table, even from one
   server), so the app can be pointed at a cluster or Aura unchanged; the embedded
   engine is reached by `bolt://` only.
@@ -52,9 +53,11 @@ class EngineProfile:
     name: str
     #: Nodes deleted per transaction when wiping (both engines want it batched).
     wipe_batch: int
+    #: True if a write sent in a read transaction is refused (access mode, see above).
+    refuses_writes_in_reads: bool
 
 
-NEO4J = EngineProfile(name="neo4j", wipe_batch=10000)
+NEO4J = EngineProfile(name="neo4j", wipe_batch=10000, refuses_writes_in_reads=True)
 
 #: Extra driver settings for a Neo4j server (not sent to the embedded engine, whose Bolt
 #: server does not take notification filters): no "unknown property key / relation
@@ -62,7 +65,7 @@ NEO4J = EngineProfile(name="neo4j", wipe_batch=10000)
 NEO4J_DRIVER_OPTIONS: dict[str, Any] = {
     "notifications_disabled_classifications": [NotificationDisabledClassification.UNRECOGNIZED],
 }
-ARCADEDB = EngineProfile(name="arcadedb", wipe_batch=10000)
+ARCADEDB = EngineProfile(name="arcadedb", wipe_batch=10000, refuses_writes_in_reads=False)
 
 
 def profile_for(agent: str) -> EngineProfile:

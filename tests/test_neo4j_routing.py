@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 import pytest
+from neo4j import Neo4jDriver
 from neo4j.exceptions import ClientError
 from starlette.testclient import TestClient
 
@@ -26,7 +27,6 @@ from graph.records import Edge, Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store
 from graph.writer import Writer
-from neo4j import Neo4jDriver
 from queries import search
 
 pytestmark = pytest.mark.neo4j
