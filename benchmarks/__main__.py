@@ -244,8 +244,10 @@ def pick_ids(store: Store) -> dict[str, str]:
 
 
 def bench_reads(
-    store: Store, client: httpx.Client, ids: dict[str, str], reps: int
+    store: Store, client: httpx.Client, ids: dict[str, str], reps: int, lite: bool = False
 ) -> list[ReadResult]:
+    """The read cases; `lite` (the big scales): only shortestPath, whose cost does not grow
+    with the graph, so that the scale step measures the load within the run's time."""
     cases: list[tuple[str, str, dict[str, Any], Callable[..., Any], tuple[Any, ...],
                       dict[str, Any], Callable[[dict[str, Any]], str]]] = []  # fmt: skip
 
@@ -255,7 +257,7 @@ def bench_reads(
             " (truncated)" if g["truncated"] else ""
         )
 
-    for depth in (2, 3):
+    for depth in () if lite else (2, 3):
         cases.append((f"neighbourhood depth {depth}", NEIGHBOURHOOD,
                       {"id": ids["state"], "depth": depth, "limit": NEIGHBOURHOOD_LIMIT},
                       network.neighbourhood, (ids["state"],),
@@ -264,11 +266,12 @@ def bench_reads(
                   {"a": ids["from"], "b": ids["to"]}, network.shortest_path,
                   (ids["from"], ids["to"]), {},
                   lambda d: f"length {d['shortestPath']['length']}"))  # fmt: skip
-    cases.append(("sanctionsCoverage by origin", COVERAGE, {}, coverage.sanctions_coverage,
-                  ("origin",), {},
-                  lambda d: f"{len(d['sanctionsCoverage']['groups'])} groups"))  # fmt: skip
-    cases.append(("vendorChains first 100", CHAINS, {}, vendor_chains.vendor_chains, (),
-                  {"limit": 100}, lambda d: f"{len(d['vendorChains'])} chains"))  # fmt: skip
+    if not lite:
+        cases.append(("sanctionsCoverage by origin", COVERAGE, {}, coverage.sanctions_coverage,
+                      ("origin",), {},
+                      lambda d: f"{len(d['sanctionsCoverage']['groups'])} groups"))  # fmt: skip
+        cases.append(("vendorChains first 100", CHAINS, {}, vendor_chains.vendor_chains, (),
+                      {"limit": 100}, lambda d: f"{len(d['vendorChains'])} chains"))  # fmt: skip
 
     results = []
     for name, query, variables, fn, args, kwargs, size in cases:
@@ -354,7 +357,8 @@ def engine_env(engine: Engine, data_dir: Path) -> dict[str, str]:
     return {**env, **engine.env, "TNR_DATA_DIR": str(data_dir), "TNR_ENGINE_HEAP": HEAP}
 
 
-def run_scale(relations: int, args: argparse.Namespace, side: Engine) -> ScaleResult:
+def run_scale(relations: int, args: argparse.Namespace, side: Engine, lite: bool = False,
+              writer_only: bool = False) -> ScaleResult:  # fmt: skip
     print(f"scale {relations} relations on {side.kind}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="tnr-bench-") as tmp:
         data_dir = Path(tmp)
@@ -366,7 +370,7 @@ def run_scale(relations: int, args: argparse.Namespace, side: Engine) -> ScaleRe
                 store.wipe()
             store.ensure_schema()
             t0 = time.perf_counter()
-            lr = measure_load(store, records, args.batch)
+            lr = measure_load(store, records, args.batch, full=not writer_only)
             load_s = time.perf_counter() - t0
             del records
             load = LoadResult(int(lr["records"]), lr["raw_rps"], lr["writer_rps"],
@@ -383,7 +387,7 @@ def run_scale(relations: int, args: argparse.Namespace, side: Engine) -> ScaleRe
             server = Server(data_dir, env)
             try:
                 with httpx.Client(base_url=server.base, timeout=300) as client:
-                    result.reads = bench_reads(store, client, ids, args.reps)
+                    result.reads = bench_reads(store, client, ids, args.reps, lite=lite)
                 result.concurrency = bench_concurrency(server.base, args.clients,
                                                        args.per_client)  # fmt: skip
                 result.app_rss = peak_rss_mb(server.proc.pid)
@@ -397,23 +401,31 @@ def run_scale(relations: int, args: argparse.Namespace, side: Engine) -> ScaleRe
 
 
 def run_side(side: Engine, scales: list[int], big: list[int], budget: float,
-             args: argparse.Namespace) -> tuple[list[ScaleResult], str]:  # fmt: skip
+             args: argparse.Namespace, results: list[ScaleResult],
+             publish: Callable[[], None]) -> str:  # fmt: skip
     """Every scale on one engine; the big ones only while the last load projects within `budget`.
 
-    Returns the results and a sentence on where the side stopped (empty if it did not).
+    Appends to `results` (and publishes the report) scale by scale; returns a sentence on
+    where the side stopped (empty if it did not).
     """
-    results = [run_scale(n, args, side) for n in scales]
+    for n in scales:
+        results.append(run_scale(n, args, side))
+        publish()
     for n in big:
         last = results[-1]
         projected = last.load_s * n / last.relations
+        if n >= args.writer_only_from and last.load.raw_rps:
+            projected /= 3  # one load instead of three
         if projected > budget:
             note = (f"{side.kind} stopped before {n:,} relations: its loads at "
                     f"{last.relations:,} took {last.load_s:,.0f} s, so {n:,} projects to "
                     f"{projected:,.0f} s, past this run's budget of {budget:,.0f} s per scale.")
             print("  " + note, file=sys.stderr)
-            return results, note
-        results.append(run_scale(n, args, side))
-    return results, ""
+            return note
+        results.append(run_scale(n, args, side, lite=True,
+                                 writer_only=n >= args.writer_only_from))  # fmt: skip
+        publish()
+    return ""
 
 
 # -- the report -----------------------------------------------------------------------------
@@ -441,6 +453,10 @@ def mb(value: float | None) -> str:
     return f"{value:.0f}" if value is not None else "n/a"
 
 
+def rate(value: float) -> str:
+    return f"{value:,.0f}" if value else "n/a (one load only)"
+
+
 def ratio(a: float | None, b: float | None) -> str:
     return f"**{a / b:.2f}**" if a and b else "n/a"
 
@@ -451,19 +467,26 @@ def comparison(scales: list[ScaleResult]) -> list[str]:
     both = sorted({n for k, n in by if k == "neo4j" and ("embedded", n) in by})
     if not both:
         return ["Only one engine ran, so there is nothing to compare."]
+    names = [r.name for r in by[("neo4j", both[0])].reads]
+
+    def read_ratio(neo: ScaleResult, emb: ScaleResult, name: str) -> str:
+        a = next((r for r in neo.reads if r.name == name), None)
+        b = next((r for r in emb.reads if r.name == name), None)
+        return ratio(pct(b.cypher, 50), pct(a.cypher, 50)) if a and b else "n/a"
+
     lines = [
         "Each cell is Neo4j's figure over the embedded engine's at the same scale, on the "
         "same synthetic graph in the same run, oriented so that **> 1 means Neo4j is faster** "
         "(for memory: > 1 means Neo4j uses more).",
         "",
         "| relations | raw load | writer load | writer again | "
-        + " | ".join(f"{r.name} (Cypher p50)" for r in by[("neo4j", both[0])].reads)
+        + " | ".join(f"{name} (Cypher p50)" for name in names)
         + " | GraphQL page req/s | engine peak RSS |",
-        "|---:|---:|---:|---:|" + "---:|" * len(by[("neo4j", both[0])].reads) + "---:|---:|",
+        "|---:|---:|---:|---:|" + "---:|" * len(names) + "---:|---:|",
     ]
     for n in both:
         neo, emb = by[("neo4j", n)], by[("embedded", n)]
-        reads = [ratio(pct(e.cypher, 50), pct(r.cypher, 50)) for r, e in zip(neo.reads, emb.reads, strict=True)]
+        reads = [read_ratio(neo, emb, name) for name in names]
         page = ratio(neo.concurrency[-1].throughput, emb.concurrency[-1].throughput)
         lines.append(f"| {n:,} | {ratio(neo.load.raw_rps, emb.load.raw_rps)} | "
                      f"{ratio(neo.load.writer_rps, emb.load.writer_rps)} | "
@@ -472,8 +495,9 @@ def comparison(scales: list[ScaleResult]) -> list[str]:
     lines.append("")
     for n in both:
         neo, emb = by[("neo4j", n)], by[("embedded", n)]
-        logs = [math.log(pct(e.cypher, 50) / pct(r.cypher, 50))
-                for r, e in zip(neo.reads, emb.reads, strict=True)]  # fmt: skip
+        emb_by = {r.name: r for r in emb.reads}
+        logs = [math.log(pct(emb_by[r.name].cypher, 50) / pct(r.cypher, 50))
+                for r in neo.reads if r.name in emb_by]  # fmt: skip
         reads_gm = math.exp(sum(logs) / len(logs)) if logs else 0.0
         lines.append(f"- at {n:,} relations: Neo4j reads {reads_gm:.2f}× as fast as the embedded "
                      f"engine (geometric mean of the Cypher p50 ratios), loads through the "
@@ -519,9 +543,10 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, float] | None,
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for s in scales:
-        lines.append(f"| {s.kind} | {s.relations:,} | {s.load.records:,} | {s.load.raw_rps:,.0f} | "
-                     f"{s.load.writer_rps:,.0f} | **{s.load.ratio:.2f}** | "
-                     f"{s.load.reload_rps:,.0f} |")  # fmt: skip
+        lines.append(f"| {s.kind} | {s.relations:,} | {s.load.records:,} | {rate(s.load.raw_rps)} | "
+                     f"{s.load.writer_rps:,.0f} | "
+                     + (f"**{s.load.ratio:.2f}**" if s.load.ratio else "n/a")
+                     + f" | {rate(s.load.reload_rps)} |")  # fmt: skip
     lines += [
         "",
         "## Reads: the HTTP API against the same Cypher through the driver",
@@ -630,9 +655,11 @@ def draw(scales: list[ScaleResult], path: Path) -> bool:
         if not mine:
             continue
         xs = [s.relations for s in mine]
-        for i, name in enumerate(r.name for r in mine[-1].reads):  # the same cases at each scale
-            cyp = [pct(s.reads[i].cypher, 50) * 1e3 for s in mine]
-            left.plot(xs, cyp, style, color=f"C{i}", alpha=0.8, label=f"{name} ({kind})")
+        for i, name in enumerate(r.name for r in mine[0].reads):
+            points = [(s.relations, pct(r.cypher, 50) * 1e3) for s in mine for r in s.reads
+                      if r.name == name]  # fmt: skip
+            left.plot([x for x, _ in points], [y for _, y in points], style, color=f"C{i}",
+                      alpha=0.8, label=f"{name} ({kind})")  # fmt: skip
         right.plot(xs, [s.engine_rss or 0 for s in mine], style, label=f"{kind} engine")
         right.plot(xs, [s.app_rss or 0 for s in mine], style, alpha=0.5, label=f"app on {kind}")
     left.set(xscale="log", yscale="log", xlabel="relations", ylabel="Cypher p50 ms",
@@ -687,6 +714,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="seconds the embedded engine's three loads may take at one big "
                         "scale, projected from the scale before (default 900)")  # fmt: skip
     parser.add_argument("--engines", default="embedded,neo4j")
+    parser.add_argument("--writer-only-from", type=int, default=1_000_000,
+                        help="from this scale on, one load (the writer) instead of three")  # fmt: skip
+    parser.add_argument("--no-er", action="store_true", help="leave out entity resolution")
     parser.add_argument("--quick", action="store_true", help="one small scale, few runs")
     parser.add_argument("--reps", type=int, default=None, help="runs per read (default 15)")
     parser.add_argument("--clients", type=int, default=8)
@@ -714,36 +744,45 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     results: list[ScaleResult] = []
     stops: list[str] = []
+    er: dict[str, float] | None = None
+    er_note = "Not run yet (it runs last)." if not args.no_er else "Not run (--no-er)."
+    plot_path = RESULTS / "benchmarks.png"
+
+    def publish(final: bool = False) -> None:
+        """Write the report of every scale finished so far (so a cut-short run keeps them)."""
+        engines: dict[str, str] = {}
+        for r in results:
+            engines.setdefault(r.kind, r.engine + (f" (heap {HEAP})" if r.kind == "embedded" else
+                                                   f" (heap {NEO4J_HEAP}, page cache "
+                                                   f"{NEO4J_PAGECACHE_MB} MB)"))  # fmt: skip
+        plotted = draw(results, plot_path)
+        note = [] if final else ["**This run was still going when this was written: the scales "
+                                 "below are the ones it had finished.**"]  # fmt: skip
+        text = report(command, results, er, er_note, engines, stops + note, args,
+                      str(plot_path.relative_to(ROOT)) if plotted else None,
+                      time.perf_counter() - started)  # fmt: skip
+        args.out.write_text(text, encoding="utf-8")
+        if final:
+            print(text)
+            print(f"wrote {args.out}" + (f" and {plot_path}" if plotted else ""), file=sys.stderr)
+
     if "embedded" in kinds:
-        done, stop = run_side(Engine("embedded", {}), scales, big, args.budget, args)
-        results += done
+        stop = run_side(Engine("embedded", {}), scales, big, args.budget, args, results, publish)
         stops += [stop] if stop else []
     with neo4j_side("neo4j" in kinds) as (side, note):
         if side is not None:
-            done, _ = run_side(side, scales, big, math.inf, args)
-            results += done
+            run_side(side, scales, big, math.inf, args, results, publish)
         else:
             stops.append(note)
-    er: dict[str, float] | None = None
-    if args.er_file.exists():
+    if args.no_er:
+        pass
+    elif args.er_file.exists():
         print("entity resolution", file=sys.stderr)
         er = measure_resolver(args.er_file, args.er_sample, args.er_every)
         er_note = f"One row in {args.er_every} of `{args.er_file.name}` (EU sanctions):"
     else:
         er_note = f"Skipped: {args.er_file} is not here (the shared data folder)."
-    engines: dict[str, str] = {}
-    for r in results:
-        engines.setdefault(r.kind, r.engine + (f" (heap {HEAP})" if r.kind == "embedded" else
-                                               f" (heap {NEO4J_HEAP}, page cache "
-                                               f"{NEO4J_PAGECACHE_MB} MB)"))  # fmt: skip
-    plot_path = RESULTS / "benchmarks.png"
-    plotted = draw(results, plot_path)
-    took = time.perf_counter() - started
-    text = report(command, results, er, er_note, engines, stops, args,
-                  str(plot_path.relative_to(ROOT)) if plotted else None, took)  # fmt: skip
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
-    print(f"wrote {args.out}" + (f" and {plot_path}" if plotted else ""), file=sys.stderr)
+    publish(final=True)
 
 
 if __name__ == "__main__":
