@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -285,6 +286,8 @@ def _run(cmd: list[str], heap: str) -> int:
 def _serve(data: Path, heap: str) -> int:
     server = Neo4jServer(data, heap=heap, pagecache_mb=1024)
     address = server.start(until="signal")
+    # SIGTERM (kill, a service manager) stops Neo4j cleanly too, through the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"Neo4j {pinned_version()} is serving {data / 'dbms'}; Ctrl-C stops it. Use it with:")
     print(f"  export NEO4J_URI={address.uri} NEO4J_USER=neo4j "
           f"NEO4J_PASSWORD=\"$(cat {data / 'credentials'})\"", flush=True)  # fmt: skip
