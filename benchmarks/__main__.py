@@ -399,9 +399,7 @@ def run_scale(relations: int, args: argparse.Namespace, side: Engine, lite: bool
                 result.engine_rss = peak_rss_mb(proc.pid if proc is not None else side.pid)
             finally:
                 server.stop()
-            if settings.uses_neo4j:
-                store.wipe()
-    return result
+    return result  # a Neo4j is wiped at the start of the next scale (and dropped at the end)
 
 
 def run_side(side: Engine, scales: list[int], big: list[int], budget: float,
