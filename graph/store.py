@@ -14,7 +14,7 @@ from neomodel import db as ogm_db
 from neomodel import get_config
 
 from graph.embedded import EmbeddedEngine, EngineError
-from graph.engines import EngineProfile, profile_for
+from graph.engines import NEO4J_DRIVER_OPTIONS, EngineProfile, profile_for
 from graph.schema import Schema, load_schema
 from graph.settings import Settings
 
@@ -81,8 +81,10 @@ class Store:
             uri, auth = address.uri, (address.user, address.password)
             database, where = address.database, f"the embedded engine in {settings.engine_dir}"
         retry_s = 30.0 if engine is None else EMBEDDED_RETRY_S  # 30 s: the driver's default
+        options = NEO4J_DRIVER_OPTIONS if engine is None else {}
         driver = GraphDatabase.driver(
-            uri, auth=auth, max_connection_pool_size=50, max_transaction_retry_time=retry_s
+            uri, auth=auth, max_connection_pool_size=50, max_transaction_retry_time=retry_s,
+            **options,
         )
         try:
             driver.verify_connectivity()
@@ -137,10 +139,17 @@ class Store:
         return [r.data() for r in records]
 
     def in_transaction(self, work: Callable[[ManagedTransaction], T]) -> T:
-        """Run `work` in one write transaction: all of it lands, or none of it."""
+        """Run `work` in one write transaction: all of it lands, or none of it.
+
+        The session shares the bookmarks of `read`/`write` (execute_query's bookmark
+        manager), so on a cluster a read sent to a follower after this write sees it.
+        """
 
         def once() -> T:
-            with self.driver.session(database=self.database) as session:
+            with self.driver.session(
+                database=self.database,
+                bookmark_manager=self.driver.execute_query_bookmark_manager,
+            ) as session:
                 return session.execute_write(self._guarded(work))
 
         return self._recovering(once)
@@ -276,7 +285,18 @@ class Store:
         return int(self.read("MATCH (n) RETURN count(n) AS c")[0]["c"])
 
     def wipe(self) -> int:
-        """Delete every node and relation, in batches; returns how many nodes went."""
+        """Delete every node and relation, in batches; returns how many nodes went.
+
+        Relations go first, in batches of their own: a DETACH DELETE of a batch of nodes
+        also deletes all their relations in the same transaction, and a few busy nodes
+        (a State with 100k incidents) took Neo4j past its transaction memory limit at 1M
+        relations (MemoryPoolOutOfMemoryError).
+        """
+        while self.write(
+            "MATCH ()-[r]->() WITH r LIMIT $n DELETE r RETURN count(*) AS c",
+            n=self.profile.wipe_batch,
+        )[0]["c"]:
+            pass
         total = 0
         while True:
             rows = self.write(

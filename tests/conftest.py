@@ -78,11 +78,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if "slow" not in (config.getoption("markexpr") or ""):  # as pyproject says: only with -m slow
         slow = pytest.mark.skip(reason="a long run: run it with -m slow")
         for item in items:
-            if "slow" in item.keywords:
+            if item.get_closest_marker("slow"):
                 item.add_marker(slow)
     if os.environ.get("NEO4J_URI"):
+        own = pytest.mark.skip(reason="tests the embedded engine itself: run without NEO4J_URI")
+        for item in items:
+            if item.get_closest_marker("embedded"):
+                item.add_marker(own)
         return
     skip = pytest.mark.skip(reason="needs Neo4j 5: set NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD)")
     for item in items:
-        if "neo4j" in item.keywords:
+        if item.get_closest_marker("neo4j"):
             item.add_marker(skip)

@@ -24,9 +24,7 @@ from graph.store import Store, StoreError
 from graph.synthetic import Tally, generate
 from graph.writer import Summary, Writer
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("NEO4J_URI")), reason="fault tests kill the embedded engine"
-)
+pytestmark = pytest.mark.embedded  # they kill the embedded engine: run in the embedded pass
 
 
 def _settings(data_dir: Path) -> Settings:

@@ -469,7 +469,7 @@ def test_search_is_fuzzy_and_cross_script(g: dict[str, str], store: Store) -> No
     fsb = index.search("ФСБ", types=["Agency"])
     assert fsb[0].id == g["fsb"] and fsb[0].matched == "ФСБ"
     assert index.search("Russian Federation")[0].id == g["RU"]
-    assert search(store, "Kyrgyzstan", types=["State"])[0].id == g["KG"]
+    assert search(store, "Kyrgyzstan", types=["State"], refresh=True)[0].id == g["KG"]
     assert index.search("zzzzqqq") == []
 
 
