@@ -18,7 +18,14 @@ Checked on ArcadeDB 26.10 over Bolt (tests/test_store_contract.py runs them):
 
 from __future__ import annotations
 
+import contextlib
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Any
+
+from neo4j import Query
 
 
 @dataclass(frozen=True)
@@ -26,12 +33,73 @@ class EngineProfile:
     name: str
     #: Nodes deleted per transaction when wiping (both engines want it batched).
     wipe_batch: int
+    #: True when the engine ignores the Bolt transaction timeout and the client enforces it.
+    client_side_timeout: bool = False
 
 
 NEO4J = EngineProfile(name="neo4j", wipe_batch=10000)
-ARCADEDB = EngineProfile(name="arcadedb", wipe_batch=10000)
+ARCADEDB = EngineProfile(name="arcadedb", wipe_batch=10000, client_side_timeout=True)
 
 
 def profile_for(agent: str) -> EngineProfile:
     """The profile for a server's Bolt agent string (ArcadeDB says so in its agent)."""
     return ARCADEDB if "arcadedb" in agent.lower() else NEO4J
+
+
+# -- query timeouts (issue 15) ----------------------------------------------------------------
+# Every read carries the store's timeout (TNR_QUERY_TIMEOUT) as the Bolt transaction's
+# `tx_timeout` (neo4j.Query(text, timeout=...)). Neo4j 5 stops the transaction itself and
+# answers Neo.ClientError.Transaction.TransactionTimedOut(ClientConfiguration).
+# ArcadeDB's Bolt plugin (26.10) accepts the field and ignores it: the query runs to its
+# end. So on ArcadeDB the timeout is enforced by the client (`timed_read`): the read runs in
+# a session of its own on a worker thread; when the time is up, the caller gets
+# QueryTimeout at once and the session's socket is shut down, which the engine notices
+# and ends the query with (see timed_read), and the driver drops that connection from its pool.
+
+TIMEOUT_CODES = (
+    "Neo.ClientError.Transaction.TransactionTimedOut",
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+)
+
+
+def is_timeout(exc: Exception) -> bool:
+    """True when a driver error says the server stopped the transaction for its timeout."""
+    return getattr(exc, "code", None) in TIMEOUT_CODES
+
+
+_TIMED_READS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="tnr-timed-read")
+
+
+def timed_read(store: Any, query: str, params: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
+    """One read of `store` that returns or raises QueryTimeout within `timeout` seconds.
+
+    For an engine that ignores the Bolt timeout: the read runs on a worker thread in a
+    session of its own; past the timeout its connection's socket is shut down (the
+    worker's read then fails and the connection is dropped from the pool) and the
+    caller gets QueryTimeout.
+    """
+    from graph.store import QueryTimeout
+
+    session = store.driver.session(database=store.database, default_access_mode="READ")
+
+    def work() -> list[dict[str, Any]]:
+        with session:
+            result = session.run(Query(query, timeout=timeout), params)  # type: ignore[arg-type]
+            return [r.data() for r in result]
+
+    future = _TIMED_READS.submit(work)
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        _shut(session)
+        raise QueryTimeout(f"the query ran longer than {timeout:g} s") from None
+
+
+def _shut(session: Any) -> None:
+    """Shut down the socket of the connection a session holds (from another thread)."""
+    connection = getattr(session, "_connection", None)
+    sock = getattr(getattr(connection, "socket", None), "_socket", None)
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
