@@ -17,7 +17,8 @@ wiped: only with TNR_BENCH_ALLOW_WIPE=1), and in that engine, side by side in th
   (benchmarks/server.py): throughput, p50, p99, errors;
 - memory: peak RSS (VmHWM) of the app process and of the engine process.
 
-Once per run: entity resolution, the blocked matcher against a naive loop and
+Then, unless --quick or --no-serving, the full shared data served to 32 clients
+(benchmarks/serving.py, its own section). Once per run: entity resolution, the blocked matcher against a naive loop and
 `rapidfuzz.process.cdist`, with recall (benchmarks/resolver.py).
 
 Writes a Markdown table (BENCHMARKS.md: the command, the machine) and a plot
@@ -566,6 +567,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--er-sample", type=int, default=None,
                         help="names for the all-pairs methods (default 300)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--no-serving", action="store_true",
+                        help="leave out the full-data serving run (benchmarks/serving.py)")  # fmt: skip
     args = parser.parse_args(argv)
     quick = args.quick
     scales = [int(x) for x in (args.scales or ("1000" if quick else "1000,10000")).split(",")]
@@ -592,6 +595,13 @@ def main(argv: list[str] | None = None) -> None:
                   str(plot_path.relative_to(ROOT)) if plotted else None, took)  # fmt: skip
     args.out.write_text(text, encoding="utf-8")
     print(text)
+    if not (quick or args.no_serving):
+        from benchmarks import serving
+
+        print("serving the full shared data", file=sys.stderr)
+        section = serving.report(serving.run(32, 30.0, 40, 60))
+        serving.update(args.out, section)
+        print(section)
     print(f"wrote {args.out}" + (f" and {plot_path}" if plotted else ""), file=sys.stderr)
 
 
