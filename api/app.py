@@ -66,7 +66,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 raise
         else:
             app.state.store = store
-        search.warm(app.state.store)  # the first search does not wait for the index
+        if owned:  # `tnr serve`: answer nothing before the search index is built
+            await run_in_threadpool(search.warm(app.state.store).join)
+        else:  # a store handed in (tests, tools): build it beside the first requests
+            search.warm(app.state.store)
         try:
             yield
         finally:

@@ -49,7 +49,7 @@ class Settings:
     max_concurrent_queries: int = field(default_factory=lambda: _default_concurrency())
     #: TNR_MAX_QUEUED_QUERIES: requests that may wait for a turn; more get 503
     max_queued_queries: int = 64
-    queue_wait: float = 10.0  # TNR_QUEUE_WAIT: seconds a request waits for a turn, then 503
+    queue_wait: float = 30.0  # TNR_QUEUE_WAIT: seconds a request waits for a turn, then 503
 
     @property
     def uses_neo4j(self) -> bool:

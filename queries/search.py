@@ -246,20 +246,6 @@ class _Data:
         return out
 
 
-def _score(query: str, choice: str, *, score_cutoff: float | None = None, **_: object) -> float:
-    """Exact > whole-word match > fuzzy: WRatio, lifted when the query is a word of the name."""
-    if query == choice:
-        return 100.0
-    if min(len(query), len(choice)) <= 3:
-        # A code such as "KH" or "AM" is inside many words ("Dobrokhotov", "Gamma"):
-        # short names and short queries match only as whole words.
-        return 95.0 if f" {query} " in f" {choice} " or f" {choice} " in f" {query} " else 0.0
-    score = float(fuzz.WRatio(query, choice))
-    if f" {query} " in f" {choice} ":
-        score = max(score, 95.0)
-    return score
-
-
 _INDEXES: weakref.WeakKeyDictionary[Store, SearchIndex] = weakref.WeakKeyDictionary()
 _BUILDING = threading.Lock()
 

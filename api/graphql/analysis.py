@@ -59,8 +59,11 @@ T = TypeVar("T")
 MAX_CHAINS = 1000
 MAX_HOSTS = 500
 MAX_HITS = 100
-#: The search index is rebuilt when the node count changed, or after this many seconds.
-SEARCH_INDEX_TTL = 60.0
+#: The search index is rebuilt when the node count changed (before the search), and in the
+#: background after this many seconds (an edit that renames without adding or removing a
+#: node). A rebuild of the full shared data takes about 10 s of one core in the server
+#: process, so not more often.
+SEARCH_INDEX_TTL = 600.0
 
 
 # -- inputs -------------------------------------------------------------------------------
