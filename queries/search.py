@@ -292,6 +292,17 @@ def search(
     refresh: bool = False,
 ) -> list[SearchHit]:
     """Fuzzy, cross-script search of every node type's names and aliases."""
-    return index_for(store, refresh=refresh).search(
-        text, types=types, limit=limit, min_score=min_score
-    )
+    index = index_for(store, refresh=refresh) if refresh else current(store)
+    return index.search(text, types=types, limit=limit, min_score=min_score)
+
+
+def current(store: Store, max_age: float | None = None) -> SearchIndex:
+    """The store's index, rebuilt first if the store's node count changed since it was read,
+    and rebuilt in the background once it is older than `max_age` seconds."""
+    index = index_for(store)
+    count = store.node_count()
+    if count != index.node_count:
+        index.refresh_unless(count)
+    elif max_age is not None and time.monotonic() - index.built_at > max_age:
+        index.refresh_in_background()
+    return index

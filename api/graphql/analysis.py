@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
@@ -192,13 +191,7 @@ def _search(store: Store, text: str, types: list[str] | None, limit: int) -> lis
     """Search with an index that follows the graph: rebuilt before the search when the graph
     changed size (an edit shows at once), in the background when it grew old (built warm
     at start, queries/search.py `warm`, so no search waits for a first build)."""
-    index = search.index_for(store)
-    count = store.node_count()
-    if count != index.node_count:
-        index.refresh_unless(count)
-    elif time.monotonic() - index.built_at > SEARCH_INDEX_TTL:
-        index.refresh_in_background()
-    return index.search(text, types=types, limit=limit)
+    return search.current(store, SEARCH_INDEX_TTL).search(text, types=types, limit=limit)
 
 
 def _check_types(info: Info[Context, None], types: list[str] | None) -> None:
