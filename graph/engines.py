@@ -31,12 +31,10 @@ class EngineProfile:
     name: str
     #: Nodes deleted per transaction when wiping (both engines want it batched).
     wipe_batch: int
-    #: True when the engine ignores the Bolt transaction timeout and the client enforces it.
-    client_side_timeout: bool = False
 
 
 NEO4J = EngineProfile(name="neo4j", wipe_batch=10000)
-ARCADEDB = EngineProfile(name="arcadedb", wipe_batch=10000, client_side_timeout=True)
+ARCADEDB = EngineProfile(name="arcadedb", wipe_batch=10000)
 
 
 def profile_for(agent: str) -> EngineProfile:
@@ -58,10 +56,18 @@ def profile_for(agent: str) -> EngineProfile:
 # not stop it either, and the driver then drops every connection to the engine, failing
 # the other clients' reads: so the abandoned read is left to end by itself.
 
+#: The engines that ignore the Bolt transaction timeout: the client enforces it.
+IGNORES_TX_TIMEOUT = frozenset({ARCADEDB.name})
+
 TIMEOUT_CODES = (
     "Neo.ClientError.Transaction.TransactionTimedOut",
     "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
 )
+
+
+def client_side_timeout(profile: EngineProfile) -> bool:
+    """True when reads on this engine need `timed_read` to keep their timeout."""
+    return profile.name in IGNORES_TX_TIMEOUT
 
 
 def is_timeout(exc: Exception) -> bool:

@@ -20,7 +20,13 @@ from neomodel import db as ogm_db
 from neomodel import get_config
 
 from graph.embedded import EmbeddedEngine, EngineError
-from graph.engines import EngineProfile, is_timeout, profile_for, timed_read
+from graph.engines import (
+    EngineProfile,
+    client_side_timeout,
+    is_timeout,
+    profile_for,
+    timed_read,
+)
 from graph.schema import Schema, load_schema
 from graph.settings import Settings
 
@@ -146,7 +152,7 @@ class Store:
     ) -> list[dict[str, Any]]:
         # Reads carry the timeout (writes are loads and edits: they run to the end).
         timeout = self.timeout if routing == "r" else None
-        if timeout is not None and self.profile.client_side_timeout:
+        if timeout is not None and client_side_timeout(self.profile):
             return timed_read(self, query, params, timeout)
         try:
             records, _, _ = self.driver.execute_query(
