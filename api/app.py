@@ -17,12 +17,14 @@ from starlette.routing import Route
 from api.access import KeyRing
 from api.auth import KeyAuth
 from api.explore import explore_routes
+from api.gate import QueryGate
 from api.graphql import create_graphql_app
 from api.graphql.ide import ASSET_PREFIX, graphiql_asset
 from api.limits import BodyLimit
 from graph.settings import Settings
 from graph.store import Store, StoreError
 from graph.visibility import Role, View
+from queries import search
 
 log = logging.getLogger("tnr.api")
 
@@ -64,6 +66,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 raise
         else:
             app.state.store = store
+        if owned:  # `tnr serve`: answer nothing before the search index is built
+            await run_in_threadpool(search.warm(app.state.store).join)
+        else:  # a store handed in (tests, tools): build it beside the first requests
+            search.warm(app.state.store)
         try:
             yield
         finally:
@@ -85,6 +91,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     middleware.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
     # After CORS (so a preflight needs no key): the caller's role, read from the API key.
     middleware.append(Middleware(KeyAuth, keyring=KeyRing.from_settings(settings)))
+    # Innermost: a bounded number of GraphQL requests work on the store at once; beyond a
+    # short bounded queue, 503 with Retry-After (api/gate.py).
+    middleware.append(Middleware(QueryGate, limit=settings.max_concurrent_queries,
+                                 queue=settings.max_queued_queries, wait=settings.queue_wait))
     graphql = create_graphql_app(store.schema if store is not None else None)
     routes = [Route("/health", health), Route("/graphql", graphql, name="graphql"),
               Route(f"{ASSET_PREFIX}/{{name}}", graphiql_asset, name="graphiql-asset"),

@@ -22,8 +22,10 @@ the report says where it stopped. At each scale, side by side in the same run:
 - memory: peak RSS (VmHWM) of the app process and of the engine process.
 
 Then Neo4j over the embedded engine, figure by figure, at every scale both reached.
-Once per run: entity resolution, the blocked resolver against `rapidfuzz.process.cdist`
-over all pairs and a naive loop on the EU names, with precision, recall and a threshold
+Then, unless --quick or --no-serving, the full shared data served to 32 clients
+(benchmarks/serving.py, its own section), and the public role against the analyst on the
+same queries (benchmarks/visibility.py, its own section). Once per run: entity
+resolution, the blocked resolver against `rapidfuzz.process.cdist` over all pairs and a naive loop on the EU names, with precision, recall and a threshold
 sweep on labelled pairs (benchmarks/resolver.py); and the real shared files loaded with
 resolution against the same loads without it, from an empty store and each on top of
 the files before it (benchmarks/load.py `measure_files`).
@@ -757,6 +759,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-files", action="store_true",
                         help="skip loading the shared files with and without resolution")  # fmt: skip
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--no-serving", action="store_true",
+                        help="leave out the full-data serving run (benchmarks/serving.py)")  # fmt: skip
     args = parser.parse_args(argv)
     quick = args.quick
     scales_arg = args.scales if args.scales is not None else ("1000" if quick else "1000,10000")
@@ -817,6 +821,17 @@ def main(argv: list[str] | None = None) -> None:
     else:
         er_note = f"Skipped: {args.er_file} is not here (the shared data folder)."
     publish(final=True)
+    if not (quick or args.no_serving):
+        from benchmarks import serving, visibility
+
+        print("serving the full shared data", file=sys.stderr)
+        section = serving.report(serving.run(32, 30.0, 40, 60))
+        serving.update(args.out, section)
+        print(section)
+        print("the public role against the analyst", file=sys.stderr)
+        section = visibility.section(*visibility.run(11, True))
+        visibility.update(args.out, section)
+        print(section)
 
 
 if __name__ == "__main__":

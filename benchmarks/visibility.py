@@ -161,13 +161,39 @@ def report(rows: list[Row], took: dict[str, float], load_s: float, sizes: dict[s
     return "\n".join(lines)
 
 
+HEADING = "## The public role against the analyst (benchmarks/visibility.py)"
+
+
+def section(rows: list[Row], took: dict[str, float], load_s: float, sizes: dict[str, int]) -> str:
+    intro = ("Every shared file loaded without resolution into a fresh embedded engine; the same "
+             "GraphQL query over HTTP as `public` (no key) and as `analyst`, interleaved, the "
+             "median of each.")  # fmt: skip
+    return f"{HEADING}\n\n{intro}\n\n{report(rows, took, load_s, sizes)}"
+
+
+def update(path: Path, text: str) -> None:
+    """Put the section into the Markdown file at `path`, in place of the one it had (if any)."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if HEADING in old:
+        before, _, rest = old.partition(HEADING)
+        after = rest[rest.find("\n## ") + 1:] if "\n## " in rest else ""
+        old = before + text + ("\n\n" + after if after else "\n")
+    else:
+        old = old.rstrip("\n") + ("\n\n" if old else "") + text + "\n"
+    path.write_text(old, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--no-bulk", action="store_true", help="leave out the 96k UK licences")
+    parser.add_argument("--out", type=Path, default=None, help="update this file's section")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    print(report(*run(args.repeat, not args.no_bulk)))
+    text = section(*run(args.repeat, not args.no_bulk))
+    print(text)
+    if args.out is not None:
+        update(args.out, text)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,12 @@ def _list(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+def _default_concurrency() -> int:
+    """Twice the cores (at least 4): the engine works on as many queries as it has cores,
+    and a request spends part of its time in Python, not in the engine."""
+    return max(4, 2 * (os.cpu_count() or 2))
+
+
 @dataclass(frozen=True)
 class Settings:
     neo4j_uri: str | None = None
@@ -38,6 +44,12 @@ class Settings:
     max_body_bytes: int = 524_288  # TNR_MAX_BODY_BYTES: largest request body the API reads
     api_keys: str = field(default="", repr=False)  # TNR_API_KEYS: "role:key,role:key"
     api_keys_file: Path | None = None  # TNR_API_KEYS_FILE: one "role:key" a line
+    query_timeout: float = 30.0  # TNR_QUERY_TIMEOUT: seconds one store read may run (0: none)
+    #: TNR_MAX_CONCURRENT_QUERIES: GraphQL requests working on the store at once
+    max_concurrent_queries: int = field(default_factory=lambda: _default_concurrency())
+    #: TNR_MAX_QUEUED_QUERIES: requests that may wait for a turn; more get 503
+    max_queued_queries: int = 64
+    queue_wait: float = 30.0  # TNR_QUEUE_WAIT: seconds a request waits for a turn, then 503
 
     @property
     def uses_neo4j(self) -> bool:
@@ -75,4 +87,10 @@ class Settings:
             api_keys=e.get("TNR_API_KEYS", ""),
             api_keys_file=Path(e["TNR_API_KEYS_FILE"]).expanduser()
             if e.get("TNR_API_KEYS_FILE") else None,
+            query_timeout=float(e.get("TNR_QUERY_TIMEOUT", defaults.query_timeout)),
+            max_concurrent_queries=max(1, int(e.get("TNR_MAX_CONCURRENT_QUERIES",
+                                                    defaults.max_concurrent_queries))),
+            max_queued_queries=max(0, int(e.get("TNR_MAX_QUEUED_QUERIES",
+                                                defaults.max_queued_queries))),
+            queue_wait=float(e.get("TNR_QUEUE_WAIT", defaults.queue_wait)),
         )

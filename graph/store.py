@@ -9,12 +9,25 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, Query
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 from neomodel import db as ogm_db
 from neomodel import get_config
 
 from graph.embedded import EmbeddedEngine, EngineError
-from graph.engines import NEO4J_DRIVER_OPTIONS, EngineProfile, profile_for
+from graph.engines import (
+    NEO4J_DRIVER_OPTIONS,
+    EngineProfile,
+    client_side_timeout,
+    is_timeout,
+    profile_for,
+    timed_read,
+)
 from graph.schema import Schema, load_schema
 from graph.settings import Settings
 
@@ -24,6 +37,13 @@ T = TypeVar("T")
 
 class StoreError(RuntimeError):
     """The store is unreachable or refused an operation; the message is for a person."""
+
+
+class QueryTimeout(RuntimeError):
+    """A read ran longer than the store's timeout (TNR_QUERY_TIMEOUT) and was stopped.
+
+    Not a StoreError: the store is reachable and stays usable; the question was too heavy.
+    """
 
 
 class _EngineGone(Exception):
@@ -47,6 +67,7 @@ class Store:
         database: str,
         engine: EmbeddedEngine | None = None,
         schema: Schema | None = None,
+        timeout: float | None = None,
     ) -> None:
         self.driver = driver
         self.database = database
@@ -55,6 +76,8 @@ class Store:
         info = driver.get_server_info()
         self.agent: str = info.agent
         self.profile: EngineProfile = profile_for(info.agent)
+        #: Seconds a read may run (None: no limit); every read's transaction carries it.
+        self.timeout = timeout if timeout and timeout > 0 else None
         self._ogm_bound = False
         self._revive_lock = threading.Lock()
         #: Seconds the last restart of the embedded engine took (None: never restarted).
@@ -88,7 +111,7 @@ class Store:
         )
         try:
             driver.verify_connectivity()
-            store = cls(driver, database, engine)
+            store = cls(driver, database, engine, timeout=settings.query_timeout)
         except AuthError as exc:
             driver.close()
             if engine:
@@ -130,12 +153,21 @@ class Store:
     def _execute(
         self, query: str, params: dict[str, Any], routing: Literal["r", "w"]
     ) -> list[dict[str, Any]]:
-        records, _, _ = self.driver.execute_query(
-            Query(query),  # type: ignore[arg-type]
-            params,
-            database_=self.database,
-            routing_=routing,
-        )
+        # Reads carry the timeout (writes are loads and edits: they run to the end).
+        timeout = self.timeout if routing == "r" else None
+        if timeout is not None and client_side_timeout(self.profile):
+            return timed_read(self, query, params, timeout)
+        try:
+            records, _, _ = self.driver.execute_query(
+                Query(query, timeout=timeout),  # type: ignore[arg-type]
+                params,
+                database_=self.database,
+                routing_=routing,
+            )
+        except ClientError as exc:
+            if timeout is not None and is_timeout(exc):
+                raise QueryTimeout(f"the query ran longer than {timeout:g} s") from exc
+            raise
         return [r.data() for r in records]
 
     def in_transaction(self, work: Callable[[ManagedTransaction], T]) -> T:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-import time
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
@@ -22,14 +20,14 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from graph.store import Store, StoreError
+from graph.store import QueryTimeout, Store, StoreError
 from graph.visibility import View
 from queries import coverage, hosts, licences, network, search, trends, vendor_chains
 from queries.network import Graph
 
 from .connections import INVALID_CURSOR, PageInfo, decode_cursor, encode_cursor
 from .context import Context
-from .errors import PublicError, Unavailable
+from .errors import PublicError, TimedOut, Unavailable
 
 if TYPE_CHECKING:  # the generated types are classes at run time, `Any` for mypy
     HostCollaboration: TypeAlias = Any
@@ -60,8 +58,11 @@ T = TypeVar("T")
 MAX_CHAINS = 1000
 MAX_HOSTS = 500
 MAX_HITS = 100
-#: The search index is rebuilt when the node count changed, or after this many seconds.
-SEARCH_INDEX_TTL = 60.0
+#: The search index is rebuilt when the node count changed (before the search), and in the
+#: background after this many seconds (an edit that renames without adding or removing a
+#: node). A rebuild of the full shared data takes about 10 s of one core in the server
+#: process, so not more often.
+SEARCH_INDEX_TTL = 600.0
 
 
 # -- inputs -------------------------------------------------------------------------------
@@ -138,6 +139,8 @@ async def run(info: Info[Context, None], fn: Callable[..., T], *args: Any, **kwa
         return await run_in_threadpool(fn, store, *args, **kwargs)
     except StoreError as exc:
         raise Unavailable() from exc
+    except QueryTimeout:
+        raise TimedOut() from None
     except KeyError:
         raise
     except (ValueError, LookupError) as exc:
@@ -184,18 +187,11 @@ async def resolve_id(info: Info[Context, None], given: str) -> str:
 
 
 # -- the search index ---------------------------------------------------------------------
-_INDEX_STATE: weakref.WeakKeyDictionary[Store, tuple[int, float]] = weakref.WeakKeyDictionary()
-
-
 def _search(store: Store, text: str, types: list[str] | None, limit: int) -> list[search.SearchHit]:
-    """Search with an index refreshed when the graph changed size or grew old."""
-    count, when = _INDEX_STATE.get(store, (-1, 0.0))
-    now_count = store.node_count()
-    refresh = now_count != count or time.monotonic() - when > SEARCH_INDEX_TTL
-    hits = search.search(store, text, types=types, limit=limit, refresh=refresh)
-    if refresh:
-        _INDEX_STATE[store] = (now_count, time.monotonic())
-    return hits
+    """Search with an index that follows the graph: rebuilt before the search when the graph
+    changed size (an edit shows at once), in the background when it grew old (built warm
+    at start, queries/search.py `warm`, so no search waits for a first build)."""
+    return search.current(store, SEARCH_INDEX_TTL).search(text, types=types, limit=limit)
 
 
 def _check_types(info: Info[Context, None], types: list[str] | None) -> None:

@@ -16,10 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
 from graph.schema import Schema
-from graph.store import Store, StoreError
+from graph.store import QueryTimeout, Store, StoreError
 from graph.visibility import NOTHING_HIDDEN, Hidden, Role, View, hidden_cache
 
-from .errors import Unavailable, log
+from .errors import TimedOut, Unavailable, log
 
 Direction = Literal["out", "in"]
 Row = dict[str, Any]
@@ -43,6 +43,9 @@ class Loaders:
         except StoreError as exc:
             log.warning("store read failed: %s", exc)
             raise Unavailable() from exc
+        except QueryTimeout as exc:
+            log.warning("store read stopped: %s", exc)
+            raise TimedOut() from None
 
     def relations(
         self, owner: str, relation: str, direction: Direction, limit: int

@@ -33,6 +33,19 @@ class Unavailable(PublicError):
         super().__init__(message)
 
 
+TIMEOUT_MESSAGE = ("The question took longer than the server allows and was stopped; "
+                   "ask for less (a smaller depth, page or filter) or try again later.")
+
+
+class TimedOut(PublicError):
+    """A store read ran past TNR_QUERY_TIMEOUT: a field error with `extensions.code`
+    TIMEOUT (HTTP 200: the response has `data`, see api/graphql/http.py)."""
+
+    def __init__(self, message: str = TIMEOUT_MESSAGE) -> None:
+        super().__init__(message)
+        self.extensions: dict[str, str] = {"code": "TIMEOUT"}
+
+
 def is_internal(error: GraphQLError) -> bool:
     """True when the error must be masked: it came from an exception the client did not cause."""
     original = error.original_error

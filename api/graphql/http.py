@@ -5,6 +5,9 @@
   error (syntax, validation, variable coercion: no `data`) gets 400 without `data`.
 * `application/json` (also for `*/*` or no Accept header) always gets 200 for a
   well-formed request, as the GraphQL-over-HTTP spec says for that media type.
+* A field whose store read ran past TNR_QUERY_TIMEOUT is a field error (null, and an
+  error with `extensions.code` TIMEOUT): 200 for both media types, as the spec asks
+  of a response that has `data` (a "partial response", even when every field is null).
 * Neither acceptable: 406. A browser asking for text/html gets GraphiQL.
 """
 
@@ -24,11 +27,11 @@ from strawberry.types import ExecutionResult
 
 from api.auth import role_of_scope
 from graph.schema import Schema, load_schema
-from graph.store import StoreError
+from graph.store import QueryTimeout, StoreError
 from graph.visibility import Role, hidden_cache
 
 from .context import Context
-from .errors import UNAVAILABLE_MESSAGE, log
+from .errors import TIMEOUT_MESSAGE, UNAVAILABLE_MESSAGE, log
 from .ide import ASSET_PREFIX, graphiql_page
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -122,6 +125,9 @@ class GraphQLApp(GraphQL[Context, None]):
             except StoreError as exc:  # no answer for public without its redactions
                 log.warning("cannot read the redactions: %s", exc)
                 raise HTTPException(503, UNAVAILABLE_MESSAGE) from exc
+            except QueryTimeout as exc:
+                log.warning("reading the redactions stopped: %s", exc)
+                raise HTTPException(503, TIMEOUT_MESSAGE) from exc
         return context
 
     async def render_graphql_ide(self, request: Any) -> Response:
