@@ -23,7 +23,7 @@ from graph.writer import Writer
 from loaders import registry
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 FILES = (
     ("curated", ROOT / "data" / "curated"),
     ("spyware-victims", SHARED_DATA / "data-pegasus-victims.csv"),
