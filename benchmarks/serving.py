@@ -409,11 +409,12 @@ def report(r: Result) -> str:
 HEADING = "## Serving the full shared data"
 
 
-def update(path: Path, section: str) -> None:
-    """Put `section` into the Markdown file at `path`, in place of the one it had (if any)."""
+def update(path: Path, section: str, heading: str = HEADING) -> None:
+    """Put `section` (which starts with `heading`) into the Markdown file at `path`, in
+    place of the one it had (if any)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if HEADING in text:
-        before, _, rest = text.partition(HEADING)
+    if heading in text:
+        before, _, rest = text.partition(heading)
         after = rest[rest.find("\n## ") + 1:] if "\n## " in rest else ""
         text = before + section + ("\n\n" + after if after else "\n")
     else:

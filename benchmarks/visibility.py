@@ -172,15 +172,10 @@ def section(rows: list[Row], took: dict[str, float], load_s: float, sizes: dict[
 
 
 def update(path: Path, text: str) -> None:
-    """Put the section into the Markdown file at `path`, in place of the one it had (if any)."""
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    if HEADING in old:
-        before, _, rest = old.partition(HEADING)
-        after = rest[rest.find("\n## ") + 1:] if "\n## " in rest else ""
-        old = before + text + ("\n\n" + after if after else "\n")
-    else:
-        old = old.rstrip("\n") + ("\n\n" if old else "") + text + "\n"
-    path.write_text(old, encoding="utf-8")
+    """Put the section into the Markdown file at `path`, in place of the one it had."""
+    from benchmarks.serving import update as replace_section
+
+    replace_section(path, text, HEADING)
 
 
 def main(argv: list[str] | None = None) -> None:
