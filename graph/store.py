@@ -56,6 +56,8 @@ class _EngineGone(Exception):
 #: How long the driver retries a failing transaction on the embedded engine. It is one
 #: local process: once it is gone, Neo4j's default of 30 s only delays the restart.
 EMBEDDED_RETRY_S = 5.0
+#: Reads tried again (0.5 s apart) right after the embedded engine was restarted.
+REVIVED_RETRIES = 6
 
 
 class Store:
@@ -213,20 +215,31 @@ class Store:
         return run
 
     def _recovering(self, op: Callable[[], T]) -> T:
+        revived = False
         if self._engine_dead():
             self._revive()
+            revived = True
+        driver = self.driver
         try:
             return op()
         except (ServiceUnavailable, SessionExpired, _EngineGone) as exc:
-            if not self._engine_dead():
+            # Unreachable for real, unless the engine was restarted by this call or by
+            # another thread meanwhile (the driver changed): then try again below.
+            if not revived and self.driver is driver and not self._engine_dead():
                 raise StoreError(f"cannot reach {self._where}: {exc}") from exc
         self._revive()
-        try:
-            return op()
-        except (ServiceUnavailable, SessionExpired, _EngineGone) as exc:
-            raise StoreError(
-                f"{self._where} was restarted but still cannot be reached: {exc}"
-            ) from exc
+        # A just restarted engine (by this call or another thread) may take a moment to
+        # accept connections: a few short retries before the store says it cannot.
+        for attempt in range(REVIVED_RETRIES):
+            try:
+                return op()
+            except (ServiceUnavailable, SessionExpired, _EngineGone) as exc:
+                if attempt == REVIVED_RETRIES - 1:
+                    raise StoreError(
+                        f"{self._where} was restarted but still cannot be reached: {exc}"
+                    ) from exc
+                time.sleep(0.5)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _revive(self) -> None:
         """Restart the dead embedded engine and reconnect; StoreError when it cannot start."""
