@@ -718,7 +718,3 @@ class View:
         if p is not None and p.type not in ("string", "text", "url", "list[string]"):
             return not nt.can_hide or prop in nt.public
         return not nt.mentions_people and not nt.can_hide
-
-
-def fold_text(text: str) -> str:
-    return " ".join(tokens(text))
