@@ -84,6 +84,10 @@ class Store:
         self._revive_lock = threading.Lock()
         #: Seconds the last restart of the embedded engine took (None: never restarted).
         self.last_restart_s: float | None = None
+        #: Bumped before and after every write through this store: what was read from the
+        #: graph while it moved (the public's hidden set) is known to be stale.
+        self.writes = 0
+        self._writes_lock = threading.Lock()
 
     # -- opening and closing -------------------------------------------------------------
     @classmethod
@@ -150,7 +154,15 @@ class Store:
         return self._recovering(lambda: self._execute(query, params, "r"))
 
     def write(self, query: str, **params: Any) -> list[dict[str, Any]]:
-        return self._recovering(lambda: self._execute(query, params, "w"))
+        self._wrote()
+        try:
+            return self._recovering(lambda: self._execute(query, params, "w"))
+        finally:
+            self._wrote()
+
+    def _wrote(self) -> None:
+        with self._writes_lock:
+            self.writes += 1
 
     def _execute(
         self, query: str, params: dict[str, Any], routing: Literal["r", "w"]
@@ -186,7 +198,11 @@ class Store:
             ) as session:
                 return session.execute_write(self._guarded(work))
 
-        return self._recovering(once)
+        self._wrote()
+        try:
+            return self._recovering(once)
+        finally:
+            self._wrote()
 
     # -- recovery of the embedded engine -------------------------------------------------
     # When the engine process this store started has died (crash, OOM kill, SIGKILL),

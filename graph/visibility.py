@@ -388,12 +388,21 @@ OPTIONAL MATCH (i:Incident) RETURN persons, hidden, sources, count(i) AS inciden
 class HiddenCache:
     """The `Hidden` of one store, read again only when the graph has changed.
 
-    Re-read before answering when an edit through this process said so (`changed()`) or
-    when the counts of persons, hidden persons, sources or incidents moved (checked at most
-    once every `check_every` seconds: a load by another process). After `max_age` seconds
-    with nothing moved it is read again in the background while the last one still serves
-    (an edit by another process that moves no count is seen within about `max_age`).
+    Re-read before answering when anything was written through the store since it was read
+    (`Store.writes`), when an edit said so (`changed()`), or when the counts of persons,
+    hidden persons, sources or incidents moved (checked at most once every `check_every`
+    seconds: a load by another process). After `max_age` seconds with nothing moved it is
+    read again in the background while the last one still serves (an edit by another
+    process that moves no count is seen within about `max_age`).
+
+    A read is kept only if the graph did not move while it ran (same stamp before and
+    after, no `changed()` in between): a set read half-way through a wipe and reload of the
+    same data would otherwise be kept under the stamp of the full graph and show the public
+    what it hides.
     """
+
+    #: Reads of a moving graph before one is served without being kept.
+    TRIES = 3
 
     def __init__(self, check_every: float = 2.0, max_age: float = 30.0) -> None:
         self.check_every = check_every
@@ -402,44 +411,63 @@ class HiddenCache:
         self._load_lock = threading.Lock()
         self._value: Hidden | None = None
         self._stamp: tuple[Any, ...] | None = None
+        self._generation = 0
         self._loaded = self._checked = 0.0
         self._refreshing = False
 
     def changed(self) -> None:
         with self._lock:
             self._value = None
+            self._generation += 1
+
+    @staticmethod
+    def stamp(store: Any) -> tuple[Any, ...]:
+        """Writes through this store so far, then the counts another process moves."""
+        writes = getattr(store, "writes", 0)
+        row = store.read(STAMP_CYPHER)
+        return (writes, *(row[0].values() if row else ()))
 
     def get(self, store: Any) -> Hidden:
         now = time.monotonic()
+        writes = getattr(store, "writes", 0)
         with self._lock:
             value, stamp = self._value, self._stamp
-            if value is not None and now - self._checked < self.check_every:
+            fresh = stamp is not None and stamp[0] == writes
+            if value is not None and fresh and now - self._checked < self.check_every:
                 return value
-        row = store.read(STAMP_CYPHER)
-        current = tuple(row[0].values()) if row else ()
+        current = self.stamp(store)
         with self._lock:
             self._checked = now
             if value is not None and current == stamp and self._value is value:
                 if now - self._loaded > self.max_age and not self._refreshing:
                     self._refreshing = True
-                    threading.Thread(target=self._refresh, args=(store, current),
-                                     daemon=True).start()  # fmt: skip
+                    threading.Thread(target=self._refresh, args=(store,), daemon=True).start()
                 return value
-        return self._load(store, current, value)
+        return self._load(store, value)
 
-    def _load(self, store: Any, current: tuple[Any, ...], old: Hidden | None) -> Hidden:
+    def _load(self, store: Any, old: Hidden | None) -> Hidden:
+        schema = getattr(store, "schema", None)
         with self._load_lock:  # one load at a time; the others wait for it
-            with self._lock:
-                if self._value is not None and self._stamp == current and self._value is not old:
-                    return self._value
-            loaded = Hidden.load(store, getattr(store, "schema", None))
-            with self._lock:
-                self._value, self._stamp, self._loaded = loaded, current, time.monotonic()
-            return loaded
+            for _ in range(self.TRIES):
+                with self._lock:
+                    generation = self._generation
+                before = self.stamp(store)
+                with self._lock:
+                    if self._value is not None and self._value is not old and self._stamp == before:
+                        return self._value  # read by another caller while this one waited
+                loaded = Hidden.load(store, schema)
+                after = self.stamp(store)
+                with self._lock:
+                    if before == after and generation == self._generation:
+                        now = time.monotonic()
+                        self._value, self._stamp = loaded, after
+                        self._loaded = self._checked = now
+                        return loaded
+            return loaded  # the graph kept moving: this answer uses it, nothing keeps it
 
-    def _refresh(self, store: Any, current: tuple[Any, ...]) -> None:
+    def _refresh(self, store: Any) -> None:
         try:
-            self._load(store, current, self._value)
+            self._load(store, self._value)
         except Exception:  # the next request reads it again; nothing is served stale long
             with self._lock:
                 self._value = None
