@@ -259,10 +259,28 @@ class Hidden:
     #: any text (a briefing's table, a result's title) is replaced by the label shown.
     stored_labels: tuple[tuple[str, str], ...] = ()
 
-    @property
+    @functools.cached_property
     def ids(self) -> frozenset[str]:
         """Every node shown only anonymously."""
         return self.redacted | frozenset(self.tied) | self.sources
+
+    @functools.cached_property
+    def _stored_label_pattern(self) -> re.Pattern[str] | None:
+        """One alternation of the stored labels, longest first (one scan of a text)."""
+        if not self.stored_labels:
+            return None
+        return re.compile("|".join(re.escape(stored) for stored, _ in self.stored_labels))
+
+    def relabel(self, value: str) -> str:
+        """`value` with every hidden node's stored label replaced by the label shown,
+        longest first (one scan finds whether any occurs: most texts quote none)."""
+        pattern = self._stored_label_pattern
+        if pattern is None or pattern.search(value) is None:
+            return value
+        for stored, shown in self.stored_labels:
+            if stored in value:
+                value = value.replace(stored, shown)
+        return value
 
     @classmethod
     def load(cls, store: Any, schema: Schema | None = None) -> Hidden:
@@ -615,10 +633,7 @@ class View:
         the label shown, and the names of redacted persons are scrubbed."""
         if not self.public:
             return value
-        for stored, shown in self.hidden.stored_labels:
-            if stored in value:
-                value = value.replace(stored, shown)
-        return self.hidden.names.scrub(value)
+        return self.hidden.names.scrub(self.hidden.relabel(value))
 
     def source_ref(self, ref: Any) -> Any:
         """A citation (a `SourceRef`-like dataclass) as this role may see it."""

@@ -30,6 +30,7 @@ from .permissions import Forbidden
 
 T = TypeVar("T")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_PARAM = re.compile(r"\$(p\d+)\b")
 
 
 # -- GraphQL types shared by every connection ---------------------------------------------
@@ -163,6 +164,10 @@ class Params:
         name = f"p{len(self.values)}"
         self.values[name] = value
         return f"${name}"
+
+    def used_in(self, query: str) -> dict[str, Any]:
+        """The parameters `query` names (a large unused map costs its transfer)."""
+        return {name: self.values[name] for name in set(_PARAM.findall(query))}
 
 
 def _check_date(value: str) -> str:
@@ -303,6 +308,100 @@ def _order_by(col: str | None, ties: list[str], desc: bool, reverse: bool = Fals
     return f"CASE WHEN {col} IS NULL THEN 1 ELSE 0 END {nulls}, {col} {d}, {tail}"
 
 
+async def _page(
+    ctx: Context, label: str, conditions: list[str], params: Params, keys: list[str],
+    keyset: list[str], key: str | None, tie_exprs: list[str], size: int, descending: bool,
+    backwards: bool,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The rows of one page in one query (size + 1 of them when there are more)."""
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    then = f" WHERE {' AND '.join(keyset)}" if keyset else ""
+    limit = params.add(size + 1)
+    # Sorted and cut on the keys alone, the properties read only for the rows kept (about
+    # twice as fast on both engines as projecting every row first); the RETURN sorts its
+    # few rows again, since a projection is not bound to keep the order of the WITH.
+    order = _order_by(key, tie_exprs, descending, backwards)
+    kept = ", ".join(["n"] + [k for k in ("k", "rk") if k == key or k in tie_exprs])
+    query = (
+        f"MATCH (n:`{label}`){where} WITH {', '.join(keys)}{then} "
+        f"WITH {kept} ORDER BY {order} LIMIT {limit} "
+        f"RETURN properties(n) AS p, {key or 'null'} AS k ORDER BY {order}"
+    )
+    return await ctx.loaders.read(query, **params.values) if size else []
+
+
+def _within(rank: int, bounds: list[tuple[str, str | int]], asc: bool) -> bool:
+    """Whether an anonymous rank lies after/before (">"/"<") each bound in the order."""
+    for op, value in bounds:
+        if rank == int(value):
+            return False
+        ahead = rank > int(value) if asc else rank < int(value)
+        if ahead != (op == ">"):
+            return False
+    return True
+
+
+async def _page_by_id(
+    ctx: Context, label: str, conditions: list[str], params: Params, ranks: dict[str, int],
+    places: dict[str, str], size: int, descending: bool, backwards: bool,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """A page ordered by id when some nodes are shown anonymously, in two segments.
+
+    The order is: the nodes shown as stored, by id; then the anonymous ones, by rank (the
+    order of their anonymous ids), descending or not, as nulls come last. The first segment is
+    the analyst's query with one more condition (an index-ordered scan cut at the page
+    size); the second is read only when a page reaches it. Rows come back in page order.
+    """
+    if not size:
+        return []
+    natural = ["stored", "anonymous"]
+    scan = natural if not backwards else natural[::-1]
+    need = size + 1
+    out: list[dict[str, Any]] = []
+    where = list(conditions)
+    for segment in scan:
+        position = natural.index(segment)
+        bounds: list[tuple[str, str | int]] = []  # (op in the natural order, value)
+        excluded = False
+        for which, real in places.items():
+            at = natural.index("anonymous" if real in ranks else "stored")
+            if at == position:
+                value: str | int = ranks.get(real, real)
+                bounds.append((">" if which == "after" else "<", value))
+            elif (which == "after") == (at > position):
+                excluded = True  # the whole segment lies before `after` or after `before`
+        if excluded:
+            continue
+        # the segment's own direction in the natural order, then in the scan
+        asc = not descending
+        scan_asc = asc != backwards
+        if segment == "stored":
+            conds = [*where, f"{params.add(dict.fromkeys(ranks, True))}[n.id] IS NULL"]
+            for op, value in bounds:
+                sym = op if asc else {">": "<", "<": ">"}[op]
+                conds.append(f"n.id {sym} {params.add(value)}")
+            d = "ASC" if scan_asc else "DESC"
+            query = (
+                f"MATCH (n:`{label}`) WHERE {' AND '.join(conds)} WITH n ORDER BY n.id {d} "
+                f"LIMIT {params.add(need - len(out))} RETURN properties(n) AS p, null AS k "
+                f"ORDER BY n.id {d}"
+            )
+            out.extend(await ctx.loaders.read(query, **params.used_in(query)))
+        else:
+            ordered = sorted((r for r, rank in ranks.items() if _within(rank, bounds, asc)),
+                             key=ranks.__getitem__, reverse=not scan_asc)  # fmt: skip
+            if ordered:
+                conds = [*where, f"n.id IN {params.add(ordered)}"]
+                query = (f"MATCH (n:`{label}`) WHERE {' AND '.join(conds)} "
+                         "RETURN properties(n) AS p, null AS k")  # fmt: skip
+                found = await ctx.loaders.read(query, **params.used_in(query))
+                found.sort(key=lambda row: ranks[row["p"]["id"]], reverse=not scan_asc)
+                out.extend(found[: need - len(out)])
+        if len(out) >= need:
+            break
+    return out[:need]
+
+
 async def fetch_connection(
     ctx: Context,
     spec: TypeSpec,
@@ -360,24 +459,23 @@ async def fetch_connection(
         tie_exprs.insert(0, "rk")
     key = "k" if col is not None else None
     keyset: list[str] = []
+    places: dict[str, str] = {}  # after/before -> the real id at that cursor
     for cursor, place in ((after, _after), (before, _before)):
         if cursor is not None:
             value, shown = decode_cursor(cursor, order_field, role)
             node_id = view.real_id(shown) if shown.startswith("anon_") else shown
             if node_id is None or (node_id in ranks) != shown.startswith("anon_"):
                 raise PublicError(INVALID_CURSOR)
+            places["after" if place is _after else "before"] = node_id
             tie_values = ([ranks.get(node_id, -1)] if ranks else []) + [node_id]
             ties = list(zip(tie_exprs, tie_values, strict=True))
             keyset.append(place(key, value, ties, descending, params))
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    then = f" WHERE {' AND '.join(keyset)}" if keyset else ""
-    limit = params.add(size + 1)
-    query = (
-        f"MATCH (n:`{label}`){where} WITH {', '.join(keys)}{then} "
-        f"RETURN properties(n) AS p, {key or 'null'} AS k "
-        f"ORDER BY {_order_by(key, tie_exprs, descending, backwards)} LIMIT {limit}"
-    )
-    rows = await ctx.loaders.read(query, **params.values) if size else []
+    if order_field == "id" and ranks:
+        rows = await _page_by_id(ctx, label, conditions, params, ranks, places, size,
+                                 descending, backwards)  # fmt: skip
+    else:
+        rows = await _page(ctx, label, conditions, params, keys, keyset, key, tie_exprs, size,
+                           descending, backwards)  # fmt: skip
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -243,3 +243,56 @@ def test_anonymous_persons_do_not_sit_where_their_real_ids_would_sort(
     real = {anon_id(r["id"]): r["id"] for r in attack.store.read(
         "MATCH (n:Person) WHERE n.is_target = true OR n.protected = true RETURN n.id AS id")}  # fmt: skip
     assert [real[a] for a in anonymous] != sorted(real[a] for a in anonymous)
+
+
+WALK = """query($f: Int, $a: String, $l: Int, $b: String, $o: PersonOrder) {
+  persons(first: $f, after: $a, last: $l, before: $b, orderBy: $o) {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id } } } }"""
+
+
+def _walk(attack: Attack, order: dict[str, str], size: int, back: bool = False) -> list[Any]:
+    """Every edge, page by page: forward with first/after, or backward with last/before."""
+    edges: list[Any] = []
+    cursor = None
+    for _ in range(2000):  # a walk that goes round in circles fails instead of hanging
+        if back:
+            page = attack.client.ok(WALK, None, l=size, b=cursor, o=order)["persons"]
+            edges = page["edges"] + edges
+            if not page["pageInfo"]["hasPreviousPage"]:
+                return edges
+            cursor = page["pageInfo"]["startCursor"]
+        else:
+            page = attack.client.ok(WALK, None, f=size, a=cursor, o=order)["persons"]
+            edges += page["edges"]
+            if not page["pageInfo"]["hasNextPage"]:
+                return edges
+            cursor = page["pageInfo"]["endCursor"]
+    raise AssertionError(f"no end after 2000 pages of {size} ({len(edges)} edges)")
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+def test_public_pages_by_id_agree_forward_backward_and_between_cursors(
+    attack: Attack, direction: str
+) -> None:
+    """Ordered by id, the public's pages (visible persons, then the anonymous ones) are one
+    order, whichever way a client walks it: forward, backward, or between two cursors
+    that sit in either part, page sizes that cut across the boundary included."""
+    order = {"field": "ID", "direction": direction}
+    full = _walk(attack, order, 100)
+    ids = [e["node"]["id"] for e in full]
+    cursors = [e["cursor"] for e in full]
+    boundary = next(i for i, x in enumerate(ids) if x.startswith("anon_"))
+    assert 0 < boundary < len(ids) - 3
+    for size in (1, 7, min(boundary, 100)):
+        assert [e["node"]["id"] for e in _walk(attack, order, size)] == ids, size
+    for size in (1, 7, 100):
+        assert [e["node"]["id"] for e in _walk(attack, order, size, back=True)] == ids, size
+    # between two cursors: both in the visible part, across the boundary, both anonymous
+    for lo, hi in ((0, boundary - 1), (boundary - 2, boundary + 2), (boundary, len(ids) - 1)):
+        for first, last in ((100, None), (None, 100), (2, None), (None, 2)):
+            page = attack.client.ok(WALK, None, f=first, l=last, a=cursors[lo], b=cursors[hi],
+                                    o=order)["persons"]  # fmt: skip
+            between = ids[lo + 1 : hi]
+            want = between[:first] if first else between[-last:] if last else between
+            assert [e["node"]["id"] for e in page["edges"]] == want, (lo, hi, first, last)
