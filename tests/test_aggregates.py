@@ -179,3 +179,24 @@ def test_bad_group_requests_are_refused(loaded: Store) -> None:
       groupBy(by: {property: DECISION}, limit: 201) { key } } } }""")
     assert "numeric field" in gql_error(loaded, """{ exportLicences(first: 0) { aggregate {
       groupBy(by: {property: DECISION}, orderBy: {by: SUM}) { key } } } }""")
+
+
+def _cost_errors(query: str, max_cost: int) -> list[str]:
+    from graphql import parse, validate
+
+    from api.graphql.limits import make_cost_rule
+
+    return [e.message for e in validate(SCHEMA._schema, parse(query), [make_cost_rule(max_cost)])]
+
+
+def test_groups_count_in_the_query_cost() -> None:
+    one = """{ exportLicences(first: 0) { aggregate { groupBy(by: {property: DECISION},
+      limit: 200) { key } } } }"""
+    assert _cost_errors(one, 200) == []
+    assert "too expensive" in _cost_errors(one, 199)[0]  # a page of none still counts once
+    nested = one.replace("first: 0", "first: 10")
+    assert _cost_errors(nested, 10 + 10 * 200) == []
+    assert _cost_errors(nested, 10 + 10 * 200 - 1)
+    variable = """query($n: Int!) { exportLicences(first: 0) { aggregate {
+      groupBy(by: {property: DECISION}, limit: $n) { key } } } }"""
+    assert "too expensive" in _cost_errors(variable, 199)[0]
