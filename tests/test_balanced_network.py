@@ -132,3 +132,18 @@ def test_the_graphql_neighbourhood_reports_what_it_left_out(bahrain: Store) -> N
         assert got["truncated"] and set(kept) == set(around)
         assert {x["type"]: x["count"] for x in got["leftOut"]} == {
             t: len(v) - kept[t] for t, v in around.items() if len(v) > kept[t]}
+
+
+def test_a_cut_within_a_window_counts_only_what_is_dated_in_it(bahrain: Store) -> None:
+    in_window = [r for r in _bahrain_rows() if "2012" <= r["date"][:4] <= "2013"]
+    assert 0 < len(in_window) < len(_bahrain_rows())
+    graph = neighbourhood(bahrain, BH, depth=1, start=2012, end=2013, limit=LIMIT)
+    kept = Counter(n.type for n in graph.nodes if n.id != BH)
+    left = {x.type: x.count for x in graph.left_out}
+    assert kept["ExportLicence"] + left["ExportLicence"] == len(in_window)
+    assert all(2012 <= int(n.properties["year"]) <= 2013 for n in graph.nodes
+               if n.type == "ExportLicence")  # fmt: skip
+    # only types: a cut of licences alone is still counted
+    only = neighbourhood(bahrain, BH, depth=1, types=["ExportLicence"], limit=10)
+    assert {n.type for n in only.nodes[1:]} == {"ExportLicence"} and len(only.nodes) == 10
+    assert [(x.type, x.count) for x in only.left_out] == [("ExportLicence", len(_bahrain_rows()) - 9)]
