@@ -60,6 +60,9 @@ class NodeType:
     public: frozenset[str] = frozenset()
     #: False when no text of this type can name a person (no scrubbing, no filter guard).
     mentions_people: bool = True
+    #: Where the type comes when a neighbourhood is cut to its limit (lower: kept first;
+    #: bulk rows such as licences and listings last). Declared as `relevance:`.
+    relevance: int = 50
 
     @property
     def can_hide(self) -> bool:
@@ -159,6 +162,7 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
             tied_by=tuple(vis.get("tied_by") or ()),
             public=public,
             mentions_people=bool(spec.get("mentions_people", True)),
+            relevance=int(spec.get("relevance", 50)),
         )
     relations: dict[str, RelationType] = {}
     for name, spec in raw["relation_types"].items():

@@ -43,10 +43,20 @@ class GraphEdge:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """How many nodes of a type the limit left out of a neighbourhood."""
+
+    type: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Graph:
     nodes: tuple[GraphNode, ...]
     edges: tuple[GraphEdge, ...]
     truncated: bool = False  # the limit cut the result short
+    #: per type, how many nodes the limit left out (a neighbourhood's cut level)
+    left_out: tuple[LeftOut, ...] = ()
 
     def seen_by(self, view: View, drop_withheld_sources: bool = False) -> Graph:
         """This graph as `view` shows it (graph/visibility.py): hidden nodes anonymous,
@@ -76,7 +86,9 @@ class Graph:
             shown["id"] = edge_id
             edges.append(GraphEdge(edge_id, e.type, view.shown_id(e.source),
                                    view.shown_id(e.target), shown))  # fmt: skip
-        return Graph(tuple(nodes), tuple(edges), self.truncated)
+        left_out = tuple(x for x in self.left_out if x.type in schema.nodes
+                         and not (schema.node(x.type).admin_only or schema.node(x.type).internal))  # fmt: skip
+        return Graph(tuple(nodes), tuple(edges), self.truncated, left_out)
 
     def to_cytoscape(self) -> dict[str, list[dict[str, Any]]]:
         """Cytoscape.js `elements`: {"nodes": [{"data": ...}], "edges": [{"data": ...}]}."""
@@ -158,6 +170,35 @@ def fetch_nodes(store: Store, ids: Iterable[str]) -> dict[str, GraphNode]:
     return out
 
 
+def _neighbour_types(store: Store, label: str, wanted: list[str] | None) -> list[str]:
+    """The declared types a node of `label` can be related to (either direction)."""
+    found: set[str] = set()
+    for rt in store.schema.relations.values():
+        if label in rt.sources:
+            found.update(rt.targets)
+        if label in rt.targets:
+            found.update(rt.sources)
+    return sorted(t for t in found if wanted is None or t in wanted)
+
+
+def _cypher_year(expr: str) -> str:
+    return f"toInteger(substring({expr}, 0, 4))"
+
+
+def _window_condition(node: bool) -> str:
+    """`_in_window` in Cypher, on `m` (node) or `r` (edge), with $start/$end (years)."""
+    if node:
+        first = ("coalesce(toInteger(m.`year`), " + ", ".join(
+            _cypher_year(f"m.`{p}`") for p in ("date", "period_start", "decision_date",
+                                              "listing_date")) + ")")  # fmt: skip
+        last = f"coalesce({_cypher_year('m.`end_date`')}, {_cypher_year('m.`period_end`')}, {first})"
+    else:
+        first, last = _cypher_year("r.`start`"), _cypher_year("r.`end`")
+    lo, hi = f"coalesce({first}, {last})", f"coalesce({last}, {first})"
+    return (f"({lo} IS NULL OR NOT (($end IS NOT NULL AND {lo} > $end) OR "
+            f"($start IS NOT NULL AND {hi} < $start)))")  # fmt: skip
+
+
 def neighbourhood(
     store: Store,
     id: str,
@@ -176,6 +217,12 @@ def neighbourhood(
     `types` keeps (and walks through) only nodes of those declared types; `start`/`end`
     (years) drop nodes and relations dated wholly outside the window. At most `limit`
     nodes; `truncated` says when more were there.
+
+    Balanced: when the limit cuts a level, every type found there keeps a share, the types
+    taken in turn by their schema `relevance` (incidents, agencies, vendors, products and
+    sales before bulk rows such as export licences), one node each per turn; `left_out`
+    says per type how many nodes of that level were left out (the levels beyond a cut are
+    not walked further from what was left out).
     """
     if not 1 <= depth <= MAX_DEPTH:
         raise ValueError(f"depth must be between 1 and {MAX_DEPTH}, got {depth}")
@@ -195,43 +242,95 @@ def neighbourhood(
     edges: dict[str, GraphEdge] = {}
     frontier = [id]
     truncated = False
+    left_out: dict[str, int] = {}
+    windowed = start is not None or end is not None
+    # The relations walked: none of `avoid`'s types touching `avoid`'s nodes, none dated
+    # outside the window (the same rules as the checks on each row below).
+    walk = "NOT (type(r) IN $rels AND (m.id IN $avoid OR n.id IN $avoid))"
+    if windowed:
+        walk += f" AND {_window_condition(node=False)}"
+    fresh = "$seen[m.id] IS NULL" + (f" AND {_window_condition(node=True)}" if windowed else "")
+    base = {"rels": sorted(avoid[0]), "avoid": sorted(avoid[1]), "start": start, "end": end}
+    ret = ("RETURN n.id AS n, type(r) AS t, startNode(r).id AS s, properties(r) AS rp, "
+           "properties(m) AS mp, labels(m) AS ml")  # fmt: skip
+
+    def keep_edge(row: dict[str, Any]) -> None:
+        m_id = str(row["mp"]["id"])
+        source, target = (row["n"], m_id) if row["s"] == row["n"] else (m_id, row["n"])
+        edge = _edge(row["t"], source, target, row["rp"])
+        edges[edge.id] = edge
+
+    def walked(row: dict[str, Any]) -> bool:
+        m_id = str(row["mp"]["id"])
+        if row["t"] in avoid[0] and (m_id in avoid[1] or row["n"] in avoid[1]):
+            return False
+        return _in_window(row["rp"] or {}, start, end, edge=True)
+
     for _ in range(depth):
-        found: list[str] = []
+        seen = dict.fromkeys(nodes, True)
+        # new nodes of this level by type (first-seen order), the rows that reach them, and
+        # how many there are when a capped read did not bring them all
+        candidates: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        counted: dict[str, int] = {}
+        budget = limit - len(nodes)
+        cap = max(budget, 1) * 4 + 1
         for label, group in _by_label(store, frontier).items():
-            # Ordered and cut before anything is projected: the engine reads the properties
-            # of the rows kept, not of every relation of the frontier (the same rows).
-            query = (
+            # edges back to nodes already in the graph
+            for row in store.read(
                 f"MATCH (n:`{label}`) WHERE n.id IN $ids MATCH (n)-[r]-(m) "
-                "WHERE $types IS NULL OR any(l IN labels(m) WHERE l IN $types) "
-                "WITH n, r, m ORDER BY m.id LIMIT $cap "
-                "RETURN n.id AS n, type(r) AS t, startNode(r).id AS s, properties(r) AS rp, "
-                "properties(m) AS mp, labels(m) AS ml"
-            )
-            rows = store.read(query, ids=group, types=wanted, cap=limit * 4 + 1)
-            if len(rows) > limit * 4:
+                f"WHERE $seen[m.id] IS NOT NULL AND {walk} WITH n, r, m {ret}",
+                ids=group, seen=seen, **base,
+            ):  # fmt: skip
+                if walked(row):
+                    keep_edge(row)
+            for other in _neighbour_types(store, label, wanted):
+                # Ordered and cut before anything is projected: the engine reads the
+                # properties of the rows kept, not of every relation of the frontier.
+                match = (f"MATCH (n:`{label}`) WHERE n.id IN $ids MATCH (n)-[r]-(m:`{other}`) "
+                         f"WHERE {fresh} AND {walk}")  # fmt: skip
+                rows = store.read(f"{match} WITH n, r, m ORDER BY m.id LIMIT $cap {ret}",
+                                  ids=group, seen=seen, cap=cap, **base)  # fmt: skip
+                if len(rows) >= cap:
+                    found_rows = store.read(f"{match} RETURN count(DISTINCT m) AS c",
+                                            ids=group, seen=seen, **base)  # fmt: skip
+                    counted[other] = counted.get(other, 0) + int(found_rows[0]["c"])
+                    rows = rows[: cap - 1]
+                mine = candidates.setdefault(other, {})
+                for row in rows:
+                    if walked(row) and _in_window(row["mp"], start, end, edge=False):
+                        mine.setdefault(str(row["mp"]["id"]), []).append(row)
+        # Balanced: each type in turn (by relevance) takes one more node, until the budget
+        # is spent or every candidate is in.
+        order = sorted((t for t in candidates if candidates[t]),
+                       key=lambda t: (store.schema.node(t).relevance, t))  # fmt: skip
+        queues = {t: list(candidates[t]) for t in order}
+        kept: dict[str, list[str]] = {t: [] for t in order}
+        while budget > 0 and any(queues.values()):
+            for t in order:
+                if budget > 0 and queues[t]:
+                    kept[t].append(queues[t].pop(0))
+                    budget -= 1
+        found: list[str] = []
+        for t in order:
+            for m_id in kept[t]:
+                rows = candidates[t][m_id]
+                nodes[m_id] = _node(store, rows[0]["mp"], rows[0]["ml"])
+                found.append(m_id)
+                for row in rows:
+                    keep_edge(row)
+            total = max(counted.get(t, 0), len(candidates[t]))
+            if total > len(kept[t]):
+                left_out[t] = left_out.get(t, 0) + total - len(kept[t])
                 truncated = True
-            for row in rows:
-                mp: dict[str, Any] = row["mp"]
-                m_id = str(mp["id"])
-                if row["t"] in avoid[0] and (m_id in avoid[1] or row["n"] in avoid[1]):
-                    continue
-                if not _in_window(row["rp"] or {}, start, end, edge=True):
-                    continue
-                if m_id not in nodes:
-                    if not _in_window(mp, start, end, edge=False):
-                        continue
-                    if len(nodes) >= limit:
-                        truncated = True
-                        continue
-                    nodes[m_id] = _node(store, mp, row["ml"])
-                    found.append(m_id)
-                source, target = (row["n"], m_id) if row["s"] == row["n"] else (m_id, row["n"])
-                edge = _edge(row["t"], source, target, row["rp"])
-                edges[edge.id] = edge
+        for t in set(counted) - set(order):  # a type whose capped rows were all dropped
+            left_out[t] = left_out.get(t, 0) + counted[t]
+            truncated = True
         frontier = found
         if not frontier:
             break
-    return Graph(tuple(nodes.values()), tuple(edges.values()), truncated)
+    out = tuple(LeftOut(t, c) for t, c in sorted(
+        left_out.items(), key=lambda kv: (store.schema.node(kv[0]).relevance, kv[0])))  # fmt: skip
+    return Graph(tuple(nodes.values()), tuple(edges.values()), truncated, out)
 
 
 def shortest_path(

@@ -26,7 +26,8 @@ from graph.schema import Schema
 from graph.validate import validate_node
 from graph.writer import node_cypher
 
-from .connections import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+from .aggregates import build_connection
+from .connections import Connection, Edge, PageInfo, Scope, TypeSpec, decode_cursor, encode_cursor
 from .context import Context
 from .errors import PublicError
 from .permissions import IsAdmin, role_of
@@ -123,7 +124,8 @@ def record(
 def build_audit_query(schema: Schema) -> type[Any]:
     """The `auditLog` root field (admin only), oldest change first."""
     registry: Registry = build_types(schema)
-    record_type = registry.nodes["AuditRecord"]
+    record_nt = schema.node("AuditRecord")
+    connection = build_connection(schema, record_nt, registry)
 
     async def audit_log(
         info: Info[Context, None],
@@ -176,12 +178,15 @@ def build_audit_query(schema: Schema) -> type[Any]:
         info_ = PageInfo(has_next_page=len(found) > first, has_previous_page=after is not None,
                          start_cursor=edges[0].cursor if edges else None,
                          end_cursor=edges[-1].cursor if edges else None)  # fmt: skip
-        return Connection(edges=edges, page_info=info_, count=count)
+        scope_params = {k: v for k, v in count_params.items() if k != "limit"}
+        scope = Scope(TypeSpec(record_nt, (), frozenset()), tuple(count_conditions), scope_params)
+        made: Connection[Any] = connection(edges=edges, page_info=info_, count=count, scope=scope)
+        return made
 
     audit_log.__annotations__ = {
         "info": Info, "target_id": strawberry.ID | None, "actor": str | None,
         "since": str | None, "first": int, "after": str | None,
-        "return": Connection[record_type],  # type: ignore[valid-type]
+        "return": connection,
     }  # fmt: skip
     namespace = {
         "__module__": __name__,

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from graph.schema import NodeType
-from graph.visibility import View, anon_id, sign
+from graph.visibility import IDENTIFYING_RELATIONS, View, anon_id, sign
 
 from .context import Context
 from .errors import PublicError
@@ -119,6 +119,8 @@ class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
     count: strawberry.Private[Callable[[], Awaitable[int]]]
+    #: What the filter selects, for the connection's aggregates (api/graphql/aggregates.py).
+    scope: strawberry.Private[Any] = None
 
     @strawberry.field(description="How many nodes match the filter (all pages).")  # type: ignore[untyped-decorator]
     async def total_count(self) -> int:
@@ -132,8 +134,10 @@ _OPS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 @dataclass(frozen=True)
 class FilterField:
     attr: str  # Python attribute of the filter input
-    kind: str  # string | list | int | float | date | bool | year | related | ids
-    prop: str  # the stored property ('' for related/ids)
+    kind: str  # string | list | int | float | date | bool | year | related | ids | has
+    prop: str  # the stored property ('' for related/ids/has)
+    relation: str = ""  # for `has`: the relation type
+    direction: str = ""  # for `has`: "out" (n is its source) or "in" (n is its target)
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,8 @@ def where_clauses(
             out.append(f"EXISTS {{ MATCH (n)--(m:`{other_type}` {{id: {params.add(other)}}}) }}")
         elif f.kind == "bool":
             out.append(f"{col} = {params.add(bool(value))}")
+        elif f.kind == "has":
+            out.append(has_relation(f.relation, f.direction, bool(value), params, view))
         elif f.kind == "string":
             if value.eq is not None:
                 out.append(f"{col} = {params.add(value.eq)}")
@@ -234,6 +240,21 @@ def where_clauses(
                     bound = _check_date(bound)
                 out.append(f"{target} {sym} {params.add(bound)}")
     return out
+
+
+def has_relation(relation: str, direction: str, present: bool, params: Params, view: View) -> str:
+    """`n` has (or has not) a relation of this type in this direction, as `view` sees it.
+
+    For the public, an identifying relation (MEMBER_OF) of a redacted person is not there
+    at all (View.relation shows it from neither end), so it neither makes nor breaks a match.
+    """
+    arrow = f"-[:`{relation}`]->" if direction == "out" else f"<-[:`{relation}`]-"
+    guard = ""
+    if view.public and relation in IDENTIFYING_RELATIONS and view.hidden.redacted:
+        red = params.add(dict.fromkeys(sorted(view.hidden.redacted), True))
+        guard = f" WHERE {red}[n.id] IS NULL AND {red}[m.id] IS NULL"
+    exists = f"EXISTS {{ MATCH (n){arrow}(m){guard} }}"
+    return exists if present else f"NOT {exists}"
 
 
 # -- cursors ------------------------------------------------------------------------------
@@ -414,6 +435,7 @@ async def fetch_connection(
     flt: Any,
     order_field: str,
     descending: bool,
+    cls: type[Connection[Any]] = Connection,
 ) -> Connection[Any]:
     if first is not None and last is not None:
         raise PublicError("pass either first or last, not both")
@@ -499,4 +521,19 @@ async def fetch_connection(
         )
         return int(found[0]["c"]) if found else 0
 
-    return Connection(edges=edges, page_info=page_info, count=count)
+    scope = Scope(spec, tuple(count_conditions), count_params)
+    return cls(edges=edges, page_info=page_info, count=count, scope=scope)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The nodes a connection's filter selects: `MATCH (n:<type>) WHERE <conditions>`."""
+
+    spec: TypeSpec
+    conditions: tuple[str, ...]
+    params: dict[str, Any]
+
+    @property
+    def match(self) -> str:
+        where = f" WHERE {' AND '.join(self.conditions)}" if self.conditions else ""
+        return f"MATCH (n:`{self.spec.node_type.name}`){where}"

@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 
-from graph.schema import NodeType
+from graph.schema import NodeType, Schema, load_schema
 
 from .connections import (
     DateFilter,
@@ -20,6 +20,7 @@ from .connections import (
     StringListFilter,
     TypeSpec,
 )
+from .types import relation_ends, relation_field
 
 _KINDS: dict[str, tuple[str, Any]] = {
     "string": ("string", StringFilter), "text": ("string", StringFilter),
@@ -38,7 +39,8 @@ class TypeInputs:
     order_field: type[enum.Enum]
 
 
-def build_inputs(nt: NodeType) -> TypeInputs:
+def build_inputs(nt: NodeType, schema: Schema | None = None) -> TypeInputs:
+    schema = schema or load_schema()
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
     fields: list[FilterField] = []
@@ -60,6 +62,15 @@ def build_inputs(nt: NodeType) -> TypeInputs:
         source = ", ".join(n for n in YEAR_SOURCES if n in nt.properties)
         add("year", "year", "", IntFilter, f"The year, from {source} (the first one set).")
     add("confidence", "float", "confidence", FloatFilter)
+    for rt, direction in relation_ends(schema, nt):
+        # hasOriginState: false = incidents with no ORIGIN_STATE; hasIncomingTargeted ...
+        name = relation_field(rt.name, direction)
+        attr = "has_" + ("incoming_" if direction == "in" else "") + rt.name.lower()
+        annotations[attr] = bool | None
+        namespace[attr] = strawberry.field(
+            default=None, description=f"true: only nodes with a `{name}` relation; false: "
+            "only nodes without one.")  # fmt: skip
+        fields.append(FilterField(attr, "has", "", rt.name, direction))
     namespace["__annotations__"] = annotations
     flt = strawberry.input(
         type(f"{nt.name}Filter", (), namespace),

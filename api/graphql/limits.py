@@ -18,6 +18,8 @@ from graphql import (
     GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     InlineFragmentNode,
     IntValueNode,
@@ -38,6 +40,9 @@ DEFAULT_PAGE = 20
 #: Largest `first` of a relation field, and its default.
 MAX_RELATION_PAGE = 200
 DEFAULT_RELATION_PAGE = 50
+#: Largest `limit` of an aggregate's `groupBy` (top N groups), and its default.
+MAX_GROUPS = 200
+DEFAULT_GROUPS = 10
 
 MAX_DEPTH = _SETTINGS.graphql_max_depth  # TNR_GRAPHQL_MAX_DEPTH
 MAX_COST = _SETTINGS.graphql_max_cost  # TNR_GRAPHQL_MAX_COST
@@ -46,13 +51,22 @@ MAX_TOKENS = 5_000
 
 
 def _page(field: FieldNode, field_def: GraphQLField) -> int | None:
-    """The page size a field asks for, or None if it takes no `first`/`last`."""
-    if "first" not in field_def.args and "last" not in field_def.args:
+    """The page size a field asks for, or None if it takes no `first`/`last`.
+
+    A list field with a `limit` (an aggregate's `groupBy`: top N groups) counts the same way.
+    """
+    names: list[str] = [n for n in ("first", "last") if n in field_def.args]
+    if not names and "limit" in field_def.args and _is_list(field_def.type):
+        names = ["limit"]
+    if not names:
         return None
-    largest = MAX_RELATION_PAGE if "last" not in field_def.args else MAX_PAGE
+    if names == ["limit"]:
+        largest = MAX_GROUPS
+    else:
+        largest = MAX_RELATION_PAGE if "last" not in field_def.args else MAX_PAGE
     sizes: list[int] = []
     for arg in field.arguments or ():
-        if arg.name.value not in ("first", "last"):
+        if arg.name.value not in names:
             continue
         if isinstance(arg.value, IntValueNode):
             sizes.append(int(arg.value.value))
@@ -60,10 +74,16 @@ def _page(field: FieldNode, field_def: GraphQLField) -> int | None:
             sizes.append(largest)
     if sizes:
         return max(sizes)
-    default = field_def.args.get("first")
+    default = field_def.args.get(names[0])
     if default is not None and isinstance(default.default_value, int):
         return default.default_value
     return DEFAULT_PAGE
+
+
+def _is_list(type_: Any) -> bool:
+    while isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    return isinstance(type_, GraphQLList)
 
 
 def make_cost_rule(max_cost: int) -> type[ValidationRule]:
@@ -123,6 +143,8 @@ def _cost(
             inner = multiplier * page if page is not None else multiplier
             if page is not None:
                 total += inner
+                # What a page of none still fetches once (a connection's aggregate) counts.
+                inner = max(inner, multiplier)
             total += _cost(sel.selection_set, get_named_type(field_def.type), inner, fragments,
                            ctx, seen, memo)  # fmt: skip
         elif isinstance(sel, InlineFragmentNode):

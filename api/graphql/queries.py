@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from graph.schema import NodeType, Schema
 
+from .aggregates import build_connection
 from .analysis import AnalysisQuery
 from .briefing import BriefingQuery
 from .connections import Connection, OrderDirection, fetch_connection
@@ -55,6 +56,8 @@ def _single(registry: Registry, nt: NodeType) -> Any:
 
 
 def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
+    connection = build_connection(registry.schema, nt, registry)
+
     async def resolve(
         info: Info[Context, None],
         first: int | None = None,
@@ -69,13 +72,13 @@ def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
         view = info.context.view
         return await fetch_connection(
             info.context, inputs.spec, lambda p: registry.node(p, view), first=first, after=after, last=last,
-            before=before, flt=filter, order_field=field, descending=descending,
+            before=before, flt=filter, order_field=field, descending=descending, cls=connection,
         )  # fmt: skip
 
     resolve.__annotations__ = {
         "info": Info, "first": int | None, "after": str | None, "last": int | None,
         "before": str | None, "filter": inputs.filter | None, "order_by": inputs.order | None,
-        "return": Connection[registry.nodes[nt.name]],  # type: ignore[name-defined]
+        "return": connection,
     }  # fmt: skip
     return strawberry.field(resolver=resolve, name=plural(nt.name),
                             description=f"{nt.name} nodes, a page at a time.",
@@ -115,7 +118,7 @@ def build_entity_query(schema: Schema) -> type[Any]:
         "nodes": strawberry.field(resolver=_nodes, description="Nodes by id, in order."),
     }
     for nt in schema.nodes.values():
-        inputs = build_inputs(nt)
+        inputs = build_inputs(nt, schema)
         namespace[f"one_{nt.name}"] = _single(registry, nt)
         namespace[f"all_{nt.name}"] = _plural(registry, nt, inputs)
     return strawberry.type(type("EntityQuery", (), namespace))  # type: ignore[no-any-return]

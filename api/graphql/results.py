@@ -36,6 +36,7 @@ NAMES: dict[type[Any], str] = {
     network.GraphEdge: "NetworkEdge",
     network.Graph: "NetworkGraph",
     network.Path: "NetworkPath",
+    network.LeftOut: "NetworkLeftOut",
 }
 
 _GENERATED: dict[type[Any], type[Any]] = {}

@@ -69,6 +69,18 @@ def relation_field(relation: str, direction: Direction) -> str:
     return lower_camel(relation) if direction == "out" else "incoming" + pascal(relation)
 
 
+def relation_ends(schema: Schema, nt: NodeType) -> list[tuple[RelationType, Direction]]:
+    """The relations a node of `nt` may have, in schema order: (type, "out") where it is a
+    source, (type, "in") where it is a target (one relation field each)."""
+    out: list[tuple[RelationType, Direction]] = []
+    for rt in schema.relations.values():
+        if nt.name in rt.sources:
+            out.append((rt, "out"))
+        if nt.name in rt.targets:
+            out.append((rt, "in"))
+    return out
+
+
 def relation_type_name(relation: str, direction: Direction) -> str:
     return pascal(relation) + ("Relation" if direction == "out" else "IncomingRelation")
 

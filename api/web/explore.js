@@ -15,7 +15,7 @@
     Indicator: "#b0a18a", Source: "#7f8c8d", MergeDecision: "#bdbdbd",
   };
   const GRAPH_FIELDS = "nodes { id type label properties } " +
-    "edges { id type source target properties } truncated";
+    "edges { id type source target properties } truncated leftOut { type count }";
   const Q = {
     search: "query Search($text: String!, $first: Int) { search(text: $text, first: $first) " +
       "{ id type label matched score } }",
@@ -41,6 +41,7 @@
     pathFrom: null, // {id, label}
     pathTo: null,
     truncated: false,
+    leftOut: new Map(), // type -> nodes the cut neighbourhoods left out
     selected: null,
   };
 
@@ -227,6 +228,9 @@
       }
     });
     state.truncated = state.truncated || Boolean(graph.truncated);
+    for (const x of graph.leftOut || []) {
+      state.leftOut.set(x.type, (state.leftOut.get(x.type) || 0) + x.count);
+    }
     return added;
   }
 
@@ -243,6 +247,7 @@
       if (!graph) throw new Error("no such node");
       cy.elements().remove();
       state.truncated = false;
+      state.leftOut.clear();
       clearPath();
       merge(graph);
       await afterChange();
@@ -280,7 +285,11 @@
     const edges = cy.edges().length;
     let text = `${nodes} node${nodes === 1 ? "" : "s"}, ${edges} relation${edges === 1 ? "" : "s"} in view`;
     if (hidden.length) text += ` (${hidden.nodes().length} nodes hidden by filters)`;
-    if (state.truncated) text += ". Some neighbourhoods were cut at " + LIMIT + " nodes";
+    if (state.truncated) {
+      text += ". Some neighbourhoods were cut at " + LIMIT + " nodes, every type kept";
+      const out = [...state.leftOut].map(([type, n]) => `${n} ${type}`);
+      if (out.length) text += ` (left out: ${out.join(", ")})`;
+    }
     return text + ".";
   }
 
@@ -638,6 +647,7 @@
   $("clear").addEventListener("click", () => {
     cy.elements().remove();
     state.truncated = false;
+    state.leftOut.clear();
     $("details").replaceChildren();
     rebuildTypeFilter();
     setStatus(summary());
