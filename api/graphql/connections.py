@@ -351,9 +351,9 @@ async def _page(
     return await ctx.loaders.read(query, **params.values) if size else []
 
 
-def _within(rank: int, bounds: list[tuple[str, str | int]], asc: bool) -> bool:
+def _within(rank: int, bounds: list[tuple[str, Any]], asc: bool) -> bool:
     """Whether an anonymous rank lies after/before (">"/"<") each bound in the order."""
-    for op, value in bounds:
+    for op, (value, _) in bounds:
         if rank == int(value):
             return False
         ahead = rank > int(value) if asc else rank < int(value)
@@ -362,65 +362,109 @@ def _within(rank: int, bounds: list[tuple[str, str | int]], asc: bool) -> bool:
     return True
 
 
-async def _page_by_id(
-    ctx: Context, label: str, conditions: list[str], params: Params, ranks: dict[str, int],
-    places: dict[str, str], size: int, descending: bool, backwards: bool,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """A page ordered by id when some nodes are shown anonymously, in two segments.
+@dataclass(frozen=True)
+class Segment:
+    """One run of a public page's order: rows meeting `where`, by (`col`, id); or, with
+    `where` None, the anonymous rows by rank."""
 
-    The order is: the nodes shown as stored, by id; then the anonymous ones, by rank (the
-    order of their anonymous ids), descending or not, as nulls come last. The first segment is
-    the analyst's query with one more condition (an index-ordered scan cut at the page
-    size); the second is read only when a page reaches it. Rows come back in page order.
+    where: str | None = None
+    col: str | None = None
+
+
+async def _segmented_page(
+    ctx: Context, label: str, conditions: list[str], params: Params, segments: list[Segment],
+    ranks: dict[str, int], places: dict[str, tuple[int, Any, str]], size: int,
+    descending: bool, backwards: bool,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """A public page in runs, each read by a query as cheap as the analyst's.
+
+    The public's order (graph/visibility.py) puts the rows it sees as stored first and the
+    anonymous ones, by rank, where nulls go; one query computing that order for every row
+    costs up to twice the analyst's. Here each run is the analyst's query with one more
+    condition, cut at the rows still needed, and a run is read only when a page reaches
+    it. `places` gives, per cursor (after/before), its run, its value and its real id.
+    Rows come back in page order (size + 1 of them when there are more).
     """
     if not size:
         return []
-    natural = ["stored", "anonymous"]
-    scan = natural if not backwards else natural[::-1]
+    asc = not descending
+    scan_asc = asc != backwards
+    d = "ASC" if scan_asc else "DESC"
+    order = range(len(segments)) if not backwards else range(len(segments) - 1, -1, -1)
     need = size + 1
     out: list[dict[str, Any]] = []
-    where = list(conditions)
-    for segment in scan:
-        position = natural.index(segment)
-        bounds: list[tuple[str, str | int]] = []  # (op in the natural order, value)
+    for position in order:
+        segment = segments[position]
+        bounds: list[tuple[str, Any]] = []  # (">" after / "<" before, (value, id))
         excluded = False
-        for which, real in places.items():
-            at = natural.index("anonymous" if real in ranks else "stored")
+        for which, (at, value, real) in places.items():
             if at == position:
-                value: str | int = ranks.get(real, real)
-                bounds.append((">" if which == "after" else "<", value))
+                bounds.append((">" if which == "after" else "<", (value, real)))
             elif (which == "after") == (at > position):
-                excluded = True  # the whole segment lies before `after` or after `before`
+                excluded = True  # the whole run lies before `after` or after `before`
         if excluded:
             continue
-        # the segment's own direction in the natural order, then in the scan
-        asc = not descending
-        scan_asc = asc != backwards
-        if segment == "stored":
-            conds = [*where, f"{params.add(dict.fromkeys(ranks, True))}[n.id] IS NULL"]
-            for op, value in bounds:
+        if segment.where is None:
+            anon_bounds = [(op, (ranks[real], real)) for op, (_, real) in bounds]
+            ordered = sorted((r for r, rank in ranks.items() if _within(rank, anon_bounds, asc)),
+                             key=ranks.__getitem__, reverse=not scan_asc)  # fmt: skip
+            if not ordered:
+                continue
+            conds = [*conditions, f"n.id IN {params.add(ordered)}"]
+            query = (f"MATCH (n:`{label}`) WHERE {' AND '.join(conds)} "
+                     "RETURN properties(n) AS p, null AS k")  # fmt: skip
+            found = await ctx.loaders.read(query, **params.used_in(query))
+            found.sort(key=lambda row: ranks[row["p"]["id"]], reverse=not scan_asc)
+            out.extend(found[: need - len(out)])
+        else:
+            conds = [*conditions, segment.where]
+            ties = ([segment.col] if segment.col else []) + ["n.id"]
+            for op, (value, real) in bounds:
                 sym = op if asc else {">": "<", "<": ">"}[op]
-                conds.append(f"n.id {sym} {params.add(value)}")
-            d = "ASC" if scan_asc else "DESC"
+                values = ([value] if segment.col else []) + [real]
+                conds.append(_ties([(e, params.add(v)) for e, v in zip(ties, values,
+                                                                       strict=True)], sym))  # fmt: skip
+            by = ", ".join(f"{t} {d}" for t in ties)
+            k = segment.col or "null"
             query = (
-                f"MATCH (n:`{label}`) WHERE {' AND '.join(conds)} WITH n ORDER BY n.id {d} "
-                f"LIMIT {params.add(need - len(out))} RETURN properties(n) AS p, null AS k "
-                f"ORDER BY n.id {d}"
+                f"MATCH (n:`{label}`) WHERE {' AND '.join(conds)} WITH n ORDER BY {by} "
+                f"LIMIT {params.add(need - len(out))} RETURN properties(n) AS p, {k} AS k "
+                f"ORDER BY {by}"
             )
             out.extend(await ctx.loaders.read(query, **params.used_in(query)))
-        else:
-            ordered = sorted((r for r, rank in ranks.items() if _within(rank, bounds, asc)),
-                             key=ranks.__getitem__, reverse=not scan_asc)  # fmt: skip
-            if ordered:
-                conds = [*where, f"n.id IN {params.add(ordered)}"]
-                query = (f"MATCH (n:`{label}`) WHERE {' AND '.join(conds)} "
-                         "RETURN properties(n) AS p, null AS k")  # fmt: skip
-                found = await ctx.loaders.read(query, **params.used_in(query))
-                found.sort(key=lambda row: ranks[row["p"]["id"]], reverse=not scan_asc)
-                out.extend(found[: need - len(out)])
         if len(out) >= need:
             break
     return out[:need]
+
+
+def _segments(
+    order_field: str, col: str, masked: list[str], anonymous: list[str], params: Params,
+    descending: bool,
+) -> list[Segment]:  # fmt: skip
+    """The runs of the public's order, when a page can be read run by run (else [])."""
+    if not anonymous:
+        return []
+    anon = f"{params.add(dict.fromkeys(anonymous, True))}[n.id] IS NULL"
+    if order_field == "id":  # the rows shown as stored by id, then the anonymous ones
+        return [Segment(anon), Segment()]
+    if not masked or not set(anonymous) <= set(masked):
+        return []  # anonymous rows keep their value here: one query orders them
+    m = params.add(dict.fromkeys(masked, True))
+    valued = Segment(f"{m}[n.id] IS NULL AND {col} IS NOT NULL", col)
+    nulls = Segment(f"{anon} AND ({col} IS NULL OR coalesce({m}[n.id], false))")
+    # nulls last; among them the ties (rank, then id) go the way of the order
+    return [valued, Segment(), nulls] if descending else [valued, nulls, Segment()]
+
+
+def _run_of(runs: list[Segment], real: str, value: Any, ranks: dict[str, int]) -> int:
+    """The run a cursor's row belongs to: anonymous, with a value, or without."""
+    for i, segment in enumerate(runs):
+        if segment.where is None:
+            if real in ranks:
+                return i
+        elif real not in ranks and (segment.col is not None) == (value is not None):
+            return i  # ordered by id, the one run of stored rows has no value either
+    raise PublicError(INVALID_CURSOR)
 
 
 async def fetch_connection(
@@ -481,20 +525,23 @@ async def fetch_connection(
         tie_exprs.insert(0, "rk")
     key = "k" if col is not None else None
     keyset: list[str] = []
-    places: dict[str, str] = {}  # after/before -> the real id at that cursor
+    places: dict[str, tuple[Any, str]] = {}  # after/before -> (value, real id) at the cursor
     for cursor, place in ((after, _after), (before, _before)):
         if cursor is not None:
             value, shown = decode_cursor(cursor, order_field, role)
             node_id = view.real_id(shown) if shown.startswith("anon_") else shown
             if node_id is None or (node_id in ranks) != shown.startswith("anon_"):
                 raise PublicError(INVALID_CURSOR)
-            places["after" if place is _after else "before"] = node_id
+            places["after" if place is _after else "before"] = (value, node_id)
             tie_values = ([ranks.get(node_id, -1)] if ranks else []) + [node_id]
             ties = list(zip(tie_exprs, tie_values, strict=True))
             keyset.append(place(key, value, ties, descending, params))
-    if order_field == "id" and ranks:
-        rows = await _page_by_id(ctx, label, conditions, params, ranks, places, size,
-                                 descending, backwards)  # fmt: skip
+    segments = _segments(order_field, f"n.`{order_field}`", masked, anonymous, params, descending)
+    if segments:
+        runs = {which: (_run_of(segments, real, value, ranks), value, real)
+                for which, (value, real) in places.items()}  # fmt: skip
+        rows = await _segmented_page(ctx, label, conditions, params, segments, ranks, runs,
+                                     size, descending, backwards)  # fmt: skip
     else:
         rows = await _page(ctx, label, conditions, params, keys, keyset, key, tie_exprs, size,
                            descending, backwards)  # fmt: skip

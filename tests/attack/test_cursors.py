@@ -245,25 +245,30 @@ def test_anonymous_persons_do_not_sit_where_their_real_ids_would_sort(
     assert [real[a] for a in anonymous] != sorted(real[a] for a in anonymous)
 
 
-WALK = """query($f: Int, $a: String, $l: Int, $b: String, $o: PersonOrder) {
-  persons(first: $f, after: $a, last: $l, before: $b, orderBy: $o) {
+WALK = """query($f: Int, $a: String, $l: Int, $b: String, $o: %(type)sOrder) {
+  %(field)s(first: $f, after: $a, last: $l, before: $b, orderBy: $o) {
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { id } } } }"""
+#: (node type, its connection field, the order field) whose public order has runs
+WALKS = [("Person", "persons", "ID"), ("Person", "persons", "POSITION"),
+         ("Source", "sources", "TITLE"), ("Source", "sources", "DATE"),
+         ("Incident", "incidents", "OUTCOME")]  # fmt: skip
 
 
-def _walk(attack: Attack, order: dict[str, str], size: int, back: bool = False) -> list[Any]:
+def _walk(attack: Attack, walk: str, field: str, order: dict[str, str], size: int,
+          back: bool = False) -> list[Any]:  # fmt: skip
     """Every edge, page by page: forward with first/after, or backward with last/before."""
     edges: list[Any] = []
     cursor = None
     for _ in range(2000):  # a walk that goes round in circles fails instead of hanging
         if back:
-            page = attack.client.ok(WALK, None, l=size, b=cursor, o=order)["persons"]
+            page = attack.client.ok(walk, None, l=size, b=cursor, o=order)[field]
             edges = page["edges"] + edges
             if not page["pageInfo"]["hasPreviousPage"]:
                 return edges
             cursor = page["pageInfo"]["startCursor"]
         else:
-            page = attack.client.ok(WALK, None, f=size, a=cursor, o=order)["persons"]
+            page = attack.client.ok(walk, None, f=size, a=cursor, o=order)[field]
             edges += page["edges"]
             if not page["pageInfo"]["hasNextPage"]:
                 return edges
@@ -271,28 +276,69 @@ def _walk(attack: Attack, order: dict[str, str], size: int, back: bool = False) 
     raise AssertionError(f"no end after 2000 pages of {size} ({len(edges)} edges)")
 
 
+def _public_order(attack: Attack, type_name: str, prop: str, desc: bool) -> list[str]:
+    """The public's order of all nodes of a type, computed here from the stored rows: values it may
+    see, nulls last; among the nulls the rows it sees as stored (by id), and the anonymous
+    ones by their anonymous id, the ties going the way of the order."""
+    from graph.visibility import Role, anon_id, view
+
+    seen = view(attack.store, Role.PUBLIC)
+    nt = attack.store.schema.node(type_name)
+    anonymous = set(seen.anonymous_ids(nt))
+    masked = anonymous if prop == "id" else set(seen.masked_ids(nt))
+    rows = attack.store.read(f"MATCH (n:`{type_name}`) RETURN n.id AS id, n.`{prop}` AS v")
+    valued = [(r["v"], r["id"]) for r in rows if r["id"] not in masked and r["v"] is not None]
+    stored = [r["id"] for r in rows if r["id"] not in anonymous
+              and (r["id"] in masked or r["v"] is None)]  # fmt: skip
+    hidden = sorted(anon_id(i) for i in anonymous)
+    first = [i for _, i in sorted(valued, reverse=desc)]
+    RUNS[(type_name, prop, desc)] = (len(first), len(stored), len(hidden))
+    if desc:
+        return first + hidden[::-1] + sorted(stored, reverse=True)
+    return first + sorted(stored) + hidden
+
+
+RUNS: dict[tuple[str, str, bool], tuple[int, int, int]] = {}
+
+
+@pytest.mark.parametrize(("type_name", "connection", "field"), WALKS)
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
-def test_public_pages_by_id_agree_forward_backward_and_between_cursors(
-    attack: Attack, direction: str
+def test_public_pages_agree_forward_backward_and_between_cursors(
+    attack: Attack, direction: str, type_name: str, connection: str, field: str
 ) -> None:
-    """Ordered by id, the public's pages (visible persons, then the anonymous ones) are one
-    order, whichever way a client walks it: forward, backward, or between two cursors
-    that sit in either part, page sizes that cut across the boundary included."""
-    order = {"field": "ID", "direction": direction}
-    full = _walk(attack, order, 100)
+    """The public's order (the rows it sees as stored, and the anonymous ones by rank where
+    nulls go) is the one computed here from the stored rows, whichever way a client walks
+    it: forward, backward, or between two cursors on either side of where the anonymous
+    rows begin or end, with page sizes that cut across those places."""
+    walk = WALK % {"type": type_name, "field": connection}
+    order = {"field": field, "direction": direction}
+    full = _walk(attack, walk, connection, order, 100)
     ids = [e["node"]["id"] for e in full]
+    assert ids == _public_order(attack, type_name, field.lower(), direction == "DESC")
     cursors = [e["cursor"] for e in full]
-    boundary = next(i for i, x in enumerate(ids) if x.startswith("anon_"))
-    assert 0 < boundary < len(ids) - 3
-    for size in (1, 7, min(boundary, 100)):
-        assert [e["node"]["id"] for e in _walk(attack, order, size)] == ids, size
+    changes = [i for i in range(1, len(ids))
+               if ids[i].startswith("anon_") != ids[i - 1].startswith("anon_")]  # fmt: skip
+    assert changes and sum(i.startswith("anon_") for i in ids) >= 20
+    for size in (1, 7, min(changes[0], 100)):
+        assert [e["node"]["id"] for e in _walk(attack, walk, connection, order, size)] == ids
     for size in (1, 7, 100):
-        assert [e["node"]["id"] for e in _walk(attack, order, size, back=True)] == ids, size
-    # between two cursors: both in the visible part, across the boundary, both anonymous
-    for lo, hi in ((0, boundary - 1), (boundary - 2, boundary + 2), (boundary, len(ids) - 1)):
+        back = _walk(attack, walk, connection, order, size, back=True)
+        assert [e["node"]["id"] for e in back] == ids, size
+    pairs = [(0, len(ids) - 1)]
+    for c in changes:
+        pairs += [(max(c - 3, 0), c - 1), (c - 2, min(c + 2, len(ids) - 1)), (c, len(ids) - 1)]
+    for lo, hi in pairs:
         for first, last in ((100, None), (None, 100), (2, None), (None, 2)):
-            page = attack.client.ok(WALK, None, f=first, l=last, a=cursors[lo], b=cursors[hi],
-                                    o=order)["persons"]  # fmt: skip
+            page = attack.client.ok(walk, None, f=first, l=last, a=cursors[lo], b=cursors[hi],
+                                    o=order)[connection]  # fmt: skip
             between = ids[lo + 1 : hi]
             want = between[:first] if first else between[-last:] if last else between
             assert [e["node"]["id"] for e in page["edges"]] == want, (lo, hi, first, last)
+
+
+def test_the_walks_cover_every_run_of_the_public_order() -> None:
+    """The walks above met rows of each run (with a value, without one, anonymous) in some
+    ordering: otherwise they could not tell one arrangement of the runs from another."""
+    if not RUNS:
+        pytest.skip("run with the walks")
+    assert any(all(n > 1 for n in runs) for runs in RUNS.values()), RUNS
