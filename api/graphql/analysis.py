@@ -22,7 +22,7 @@ from strawberry.types import Info
 
 from graph.store import QueryTimeout, Store, StoreError
 from graph.visibility import View
-from queries import coverage, hosts, licences, network, search, trends, vendor_chains
+from queries import coverage, designations, hosts, licences, network, search, trends, vendor_chains
 from queries.network import Graph
 
 from .connections import INVALID_CURSOR, PageInfo, decode_cursor, encode_cursor
@@ -30,6 +30,7 @@ from .context import Context
 from .errors import PublicError, TimedOut, Unavailable
 
 if TYPE_CHECKING:  # the generated types are classes at run time, `Any` for mypy
+    DesignationsByOrigin: TypeAlias = Any
     HostCollaboration: TypeAlias = Any
     IncidentTrend: TypeAlias = Any
     LicenceDestination: TypeAlias = Any
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # the generated types are classes at run time, `Any` for mypy
     VendorChain: TypeAlias = Any
 else:
     from .results import (
+        DesignationsByOrigin,
         HostCollaboration,
         IncidentTrend,
         LicenceDestination,
@@ -161,6 +163,24 @@ class ResultView:
         return self.view.apply(obj)
 
 
+def withhold_hidden_parties(result: designations.DesignationsByOrigin,
+                            view: View) -> designations.DesignationsByOrigin:  # fmt: skip
+    """A listing whose party the role may not see keeps its place and counts, not what would
+    name the party: its reference (an id into the published list), its published name, its
+    year and its citations go; the party is the anonymous ref `View.apply` made."""
+    if not view.public:
+        return result
+    states = []
+    for state in result.states:
+        rows = tuple(
+            dataclasses.replace(d, reference=None, party_name=d.party.label, year=None, sources=())
+            if view.real_id(d.party.id) is None or d.party.id.startswith("anon_") else d
+            for d in state.designations
+        )
+        states.append(dataclasses.replace(state, designations=rows))
+    return dataclasses.replace(result, states=tuple(states))
+
+
 def redact_graph(graph: Graph, view: View) -> Graph:
     """The graph as `view` shows it (`Graph.seen_by`, graph/visibility.py)."""
     return graph.seen_by(view)
@@ -244,6 +264,20 @@ class AnalysisQuery:
         result = await run(info, coverage.sanctions_coverage, by.value, scope.value)
         view = await ResultView(info.context).prepare(result)
         return view.apply(result)
+
+    @strawberry.field(description="Per origin state with documented incidents: the listings "
+                      "under one sanctions regime (`regime`: authority/code such as EU/HR, the "
+                      "regime's id or name, as the data has it) of the state's persons, agencies "
+                      "and organisations and of its incidents' perpetrators; which are linked to "
+                      "its incidents and which are not; which states have nobody designated. "
+                      "What it leaves out is counted (other scopes, incidents with no origin, "
+                      "listings tied to no state).")  # type: ignore[untyped-decorator]  # fmt: skip
+    async def designations_by_origin(
+        self, info: Info[Context, None], regime: str,
+        scope: IncidentScope = IncidentScope.TRANSNATIONAL,
+    ) -> DesignationsByOrigin:  # fmt: skip
+        result = await run(info, designations.designations_by_origin, regime, scope.value)
+        return withhold_hidden_parties(info.context.view.apply(result), info.context.view)
 
     @strawberry.field(description="Host states whose authorities acted for an origin state "
                       "(origin and host: ISO code or State id).")  # type: ignore[untyped-decorator]  # fmt: skip
