@@ -163,22 +163,41 @@ class ResultView:
         return self.view.apply(obj)
 
 
-def withhold_hidden_parties(result: designations.DesignationsByOrigin,
-                            view: View) -> designations.DesignationsByOrigin:  # fmt: skip
-    """A listing whose party the role may not see keeps its place and counts, not what would
-    name the party: its reference (an id into the published list), its published name, its
-    year and its citations go; the party is the anonymous ref `View.apply` made."""
+def _withheld(d: Any, party_id: str) -> Any:
+    """A listing of a party the role may not see: its place and counts, nothing that names
+    the party (the listing's reference and id point into the published list, its name, year
+    and citations too); the party is the anonymous ref `View.apply` made."""
+    return dataclasses.replace(d, listing_id=party_id.replace("anon_", "anon_listing_", 1),
+                               reference=None, year=None, sources=(),
+                               party_name=None)  # fmt: skip
+
+
+def withhold_hidden_parties(result: T, view: View) -> T:
+    """`result` (already through `view.apply`) with the listings of hidden parties withheld
+    (`_withheld`) and put last, so that no order among published names places them."""
     if not view.public:
         return result
-    states = []
-    for state in result.states:
-        rows = tuple(
-            dataclasses.replace(d, reference=None, party_name=d.party.label, year=None, sources=())
-            if view.real_id(d.party.id) is None or d.party.id.startswith("anon_") else d
-            for d in state.designations
-        )
-        states.append(dataclasses.replace(state, designations=rows))
-    return dataclasses.replace(result, states=tuple(states))
+
+    def party(d: Any) -> str:
+        return str(d.party.id if isinstance(d, designations.OriginDesignation) else d.designated_id)
+
+    def hidden(d: Any) -> bool:
+        return party(d).startswith("anon_")
+
+    def fix(rows: tuple[Any, ...]) -> tuple[Any, ...]:
+        kept = tuple(d for d in rows if not hidden(d))
+        return kept + tuple(sorted((_withheld(d, party(d)) for d in rows if hidden(d)),
+                                   key=lambda d: d.listing_id))  # fmt: skip
+
+    if isinstance(result, designations.DesignationsByOrigin):
+        states = tuple(dataclasses.replace(s, designations=fix(s.designations))
+                       for s in result.states)  # fmt: skip
+        return dataclasses.replace(result, states=states)  # type: ignore[return-value]
+    if isinstance(result, coverage.Coverage):
+        groups = tuple(dataclasses.replace(g, designations=fix(g.designations))
+                       for g in result.groups)  # fmt: skip
+        return dataclasses.replace(result, groups=groups)  # type: ignore[return-value]
+    return result
 
 
 def redact_graph(graph: Graph, view: View) -> Graph:
@@ -263,7 +282,7 @@ class AnalysisQuery:
     ) -> SanctionsCoverage:  # fmt: skip
         result = await run(info, coverage.sanctions_coverage, by.value, scope.value)
         view = await ResultView(info.context).prepare(result)
-        return view.apply(result)
+        return withhold_hidden_parties(view.apply(result), info.context.view)
 
     @strawberry.field(description="Per origin state with documented incidents: the listings "
                       "under one sanctions regime (`regime`: authority/code such as EU/HR, the "
