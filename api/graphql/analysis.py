@@ -275,7 +275,12 @@ class AnalysisQuery:
         )  # fmt: skip
 
     @strawberry.field(description="Incidents, perpetrators and designated perpetrators per group, "
-                      "with the gaps (groups with no designated perpetrator).")  # type: ignore[untyped-decorator]  # fmt: skip
+                      "each group with why it is or is not covered (`reason`, `explanation`) and "
+                      "its incidents counted three ways: naming no perpetrator, naming "
+                      "perpetrators none designated, naming a designated one; `undesignated` "
+                      "lists the perpetrators nothing designates. The gaps are the groups whose "
+                      "perpetrators are known and none designated; groups whose incidents name "
+                      "no perpetrator are `unattributed`, not gaps.")  # type: ignore[untyped-decorator]  # fmt: skip
     async def sanctions_coverage(
         self, info: Info[Context, None], by: CoverageGrouping = CoverageGrouping.ORIGIN,
         scope: IncidentScope = IncidentScope.TRANSNATIONAL,
