@@ -150,7 +150,8 @@ def find_regime(store: Store, regime: str) -> RegimeRef:
                      key=lambda g: (g.authority or "", g.code or ""))  # fmt: skip
 
     def names(g: RegimeRef) -> set[str]:
-        return {g.id.casefold(), f"{g.authority}/{g.code}".casefold(), str(g.name).casefold()}
+        return {g.id.casefold(), f"{g.authority}/{g.code}".casefold(),
+                *((g.name.casefold(),) if g.name else ())}
 
     found = [g for g in regimes if text in names(g)] or [
         g for g in regimes if text == str(g.code).casefold()
@@ -224,7 +225,6 @@ def designations_by_origin(store: Store, regime: str, scope: str | None = None) 
             incident_src[iid] += list(row.get("src") or ())
         else:
             out_of_scope[sid].append(scopes.get(iid, "unknown"))
-    without_origin -= {i for ids in incidents_of.values() for i in ids}
 
     # The perpetrators of the incidents of the scope, and the listings under the regime
     # that cover them (directly, through a member, an organ, a member of an organ).
