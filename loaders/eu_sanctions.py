@@ -16,7 +16,13 @@ id) with date, act, measures and remark, the designated Person (subject P) or Or
 DESIGNATES / UNDER_REGIME edges. Designated persons are not targets (`is_target` false).
 An entity whose Latin-script name names a state organ and ends with its state ("National
 Security Agency of the Government of Eritrea") is an Agency PART_OF that State (confidence
-0.8, the name cited); the file has no country for entities, so no other entity is linked.
+0.8, the name cited). Any other entity is an Organization, BASED_IN each State its rows
+state for it (FSF: `Address_CountryIso2Code`/`Address_CountryDescription` and
+`Citizenship_*`; merged: `Addr_country` and `citizenship.countryDescription`), each link
+cited by the line and the column that state it; an entity whose rows state no country is
+linked to no state (in the merged file of 2022-09-13 no entity row states one: `Addr_country`
+is NA throughout and an entity's citizenship is NA or UNKNOWN). Nothing is read into an
+entity's name beyond the organ rule: a company called "... Security ..." is not a state organ.
 
 The primary name (a natural key of Person) is chosen deterministically: the Latin-script alias
 with the lowest alias logical id, else the first Latin-script name in file order, else the
@@ -128,6 +134,13 @@ class _Entity:
     functions: list[tuple[int, str]] = field(default_factory=list)
     birth_dates: set[str] = field(default_factory=set)
     citizenships: list[str] = field(default_factory=list)
+    #: the countries an entity's rows state: (country text, column, line)
+    countries: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def add_country(self, text: str, column: str, line: int) -> None:
+        text = text.strip()
+        if text and text.upper() not in _NO_COUNTRY and all(c[0] != text for c in self.countries):
+            self.countries.append((text, column, line))
 
     def add_name(self, name: str, alias_id: str = "") -> None:
         name = " ".join(name.split())
@@ -258,6 +271,8 @@ def _merged_entities(path: Path, delimiter: str, fname: str) -> Iterator[_Entity
                     ent.birth_dates.add(d)
         if value := _na(row.get("citizenship.countryDescription")):
             ent.citizenships.append(value)
+            ent.add_country(value, "citizenship.countryDescription", line)
+        ent.add_country(_na(row.get("Addr_country")), "Addr_country", line)
     yield from entities.values()
 
 
@@ -309,7 +324,19 @@ def _fsf_entities(path: Path, delimiter: str, fname: str) -> Iterator[_Entity | 
         desc = (row.get("Citizenship_CountryDescription") or "").strip()
         if code or desc:
             ent.citizenships.append(code if len(code) == 2 and code.upper() != "00" else desc)
+            ent.add_country(*_fsf_country(code, desc, "Citizenship"), line)
+        code = (row.get("Address_CountryIso2Code") or "").strip()
+        desc = (row.get("Address_CountryDescription") or "").strip()
+        if code or desc:
+            ent.add_country(*_fsf_country(code, desc, "Address"), line)
     yield from entities.values()
+
+
+def _fsf_country(code: str, desc: str, prefix: str) -> tuple[str, str]:
+    """(the country as stated, its column): the ISO code when it is one, else the description."""
+    if len(code) == 2 and code.upper() != "00":
+        return code, f"{prefix}_CountryIso2Code"
+    return desc, f"{prefix}_CountryDescription"
 
 
 # -- records ----------------------------------------------------------------------------------
@@ -352,6 +379,21 @@ def _records(
         organ = _organ_of_state(ent.names)
         if organ is None:
             party = Node("Organization", {"name": name, "aliases": aliases}, prov)
+            # The states the entity's rows state (address, citizenship): where it is based.
+            based: list[str] = []
+            for text, column, line in ent.countries:
+                c = _country(text)
+                if c is None:
+                    if text not in ent.citizenships:  # (rejected once, above)
+                        yield Rejected(fname, f"line {line}", column, f"unknown country: {text!r}")
+                    continue
+                if c in based:
+                    continue
+                based.append(c)
+                stated = Provenance(source_id, f"line {line} ({column})")
+                home = state_node(country(c), stated, text if len(text) > 2 else "")
+                yield home
+                yield Edge("BASED_IN", party.id, home.id, stated)
         else:
             # A state organ that its listed name ties to its state: an Agency, PART_OF it.
             named = Provenance(source_id, f"{prov.locator} (the state named in {organ[1]!r})",

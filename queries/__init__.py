@@ -11,11 +11,12 @@ from typing import Any
 
 # Modules, not their functions: `queries.search` and `queries.vendor_chains` must stay the
 # modules (a function of the same name bound here would shadow them).
-from queries import coverage, hosts, licences, network, search, trends, vendor_chains
+from queries import coverage, designations, hosts, licences, network, search, trends, vendor_chains
 
 QUERIES: dict[str, Callable[..., Any]] = {
     "vendor-chains": vendor_chains.vendor_chains,
     "coverage": coverage.sanctions_coverage,
+    "designations-by-origin": designations.designations_by_origin,
     "hosts": hosts.host_collaboration,
     "trends": trends.incidents_per_year,
     "period": trends.incidents_in_period,

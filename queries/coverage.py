@@ -5,7 +5,14 @@ perpetrator counts as designated when a SanctionListing DESIGNATES it; an
 agency, state or organisation also when a listing designates a person
 MEMBER_OF it; a state also when a listing designates one of its agencies
 (PART_OF) or a member of one. Regimes come from the data (UNDER_REGIME), never
-from code. A gap is a group with incidents and no designated perpetrator.
+from code.
+
+Each group says why it is, or is not, covered (`reason`, one of REASONS), with the
+incidents counted three ways: naming no perpetrator, naming perpetrators none of whom is
+designated, naming a designated perpetrator. A gap is a group whose incidents name
+perpetrators and none of them is designated (PERPETRATORS_NOT_DESIGNATED); a group whose
+incidents name no perpetrator at all is not a sanctions gap but unattributed
+(NO_PERPETRATOR_KNOWN): nobody is known who could be designated.
 
 Only incidents of one scope count (transnational unless asked otherwise); each group
 and the whole answer count the incidents of the other scopes apart (`left_out`), and
@@ -34,6 +41,22 @@ from queries.common import (
 )
 
 GroupBy = Literal["tactic", "origin", "host", "perpetrator"]
+
+Reason = Literal[
+    "COVERED", "PARTLY_COVERED", "PERPETRATORS_NOT_DESIGNATED", "NO_PERPETRATOR_KNOWN",
+    "NO_INCIDENTS_IN_SCOPE",
+]  # fmt: skip
+#: Why a group is or is not covered, as a client may show it.
+REASONS: dict[str, str] = {
+    "COVERED": "every incident names a designated perpetrator",
+    "PARTLY_COVERED": "some incidents name a designated perpetrator, others do not",
+    "PERPETRATORS_NOT_DESIGNATED": "incidents name perpetrators, and none of them is "
+    "designated (a gap)",
+    "NO_PERPETRATOR_KNOWN": "no incident names a perpetrator: nobody is known who could be "
+    "designated (not a sanctions gap)",
+    "NO_INCIDENTS_IN_SCOPE": "every incident of the group is of another scope (counted in "
+    "leftOut)",
+}
 GROUPINGS: tuple[str, ...] = ("tactic", "origin", "host", "perpetrator")
 
 # grouping -> (relation from the incident, node type, key property)
@@ -81,21 +104,57 @@ class CoverageGroup:
     designated_ids: tuple[str, ...]
     regimes: tuple[RegimeRef, ...]
     designations: tuple[Designation, ...]
-    gap: bool
+    gap: bool  # reason is PERPETRATORS_NOT_DESIGNATED
     sources: tuple[SourceRef, ...]
     left_out: tuple[ScopeCount, ...] = ()  # the group's incidents of the other scopes
+    reason: Reason = "NO_INCIDENTS_IN_SCOPE"
+    explanation: str = ""  # the reason and the three counts, in words (names nobody)
+    incidents_no_perpetrator: int = 0  # incidents naming no perpetrator
+    incidents_not_designated: int = 0  # incidents naming perpetrators, none designated
+    incidents_designated: int = 0  # incidents naming a designated perpetrator
+    undesignated: tuple[NodeRef, ...] = ()  # the group's perpetrators that nothing designates
 
 
 @dataclass(frozen=True)
 class Coverage:
     by: str
     groups: tuple[CoverageGroup, ...]
-    gaps: tuple[str, ...]  # keys of the groups with incidents and no designated perpetrator
+    gaps: tuple[str, ...]  # keys of the groups whose perpetrators are known, none designated
     incidents: int
     perpetrators: int
     designated: int
     scope: str = "transnational"  # the scope counted, or "all"
     left_out: tuple[ScopeCount, ...] = ()  # incidents of the other scopes, per scope
+    unattributed: tuple[str, ...] = ()  # keys of the groups whose incidents name no perpetrator
+    incidents_no_perpetrator: int = 0
+    incidents_not_designated: int = 0
+    incidents_designated: int = 0
+
+
+def _reason(no_perpetrator: int, not_designated: int, designated: int) -> Reason:
+    if designated:
+        return "COVERED" if not (no_perpetrator or not_designated) else "PARTLY_COVERED"
+    if not_designated:
+        return "PERPETRATORS_NOT_DESIGNATED"
+    return "NO_PERPETRATOR_KNOWN" if no_perpetrator else "NO_INCIDENTS_IN_SCOPE"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def explain(reason: str, no_perpetrator: int, not_designated: int, designated: int) -> str:
+    """The reason and the three counts in a sentence a client can show as it is."""
+    total = no_perpetrator + not_designated + designated
+    head = REASONS[reason][0].upper() + REASONS[reason][1:]
+    if reason == "NO_INCIDENTS_IN_SCOPE":
+        return head + "."
+    parts = [f"{designated} naming a designated perpetrator" if designated else "",
+             f"{not_designated} naming perpetrators none of whom is designated"
+             if not_designated else "",
+             f"{no_perpetrator} naming no perpetrator" if no_perpetrator else ""]  # fmt: skip
+    counted = ", ".join(p for p in parts if p)
+    return f"{head}. Of {_plural(total, 'incident')}: {counted}."
 
 
 _INCIDENTS = (
@@ -205,6 +264,11 @@ def sanctions_coverage(store: Store, by: GroupBy = "origin", scope: str | None =
         )
         found = [d for p in group_perps for d in covered.get(p, [])]
         designated = sorted({d.perpetrator_id for d in found})
+        mine = set(group_perps)
+        no_perp = sum(1 for i in iids if not perps_of.get(i, set()) & mine)
+        with_designated = sum(1 for i in iids if any(covered.get(p) for p in perps_of.get(i, set()) & mine))
+        not_designated = len(iids) - no_perp - with_designated
+        reason = _reason(no_perp, not_designated, with_designated)
         regimes = {d.regime.id: d.regime for d in found if d.regime is not None}
         years = sorted({y for i in iids if (y := incident_years.get(i)) is not None})
         result.append(CoverageGroup(
@@ -213,13 +277,20 @@ def sanctions_coverage(store: Store, by: GroupBy = "origin", scope: str | None =
             perpetrator_ids=tuple(group_perps), designated=len(designated),
             designated_ids=tuple(designated),
             regimes=tuple(sorted(regimes.values(), key=lambda g: (g.authority or "", g.code or ""))),
-            designations=tuple(found), gap=bool(iids) and not designated,
+            designations=tuple(found), gap=reason == "PERPETRATORS_NOT_DESIGNATED",
             sources=merge_sources(sources.refs(*(incident_src[i] for i in sorted(iids))),
                                   *(d.sources for d in found)),
             left_out=left_out(scope, (outside[i] for i in sorted(out_groups.get(key, (ref, set()))[1]))),
+            reason=reason, explanation=explain(reason, no_perp, not_designated, with_designated),
+            incidents_no_perpetrator=no_perp, incidents_not_designated=not_designated,
+            incidents_designated=with_designated,
+            undesignated=tuple(perp_refs[p] for p in group_perps if not covered.get(p)),
         ))  # fmt: skip
     result.sort(key=lambda g: (-g.incidents, g.key))
     all_perps = {p for g in result for p in g.perpetrator_ids}
+    # Each incident of the scope once, whatever the grouping.
+    no_perp = sum(1 for i in incident_years if not perps_of.get(i))
+    with_designated = sum(1 for i in incident_years if any(covered.get(p) for p in perps_of.get(i, ())))
     return Coverage(
         by=by,
         groups=tuple(result),
@@ -229,4 +300,8 @@ def sanctions_coverage(store: Store, by: GroupBy = "origin", scope: str | None =
         designated=len({p for p in all_perps if covered.get(p)}),
         scope=scope,
         left_out=left_out(scope, outside.values()),
+        unattributed=tuple(g.key for g in result if g.reason == "NO_PERPETRATOR_KNOWN"),
+        incidents_no_perpetrator=no_perp,
+        incidents_not_designated=len(incident_years) - no_perp - with_designated,
+        incidents_designated=with_designated,
     )

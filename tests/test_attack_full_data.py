@@ -115,6 +115,10 @@ def test_public_pages_searches_walks_and_exports_of_the_full_data_name_nobody(
             if found := _found(body, needles):
                 leaks.setdefault("neighbourhood", set()).update(found)
         for q in ("{ sanctionsCoverage(by: ORIGIN) { groups { key label incidentIds } } }",
+                  "{ sanctionsCoverage(by: PERPETRATOR, scope: ALL) { groups { key label explanation "
+                  "undesignated { id label } designations { partyName reference } } } }",
+                  "{ designationsByOrigin(regime: \"EU/HR\", scope: ALL) { states { key explanation "
+                  "designations { partyName reference party { id label } incidentIds perpetratorIds } } } }",
                   "{ vendorChains(first: 1000) { nodes { vendor { label } incidents { id title targetIds } } } }"):  # fmt: skip
             body = client.post("/graphql", json={"query": q}).text
             if found := _found(body, needles):

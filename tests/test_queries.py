@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import asdict
 from typing import Any
 
@@ -12,6 +13,7 @@ from graph.store import Store
 from graph.writer import Writer
 from queries import QUERIES
 from queries.coverage import sanctions_coverage
+from queries.designations import designations_by_origin
 from queries.hosts import host_collaboration
 from queries.licences import licences_to_tnr_states
 from queries.network import neighbourhood, shortest_path, subgraph
@@ -349,6 +351,41 @@ def test_coverage_by_tactic_and_perpetrator(g: dict[str, str], store: Store) -> 
     assert by_host["KG"].incidents == 3 and by_host["KG"].perpetrators == 2
     with pytest.raises(ValueError, match="cannot group by"):
         sanctions_coverage(store, "colour")  # type: ignore[arg-type]
+
+
+def test_coverage_reasons_and_designations_by_origin(g: dict[str, str], store: Store) -> None:
+    """Russia's incidents: some perpetrated by the FSB, whose member is designated, some by
+    nobody named; Türkiye's by the MIT, whom nothing designates. Expected from Cypher."""
+    ru_query = "MATCH (i:Incident)-[:ORIGIN_STATE]->(s:State) WHERE s.code = 'RU' "
+    rows = [r["i"] for r in store.read(ru_query + "RETURN i.id AS i")]
+    perps = defaultdict(set)
+    for r in store.read(ru_query + "MATCH (i)-[:PERPETRATED_BY]->(p) RETURN i.id AS i, p.id AS p"):
+        perps[r["i"]].add(r["p"])
+    listed = {r["p"] for r in store.read(
+        "MATCH (:SanctionListing)-[:DESIGNATES]->(:Person)-[:MEMBER_OF]->(p) RETURN p.id AS p")}  # fmt: skip
+    no_perp = {i for i in rows if not perps[i]}
+    covered = {i for i in rows if perps[i] & listed}
+    assert no_perp and covered
+    by = {grp.key: grp for grp in sanctions_coverage(store, "origin").groups}
+    ru, tr = by["RU"], by["TR"]
+    assert (ru.incidents_no_perpetrator, ru.incidents_not_designated, ru.incidents_designated) == (
+        len(no_perp), len(rows) - len(no_perp) - len(covered), len(covered))
+    assert ru.reason == "PARTLY_COVERED" and not ru.gap and ru.undesignated == ()
+    assert tr.reason == "PERPETRATORS_NOT_DESIGNATED" and tr.gap
+    assert [u.id for u in tr.undesignated] == [g["mit"]]
+
+    answer = designations_by_origin(store, "EU/HR")
+    states = {s.key: s for s in answer.states}
+    (listing,) = states["RU"].designations
+    assert listing.party.id == g["official"] and listing.ties == ("member",)
+    assert listing.linked and listing.via == ("member",) and set(listing.incident_ids) == covered
+    assert states["RU"].status == "LINKED" and states["RU"].incidents_linked == len(covered)
+    assert states["TR"].status == "NOBODY_DESIGNATED" and answer.nobody_designated == ("TR",)
+    assert answer.not_linked == () and answer.unattributed == 0 and answer.listings == 1
+    # Mexico's one incident is domestic: listed, counted apart, no status of the scope.
+    assert states["MX"].status == "NO_INCIDENTS_IN_SCOPE" and states["MX"].left_out
+    with pytest.raises(ValueError, match=r"no sanctions regime.*EU/HR"):
+        designations_by_origin(store, "UN/1267")
 
 
 # -- host states -------------------------------------------------------------------------------

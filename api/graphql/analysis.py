@@ -22,7 +22,7 @@ from strawberry.types import Info
 
 from graph.store import QueryTimeout, Store, StoreError
 from graph.visibility import View
-from queries import coverage, hosts, licences, network, search, trends, vendor_chains
+from queries import coverage, designations, hosts, licences, network, search, trends, vendor_chains
 from queries.network import Graph
 
 from .connections import INVALID_CURSOR, PageInfo, decode_cursor, encode_cursor
@@ -30,6 +30,7 @@ from .context import Context
 from .errors import PublicError, TimedOut, Unavailable
 
 if TYPE_CHECKING:  # the generated types are classes at run time, `Any` for mypy
+    DesignationsByOrigin: TypeAlias = Any
     HostCollaboration: TypeAlias = Any
     IncidentTrend: TypeAlias = Any
     LicenceDestination: TypeAlias = Any
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # the generated types are classes at run time, `Any` for mypy
     VendorChain: TypeAlias = Any
 else:
     from .results import (
+        DesignationsByOrigin,
         HostCollaboration,
         IncidentTrend,
         LicenceDestination,
@@ -161,6 +163,43 @@ class ResultView:
         return self.view.apply(obj)
 
 
+def _withheld(d: Any, party_id: str) -> Any:
+    """A listing of a party the role may not see: its place and counts, nothing that names
+    the party (the listing's reference and id point into the published list, its name, year
+    and citations too); the party is the anonymous ref `View.apply` made."""
+    return dataclasses.replace(d, listing_id=party_id.replace("anon_", "anon_listing_", 1),
+                               reference=None, year=None, sources=(),
+                               party_name=None)  # fmt: skip
+
+
+def withhold_hidden_parties(result: T, view: View) -> T:
+    """`result` (already through `view.apply`) with the listings of hidden parties withheld
+    (`_withheld`) and put last, so that no order among published names places them."""
+    if not view.public:
+        return result
+
+    def party(d: Any) -> str:
+        return str(d.party.id if isinstance(d, designations.OriginDesignation) else d.designated_id)
+
+    def hidden(d: Any) -> bool:
+        return party(d).startswith("anon_")
+
+    def fix(rows: tuple[Any, ...]) -> tuple[Any, ...]:
+        kept = tuple(d for d in rows if not hidden(d))
+        return kept + tuple(sorted((_withheld(d, party(d)) for d in rows if hidden(d)),
+                                   key=lambda d: d.listing_id))  # fmt: skip
+
+    if isinstance(result, designations.DesignationsByOrigin):
+        states = tuple(dataclasses.replace(s, designations=fix(s.designations))
+                       for s in result.states)  # fmt: skip
+        return dataclasses.replace(result, states=states)  # type: ignore[return-value]
+    if isinstance(result, coverage.Coverage):
+        groups = tuple(dataclasses.replace(g, designations=fix(g.designations))
+                       for g in result.groups)  # fmt: skip
+        return dataclasses.replace(result, groups=groups)  # type: ignore[return-value]
+    return result
+
+
 def redact_graph(graph: Graph, view: View) -> Graph:
     """The graph as `view` shows it (`Graph.seen_by`, graph/visibility.py)."""
     return graph.seen_by(view)
@@ -236,14 +275,33 @@ class AnalysisQuery:
         )  # fmt: skip
 
     @strawberry.field(description="Incidents, perpetrators and designated perpetrators per group, "
-                      "with the gaps (groups with no designated perpetrator).")  # type: ignore[untyped-decorator]  # fmt: skip
+                      "each group with why it is or is not covered (`reason`, `explanation`) and "
+                      "its incidents counted three ways: naming no perpetrator, naming "
+                      "perpetrators none designated, naming a designated one; `undesignated` "
+                      "lists the perpetrators nothing designates. The gaps are the groups whose "
+                      "perpetrators are known and none designated; groups whose incidents name "
+                      "no perpetrator are `unattributed`, not gaps.")  # type: ignore[untyped-decorator]  # fmt: skip
     async def sanctions_coverage(
         self, info: Info[Context, None], by: CoverageGrouping = CoverageGrouping.ORIGIN,
         scope: IncidentScope = IncidentScope.TRANSNATIONAL,
     ) -> SanctionsCoverage:  # fmt: skip
         result = await run(info, coverage.sanctions_coverage, by.value, scope.value)
         view = await ResultView(info.context).prepare(result)
-        return view.apply(result)
+        return withhold_hidden_parties(view.apply(result), info.context.view)
+
+    @strawberry.field(description="Per origin state with documented incidents: the listings "
+                      "under one sanctions regime (`regime`: authority/code such as EU/HR, the "
+                      "regime's id or name, as the data has it) of the state's persons, agencies "
+                      "and organisations and of its incidents' perpetrators; which are linked to "
+                      "its incidents and which are not; which states have nobody designated. "
+                      "What it leaves out is counted (other scopes, incidents with no origin, "
+                      "listings tied to no state).")  # type: ignore[untyped-decorator]  # fmt: skip
+    async def designations_by_origin(
+        self, info: Info[Context, None], regime: str,
+        scope: IncidentScope = IncidentScope.TRANSNATIONAL,
+    ) -> DesignationsByOrigin:  # fmt: skip
+        result = await run(info, designations.designations_by_origin, regime, scope.value)
+        return withhold_hidden_parties(info.context.view.apply(result), info.context.view)
 
     @strawberry.field(description="Host states whose authorities acted for an origin state "
                       "(origin and host: ISO code or State id).")  # type: ignore[untyped-decorator]  # fmt: skip

@@ -10,6 +10,7 @@ strawberry's default resolvers read their attributes, nothing is copied.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import sys
 import types
 import typing
@@ -18,7 +19,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import strawberry
 from strawberry.scalars import JSON
 
-from queries import coverage, hosts, licences, network, search, trends, vendor_chains
+from queries import coverage, designations, hosts, licences, network, search, trends, vendor_chains
 from queries.common import NodeRef, SourceRef
 
 #: GraphQL names of result classes whose Python name is too generic or taken.
@@ -27,6 +28,7 @@ NAMES: dict[type[Any], str] = {
     vendor_chains.Chain: "VendorChain",
     coverage.Coverage: "SanctionsCoverage",
     coverage.RegimeRef: "RegimeRef",
+    designations.OriginState: "OriginStateDesignations",
     trends.Filters: "TrendFilters",
     trends.Trend: "IncidentTrend",
     hosts.HostState: "HostCollaboration",
@@ -42,6 +44,23 @@ NAMES: dict[type[Any], str] = {
 _GENERATED: dict[type[Any], type[Any]] = {}
 
 
+def _enum(name: str, values: dict[str, str], description: str) -> Any:
+    """A GraphQL enum of the values a result field takes (its Literal), each described."""
+    members = enum.Enum(name, {v: strawberry.enum_value(v, description=d)  # type: ignore[misc]
+                               for v, d in values.items()})  # fmt: skip
+    return strawberry.enum(members, name=name, description=description)
+
+
+#: Result fields typed by a Literal of values a client can switch on: GraphQL enums.
+ENUMS: dict[Any, Any] = {
+    coverage.Reason: _enum("CoverageReason", coverage.REASONS,
+                           "Why a group of sanctions coverage is, or is not, covered."),
+    designations.Status: _enum("OriginDesignationStatus", designations.STATUSES,
+                               "What an origin state's designations under a regime say about its "
+                               "documented incidents."),
+}  # fmt: skip
+
+
 def _graphql_type(hint: Any) -> Any:
     """The strawberry annotation for one dataclass field's type hint."""
     origin = get_origin(hint)
@@ -54,7 +73,7 @@ def _graphql_type(hint: Any) -> Any:
         args = [a for a in get_args(hint) if a is not Ellipsis]
         return list[_graphql_type(args[0]) if args else JSON]  # type: ignore[misc]
     if origin is Literal:
-        return str
+        return ENUMS.get(hint, str)
     if hint in (str, int, float, bool):
         return hint
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
@@ -101,6 +120,7 @@ NetworkGraph = output_type(
 NetworkPath = output_type(network.Path)
 VendorChain = output_type(vendor_chains.Chain)
 SanctionsCoverage = output_type(coverage.Coverage)
+DesignationsByOrigin = output_type(designations.DesignationsByOrigin)
 HostCollaboration = output_type(hosts.HostState)
 IncidentTrend = output_type(trends.Trend)
 PeriodComparison = output_type(trends.PeriodComparison)
