@@ -479,3 +479,35 @@ def test_public_sees_a_hidden_designated_perpetrator_only_as_an_anonymous_ref(hi
     for cov in coverage:
         for g in cov["groups"]:
             assert all(u["id"] != person for u in g["undesignated"])
+
+
+EVERY_ROUTE = """query($listing: ID!, $ru: ID!, $regime: ID!) {
+  sanctionListings(last: 5) {
+    totalCount edges { node { id label reference partyName listingDate } } }
+  node(id: $listing) { id ... on SanctionListing { label reference } }
+  ru: neighbourhood(id: $ru, depth: 2, limit: 2000) { nodes { id label properties } }
+  regime: neighbourhood(id: $regime, depth: 1, limit: 2000) { nodes { id label properties } }
+  search(text: "fixture-991") { id label }
+}"""
+
+
+def test_a_hidden_persons_listing_is_shown_to_the_public_only_anonymously(hidden: Store) -> None:
+    """The listing that designates a person at risk carries the authority's reference, which
+    names her in the published list: the public sees it on no route (the list of listings,
+    the node, networks around her state and the regime, search), the analyst does."""
+    listing = make_id("SanctionListing", "EU/HR", "fixture-991")
+    ids = {"listing": listing, "ru": make_id("State", "RU"),
+           "regime": make_id("SanctionRegime", "EU", "HR")}  # fmt: skip
+    public = gql(hidden, EVERY_ROUTE, **ids)
+    blob = json.dumps(public, ensure_ascii=False)
+    for secret in ("fixture-991", listing, "Zhemchuzhnikova"):
+        assert secret not in blob, secret
+    assert public["node"] is None
+    anonymous = [e["node"] for e in public["sanctionListings"]["edges"]
+                 if e["node"]["id"].startswith("anon_")]  # fmt: skip
+    assert len(anonymous) == 1  # last in the order, as anonymous rows are
+    assert anonymous[0]["reference"] == anonymous[0]["label"]  # the label made for the public
+    assert not anonymous[0]["partyName"]
+    analyst = gql(hidden, EVERY_ROUTE, Role.ANALYST, **ids)
+    assert analyst["node"]["reference"] == "fixture-991"
+    assert public["sanctionListings"]["totalCount"] == analyst["sanctionListings"]["totalCount"]
