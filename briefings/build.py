@@ -229,7 +229,8 @@ def _stated(ctx: _Ctx, figures: Sequence[StatedFigure]) -> Section | None:
         "figures are larger because most cases are not documented one by one in open sources."
     )
     table = Table("stated", "Figures stated by the sources",
-                  ("Stated figure", "Period", "Documented here"), tuple(rows), numeric=(2,))  # fmt: skip
+                  ("Stated figure", "Period", "Documented here"), tuple(rows), numeric=(2,),
+                  fixed=(2,))  # fmt: skip
     return Section("stated", "Figures stated by the sources", (para,), table=table)
 
 
@@ -385,8 +386,9 @@ def _chain_rows(ctx: _Ctx, chains: Sequence[Chain]) -> Table | None:
         incidents = {i.id for c in cs for i in c.incidents}
         years = [y for c in cs for y in c.years]
         products = sorted({c.product.label or c.product.id for c in cs})
+        named = ", ".join(products[:3]) + (f" and {len(products) - 3} more" if len(products) > 3 else "")
         rows.append(Row(
-            (vendor, ", ".join(products), customer, ", ".join(links), str(len(used)),
+            (vendor, named, customer, ", ".join(links), str(len(used)),
              str(len(incidents)), _years(years)),
             ctx.notes.cite(*(c.sources for c in cs)),
         ))  # fmt: skip
@@ -450,7 +452,8 @@ def _anonymous_sale(node: GraphNode) -> bool:
     return node.type == "Sale" and not node.properties.get("customer_label")
 
 
-def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = ()) -> Network:
+def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = (),
+             incidents: set[str] | None = None) -> Network:  # fmt: skip
     """The story around the subject: its incidents, host states, agencies, vendors, products,
     sales and sanctions regimes first (at most `STORY[type]` of each), the people of those
     incidents, never bulk rows (licences, listings: counted in `left_out` instead)."""
@@ -469,6 +472,12 @@ def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = ()) -> Network:
                 near = neighbourhood(store, n.id, depth=1, types=people, limit=12, avoid=view.avoid)
                 nodes.update({m.id: m for m in near.nodes if m.id not in nodes})
                 edges.update({e.id: e for e in near.edges})
+    # Only the incidents the briefing counts (its scope): the others are said, not drawn.
+    other_scope = 0
+    if incidents is not None:
+        outside = {i for i, n in nodes.items() if n.type == "Incident" and i not in incidents}
+        other_scope = len(outside)
+        nodes = {i: n for i, n in nodes.items() if i not in outside}
     g = Graph(tuple(nodes.values()), tuple(edges.values()), truncated).seen_by(view)
     centre = view.shown_id(sid)
     adjacent: dict[str, set[str]] = defaultdict(set)
@@ -520,6 +529,8 @@ def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = ()) -> Network:
     counts = Counter(n.type for n in bulk.nodes if n.id != sid)
     left = [(t, counts[t]) for t in BULK_TYPES if counts[t]]
     left += [(t, dropped[t]) for t in STORY if dropped[t]]
+    if other_scope:
+        left.append(("OtherScope", other_scope))
     # One source per node: the figure shows what the sections cite in full.
     src = [list(n.properties.get("source_ids") or [])[:1] for n in kept.values()]
     return Network(f"The story around {ctx.name}", net_nodes, shown_edges,
@@ -699,7 +710,7 @@ def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str
     timeline = _timeline(ctx, nodes.values())
     if timeline:
         sections.append(timeline)
-    sections.append(_network_section(ctx, _network(ctx, 2)))
+    sections.append(_network_section(ctx, _network(ctx, 2, incidents=ids)))
     _incident_appendix(ctx, nodes.values())
     return summary, sections, figures
 
@@ -856,7 +867,8 @@ def _scope_text(ctx: _Ctx, what: str, left: Sequence[ScopeCount]) -> Text:
         text = f"Scope: {ctx.scope} incidents {what} only."
     if left:
         text += (" Left out (counted apart, not in any figure): "
-                 + _list([_scope_count(c.incidents, c.scope) for c in left]) + ".")  # fmt: skip
+                 + _list([_scope_count(c.incidents, c.scope) for c in left])
+                 + " (to count them: --scope all, or the GraphQL argument scope).")  # fmt: skip
     elif ctx.scope != "all":
         text += " No incident of another scope matches."
     return Text(text)
@@ -884,7 +896,7 @@ def compact(table: Table) -> Table:
         values = {r.cells[i] for r in table.rows}
         if values == {""}:
             continue
-        if len(values) == 1 and i not in table.numeric:
+        if len(values) == 1 and i not in table.fixed and len(keep) + len(table.columns) - i > 1:
             said.append(f"{name}: {next(iter(values))}")
             continue
         keep.append(i)
@@ -893,9 +905,10 @@ def compact(table: Table) -> Table:
     same = "; ".join(said) + "." if said else ""
     note = " ".join(x for x in (same, table.note or "") if x) or None
     numeric = tuple(keep.index(i) for i in table.numeric if i in keep)
+    fixed = tuple(keep.index(i) for i in table.fixed if i in keep)
     rows = tuple(Row(tuple(r.cells[i] for i in keep), r.cites) for r in table.rows)
     return replace(table, columns=tuple(table.columns[i] for i in keep), rows=rows, note=note,
-                   numeric=numeric)  # fmt: skip
+                   numeric=numeric, fixed=fixed)  # fmt: skip
 
 
 def build_briefing(store: Store, kind: str, subject: str, role: Role = Role.PUBLIC,

@@ -122,7 +122,9 @@ def category_table(facts: LicenceFacts, key: str, title: str) -> Table:
             + (f", in {', '.join(currencies)}" if currencies else "")
             + "; refusals carry no value.")  # fmt: skip
     numeric = tuple(range(1, len(columns)))
-    return Table(key, title, columns, tuple(rows), note=note, numeric=numeric)
+    # a matrix of counts: every column stays, even one that holds one value
+    return Table(key, title, columns, tuple(rows), note=note, numeric=numeric,
+                 fixed=tuple(range(len(columns))))  # fmt: skip
 
 
 def category_chart(facts: LicenceFacts, key: str, title: str, cites: tuple[int, ...]) -> Chart:

@@ -54,6 +54,7 @@ class Table:
     rows: tuple[Row, ...]
     note: str | None = None
     numeric: tuple[int, ...] = ()  # columns of counts and amounts (right-aligned, never wrapped)
+    fixed: tuple[int, ...] = ()  # columns shown even when every row holds the same value
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ TYPE_WORDS: dict[str, tuple[str, str]] = {
     "PolicyResponse": ("policy response", "policy responses"),
     "SanctionRegime": ("sanctions regime", "sanctions regimes"),
     "Agency": ("agency", "agencies"),
+    "OtherScope": ("incident of another scope", "incidents of other scopes"),
 }  # fmt: skip
 
 

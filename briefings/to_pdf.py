@@ -81,7 +81,7 @@ def _heading(pdf: FPDF, text: str, size: float = 13, keep: float = 30) -> None:
     pdf.ln(3)
     pdf.set_font("DejaVu", "B", size)
     pdf.set_text_color(*RED)
-    pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(0, 0, 0)
     pdf.ln(1)
 
@@ -148,7 +148,8 @@ def column_widths(pdf: FPDF, columns: Sequence[str], rows: Sequence[Sequence[str
         cells = [(name, True), *((r[i], False) for r in rows)]  # the heading is bold
         words = [(w, b) for c, b in cells for w in c.split()] or [("", False)]
         least.append(max(width(w, b) for w, b in words) + pad)
-        most.append(max(max(width(c, b) for c, b in cells) + pad, least[-1]))
+        # a heading may wrap at its spaces: only the body asks for room on one line
+        most.append(max(max((width(c, b) for c, b in cells[1:]), default=0.0) + pad, least[-1]))
     pdf.set_font("DejaVu", size=size)
     page = pdf.epw - 0.05
     if sum(least) > page:
@@ -179,7 +180,8 @@ def column_widths(pdf: FPDF, columns: Sequence[str], rows: Sequence[Sequence[str
 def _table(pdf: FPDF, t: Table) -> None:
     cited = any(r.cites for r in t.rows)
     columns = (*t.columns, *(("Src",) if cited else ()))
-    rows = [(*r.cells, *((_numbers(r.cites),) if cited else ())) for r in t.rows]
+    # footnote runs with a space after each comma, so that a long list may wrap
+    rows = [(*r.cells, *((_numbers(r.cites).replace(",", ", "),) if cited else ())) for r in t.rows]
     size, widths = TABLE_SIZES[-1], None
     for size in TABLE_SIZES:
         widths = column_widths(pdf, columns, rows, size)

@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "TNR_DATA_DIR": str(data_dir)}
     env.pop("NEO4J_URI", None)
     env.setdefault("TNR_ENGINE_HEAP", "2g")
+    # The United Kingdom's briefing reads every UK licence (96,311 rows) in one query.
+    env.setdefault("TNR_QUERY_TIMEOUT", "300")
     store = Store.open(Settings.from_env(env))
     role = Role.parse(args.role)
     try:
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     b = build_briefing(store, kind, subject, role, appendix=True)
                 except SubjectNotFound as exc:
-                    print(f"{kind} {subject}: {exc}")
+                    print(f"{kind} {subject}: {exc}", flush=True)
                     continue
                 html = stem.with_suffix(".html")
                 html.write_text(str(render(b, "html")), encoding="utf-8")

@@ -19,9 +19,12 @@ from typing import Any
 import pytest
 from conftest import shared_file
 from pypdf import PdfReader
+from starlette.testclient import TestClient
 
+from api.app import create_app
 from briefings import Briefing, build_briefing, render
 from briefings.to_csv import render_csv
+from graph.settings import Settings
 from graph.store import Store
 from graph.visibility import Role, changed
 from graph.writer import Writer
@@ -251,7 +254,7 @@ def test_tables_drop_columns_that_repeat_one_value(built: dict[Any, Briefing]) -
             for i, name in enumerate(t.columns[1:], 1):
                 values = {r.cells[i] for r in t.rows}
                 assert values != {""}, (b.title, t.title, name)
-                assert len(values) > 1 or i in t.numeric, (b.title, t.title, name, values)
+                assert len(values) > 1 or i in t.fixed, (b.title, t.title, name, values)
 
 
 # -- scope and what was left out, in every kind and format ----------------------------------------
@@ -300,3 +303,30 @@ def test_public_briefing_and_appendix_name_no_target(graph: Store, built: dict[A
             text = (pdf_text(out) if isinstance(out, bytes) else out).casefold()
             leaked = [n for n in names if n.casefold() in text]
             assert not leaked, (key, fmt, leaked[:5])
+
+
+# -- the API ---------------------------------------------------------------------------------------
+QUERY = """
+query ($subject: String!, $kind: BriefingKind!, $scope: IncidentScope) {
+  briefing(subject: $subject, kind: $kind, format: MD, appendix: true, scope: $scope) {
+    content appendix
+  }
+}
+"""
+
+
+def test_graphql_briefing_returns_its_csv_appendix_on_request(
+    graph: Store, test_settings: Settings
+) -> None:
+    with TestClient(create_app(test_settings, store=graph)) as client:
+        body = client.post("/graphql", json={"query": QUERY, "variables": {
+            "subject": "RU", "kind": "STATE"}}).json()  # fmt: skip
+        every = client.post("/graphql", json={"query": QUERY, "variables": {
+            "subject": "MX", "kind": "STATE", "scope": "ALL"}}).json()  # fmt: skip
+    assert "errors" not in body, body
+    doc = body["data"]["briefing"]
+    lines = doc["appendix"].splitlines()
+    assert sum(line.startswith("UK-CAAT/") for line in lines) == len(uk_rows("Russia"))
+    assert "Scope: transnational incidents" in doc["content"]
+    assert "errors" not in every, every
+    assert "of every scope" in every["data"]["briefing"]["content"]

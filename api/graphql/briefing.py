@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from briefings import briefing, briefing_with_appendix
 
-from .analysis import run
+from .analysis import IncidentScope, run
 from .context import Context
 from .permissions import role_of
 
@@ -63,14 +63,18 @@ class BriefingQuery:
         self, info: Info[Context, None], subject: str, kind: BriefingKind,
         format: BriefingFormat = BriefingFormat.MD,
         appendix: bool = False,
+        scope: IncidentScope | None = None,
     ) -> BriefingDocument:  # fmt: skip
         # An unknown subject (SubjectNotFound, a LookupError) goes out as a PublicError.
+        # No scope: transnational incidents, and a vendor's documented uses of every scope.
         csv_text: str | None = None
+        chosen = scope.value if scope is not None else None
         if appendix:
             data, csv_text = await run(info, briefing_with_appendix, kind.value, subject,
-                                       format.value, role_of(info))  # fmt: skip
+                                       format.value, role_of(info), chosen)  # fmt: skip
         else:
-            data = await run(info, briefing, kind.value, subject, format.value, role_of(info))
+            data = await run(info, briefing, kind.value, subject, format.value, role_of(info),
+                             chosen)  # fmt: skip
         if isinstance(data, bytes):
             content, encoding = base64.b64encode(data).decode("ascii"), "base64"
         else:
