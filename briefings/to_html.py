@@ -37,13 +37,14 @@ th, td { border-bottom: 1px solid #d9e2ec; padding: .3rem .45rem; text-align: le
 th { background: #f0f4f8; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.src { white-space: nowrap; }
+th:first-child, td:first-child { min-width: 11rem; }
 .scope { background: #f0f4f8; border-left: 3px solid #3e6fb0; padding: .4rem .8rem; }
 .scope p { margin: .25rem 0; font-size: .9rem; }
 @media print { body { margin: 0 auto; } section { break-inside: auto; }
   figure, tr { break-inside: avoid; } h2 { break-after: avoid; } }
 ol.timeline { list-style: none; padding-left: 0; border-left: 3px solid #d9e2ec; }
 ol.timeline li { margin: .35rem 0 .35rem .8rem; }
-.date { font-weight: bold; display: inline-block; min-width: 6.5rem; }
+.date { font-weight: bold; display: inline-block; min-width: 7.5rem; }
 .kind { font-size: .75rem; text-transform: uppercase; color: #fff; background: #7b8794;
         border-radius: .2rem; padding: 0 .3rem; margin-right: .3rem; }
 .kind-incident { background: #b3362d; } .kind-policy { background: #c06a9a; }

@@ -7,8 +7,8 @@ the writer, no entity resolution) is loaded into an embedded engine in a tempora
 directory, or in `--store DIR` (loaded once: a second run with the same DIR reuses it).
 Each briefing is written as PDF, HTML and its CSV appendix; each PDF page becomes a PNG
 (`pdftoppm`, Debian's poppler-utils, when it is installed: `apt-get install poppler-utils`)
-and the HTML page one tall PNG (chromium headless, /usr/bin/chromium). The files go to
-OUT_DIR; nothing here is committed.
+and the HTML page one tall PNG and its print layout page by page (chromium headless,
+/usr/bin/chromium). The files go to OUT_DIR; nothing here is committed.
 """
 
 from __future__ import annotations
@@ -67,6 +67,17 @@ def screenshot(html: Path, png: Path, width: int = 1000, height: int = 6000) -> 
                     "--hide-scrollbars", f"--window-size={width},{height}",
                     f"--screenshot={png}", html.as_uri()],
                    check=True, capture_output=True, timeout=120)  # fmt: skip
+
+
+def html_pages(html: Path, stem: Path) -> None:
+    """The HTML's print layout (chromium --print-to-pdf), page by page as PNG (pdftoppm)."""
+    printed = stem.with_name(stem.name + "-html.pdf")
+    subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--no-pdf-header-footer", f"--print-to-pdf={printed}", html.as_uri()],
+                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "70", str(printed), str(printed.with_suffix(""))],
+                       check=True, timeout=300)  # fmt: skip
 
 
 def pdf_pages(pdf: Path, stem: Path) -> int:
@@ -134,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                 pages = pdf_pages(pdf, stem)
                 if not args.no_html_png:
                     screenshot(html, stem.with_suffix(".png"))
+                    html_pages(html, stem)
                 print(f"{kind} {subject}: {pages} PDF pages, {len(b.sections)} sections, "
                       f"{sum(len(t.rows) for t in b.appendix)} appendix rows "
                       f"({time.perf_counter() - started:.0f}s)", flush=True)  # fmt: skip

@@ -29,6 +29,7 @@ from graph.store import Store
 from graph.visibility import Role, changed
 from graph.writer import Writer
 from loaders import registry
+from queries.licences import licences_to_tnr_states
 from queries.trends import incidents_per_year
 
 CURATED = Path(__file__).resolve().parents[1] / "data" / "curated"
@@ -330,3 +331,18 @@ def test_graphql_briefing_returns_its_csv_appendix_on_request(
     assert "Scope: transnational incidents" in doc["content"]
     assert "errors" not in every, every
     assert "of every scope" in every["data"]["briefing"]["content"]
+
+
+def test_licences_query_keeps_one_destination(graph: Store) -> None:
+    """queries.licences: `destination` (ISO code or State id) keeps that state's licences."""
+    rows = uk_rows("Russia")
+    by_code = licences_to_tnr_states(graph, destination="RU")
+    assert sum(g.count for g in by_code) == len(rows)
+    assert {g.destination.label for g in by_code} == {"Russia"}
+    by_id = licences_to_tnr_states(graph, destination=by_code[0].destination.id)
+    assert [g.count for g in by_id] == [g.count for g in by_code]
+    first = min((r["date"], r["licence_group"], r["rating"]) for r in rows)
+    lic = min(by_code[0].licences, key=lambda r: (r.decision_date or "", r.ref or "", r.control_code or ""))
+    assert (lic.decision_date, lic.ref, lic.control_code) == (first[0], f"UK-CAAT/{first[1]}", first[2])
+    everywhere = licences_to_tnr_states(graph)
+    assert sum(g.count for g in everywhere) == len(rows) + len(uk_rows("Mexico"))
