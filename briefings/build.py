@@ -238,6 +238,7 @@ def _host_table(
     ctx: _Ctx, hosts: Sequence[HostState], tactic_codes: set[str] | None
 ) -> Table | None:
     rows: list[Row] = []
+    states = state_index(ctx.store)
     for h in hosts:
         incidents = [i for i in h.incident_list
                      if tactic_codes is None or set(i.tactics) & tactic_codes]  # fmt: skip
@@ -246,7 +247,8 @@ def _host_table(
         actors = sorted({a.label or a.id for i in incidents for a in i.assisted_by})
         rows.append(Row(
             (h.state.label or h.code or h.state.id, str(len(incidents)),
-             ", ".join(sorted({o for i in incidents for o in i.origins})),
+             ", ".join(sorted({(states[o].label if o in states else None) or o
+                               for i in incidents for o in i.origins})),
              ", ".join(actors) or "(by the tactic used)",
              _years(i.year for i in incidents if i.year is not None) or "undated"),
             ctx.notes.cite(*(i.sources for i in incidents)),
@@ -432,7 +434,8 @@ def _readable_label(node: GraphNode, edges: Sequence[GraphEdge], labels: dict[st
             buyer = labels.get(e.target, "")
         if e.source == node.id and e.type == "SOLD" and e.target in labels:
             products.append(labels[e.target])
-    what = ", ".join(sorted(set(products))[:3])
+    names = sorted(set(products))
+    what = names[0] + (f" and {len(names) - 1} more" if len(names) > 1 else "") if names else ""
     if not buyer:
         return "Sale, customer not named" + (f": {what}" if what else "")
     return f"Sale to {buyer}" + (f": {what}" if what else "")
@@ -564,8 +567,10 @@ def _timeline(
     for node in policy.nodes:
         when = _event_date(node.properties)
         if node.type == "PolicyResponse" and when:
-            kind = node.properties.get("kind") or "policy"
-            events.append(Event(when, "policy", f"{node.label} ({kind})",
+            kind = str(node.properties.get("kind") or "policy")
+            # "(regulation)" after a title that already says it in brackets reads twice
+            said = kind.lower() in node.label.lower() or kind.replace("-", " ") in node.label.lower()
+            events.append(Event(when, "policy", node.label if said else f"{node.label} ({kind})",
                                 ctx.cite_ids(node.properties.get("source_ids"))))  # fmt: skip
     if not events:
         return None

@@ -20,7 +20,7 @@ DUAL_USE: dict[str, str] = {
     "2": "Dual-use 2: materials processing",
     "3": "Dual-use 3: electronics",
     "4": "Dual-use 4: computers",
-    "5": "Dual-use 5: telecoms, interception, information security",
+    "5": "Dual-use 5: telecoms, interception and crypto",
     "6": "Dual-use 6: sensors and lasers",
     "7": "Dual-use 7: navigation and avionics",
     "8": "Dual-use 8: marine",

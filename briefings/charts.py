@@ -88,6 +88,9 @@ def chart_figure(chart: Chart) -> Figure:
         return fig
 
 
+FIRST_RING = 14  # at most this many nodes around the subject; the others on the outer ring
+
+
 def _rings(network: Network, centre: str) -> dict[str, tuple[float, float]]:
     """A radial layout: the subject in the middle, what touches it on the first ring (grouped
     by type), what touches those on the outer ring beside them. Deterministic, and labels
@@ -99,6 +102,10 @@ def _rings(network: Network, centre: str) -> dict[str, tuple[float, float]]:
             adjacent[e.target].add(e.source)
     types = {n.id: n.type for n in network.nodes}
     first = sorted(adjacent[centre], key=lambda i: (types[i], i))
+    if len(first) > FIRST_RING:
+        # a crowded inner ring: the best-connected stay on it, the others go outside
+        first = sorted(sorted(first, key=lambda i: (-len(adjacent[i]), i))[:FIRST_RING],
+                       key=lambda i: (types[i], i))  # fmt: skip
     pos: dict[str, tuple[float, float]] = {centre: (0.0, 0.0)}
     angle: dict[str, float] = {}
     for k, node_id in enumerate(first):
