@@ -39,19 +39,37 @@ RoleOpt = Annotated[
 OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="write to this file (PDF needs it)")
 ]
+AppendixOpt = Annotated[
+    Path | None,
+    typer.Option("--appendix", help="also write the row-level data (every licence, every "
+                 "incident counted) to this CSV file, seen by the same role"),
+]  # fmt: skip
+ScopeOpt = Annotated[
+    str | None,
+    typer.Option("--scope", help="incidents counted: transnational (the default for states, "
+                 "hosts and tactics), domestic, unknown or all (the default for vendors)"),
+]  # fmt: skip
 
 
-def _write(kind: str, subject: str, fmt: Format, role: RoleName, out: Path | None) -> None:
+def _write(kind: str, subject: str, fmt: Format, role: RoleName, out: Path | None,
+           appendix: Path | None = None, scope: str | None = None) -> None:  # fmt: skip
     from api.cli import fail, open_store  # api.cli registers this app, so import it late
-    from briefings import SubjectNotFound, briefing
+    from briefings import SubjectNotFound, briefing, briefing_with_appendix
 
     if fmt is Format.pdf and out is None and sys.stdout.isatty():
         raise fail("a PDF is binary: give --out FILE (or redirect the output)")
     store = open_store(Settings.from_env())
     try:
         with console.status(f"Writing the briefing on {subject} ..."):
-            data = briefing(store, kind, subject, fmt.value, Role.parse(role.value))
+            if appendix is None:
+                data = briefing(store, kind, subject, fmt.value, Role.parse(role.value), scope)
+                rows = None
+            else:
+                data, rows = briefing_with_appendix(store, kind, subject, fmt.value,
+                                                    Role.parse(role.value), scope)  # fmt: skip
     except SubjectNotFound as exc:
+        raise fail(str(exc)) from None
+    except ValueError as exc:  # an unknown scope
         raise fail(str(exc)) from None
     finally:
         store.close()
@@ -62,6 +80,9 @@ def _write(kind: str, subject: str, fmt: Format, role: RoleName, out: Path | Non
     else:
         out.write_bytes(raw)
         console.print(f"wrote {out} ({len(raw):,} bytes)")
+    if appendix is not None and rows is not None:
+        appendix.write_text(rows, encoding="utf-8")
+        console.print(f"wrote the appendix {appendix} ({len(rows):,} characters)")
 
 
 @brief_app.command("state")
@@ -70,9 +91,11 @@ def state(
     fmt: FormatOpt = Format.md,
     role: RoleOpt = RoleName.public,
     out: OutOpt = None,
+    appendix: AppendixOpt = None,
+    scope: ScopeOpt = None,
 ) -> None:
     """Transnational repression by an origin state."""
-    _write("state", subject, fmt, role, out)
+    _write("state", subject, fmt, role, out, appendix, scope)
 
 
 @brief_app.command("host")
@@ -81,9 +104,11 @@ def host(
     fmt: FormatOpt = Format.md,
     role: RoleOpt = RoleName.public,
     out: OutOpt = None,
+    appendix: AppendixOpt = None,
+    scope: ScopeOpt = None,
 ) -> None:
     """Transnational repression in a host state, and what its authorities did."""
-    _write("host", subject, fmt, role, out)
+    _write("host", subject, fmt, role, out, appendix, scope)
 
 
 @brief_app.command("vendor")
@@ -92,9 +117,11 @@ def vendor(
     fmt: FormatOpt = Format.md,
     role: RoleOpt = RoleName.public,
     out: OutOpt = None,
+    appendix: AppendixOpt = None,
+    scope: ScopeOpt = None,
 ) -> None:
     """A surveillance vendor: its products, customers, documented uses and sanctions."""
-    _write("vendor", subject, fmt, role, out)
+    _write("vendor", subject, fmt, role, out, appendix, scope)
 
 
 @brief_app.command("tactic")
@@ -103,6 +130,8 @@ def tactic(
     fmt: FormatOpt = Format.md,
     role: RoleOpt = RoleName.public,
     out: OutOpt = None,
+    appendix: AppendixOpt = None,
+    scope: ScopeOpt = None,
 ) -> None:
     """A tactic of transnational repression: who uses it, where, and the sources' figures."""
-    _write("tactic", subject, fmt, role, out)
+    _write("tactic", subject, fmt, role, out, appendix, scope)

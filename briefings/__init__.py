@@ -28,11 +28,24 @@ def render(briefing: Briefing, fmt: str) -> str | bytes:
 
 
 def briefing(store: Store, kind: str, subject: str, fmt: str = "md",
-             role: Role = Role.PUBLIC) -> str | bytes:  # fmt: skip
+             role: Role = Role.PUBLIC, scope: str | None = None) -> str | bytes:  # fmt: skip
     """Build and render in one call."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
-    return render(build_briefing(store, kind, subject, role), fmt)
+    return render(build_briefing(store, kind, subject, role, scope=scope), fmt)
+
+
+def briefing_with_appendix(store: Store, kind: str, subject: str, fmt: str = "md",
+                           role: Role = Role.PUBLIC,
+                           scope: str | None = None) -> tuple[str | bytes, str]:  # fmt: skip
+    """The rendered briefing and its CSV appendix (row-level data), built once, through the
+    role's View like every other part of the briefing."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
+    from .to_csv import render_csv
+
+    built = build_briefing(store, kind, subject, role, appendix=True, scope=scope)
+    return render(built, fmt), render_csv(built)
 
 
 __all__ = [
@@ -41,6 +54,7 @@ __all__ = [
     "Briefing",
     "SubjectNotFound",
     "briefing",
+    "briefing_with_appendix",
     "build_briefing",
     "render",
 ]

@@ -13,21 +13,24 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from graph.store import Store
 from graph.visibility import Role, View, view
-from queries.common import Sources, lookup_ids, state_index, year_of
+from queries.common import ScopeCount, Sources, check_scope, lookup_ids, state_index, year_of
 from queries.coverage import Coverage, designations, sanctions_coverage
 from queries.hosts import HostState, host_collaboration
-from queries.licences import LicenceRow, licences_to_tnr_states
-from queries.network import GraphNode, fetch_nodes, neighbourhood
+from queries.licences import DestinationGroup, LicenceRow, licences_to_tnr_states
+from queries.network import Graph, GraphEdge, GraphNode, fetch_nodes, neighbourhood
 from queries.search import search
 from queries.trends import StatedFigure, Trend, incidents_in_period, incidents_per_year
 from queries.trends import stated_figures as query_stated_figures
 from queries.vendor_chains import Chain, vendor_chains
 
+from .bulk import LicenceFacts, appendix_table, category_chart, category_table, destination_table
+from .bulk import money as bulk_money
 from .model import (
+    DEFAULT_SCOPE,
     KINDS,
     Briefing,
     Chart,
@@ -40,6 +43,7 @@ from .model import (
     Section,
     Table,
     Text,
+    left_out_text,
 )
 
 NODE_TYPE: dict[str, str] = {
@@ -130,6 +134,9 @@ class _Ctx:
     sources: Sources
     subject: GraphNode
     kind: str
+    scope: str = DEFAULT_SCOPE
+    appendix: list[Table] = field(default_factory=list)
+    left_out: list[Text] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -211,7 +218,8 @@ def _stated(ctx: _Ctx, figures: Sequence[StatedFigure]) -> Section | None:
         filters = comparable_filters(st)
         if filters is not None and st.start_year:
             end = st.end_year or st.start_year + 100  # "since": every later year
-            counted = str(incidents_in_period(ctx.store, st.start_year, end, **filters).count)
+            counted = str(incidents_in_period(ctx.store, st.start_year, end, scope=ctx.scope,
+                                              **filters).count)  # type: ignore[arg-type]
         rows.append(Row((stated_text(st, period=False), period_text(st), counted),
                         ctx.notes.cite(st.sources)))  # fmt: skip
     para = Text(
@@ -221,7 +229,8 @@ def _stated(ctx: _Ctx, figures: Sequence[StatedFigure]) -> Section | None:
         "figures are larger because most cases are not documented one by one in open sources."
     )
     table = Table("stated", "Figures stated by the sources",
-                  ("Stated figure", "Period", "Documented here"), tuple(rows))  # fmt: skip
+                  ("Stated figure", "Period", "Documented here"), tuple(rows), numeric=(2,),
+                  fixed=(2,))  # fmt: skip
     return Section("stated", "Figures stated by the sources", (para,), table=table)
 
 
@@ -229,6 +238,7 @@ def _host_table(
     ctx: _Ctx, hosts: Sequence[HostState], tactic_codes: set[str] | None
 ) -> Table | None:
     rows: list[Row] = []
+    states = state_index(ctx.store)
     for h in hosts:
         incidents = [i for i in h.incident_list
                      if tactic_codes is None or set(i.tactics) & tactic_codes]  # fmt: skip
@@ -237,7 +247,8 @@ def _host_table(
         actors = sorted({a.label or a.id for i in incidents for a in i.assisted_by})
         rows.append(Row(
             (h.state.label or h.code or h.state.id, str(len(incidents)),
-             ", ".join(sorted({o for i in incidents for o in i.origins})),
+             ", ".join(sorted({(states[o].label if o in states else None) or o
+                               for i in incidents for o in i.origins})),
              ", ".join(actors) or "(by the tactic used)",
              _years(i.year for i in incidents if i.year is not None) or "undated"),
             ctx.notes.cite(*(i.sources for i in incidents)),
@@ -251,7 +262,7 @@ def _host_table(
 
 
 def _sanctions(ctx: _Ctx, ids: set[str], what: str) -> tuple[Section, dict[str, float]]:
-    cov = sanctions_coverage(ctx.store, "perpetrator")
+    cov = sanctions_coverage(ctx.store, "perpetrator", ctx.scope)
     groups = [g for g in cov.groups if set(g.incident_ids) & ids]
     people = fetch_nodes(ctx.store, [g.key for g in groups])
     rows: list[Row] = []
@@ -298,74 +309,235 @@ LICENCE_COLUMNS = ("Licence", "Exporter", "Destination", "Control code", "Item",
                    "Year", "Value")  # fmt: skip
 
 
-def _licences_state(ctx: _Ctx, sid: str) -> tuple[Section | None, dict[str, float]]:
-    to_it = [g for g in licences_to_tnr_states(ctx.store)
+def _licence_facts(groups: Sequence[DestinationGroup]) -> LicenceFacts:
+    by_dest: dict[str, list[LicenceRow]] = defaultdict(list)
+    for g in groups:
+        by_dest[g.destination.label or g.destination.id].extend(g.licences)
+    return LicenceFacts(tuple(r for rows in by_dest.values() for r in rows),
+                        {k: tuple(v) for k, v in by_dest.items()})  # fmt: skip
+
+
+def _licence_sections(ctx: _Ctx, groups: Sequence[DestinationGroup], key: str, lead: str,
+                      appendix: list[Table]) -> list[Section]:  # fmt: skip
+    """A block of licences as a paragraph, a chart and a table of counts (never row by row)."""
+    facts = _licence_facts(groups)
+    if not facts.count:
+        return []
+    cites = ctx.notes.cite(*(g.sources for g in groups))
+    states = state_index(ctx.store)
+    exporters = sorted({(states[r.exporter].label if r.exporter in states else None) or r.exporter
+                        for r in facts.rows if r.exporter})  # fmt: skip
+    cats = facts.categories()
+    refused = facts.refused_codes()
+    value = ", ".join(f"{bulk_money(v)} {c}".strip() for c, v in sorted(facts.value().items()))
+    text = (
+        f"{lead}: {_n(facts.count, 'licence decision')} "
+        + (f"by {_list(exporters)} " if exporters else "")
+        + f"({_years(facts.years)}), {facts.count - facts.refused:,} granted"
+        + (f" worth {value}" if value else "") + f", {facts.refused:,} refused. "
+        + "The largest control categories: "
+        + _list([f"{c} ({n:,})" for c, n in cats], 3) + "."
+        + (" Refused most often: " + _list([f"{c} ({n})" for c, n in refused], 3) + "."
+           if refused else "")
+        + f" The {facts.count:,} rows are in the CSV appendix (--appendix)."
+    )  # fmt: skip
+    sections = [Section(key, "Export licences" if key == "licences" else "Export licences granted",
+                        (Text(text, cites),),
+                        chart=category_chart(facts, f"{key}_categories",
+                                             "Licence decisions by control category", cites),
+                        table=category_table(facts, key, "Licences by control category and year"))]  # fmt: skip
+    dests = destination_table(facts, f"{key}_destinations")
+    if dests is not None:
+        sections.append(Section(f"{key}_destinations", "Top destinations of the licences",
+                                table=dests))  # fmt: skip
+    appendix.append(appendix_table(facts, key, f"{lead}: every licence decision"))
+    return sections
+
+
+def _licences_state(ctx: _Ctx, sid: str, appendix: list[Table]) -> tuple[list[Section], dict[str, float]]:
+    to_it = [g for g in licences_to_tnr_states(ctx.store, destination=sid)
              if g.destination.id == sid or (g.state is not None and g.state.id == sid)]  # fmt: skip
     by_it = licences_to_tnr_states(ctx.store, exporter=ctx.code)
-    rows = [r for g in to_it for r in _licence_rows(ctx, g.licences, g.destination.label)]
-    rows += [r for g in by_it for r in _licence_rows(ctx, g.licences, g.destination.label)]
     figs: dict[str, float] = {
         "licences_to": sum(g.count for g in to_it),
         "licences_by": sum(g.count for g in by_it),
+        "licences_refused_to": sum(g.refused for g in to_it),
     }
-    if not rows:
-        return None, figs
-    paras = [Text(
-        f"{_n(sum(g.count for g in to_it), 'export licence')} to {ctx.name} or its agencies "
-        f"({sum(g.granted for g in to_it)} granted); {_n(sum(g.count for g in by_it), 'licence')} "
-        f"granted or refused by {ctx.name} to states that carry out transnational repression "
-        "or operate spyware."
-    )]  # fmt: skip
-    table = Table("licences", "Export licences", LICENCE_COLUMNS, tuple(rows))
-    return Section("licences", "Export licences", tuple(paras), table=table), figs
+    sections = _licence_sections(ctx, to_it, "licences", f"Export licences to {ctx.name} or its agencies", appendix)
+    sections += _licence_sections(
+        ctx, by_it, "licences_by",
+        f"Export licences granted or refused by {ctx.name} to states that carry out "
+        "transnational repression or operate spyware", appendix)  # fmt: skip
+    return sections, figs
 
 
 def _chain_rows(ctx: _Ctx, chains: Sequence[Chain]) -> Table | None:
-    grouped: dict[tuple[str, str, str], list[Chain]] = defaultdict(list)
+    """One row per vendor and customer (its products listed), most documented uses first;
+    one row per product and customer goes to the appendix."""
+    grouped: dict[tuple[str, str], list[Chain]] = defaultdict(list)
     for c in chains:
         customer = (c.customer.label or c.customer.id) if c.customer else "buyer unknown"
         if c.state and c.customer and c.state.id != c.customer.id:
             customer = f"{customer} ({c.state.label})"
-        grouped[(c.vendor.label or c.vendor.id, c.product.label or c.product.id, customer)].append(
-            c
-        )
+        grouped[(c.vendor.label or c.vendor.id, customer)].append(c)
     rows: list[Row] = []
-    for (vendor, product, customer), cs in sorted(grouped.items()):
+    detail: list[Row] = []
+    for (vendor, customer), cs in sorted(grouped.items()):
         links = sorted({c.link for c in cs})
         used = {i.id for c in cs for i in c.incidents if i.used_product}
         incidents = {i.id for c in cs for i in c.incidents}
         years = [y for c in cs for y in c.years]
+        products = sorted({c.product.label or c.product.id for c in cs})
+        named = ", ".join(products[:3]) + (f" and {len(products) - 3} more" if len(products) > 3 else "")
         rows.append(Row(
-            (vendor, product, customer, ", ".join(links), str(len(used)), str(len(incidents)),
-             _years(years)),
+            (vendor, named, customer, ", ".join(links), str(len(used)),
+             str(len(incidents)), _years(years)),
             ctx.notes.cite(*(c.sources for c in cs)),
         ))  # fmt: skip
+        for c in cs:
+            detail.append(Row((vendor, c.product.label or c.product.id, customer, c.link,
+                               (c.via.label or c.via.id) if c.via else "", str(c.year or ""),
+                               str(c.used_product_count), str(c.incident_count))))  # fmt: skip
     if not rows:
         return None
+    ctx.appendix.append(Table("chains", "Supply chains: every product and customer",
+                              ("Vendor", "Product", "Customer", "Link", "Via", "Year",
+                               "Documented uses", "Incidents of the customer"), tuple(detail)))  # fmt: skip
     rows.sort(key=lambda r: (-int(r.cells[4]), -int(r.cells[5]), r.cells[2]))
-    return Table("chains", "Vendor -> product -> customer",
-                 ("Vendor", "Product", "Customer", "Link", "Documented uses", "Incidents of the customer", "Years"),
-                 tuple(rows),
+    return Table("chains", "Vendor -> products -> customer",
+                 ("Vendor", "Products", "Customer", "Link", "Documented uses",
+                  "Incidents of the customer", "Years"), tuple(rows),
                  note="Link: a sale, an export licence, a deployment (operator attribution) or "
                       "documented use in an incident. Incidents of the customer: all incidents of "
-                      "its state, with or without this product.")  # fmt: skip
+                      "its state, with or without these products.", numeric=(4, 5))  # fmt: skip
 
 
-def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = ()) -> Network:
-    left_out = NETWORK_SKIP | set(skip)
-    types = [t for t in ctx.store.schema.nodes if t not in left_out]
-    g = neighbourhood(ctx.store, ctx.subject.id, depth=depth, types=types, limit=NETWORK_LIMIT,
-                      avoid=ctx.view.avoid)
-    g = g.seen_by(ctx.view)  # what the role may see, before anything is drawn
-    shown = [n for n in g.nodes if n.type not in left_out]
-    subject = ctx.view.shown_id(ctx.subject.id)
-    nodes = [NetNode(n.id, n.label, n.type, n.id == subject) for n in shown]
-    ids = {n.id for n in shown}
-    edges = tuple(NetEdge(e.source, e.target, e.type) for e in g.edges
-                  if e.source in ids and e.target in ids)  # fmt: skip
-    src = [n.properties.get("source_ids") for n in shown]
-    return Network(f"The neighbourhood of {ctx.name} in the graph", tuple(nodes), edges,
-                   g.truncated, ctx.cite_ids(*src))  # fmt: skip
+#: Rows that come by the hundred: counted beside the figure, never drawn.
+BULK_TYPES = ("ExportLicence", "SanctionListing", "Indicator")
+#: What tells the story first, and how many of each type the figure draws at most.
+STORY: dict[str, int] = {
+    "Incident": 12, "Agency": 6, "Vendor": 6, "Product": 8, "Sale": 8, "SanctionRegime": 4,
+    "State": 10, "Tactic": 6, "PolicyResponse": 3, "Organization": 4, "Person": 6,
+}  # fmt: skip
+PEOPLE = ("Person", "Organization")
+NETWORK_POOL = 400
+
+
+def _readable_label(node: GraphNode, edges: Sequence[GraphEdge], labels: dict[str, str]) -> str:
+    """A sale reads as its customer and products, not as its record reference."""
+    if node.type != "Sale":
+        return node.label
+    buyer = str(node.properties.get("customer_label") or "")
+    products: list[str] = []
+    for e in edges:
+        if e.source == node.id and e.type == "BUYER" and not buyer:
+            buyer = labels.get(e.target, "")
+        if e.source == node.id and e.type == "SOLD" and e.target in labels:
+            products.append(labels[e.target])
+    names = sorted(set(products))
+    what = names[0] + (f" and {len(names) - 1} more" if len(names) > 1 else "") if names else ""
+    if not buyer:
+        return "Sale, customer not named" + (f": {what}" if what else "")
+    return f"Sale to {buyer}" + (f": {what}" if what else "")
+
+
+def _network_section(ctx: _Ctx, network: Network) -> Section:
+    """The figure, or, when nothing but the subject would be drawn, a sentence saying so."""
+    if len(network.nodes) > 1:
+        return Section("network", "Network", network=network)
+    bulk = f" (only bulk rows: {left_out_text(network.left_out)})" if network.left_out else ""
+    return Section("network", "Network", (Text(
+        f"No incident, agency, vendor, product, sale or sanctions regime is linked to "
+        f"{ctx.name} in the graph{bulk}, so there is no network to draw."),))  # fmt: skip
+
+
+def _anonymous_sale(node: GraphNode) -> bool:
+    return node.type == "Sale" and not node.properties.get("customer_label")
+
+
+def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = (),
+             incidents: set[str] | None = None) -> Network:  # fmt: skip
+    """The story around the subject: its incidents, host states, agencies, vendors, products,
+    sales and sanctions regimes first (at most `STORY[type]` of each), the people of those
+    incidents, never bulk rows (licences, listings: counted in `left_out` instead)."""
+    skipped = NETWORK_SKIP | set(skip)
+    view, store, sid = ctx.view, ctx.store, ctx.subject.id
+    story = [t for t in STORY if t not in skipped and t not in PEOPLE and t in store.schema.nodes]
+    pool = neighbourhood(store, sid, depth=depth, types=story, limit=NETWORK_POOL,
+                         avoid=view.avoid)  # fmt: skip
+    nodes: dict[str, GraphNode] = {n.id: n for n in pool.nodes}
+    edges: dict[str, GraphEdge] = {e.id: e for e in pool.edges}
+    truncated = pool.truncated
+    people = [t for t in PEOPLE if t not in skipped]
+    if people:
+        for n in sorted(pool.nodes, key=lambda n: n.id):
+            if n.type in ("Incident", "Agency", "Sale") and n.id != sid:
+                near = neighbourhood(store, n.id, depth=1, types=people, limit=12, avoid=view.avoid)
+                nodes.update({m.id: m for m in near.nodes if m.id not in nodes})
+                edges.update({e.id: e for e in near.edges})
+    # Only the incidents the briefing counts (its scope): the others are said, not drawn.
+    other_scope = 0
+    if incidents is not None:
+        outside = {i for i, n in nodes.items() if n.type == "Incident" and i not in incidents}
+        other_scope = len(outside)
+        nodes = {i: n for i, n in nodes.items() if i not in outside}
+    g = Graph(tuple(nodes.values()), tuple(edges.values()), truncated).seen_by(view)
+    centre = view.shown_id(sid)
+    adjacent: dict[str, set[str]] = defaultdict(set)
+    for e in g.edges:
+        adjacent[e.source].add(e.target)
+        adjacent[e.target].add(e.source)
+    dist = {centre: 0}
+    frontier = [centre]
+    while frontier:
+        nxt = []
+        for a in frontier:
+            for b in sorted(adjacent[a]):
+                if b not in dist:
+                    dist[b] = dist[a] + 1
+                    nxt.append(b)
+        frontier = nxt
+    order = list(STORY)
+    ranked = sorted((n for n in g.nodes if n.id != centre and n.type in STORY),
+                    key=lambda n: (order.index(n.type), _anonymous_sale(n), -len(adjacent[n.id]),
+                                   dist.get(n.id, 9), n.label))  # fmt: skip
+    kept: dict[str, GraphNode] = {n.id: n for n in g.nodes if n.id == centre}
+    per_type: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    waiting = list(ranked)
+    while True:  # again while a pass adds a node (an incident hangs on a product kept later)
+        later = []
+        for n in waiting:
+            linked = adjacent[n.id] & set(kept)
+            if n.type in PEOPLE and not (linked - {centre}):
+                later.append(n)  # tied to the subject alone (citizens on a list ...)
+                continue
+            if not linked or per_type[n.type] >= STORY[n.type] or len(kept) >= NETWORK_LIMIT:
+                later.append(n)
+                continue
+            kept[n.id] = n
+            per_type[n.type] += 1
+        if len(later) == len(waiting):
+            break
+        waiting = later
+    for n in waiting:
+        dropped[n.type] += 1
+    labels = {n.id: n.label for n in g.nodes}
+    shown_edges = tuple(NetEdge(e.source, e.target, e.type) for e in g.edges
+                        if e.source in kept and e.target in kept)  # fmt: skip
+    net_nodes = tuple(NetNode(n.id, _readable_label(n, g.edges, labels), n.type, n.id == centre)
+                      for n in kept.values())  # fmt: skip
+    bulk = neighbourhood(store, sid, depth=1, types=list(BULK_TYPES), limit=5000,
+                         avoid=view.avoid)  # fmt: skip
+    counts = Counter(n.type for n in bulk.nodes if n.id != sid)
+    left = [(t, counts[t]) for t in BULK_TYPES if counts[t]]
+    left += [(t, dropped[t]) for t in STORY if dropped[t]]
+    if other_scope:
+        left.append(("OtherScope", other_scope))
+    # One source per node: the figure shows what the sections cite in full.
+    src = [list(n.properties.get("source_ids") or [])[:1] for n in kept.values()]
+    return Network(f"The story around {ctx.name}", net_nodes, shown_edges,
+                   truncated or bool(dropped), ctx.cite_ids(*src), tuple(left))  # fmt: skip
 
 
 def _event_date(props: dict[str, object]) -> str | None:
@@ -395,8 +567,10 @@ def _timeline(
     for node in policy.nodes:
         when = _event_date(node.properties)
         if node.type == "PolicyResponse" and when:
-            kind = node.properties.get("kind") or "policy"
-            events.append(Event(when, "policy", f"{node.label} ({kind})",
+            kind = str(node.properties.get("kind") or "policy")
+            # "(regulation)" after a title that already says it in brackets reads twice
+            said = kind.lower() in node.label.lower() or kind.replace("-", " ") in node.label.lower()
+            events.append(Event(when, "policy", node.label if said else f"{node.label} ({kind})",
                                 ctx.cite_ids(node.properties.get("source_ids"))))  # fmt: skip
     if not events:
         return None
@@ -418,9 +592,9 @@ def _tactic_codes(store: Store, code: str) -> set[str]:
 
 def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float]]:
     store, kind, code, name = ctx.store, ctx.kind, ctx.code, ctx.name
-    by_tactic = sanctions_coverage(store, "tactic")
-    by_origin = sanctions_coverage(store, "origin")
-    by_host = sanctions_coverage(store, "host")
+    by_tactic = sanctions_coverage(store, "tactic", ctx.scope)
+    by_origin = sanctions_coverage(store, "origin", ctx.scope)
+    by_host = sanctions_coverage(store, "host", ctx.scope)
     codes: set[str] | None = None
     if kind == "state":
         ids, filters, what = _group_ids(by_origin, [code]), {"origin": code}, f"on behalf of {name}"
@@ -429,7 +603,8 @@ def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str
     else:
         codes = _tactic_codes(store, code)
         ids, filters, what = _group_ids(by_tactic, codes), {"tactic": code}, f"using {name.lower()}"
-    trend = incidents_per_year(store, **filters)  # type: ignore[arg-type]
+    trend = incidents_per_year(store, scope=ctx.scope, **filters)  # type: ignore[arg-type]
+    ctx.left_out.append(_scope_text(ctx, what, trend.left_out))
     nodes = fetch_nodes(store, sorted(ids))
     all_cites = ctx.cite_ids(*(n.properties.get("source_ids") for n in nodes.values()))
 
@@ -497,7 +672,7 @@ def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str
     figures["stated_figures"] = len(statistics)
 
     hosts = host_collaboration(store, origin=code if kind == "state" else None,
-                               host=code if kind == "host" else None)  # fmt: skip
+                               host=code if kind == "host" else None, scope=ctx.scope)  # fmt: skip
     table = _host_table(ctx, hosts, codes)
     if table:
         acted = sum(int(r.cells[1]) for r in table.rows)
@@ -534,15 +709,14 @@ def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str
             )
         )
     if kind in ("state", "host"):
-        lic, figs = _licences_state(ctx, ctx.subject.id)
+        lic, figs = _licences_state(ctx, ctx.subject.id, ctx.appendix)
         figures.update(figs)
-        if lic:
-            sections.append(lic)
+        sections += lic
     timeline = _timeline(ctx, nodes.values())
     if timeline:
         sections.append(timeline)
-    network = _network(ctx, 1 if kind == "host" else 2)
-    sections.append(Section("network", "Network", network=network))
+    sections.append(_network_section(ctx, _network(ctx, 2, incidents=ids)))
+    _incident_appendix(ctx, nodes.values())
     return summary, sections, figures
 
 
@@ -552,6 +726,16 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
     props = ctx.subject.properties
     chains = vendor_chains(store, vendor=vid)
     used = {i.id: i for c in chains for i in c.incidents if i.used_product}
+    scopes = Counter(i.scope for i in used.values())
+    if ctx.scope != "all":
+        used = {k: i for k, i in used.items() if i.scope == ctx.scope}
+        others = [ScopeCount(sc, n) for sc, n in sorted(scopes.items()) if sc != ctx.scope]
+        ctx.left_out.append(_scope_text(ctx, f"using {name}'s products", others))
+    else:
+        ctx.left_out.append(Text(
+            f"Scope: documented uses of {name}'s products of every scope (the trade does not "
+            "stop at borders): " + (_list([_scope_count(n, sc) for sc, n in sorted(scopes.items())])
+                                    or "none") + "."))  # fmt: skip
     unknown_buyer = len({i.id for c in chains if c.customer is None for i in c.incidents})
     customers = sorted(
         {b.label or b.id for c in chains if (b := c.state or c.customer) is not None}
@@ -576,7 +760,7 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
         summary.append(Text(
             f"{_n(len(used), 'incident')} document the use of its products"
             + (f" ({_years(years)})" if years else "")
-            + f", against {_n(targets, 'target')}"
+            + (f", against {_n(targets, 'target')}" if targets else "")
             + (f", {unknown_buyer} of them with no attributed operator (buyer unknown)."
                if unknown_buyer else "."), src_chain))  # fmt: skip
 
@@ -672,28 +856,100 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
     if timeline:
         sections.append(timeline)
     # Incidents have their charts; the figure shows who makes what and who operates it.
-    network = _network(ctx, 2, skip=("Incident", "Person"))
-    sections.append(Section("network", "Network", network=network))
+    sections.append(_network_section(ctx, _network(ctx, 2, skip=("Person",))))
     return summary, sections, figures
 
 
 # -- entry point --------------------------------------------------------------------------------
-def build_briefing(store: Store, kind: str, subject: str, role: Role = Role.PUBLIC) -> Briefing:
-    """The briefing on `subject` (a name, code, alias or id) of `kind`, for `role`."""
+def _scope_count(n: int, scope: str) -> str:
+    return _n(n, "incident") + " of unknown scope" if scope == "unknown" else _n(n, f"{scope} incident")
+
+
+def _scope_text(ctx: _Ctx, what: str, left: Sequence[ScopeCount]) -> Text:
+    if ctx.scope == "all":
+        text = f"Scope: incidents {what} of every scope (transnational, domestic, unknown)."
+    else:
+        text = f"Scope: {ctx.scope} incidents {what} only."
+    if left:
+        text += (" Left out (counted apart, not in any figure): "
+                 + _list([_scope_count(c.incidents, c.scope) for c in left])
+                 + " (to count them: --scope all, or the GraphQL argument scope).")  # fmt: skip
+    elif ctx.scope != "all":
+        text += " No incident of another scope matches."
+    return Text(text)
+
+
+def _incident_appendix(ctx: _Ctx, incidents: Iterable[GraphNode]) -> None:
+    rows = []
+    for n in sorted(incidents, key=lambda n: (_event_date(n.properties) or "", n.id)):
+        p = n.properties
+        rows.append(Row((n.id, _event_date(p) or "", n.label, str(p.get("scope") or ""),
+                         str(p.get("status") or "")), ctx.cite_ids(p.get("source_ids"))))  # fmt: skip
+    if rows:
+        ctx.appendix.append(Table("incidents", "Incidents counted in this briefing",
+                                  ("Incident id", "Date", "Title", "Scope", "Status"), tuple(rows)))  # fmt: skip
+
+
+def compact(table: Table) -> Table:
+    """A table without its empty columns, and with a column that repeats one value on every
+    row (of two or more) said once in the note instead."""
+    if len(table.rows) < 2 or not table.columns:
+        return table
+    keep: list[int] = []
+    said: list[str] = []
+    for i, name in enumerate(table.columns):
+        values = {r.cells[i] for r in table.rows}
+        if values == {""}:
+            continue
+        if len(values) == 1 and i not in table.fixed and len(keep) + len(table.columns) - i > 1:
+            said.append(f"{name}: {next(iter(values))}")
+            continue
+        keep.append(i)
+    if len(keep) == len(table.columns):
+        return table
+    same = "; ".join(said) + "." if said else ""
+    note = " ".join(x for x in (same, table.note or "") if x) or None
+    numeric = tuple(keep.index(i) for i in table.numeric if i in keep)
+    fixed = tuple(keep.index(i) for i in table.fixed if i in keep)
+    rows = tuple(Row(tuple(r.cells[i] for i in keep), r.cites) for r in table.rows)
+    return replace(table, columns=tuple(table.columns[i] for i in keep), rows=rows, note=note,
+                   numeric=numeric, fixed=fixed)  # fmt: skip
+
+
+def build_briefing(store: Store, kind: str, subject: str, role: Role = Role.PUBLIC,
+                   appendix: bool = False, scope: str | None = None) -> Briefing:  # fmt: skip
+    """The briefing on `subject` (a name, code, alias or id) of `kind`, for `role`.
+
+    `scope`: the incidents counted (queries.common: transnational unless asked otherwise;
+    "all" for every scope); a vendor's documented uses are of every scope unless asked.
+    `appendix`: keep the row-level data (licences, incidents) for the CSV appendix."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown briefing kind {kind!r}; kinds are {', '.join(KINDS)}")
+    chosen = check_scope(scope if scope is not None else ("all" if kind == "vendor" else None))
     node = resolve_subject(store, kind, subject)
     seen = view(store, role)
-    ctx = _Ctx(store, role, Footnotes(seen.source_ref), Sources(store), node, kind)
+    ctx = _Ctx(store, role, Footnotes(seen.source_ref), Sources(store), node, kind, chosen)
     if kind == "vendor":
         summary, sections, figures = _build_vendor(ctx)
     else:
         summary, sections, figures = _build_incident_kind(ctx)
+    left = list(ctx.left_out)
+    for s in sections:
+        if s.network is not None and s.network.left_out:
+            left.append(Text(f"Not drawn in the network figure: {left_out_text(s.network.left_out)} "
+                             "(bulk rows are counted in their own section where this briefing "
+                             "covers them)."))  # fmt: skip
+    sections = [replace(s, table=compact(s.table)) if s.table else s for s in sections]
     what = {"state": "transnational repression by", "host": "transnational repression in",
             "vendor": "the surveillance trade:", "tactic": "transnational repression:"}[kind]  # fmt: skip
     built = Briefing(
         kind=kind, subject_id=node.id, subject=node.label, role=role.name.lower(),
         title=f"Briefing on {what} {node.label}", summary=tuple(summary),
         sections=tuple(sections), sources=ctx.notes.sources(), figures=figures,
+        scope=chosen, left_out=tuple(left),
+        appendix=tuple(ctx.appendix) if appendix else (),
     )  # fmt: skip
-    # Every renderer (Markdown, HTML with its SVG, PDF) starts from what the role may see.
+    # Every renderer (Markdown, HTML with its SVG, PDF, the CSV appendix) starts from what
+    # the role may see.
     shown: Briefing = seen.apply(built)
     return shown

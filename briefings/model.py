@@ -14,6 +14,8 @@ from queries.common import SourceRef
 
 KINDS: tuple[str, ...] = ("state", "vendor", "tactic", "host")
 FORMATS: tuple[str, ...] = ("md", "html", "pdf")
+#: The scope of incidents a briefing counts unless asked otherwise (queries.common).
+DEFAULT_SCOPE = "transnational"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
     note: str | None = None
+    numeric: tuple[int, ...] = ()  # columns of counts and amounts (right-aligned, never wrapped)
+    fixed: tuple[int, ...] = ()  # columns shown even when every row holds the same value
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class Network:
     edges: tuple[NetEdge, ...]
     truncated: bool = False
     cites: tuple[int, ...] = ()
+    left_out: tuple[tuple[str, int], ...] = ()  # (type, count) of bulk rows not drawn
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,12 @@ class Briefing:
     sections: tuple[Section, ...]
     sources: tuple[SourceRef, ...]  # footnote n is sources[n - 1]
     figures: dict[str, float] = field(default_factory=dict)  # the key counted numbers
+    #: What the briefing counts ("transnational" by default) and what it left out, said
+    #: in every format: incidents of other scopes, bulk rows kept out of figures and tables.
+    scope: str = DEFAULT_SCOPE
+    left_out: tuple[Text, ...] = ()
+    #: Row-level data behind the aggregated tables (asked for: `appendix=True`), as CSV.
+    appendix: tuple[Table, ...] = ()
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
@@ -156,3 +167,42 @@ class Footnotes:
 
     def sources(self) -> tuple[SourceRef, ...]:
         return tuple(ref for _, ref in sorted(self._refs.values(), key=lambda x: x[0]))
+
+
+def appendix_text(b: Briefing) -> str:
+    """What the CSV appendix holds, or how to ask for it."""
+    if b.appendix:
+        return ("Row-level data, in the CSV appendix: "
+                + "; ".join(f"{t.title} ({len(t.rows):,} rows)" for t in b.appendix) + ".")
+    return ("Row-level data (every licence, every incident counted) is not printed: ask for the "
+            "CSV appendix (tnr brief ... --appendix FILE, or the GraphQL argument appendix: true).")
+
+
+TYPE_WORDS: dict[str, tuple[str, str]] = {
+    "ExportLicence": ("export licence", "export licences"),
+    "SanctionListing": ("sanctions listing", "sanctions listings"),
+    "Indicator": ("indicator of compromise", "indicators of compromise"),
+    "Person": ("person", "people"), "Organization": ("organisation", "organisations"),
+    "PolicyResponse": ("policy response", "policy responses"),
+    "SanctionRegime": ("sanctions regime", "sanctions regimes"),
+    "Agency": ("agency", "agencies"),
+    "OtherScope": ("incident of another scope", "incidents of other scopes"),
+}  # fmt: skip
+
+
+def left_out_text(left: Iterable[tuple[str, int]]) -> str:
+    """'1,361 export licences, 4 incidents and 2 people'."""
+    parts = []
+    for t, n in left:
+        one, many = TYPE_WORDS.get(t, (t.lower(), t.lower() + "s"))
+        parts.append(f"{n:,} {one if n == 1 else many}")
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def network_caption(n: Network) -> str:
+    text = f"{n.title}: {len(n.nodes)} nodes, {len(n.edges)} relations."
+    if n.left_out:
+        text += f" Not drawn: {left_out_text(n.left_out)}."
+    return text

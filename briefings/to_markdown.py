@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .model import Briefing, Chart, Event, Network, Section, Table, Text, runs
+from .model import (
+    Briefing,
+    Chart,
+    Event,
+    Network,
+    Section,
+    Table,
+    Text,
+    appendix_text,
+    network_caption,
+    runs,
+)
 from .sources import source_line
 
 
@@ -37,8 +48,12 @@ def _chart(c: Chart) -> list[str]:
 
 
 def _table(t: Table) -> list[str]:
-    out = ["| " + " | ".join(t.columns) + " | src |", "|" + "---|" * (len(t.columns) + 1)]
-    out += ["| " + " | ".join(_cell(c) for c in r.cells) + f" | {marks(r.cites)} |" for r in t.rows]
+    cited = any(r.cites for r in t.rows)
+    align = ["---:" if i in t.numeric else "---" for i in range(len(t.columns))]
+    out = ["| " + " | ".join(t.columns) + (" | src |" if cited else " |"),
+           "|" + "|".join([*align, *(["---"] if cited else [])]) + "|"]  # fmt: skip
+    out += ["| " + " | ".join(_cell(c) for c in r.cells) + (f" | {marks(r.cites)} |" if cited else " |")
+            for r in t.rows]  # fmt: skip
     if t.note:
         out += ["", f"*{t.note}*"]
     return out
@@ -49,13 +64,7 @@ def _network(n: Network) -> list[str]:
     for node in n.nodes:
         if not node.centre:
             by_type[node.type].append(node.label)
-    out = [
-        f"{n.title}: {len(n.nodes)} nodes, {len(n.edges)} relations"
-        + (" (cut at the display limit)" if n.truncated else "")
-        + ". The figure is in the HTML and PDF formats."
-        + marks(n.cites),
-        "",
-    ]
+    out = [network_caption(n) + " The figure is in the HTML and PDF formats." + marks(n.cites), ""]
     out += [f"- **{t}**: " + "; ".join(sorted(labels)) for t, labels in sorted(by_type.items())]
     return out
 
@@ -86,6 +95,8 @@ def render_markdown(b: Briefing) -> str:
              f"*Role: {b.role}. Every figure is counted from the graph unless it says it is "
              "stated by a source; every claim cites its sources.*", "", "## Summary", ""]  # fmt: skip
     lines += [f"- {_text(t)}" for t in b.summary]
+    lines += ["", "## Scope and what is left out", ""]
+    lines += [f"- {_text(t)}" for t in (*b.left_out, Text(appendix_text(b)))]
     lines.append("")
     for s in b.sections:
         lines += _section(s)

@@ -49,6 +49,9 @@ class LicenceRow:
     currency: str | None
     exporter: str | None  # ISO code of the licensing state
     sources: tuple[SourceRef, ...]
+    decision_date: str | None = None  # ISO date of the decision, when the source gives it
+    count: int | None = None  # number of items licensed
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ def _licences_query(exporter: str | None) -> str:
         "AND ($decision IS NULL OR toLower(l.decision) = toLower($decision)) "
         "AND ($min_value IS NULL OR l.value >= $min_value) "
         f"AND ($year_from IS NULL OR {year} >= $year_from) "
-        f"AND ($year_to IS NULL OR {year} <= $year_to)"
+        f"AND ($year_to IS NULL OR {year} <= $year_to) "
+        "AND ($destination IS NULL OR x.id = $destination OR x.state_code = $destination_code)"
     ]
     if exporter:
         parts.append(
@@ -99,9 +103,11 @@ def licences_to_tnr_states(
     year_to: int | None = None,
     decision: str | None = None,
     min_value: float | None = None,
+    destination: str | None = None,
 ) -> list[DestinationGroup]:
     """Licences whose destination is an origin state of TNR or an operator of spyware,
-    grouped by destination (largest total value first)."""
+    grouped by destination (largest total value first). `destination` (a State's id or ISO
+    code) keeps the licences to that state or to one of its agencies."""
     schema = store.schema
     states = state_index(store)
     sources = Sources(store)
@@ -121,11 +127,19 @@ def licences_to_tnr_states(
         if ref:
             reasons[ref.id].add("spyware-operator")
 
+    dest_ref = None
+    dest_code = None
+    if destination:
+        dest_ref = states.get(destination.upper() if len(destination) == 2 else destination)
+        dest_code = next((k for k, ref in states.items() if dest_ref and ref.id == dest_ref.id
+                          and k != ref.id), None)  # fmt: skip
     rows = store.read(
         _licences_query(exporter),
         exporter=exporter.upper() if exporter and len(exporter) == 2 else exporter,
         prefix=control_prefix or None, decision=decision or None, min_value=min_value,
         year_from=year_from, year_to=year_to,
+        destination=(dest_ref.id if dest_ref else destination) if destination else None,
+        destination_code=dest_code,
     )  # fmt: skip
     groups: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -144,6 +158,9 @@ def licences_to_tnr_states(
             year=year_of(lic.get("year"), lic.get("decision_date")),
             value=None if value is None else float(value), currency=lic.get("currency"),
             exporter=row.get("exporter"), sources=sources.refs(lic.get("source_ids"), row["d_src"]),
+            decision_date=None if lic.get("decision_date") is None else str(lic["decision_date"]),
+            count=None if lic.get("count") is None else int(lic["count"]),
+            description=lic.get("description"),
         ))  # fmt: skip
     result: list[DestinationGroup] = []
     for entry in groups.values():

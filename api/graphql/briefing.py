@@ -12,9 +12,9 @@ import enum
 import strawberry
 from strawberry.types import Info
 
-from briefings import briefing
+from briefings import briefing, briefing_with_appendix
 
-from .analysis import run
+from .analysis import IncidentScope, run
 from .context import Context
 from .permissions import role_of
 
@@ -48,6 +48,11 @@ class BriefingDocument:
     media_type: str
     encoding: str = strawberry.field(description='"utf-8" (text) or "base64" (PDF)')
     content: str
+    appendix: str | None = strawberry.field(
+        default=None,
+        description="The row-level data behind the briefing's aggregated tables (every licence, "
+        "every incident counted), as CSV text; only when asked (appendix: true).",
+    )
 
 
 @strawberry.type
@@ -57,13 +62,23 @@ class BriefingQuery:
     async def briefing(
         self, info: Info[Context, None], subject: str, kind: BriefingKind,
         format: BriefingFormat = BriefingFormat.MD,
+        appendix: bool = False,
+        scope: IncidentScope | None = None,
     ) -> BriefingDocument:  # fmt: skip
         # An unknown subject (SubjectNotFound, a LookupError) goes out as a PublicError.
-        data = await run(info, briefing, kind.value, subject, format.value, role_of(info))
+        # No scope: transnational incidents, and a vendor's documented uses of every scope.
+        csv_text: str | None = None
+        chosen = scope.value if scope is not None else None
+        if appendix:
+            data, csv_text = await run(info, briefing_with_appendix, kind.value, subject,
+                                       format.value, role_of(info), chosen)  # fmt: skip
+        else:
+            data = await run(info, briefing, kind.value, subject, format.value, role_of(info),
+                             chosen)  # fmt: skip
         if isinstance(data, bytes):
             content, encoding = base64.b64encode(data).decode("ascii"), "base64"
         else:
             content, encoding = data, "utf-8"
         return BriefingDocument(kind=kind, subject=subject, format=format,
                                 media_type=MEDIA_TYPES[format.value], encoding=encoding,
-                                content=content)  # fmt: skip
+                                content=content, appendix=csv_text)  # fmt: skip

@@ -234,6 +234,40 @@ def test_public_briefing_leaks_nothing(attack: Attack, kind: str, fmt: str) -> N
     assert (hits := attack.secrets.leaks(r.content)) == [], hits
 
 
+APPENDIX = """query($s: String!, $k: BriefingKind!) {
+  briefing(subject: $s, kind: $k, format: MD, appendix: true) { content appendix } }"""
+
+
+@pytest.mark.parametrize("kind", list(SUBJECTS))
+def test_public_briefing_csv_appendix_leaks_nothing(attack: Attack, kind: str) -> None:
+    """The row-level appendix (every incident counted, every chain) goes through the View."""
+    r = attack.client.post(APPENDIX, None, s=SUBJECTS[kind], k=kind)
+    body = r.json()
+    assert not body.get("errors"), body["errors"]
+    appendix = body["data"]["briefing"]["appendix"]
+    assert appendix.startswith("# Briefing on")
+    if kind != "TACTIC":  # the subject's incidents (or a vendor's chains) are listed
+        assert appendix.count("\n") > 3, appendix
+    assert (hits := attack.secrets.leaks(r.content)) == [], hits
+    # the analyst's appendix holds the same rows, with the names
+    analyst = attack.client.post(APPENDIX, "analyst", s=SUBJECTS[kind], k=kind).json()
+    rows = analyst["data"]["briefing"]["appendix"].count("\n")
+    assert rows == appendix.count("\n")
+
+
+def test_public_csv_appendix_from_the_command_line_leaks_nothing(
+    attack: Attack, tmp_path: Path
+) -> None:
+    for kind, subject in (("state", "Russia"), ("host", "Lithuania"), ("vendor", "NSO Group")):
+        out, csv_out = tmp_path / f"{kind}.md", tmp_path / f"{kind}.csv"
+        code, output = cli(attack.settings, attack.store, "brief", kind, subject, "--role",
+                           "public", "--out", str(out), "--appendix", str(csv_out))  # fmt: skip
+        assert code == 0, output
+        data = csv_out.read_bytes()
+        assert data.startswith(b"# Briefing on") and data.count(b"\n") > 3
+        assert (hits := attack.secrets.leaks(data)) == [], (kind, subject, hits)
+
+
 @pytest.mark.parametrize("kind", list(SUBJECTS))
 def test_analyst_briefing_shows_no_deleted_node(attack: Attack, kind: str) -> None:
     r = attack.client.post(BRIEFING, "analyst", s=SUBJECTS[kind], k=kind, f="HTML")
