@@ -152,16 +152,21 @@ class Names:
     run of words (in that order or reversed: "Jane Roe", "ROE JANE", "jane-roe"), or an
     identifying token: a surname (a name's last word) or a word rare among all the graph's
     person names (in at most `RARE` of them). A code name ("Amnesty International #1") is
-    identifying only as a whole: its words alone name nobody.
+    identifying only as a whole: its words alone name nobody. Nor does a word inside a public
+    name that names no person (a state's: "El Salvador" is no mention of a Salvador).
     """
 
     sequences: frozenset[tuple[str, ...]] = frozenset()
     identifying: frozenset[str] = frozenset()
+    #: token sequences of public names (states, tactics, regimes) holding an identifying word
+    places: frozenset[tuple[str, ...]] = frozenset()
 
     RARE = 2
 
     @classmethod
-    def build(cls, redacted: Iterable[str], everyone: Iterable[str]) -> Names:
+    def build(
+        cls, redacted: Iterable[str], everyone: Iterable[str], public: Iterable[str] = ()
+    ) -> Names:
         seen: Counter[str] = Counter()
         for name in everyone:
             seen.update(set(tokens(name)))
@@ -178,7 +183,9 @@ class Names:
             if long:
                 ident.add(long[-1])  # the surname (or the only word)
             ident.update(t for t in long if seen[t] <= cls.RARE)
-        return cls(frozenset(seqs), frozenset(ident))
+        places = {tuple(toks) for toks in map(tokens, public)
+                  if len(toks) > 1 and ident & set(toks) and tuple(toks) not in seqs}  # fmt: skip
+        return cls(frozenset(seqs), frozenset(ident), frozenset(places))
 
     @functools.cached_property
     def _by_first(self) -> dict[str, list[tuple[str, ...]]]:
@@ -189,12 +196,32 @@ class Names:
                 out.setdefault(form[0], []).append(form)
         return out
 
+    @functools.cached_property
+    def _places_by_first(self) -> dict[str, list[tuple[str, ...]]]:
+        out: dict[str, list[tuple[str, ...]]] = {}
+        for seq in self.places:
+            out.setdefault(seq[0], []).append(seq)
+        return out
+
+    def _in_places(self, toks: list[str]) -> set[int]:
+        """Positions of `toks` inside a public name that names no person."""
+        inside: set[int] = set()
+        if not self.places:
+            return inside
+        by_first = self._places_by_first
+        for i, t in enumerate(toks):
+            for form in by_first.get(t, ()):
+                if tuple(toks[i:i + len(form)]) == form:
+                    inside.update(range(i, i + len(form)))
+        return inside
+
     def _runs(self, toks: list[str]) -> list[tuple[int, int]]:
         """(start, end) of every run of `toks` that is a name or identifying word."""
         found = []
         by_first = self._by_first
+        places = self._in_places(toks)
         for i, t in enumerate(toks):
-            if t in self.identifying:
+            if t in self.identifying and i not in places:
                 found.append((i, i + 1))
             for form in by_first.get(t, ()):
                 if tuple(toks[i:i + len(form)]) == form:
@@ -304,7 +331,14 @@ class Hidden:
                 if r["hidden"]:
                     redacted[str(r["id"])] = {**r, "names": known}
                     cited.update(str(s) for s in r["sids"])
-        names = Names.build((n for p in redacted.values() for n in p["names"]), all_names)
+        public_names: list[str] = []
+        for nt in schema.nodes.values():  # names that name no person: a state's, a tactic's
+            if not nt.mentions_people and nt.label_property == "name":
+                for r in store.read(f"MATCH (n:`{nt.name}`) RETURN n.name AS name, "
+                                    "coalesce(n.aliases, []) AS aliases"):  # fmt: skip
+                    public_names += [str(x) for x in [r["name"], *r["aliases"]] if x]
+        names = Names.build((n for p in redacted.values() for n in p["names"]), all_names,
+                            public_names)  # fmt: skip
         ids = sorted(redacted)
         tied: dict[str, str] = {}
         stored: dict[str, str] = {}  # a hidden node's stored label -> the label shown

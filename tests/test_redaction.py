@@ -514,3 +514,23 @@ def test_the_one_rule_is_in_graph_visibility() -> None:
         assert names.mentions(text), text
     assert not names.mentions("Jane Smith spoke")  # a given name shared by many does not
     assert View(Role.ANALYST, hidden).real_id("person_1") == "person_1"
+
+
+def test_a_state_name_is_no_mention_of_a_target_who_shares_a_word_of_it(graph: Store) -> None:
+    """A target's rare first name can be a word of a state's name ("Salvador", "El Salvador"):
+    the state's name stays readable for the public, the target's name and the word alone
+    do not."""
+    hidden = Hidden.load(graph, graph.schema)
+    seen = View(Role.PUBLIC, hidden, graph.schema)
+    states = [r["name"] for r in graph.read("MATCH (s:State) RETURN s.name AS name") if r["name"]]
+    targets = [r["name"] for r in graph.read(
+        "MATCH (p:Person) WHERE p.is_target = true AND p.name IS NOT NULL RETURN p.name AS name")]  # fmt: skip
+    shared = [(state, name, word) for state in states for name in targets
+              for word in name.split() if len(state.split()) > 1 and word in state.split()
+              and word.casefold() in hidden.names.identifying]  # fmt: skip
+    assert shared, "the Pegasus victims include a target with a word of a state's name"
+    for state, name, word in shared:
+        assert seen.text(f"operated in {state}") == f"operated in {state}"
+        assert word not in seen.text(f"{word} said") and name not in seen.text(name)
+        both = seen.text(f"{state}: {name}")
+        assert both.startswith(f"{state}: ") and name not in both and word not in both[len(state):]
