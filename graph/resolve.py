@@ -38,6 +38,7 @@ from graph.compare import (
     Comparator,
     Score,
     consonants,
+    prime_skeletons,
     scripts,
     significant_skeleton,
     skeleton_tokens,
@@ -128,7 +129,7 @@ def _skeleton(name: str) -> str:
 class Prepared:
     """What blocking and the quick score need of one candidate, computed once per name."""
 
-    quick: tuple[str, ...]  # per name: significant skeleton tokens, patronymics dropped
+    quick: tuple[str, ...]  # per name: significant skeleton tokens, patronymics dropped, sorted
     whole: tuple[str, ...]  # per name: the skeleton without spaces
     special: tuple[bool, ...]  # per name: one token, or a script written without vowels/spaces
     keys: tuple[frozenset[str], ...]  # per name: its blocking keys
@@ -140,11 +141,21 @@ _PATRONYMIC = re.compile(r"(vich|vna|ovic|evic|ich)$")
 
 
 def _quick(name: str, node_type: str) -> str:
+    """The quick-score form of a name, its tokens sorted: the ratio of two of these is the
+    token-sort ratio of the names (what `fuzz.token_sort_ratio` does per pair, done once)."""
     tokens = significant_skeleton(name, node_type)
     if node_type == "Person":
         kept = [t for t in tokens if not (len(t) > 5 and _PATRONYMIC.search(t))]
-        tokens = kept or tokens
-    return " ".join(tokens)
+        tokens = tuple(kept) or tokens
+    return " ".join(sorted(tokens))
+
+
+def _unique(codes: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (`np.unique` by sorting: its hash path is slower here)."""
+    if codes.size < 2:
+        return codes
+    codes = np.sort(codes)
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
 
 
 @lru_cache(maxsize=1024)
@@ -215,6 +226,14 @@ class Resolver:
             out.add("v:" + canonical_vendor(name))
         return frozenset(out)
 
+    def prepare_all(self, cands: Iterable[Candidate]) -> None:
+        """`prepare` the candidates not prepared yet, transliterating their names in one go."""
+        todo = [c for c in cands if c.names not in self._prepared]
+        if todo:
+            prime_skeletons(n for c in todo for n in c.names)
+            for c in todo:
+                self.prepare(c)
+
     def prepare(self, c: Candidate) -> Prepared:
         """The skeletons and keys of a candidate's names (kept: each name is folded once)."""
         got = self._prepared.get(c.names)
@@ -241,6 +260,7 @@ class Resolver:
         special: list[bool] = []
         owner: list[int] = []
         found: dict[str, list[int]] = defaultdict(list)
+        self.prepare_all(cands)
         for i, c in enumerate(cands):
             prep = self.prepare(c)
             for k, keys in enumerate(prep.keys, len(owner)):
@@ -280,26 +300,35 @@ class Resolver:
             return []
         own = np.asarray(owner, dtype=np.int64)
         n = len(owner)
-        parts: list[np.ndarray] = []
-        for members in blocks:
-            m = np.asarray(members, dtype=np.int64)
-            a, b = _upper_pairs(len(members))
-            parts.append(m[a] * n + m[b])  # members are ascending: m[a] < m[b]
-        codes = np.unique(np.concatenate(parts))
-        left, right = codes // n, codes % n
-        keep = own[left] != own[right]
+        in_focus: np.ndarray | None = None
         if focus is not None:
             in_focus = np.zeros(len(cands), dtype=bool)
             in_focus[list(focus)] = True
+            name_in_focus = in_focus[own]
+        parts: list[np.ndarray] = []
+        for members in blocks:
+            m = np.asarray(members, dtype=np.int64)
+            if in_focus is not None and not name_in_focus[m].any():
+                continue  # no name of the focus in this block: none of its pairs is wanted
+            a, b = _upper_pairs(len(members))
+            parts.append(m[a] * n + m[b])  # members are ascending: m[a] < m[b]
+        if not parts:
+            self._hits = (np.zeros(0, dtype=np.int64),) * 3
+            return []
+        codes = _unique(np.concatenate(parts))
+        left, right = codes // n, codes % n
+        keep = own[left] != own[right]
+        if in_focus is not None:
             keep &= in_focus[own[left]] | in_focus[own[right]]
         left, right = left[keep], right[keep]
         self.pairs_scored += int(left.size)
         if self.node_type != "Vendor" and left.size:  # vendors: few; aliases share no letters
             li, ri = left.tolist(), right.tolist()
+            quick = names.quick
             score = process.cpdist(
-                [names.quick[k] for k in li], [names.quick[k] for k in ri],
-                scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=self.workers,
-            )  # fmt: skip
+                [quick[k] for k in li], [quick[k] for k in ri],
+                scorer=fuzz.ratio, dtype=np.uint8, workers=self.workers,
+            )  # fmt: skip  (token-sort ratio: the quick forms are sorted)
             flag = np.asarray(names.special, dtype=bool)
             odd = np.nonzero(flag[left] | flag[right])[0]
             if odd.size:  # one token, or Arabic/Chinese...: also compared without spaces
@@ -313,7 +342,7 @@ class Resolver:
             left, right = left[hit], right[hit]
         self._hits = (left, right, own)
         a, b = own[left], own[right]
-        pair_codes = np.unique(np.minimum(a, b) * len(cands) + np.maximum(a, b))
+        pair_codes = _unique(np.minimum(a, b) * len(cands) + np.maximum(a, b))
         return [(int(c) // len(cands), int(c) % len(cands)) for c in pair_codes]
 
     def _hit_names(self, cands: Sequence[Candidate]) -> dict[int, set[str]]:
@@ -380,8 +409,7 @@ def _narrowed(c: Candidate, names: set[str]) -> Candidate:
     Fewer names can only lower a score (each comparator takes the best pair)."""
     if len(c.names) <= 2:
         return c
-    aliases = tuple(n for n in c.names[1:] if n in names)
-    return Candidate(c.id, c.type, c.name, aliases, c.birth_date, c.countries, c.sources)
+    return c.narrowed(names)
 
 
 # -- the store side ---------------------------------------------------------------------------

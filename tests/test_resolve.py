@@ -193,6 +193,19 @@ def test_eu_no_false_matches_between_different_people_in_one_block(eu_resolved: 
     assert len(false) <= 0.002 * matches, false
 
 
+def test_skeletons_of_many_names_at_once_equal_those_of_each_name_alone() -> None:
+    from graph import compare
+
+    names = [c.name for c in eu_people()[0]]
+    names += ["Zhang\nWei", "Ли Мин", "習近平", "Abd al-Rahman", ""]  # a line break: one by one
+    compare.clear_caches()
+    compare.prime_skeletons(names)
+    batch = {n: compare.skeleton_tokens(n) for n in names}
+    compare.clear_caches()
+    assert batch == {n: compare.skeleton_tokens(n) for n in names}
+    assert batch["Ли Мин"] == ("li", "min")
+
+
 def test_blocking_scores_a_small_fraction_of_all_pairs(eu_resolved: EU) -> None:
     resolver, cands = eu_resolved.resolver, eu_resolved.cands
     n = len(cands)
