@@ -252,20 +252,25 @@ class Resolver:
         """Blocking keys of every name of a candidate."""
         return set().union(*self.prepare(c).keys)
 
-    def _name_blocks(self, cands: Sequence[Candidate]) -> tuple[Prepared, list[int], list[list[int]]]:
+    def _name_blocks(self, cands: Sequence[Candidate], focus: Collection[int] | None = None,
+                     ) -> tuple[Prepared, list[int], list[list[int]]]:  # fmt: skip
         """Every name (prepared, flattened), its candidate, and the blocks (lists of name
-        indexes) that hold names of two candidates or more and no more than `max_block`."""
+        indexes) that hold names of two candidates or more and no more than `max_block`;
+        with `focus`, only the blocks of a key of a focus candidate's names."""
         quick: list[str] = []
         whole: list[str] = []
         special: list[bool] = []
         owner: list[int] = []
         found: dict[str, list[int]] = defaultdict(list)
         self.prepare_all(cands)
+        wanted: frozenset[str] | None = None
+        if focus is not None:
+            wanted = frozenset().union(*(k for i in focus for k in self.prepare(cands[i]).keys))
         for i, c in enumerate(cands):
             prep = self.prepare(c)
             for k, keys in enumerate(prep.keys, len(owner)):
                 owner.append(i)
-                for key in keys:
+                for key in keys if wanted is None else keys & wanted:
                     found[key].append(k)
             quick += prep.quick
             whole += prep.whole
@@ -295,7 +300,7 @@ class Resolver:
         The pairs of names in each block are gathered as arrays (numpy), deduplicated,
         and scored in one vectorised call (`process.cpdist`, in C).
         """
-        names, owner, blocks = self._name_blocks(cands)
+        names, owner, blocks = self._name_blocks(cands, focus)
         if not blocks:
             return []
         own = np.asarray(owner, dtype=np.int64)
@@ -422,9 +427,17 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def load_candidates(store: Store, node_type: str) -> list[Candidate]:
+def load_candidates(store: Store, node_type: str,
+                    ids: Collection[str] | None = None) -> list[Candidate]:  # fmt: skip
+    """The candidates of a type (with `ids`: of those nodes only, one read), by id."""
     nt = store.schema.node(node_type)
-    rows = store.read(f"MATCH (n:`{node_type}`) RETURN properties(n) AS p")
+    if ids is None:
+        rows = store.read(f"MATCH (n:`{node_type}`) RETURN properties(n) AS p")
+    elif not ids:
+        return []
+    else:
+        rows = store.read(f"MATCH (n:`{node_type}`) WHERE n.id IN $ids RETURN properties(n) AS p",
+                          ids=sorted(ids))  # fmt: skip
     out: list[Candidate] = []
     for row in rows:
         p = row["p"]
@@ -440,12 +453,18 @@ def load_candidates(store: Store, node_type: str) -> list[Candidate]:
     return sorted(out, key=lambda c: c.id)
 
 
-def load_decisions(store: Store, node_type: str | None = None) -> list[Decision]:
+def load_decisions(store: Store, node_type: str | None = None,
+                   touching: Collection[str] | None = None) -> list[Decision]:  # fmt: skip
+    """The stored decisions (of one type); with `touching`, only a person's decisions and
+    the resolver's on a pair with a node in `touching` (one read either way)."""
+    where = "($t IS NULL OR m.node_type = $t)"
+    if touching is not None:
+        where += " AND (m.decided_by <> $r OR m.left IN $ids OR m.right IN $ids)"
     rows = store.read(
-        "MATCH (m:MergeDecision) WHERE $t IS NULL OR m.node_type = $t "
+        f"MATCH (m:MergeDecision) WHERE {where} "
         "RETURN m.node_type AS t, m.left AS l, m.right AS r, m.judgement AS j, m.score AS s, "
         "m.method AS m, m.decided_by AS b, m.decided_at AS a",
-        t=node_type,
+        t=node_type, r=RESOLVER, ids=sorted(touching or ()),
     )
     out = [
         Decision(
@@ -519,6 +538,9 @@ class ResolveIndex:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        #: What this index object saw of each type, kept in memory (never saved): loads in
+        #: one process read only the nodes they changed and compare them against it.
+        self.memory: dict[str, TypeMemory] = {}
         self.seen: dict[str, dict[str, str]] = {}
         #: Ids written by loads without resolution (`tnr load --no-resolve`), by type.
         self.pending: dict[str, set[str]] = {}
@@ -541,8 +563,21 @@ class ResolveIndex:
         out = {c.id for c in cands if known.get(c.id) != fingerprint(c)}
         return out | self.pending.get(node_type, set())
 
-    def update(self, node_type: str, cands: Iterable[Candidate]) -> None:
-        self.seen[node_type] = {c.id: fingerprint(c) for c in cands}
+    def update(self, node_type: str, cands: Iterable[Candidate] | dict[str, Candidate],
+               only: Collection[str] | None = None) -> None:  # fmt: skip
+        """Record the present state of the type's nodes; with `only` (and `cands` by id),
+        of those ids only: the rest are as this index last recorded them."""
+        if only is None or not isinstance(cands, dict):
+            values = cands.values() if isinstance(cands, dict) else cands
+            self.seen[node_type] = {c.id: fingerprint(c) for c in values}
+        else:
+            seen = self.seen.setdefault(node_type, {})
+            for i in only:
+                c = cands.get(i)
+                if c is None:
+                    seen.pop(i, None)
+                else:
+                    seen[i] = fingerprint(c)
         self.pending.pop(node_type, None)
 
     def mark_pending(self, changed: dict[str, set[str]],
@@ -561,6 +596,21 @@ class ResolveIndex:
         tmp.write_text(json.dumps({"version": self.VERSION, "types": self.seen,
                                    "pending": pending}), encoding="utf-8")  # fmt: skip
         tmp.replace(self.path)
+
+
+@dataclass
+class TypeMemory:
+    """The candidates of one type as the last resolution left them (with their prepared
+    names, in `resolver`), the resolver's live decisions, and the node count then."""
+
+    cands: dict[str, Candidate]
+    decisions: dict[tuple[str, str], Decision]
+    resolver: Resolver
+    count: int
+
+
+def _count(store: Store, node_type: str) -> int:
+    return int(store.read(f"MATCH (n:`{node_type}`) RETURN count(n) AS c")[0]["c"])
 
 
 def index_path(settings: Settings) -> Path:
@@ -615,55 +665,94 @@ def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None,
     With them, only the nodes in `changed` (what a load created or updated) and those the
     index does not know in their present state are compared, each against the whole
     store; pairs of unchanged nodes keep their stored decisions. After a merge, the
-    merged nodes (new aliases) are compared again in the next round.
+    merged nodes (new aliases) are compared again in the next round, against all.
+
+    An index that resolved this type before in this process remembers its candidates
+    (`ResolveIndex.memory`): if the store still holds as many nodes of the type as it
+    expects, only the changed nodes are read (by id) with the decisions about them and
+    the reviewers' decisions, and compared against the candidates in memory. Otherwise
+    (another client added or removed nodes, a merge outside this index) every node of
+    the type is read again. Edits of a node by another client while the process runs
+    are seen by the next process, whose index compares every node's digest.
     """
     report = TypeReport(node_type)
     started = time.perf_counter()
     if changed is not None and not changed and index is not None and index.knows(node_type):
         return report  # the load changed no node of this type: nothing to read or compare
-    resolver = resolver or Resolver(node_type)
-    focus_ids: set[str] | None = None if changed is None and index is None else set(changed or ())
-    cands: list[Candidate] = []
-    for round_ in range(max_rounds):
-        cands = load_candidates(store, node_type)
-        if focus_ids is not None and index is not None:
-            focus_ids |= index.stale(node_type, cands)
+    incremental = changed is not None or index is not None
+    memory = index.memory.get(node_type) if index is not None and incremental else None
+    wanted = set(changed or ()) | (index.pending.get(node_type, set()) if index else set())
+    count = -1
+    if memory is not None:
+        count = _count(store, node_type)
+        if count != memory.count + len(wanted - memory.cands.keys()):
+            memory = None  # someone else added or removed nodes: read them all again
+    resolver = resolver or (memory.resolver if memory is not None else Resolver(node_type))
+    scored0, compared0 = resolver.pairs_scored, resolver.pairs_compared
+    by_id: dict[str, Candidate]
+    stored: dict[tuple[str, str], Decision]
+    fresh_nodes: list[Candidate] = []
+    if memory is not None:
+        by_id = dict(memory.cands)
+        fresh_nodes = load_candidates(store, node_type, wanted)
+        for i in wanted:
+            by_id.pop(i, None)
+        by_id.update((c.id, c) for c in fresh_nodes)
+        stored = dict(memory.decisions)
+        stored.update((d.pair, d) for d in load_decisions(store, node_type, touching=wanted))
+    else:
+        by_id = {c.id: c for c in load_candidates(store, node_type)}
+        stored = {d.pair: d for d in load_decisions(store, node_type)}
+    focus_ids: set[str] | None = None if not incremental else set(changed or ())
+    if focus_ids is not None and index is not None:  # in memory: as the index recorded them
+        focus_ids |= index.stale(node_type, fresh_nodes if memory is not None else by_id.values())
+    touched: set[str] = set(wanted)
+    report.nodes = len(by_id)
+    report.focus = len(by_id) if focus_ids is None else len(focus_ids & by_id.keys())
+    for _round in range(max_rounds):
+        cands = sorted(by_id.values(), key=lambda c: c.id)
         focus = None if focus_ids is None else [
             i for i, c in enumerate(cands) if c.id in focus_ids
         ]  # fmt: skip
-        if round_ == 0:  # what the load brought (later rounds: the merged nodes again)
-            report.nodes = len(cands)
-            report.focus = len(cands) if focus is None else len(focus)
-        stored = load_decisions(store, node_type)
         fresh = resolver.resolve(cands, focus) if focus is None or focus else []
-        report.pairs_scored = resolver.pairs_scored
-        report.pairs_compared = resolver.pairs_compared
-        known = {d.pair: d for d in stored}
         to_write = [
             d for d in fresh
-            if d.pair not in known
-            or (not known[d.pair].by_person
-                and (known[d.pair].judgement, known[d.pair].score, known[d.pair].method)
+            if d.pair not in stored
+            or (not stored[d.pair].by_person
+                and (stored[d.pair].judgement, stored[d.pair].score, stored[d.pair].method)
                 != (d.judgement, d.score, d.method))
         ]  # fmt: skip
         report.decisions_written += write_decisions(store, to_write)
-        effective = _effective(stored, fresh)
-        present = {c.id for c in cands}
-        live = [d for d in effective.values() if set(d.pair) <= present]
-        report.matches = sum(1 for d in live if d.judgement == "match")
-        report.unsure = sum(1 for d in live if d.judgement == "unsure")
-        groups = _clusters(effective.values(), present)
+        effective = _effective(list(stored.values()), fresh)
+        stored.update((d.pair, d) for d in to_write)
+        groups = _clusters(effective.values(), set(by_id))
         for group in groups:
             canonical, *duplicates = group  # the smallest id: stable under re-loads
             for dup in duplicates:
                 merge_nodes(store, node_type, canonical, dup)
+                by_id.pop(dup, None)
+                touched.update((canonical, dup))
                 report.merged += 1
         if not groups:
             break
-        # the canonical nodes gained names: compare them again (all of them without focus)
-        focus_ids = None if focus_ids is None else {g[0] for g in groups}
+        # the canonical nodes gained names: read them again and compare them with all
+        merged = {g[0] for g in groups}
+        for i in merged:
+            by_id.pop(i, None)
+        by_id.update((c.id, c) for c in load_candidates(store, node_type, merged))
+        focus_ids = merged
+    present = set(by_id)
+    live = [d for d in _effective(list(stored.values()), []).values() if set(d.pair) <= present]
+    report.matches = sum(1 for d in live if d.judgement == "match")
+    report.unsure = sum(1 for d in live if d.judgement == "unsure")
+    report.pairs_scored = resolver.pairs_scored - scored0
+    report.pairs_compared = resolver.pairs_compared - compared0
     if index is not None:
-        index.update(node_type, cands)
+        index.update(node_type, by_id, touched if memory is not None else None)
+        if incremental:  # a re-created duplicate's decisions are read again with it
+            own = {p: d for p, d in stored.items() if not d.by_person and set(p) <= present}
+            count = count - report.merged if memory is not None else _count(store, node_type)
+            index.memory[node_type] = TypeMemory(by_id, own, resolver, count)
     report.seconds = time.perf_counter() - started
     return report
 

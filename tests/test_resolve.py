@@ -381,6 +381,86 @@ def test_a_load_without_resolution_leaves_its_nodes_pending_for_the_next(empty_s
     assert not ResolveIndex(path).pending
 
 
+def _decisions(store: Store) -> set[tuple[str, str, str, str]]:
+    return {(d.node_type, d.left, d.right, d.judgement) for d in load_decisions(store)}
+
+
+def test_a_load_on_top_resolves_against_the_index_in_memory_as_against_the_store(
+        empty_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The Pegasus victims in two loads: with one index object the second load reads only
+    its own persons and compares them with the first load's in memory; it decides as a
+    second load through a fresh index (which reads every person from the store) does."""
+    import graph.resolve as resolve_module
+    from loaders import registry
+
+    records = list(registry()["spyware-victims"].parse(shared_file("data-pegasus-victims.csv")))
+    people = sorted({r.id for r in records if isinstance(r, Node) and r.type == "Person"})
+    assert len(people) > 100
+    later = set(people[len(people) // 2:])
+    # the first load: everything but the later half's persons (and their relations)
+    first = [r for r in records if not (isinstance(r, Node) and r.id in later)
+             and not (isinstance(r, Edge) and (r.source in later or r.target in later))]  # fmt: skip
+    read: list[int] = []
+    original = resolve_module.load_candidates
+
+    def counting(store: Store, node_type: str, ids: object = None) -> list[Candidate]:
+        got = original(store, node_type, ids)  # type: ignore[arg-type]
+        if node_type == "Person":
+            read.append(len(got))
+        return got
+
+    monkeypatch.setattr(resolve_module, "load_candidates", counting)
+    outcome = []
+    for fresh_index in (False, True):
+        empty_store.wipe()
+        index = ResolveIndex(tmp_path / f"index-{fresh_index}.json")
+        summary = Writer(empty_store, origin="test").write(first)
+        resolve_store(empty_store, changed=summary.changed, index=index)
+        read.clear()
+        summary = Writer(empty_store, origin="test").write(records)
+        assert summary.changed["Person"] == later
+        if fresh_index:  # as the next `tnr load` reads it: no memory of the persons
+            index = ResolveIndex(tmp_path / f"index-{fresh_index}.json")
+        report = resolve_store(empty_store, changed=summary.changed, index=index)
+        (person_report,) = [t for t in report.types if t.node_type == "Person"]
+        assert person_report.focus == len(later)
+        assert person_report.nodes == empty_store.counts()["Person"] == len(people)
+        assert read == ([len(people)] if fresh_index else [len(later)])
+        outcome.append((_decisions(empty_store), person_report.unsure, report.merged))
+    assert outcome[0] == outcome[1]
+    assert outcome[0][1] > 0  # look-alike victims' names reach review
+
+
+def test_the_index_in_memory_merges_re_merges_and_sees_nodes_written_behind_it(
+        empty_store: Store, tmp_path: Path) -> None:  # fmt: skip
+    index = ResolveIndex(tmp_path / "index.json")
+    load = _vendor_load(empty_store, ("Gamma", "src-a"), ("Cytrox", "src-a"))
+    resolve_store(empty_store, types=("Vendor",), changed=load.changed, index=index)
+    assert "Vendor" in index.memory
+    load = _vendor_load(empty_store, ("Gamma International GmbH", "src-b"))
+    report = resolve_store(empty_store, types=("Vendor",), changed=load.changed, index=index)
+    assert (report.types[0].focus, report.merged) == (1, 1)
+    # a re-load of the merged duplicate changes nothing, so nothing is compared
+    load = _vendor_load(empty_store, ("Gamma International GmbH", "src-b"))
+    report = resolve_store(empty_store, types=("Vendor",), changed=load.changed, index=index)
+    assert report.merged == report.decisions_written == report.types[0].pairs_compared == 0
+    assert _vendor_names(empty_store) == [["Cytrox"], ["Gamma", "Gamma International GmbH"]]
+    # another client writes two vendors without telling the index; the next load's
+    # count of vendors is off, so every vendor is read and the two unknown ones resolved
+    _vendor_load(empty_store, ("Hacking Team srl", "src-c"), ("HackingTeam", "src-d"))
+    load = _vendor_load(empty_store, ("Candiru", "src-e"))
+    report = resolve_store(empty_store, types=("Vendor",), changed=load.changed, index=index)
+    assert (report.types[0].focus, report.merged) == (3, 1)
+    assert _vendor_names(empty_store) == [["Candiru"], ["Cytrox"],
+                                          ["Gamma", "Gamma International GmbH"],
+                                          ["Hacking Team srl", "HackingTeam"]]  # fmt: skip
+
+
+def _vendor_names(store: Store) -> list[list[str]]:
+    return sorted(sorted({str(v["name"]), *(v["aliases"] or [])})  # type: ignore[misc]
+                  for v in _vendors(store))  # fmt: skip
+
+
 def _vendor_load(store: Store, *named: tuple[str, str]) -> Summary:
     records: list[Node | Edge] = []
     for name, ref in named:
