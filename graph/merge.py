@@ -61,49 +61,62 @@ def merged_node_props(schema: Schema, node_type: str, canonical: dict[str, Any],
 def merge_nodes(store: Store, node_type: str, canonical: str, duplicate: str) -> int:
     """Move `duplicate`'s relations to `canonical`, union its names and provenance into it,
     and delete it, in one transaction. Returns the number of relations moved."""
+    return merge_many(store, node_type, [(canonical, duplicate)])
+
+
+def merge_many(store: Store, node_type: str, pairs: list[tuple[str, str]]) -> int:
+    """`merge_nodes` for each (canonical, duplicate) pair in turn, all in one transaction
+    (one commit for a round of merges, not one per pair). Returns the relations moved."""
     schema = store.schema
-    if canonical == duplicate:
+    pairs = [(c, d) for c, d in pairs if c != d]
+    if not pairs:
         return 0
 
     def work(tx: ManagedTransaction) -> int:
-        found = {
-            r["id"]: r["p"]
-            for r in tx.run(
-                f"MATCH (n:`{node_type}`) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS p",
-                ids=[canonical, duplicate],
-            )
-        }
-        if canonical not in found or duplicate not in found:
-            return 0
-        props = merged_node_props(schema, node_type, found[canonical], found[duplicate])
-        tx.run(
-            node_cypher(schema, node_type), rows=[{"i": 0, "id": canonical, "props": props}]
-        ).consume()
-        # the duplicate's relations, two reads, grouped by type, direction and other end
-        groups: dict[tuple[str, bool, str], list[dict[str, Any]]] = defaultdict(list)
-        for outgoing, cypher in zip((True, False), relation_reads(node_type), strict=True):
-            for rec in list(tx.run(cypher, id=duplicate)):
-                rel, other = str(rec["rel"]), str(rec["other"])
-                if other in (canonical, duplicate) or rel not in schema.relations:
-                    continue  # a relation between the two would become a loop: drop it
-                rt = schema.relation(rel)
-                other_type = schema.type_of_id(other)
-                if other_type not in (rt.targets if outgoing else rt.sources):
-                    continue
-                src, tgt = (canonical, other) if outgoing else (other, canonical)
-                rprops = {k: v for k, v in dict(rec["props"]).items() if v is not None}
-                rprops.setdefault("source_ids", [])
-                rprops.setdefault("citations", [])
-                rprops.setdefault("confidence", 0.0)
-                rprops["id"] = edge_id(rel, src, tgt)
-                rows = groups[(rel, outgoing, other_type)]
-                rows.append({"i": len(rows), "s": src, "t": tgt, "props": rprops})
-        moved = 0
-        for (rel, outgoing, other_type), rows in sorted(groups.items()):
-            s_type, t_type = (node_type, other_type) if outgoing else (other_type, node_type)
-            tx.run(edge_cypher(schema, rel, s_type, t_type), rows=rows).consume()
-            moved += len(rows)
-        tx.run(f"MATCH (d:`{node_type}` {{id: $id}}) DETACH DELETE d", id=duplicate).consume()
-        return moved
+        return sum(_merge_one(tx, schema, node_type, c, d) for c, d in pairs)
 
     return store.in_transaction(work)
+
+
+def _merge_one(tx: ManagedTransaction, schema: Schema, node_type: str, canonical: str,
+               duplicate: str) -> int:  # fmt: skip
+    """One merge inside `tx` (see `merge_nodes`)."""
+    found = {
+        r["id"]: r["p"]
+        for r in tx.run(
+            f"MATCH (n:`{node_type}`) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS p",
+            ids=[canonical, duplicate],
+        )
+    }
+    if canonical not in found or duplicate not in found:
+        return 0
+    props = merged_node_props(schema, node_type, found[canonical], found[duplicate])
+    tx.run(
+        node_cypher(schema, node_type), rows=[{"i": 0, "id": canonical, "props": props}]
+    ).consume()
+    # the duplicate's relations, two reads, grouped by type, direction and other end
+    groups: dict[tuple[str, bool, str], list[dict[str, Any]]] = defaultdict(list)
+    for outgoing, cypher in zip((True, False), relation_reads(node_type), strict=True):
+        for rec in list(tx.run(cypher, id=duplicate)):
+            rel, other = str(rec["rel"]), str(rec["other"])
+            if other in (canonical, duplicate) or rel not in schema.relations:
+                continue  # a relation between the two would become a loop: drop it
+            rt = schema.relation(rel)
+            other_type = schema.type_of_id(other)
+            if other_type not in (rt.targets if outgoing else rt.sources):
+                continue
+            src, tgt = (canonical, other) if outgoing else (other, canonical)
+            rprops = {k: v for k, v in dict(rec["props"]).items() if v is not None}
+            rprops.setdefault("source_ids", [])
+            rprops.setdefault("citations", [])
+            rprops.setdefault("confidence", 0.0)
+            rprops["id"] = edge_id(rel, src, tgt)
+            rows = groups[(rel, outgoing, other_type)]
+            rows.append({"i": len(rows), "s": src, "t": tgt, "props": rprops})
+    moved = 0
+    for (rel, outgoing, other_type), rows in sorted(groups.items()):
+        s_type, t_type = (node_type, other_type) if outgoing else (other_type, node_type)
+        tx.run(edge_cypher(schema, rel, s_type, t_type), rows=rows).consume()
+        moved += len(rows)
+    tx.run(f"MATCH (d:`{node_type}` {{id: $id}}) DETACH DELETE d", id=duplicate).consume()
+    return moved

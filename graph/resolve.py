@@ -43,7 +43,7 @@ from graph.compare import (
     significant_skeleton,
     skeleton_tokens,
 )
-from graph.merge import merge_nodes
+from graph.merge import merge_many
 from graph.records import Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store
@@ -726,13 +726,12 @@ def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None,
         effective = _effective(list(stored.values()), fresh)
         stored.update((d.pair, d) for d in to_write)
         groups = _clusters(effective.values(), set(by_id))
-        for group in groups:
-            canonical, *duplicates = group  # the smallest id: stable under re-loads
-            for dup in duplicates:
-                merge_nodes(store, node_type, canonical, dup)
-                by_id.pop(dup, None)
-                touched.update((canonical, dup))
-                report.merged += 1
+        merges = [(g[0], dup) for g in groups for dup in g[1:]]  # the smallest id: stable
+        merge_many(store, node_type, merges)  # the round's merges in one transaction
+        for canonical, dup in merges:
+            by_id.pop(dup, None)
+            touched.update((canonical, dup))
+        report.merged += len(merges)
         if not groups:
             break
         # the canonical nodes gained names: read them again and compare them with all
