@@ -497,3 +497,56 @@ def test_the_eu_review_queue_is_a_small_share_of_the_names(eu_resolved: EU) -> N
     assert len(pending) == sum(1 for d in decisions if d.judgement == "unsure")
     same = sum(1 for d in pending if entity[d.left] == entity[d.right])
     assert same > len(pending) / 2, (same, len(pending))
+
+
+# -- merging a round of matches at once ---------------------------------------------------------
+def _snapshot(store: Store) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    nodes = store.read("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+    rels = store.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, "
+                      "properties(r) AS p")  # fmt: skip
+    return (sorted((sorted(r["l"]), sorted(r["p"].items())) for r in nodes),  # type: ignore[misc]
+            sorted((r["t"], r["a"], r["b"], sorted(r["p"].items())) for r in rels))  # type: ignore[misc]
+
+
+def test_merging_many_pairs_at_once_leaves_what_merging_them_one_by_one_does(empty_store: Store) -> None:
+    from graph.merge import merge_many, merge_nodes
+    from loaders import registry
+
+    records: list[Node | Edge] = list(
+        registry()["spyware-victims"].parse(shared_file("data-pegasus-victims.csv"))
+    )  # type: ignore[arg-type]
+    targeted: dict[str, list[Edge]] = defaultdict(list)  # person -> incidents targeting them
+    for r in records:
+        if isinstance(r, Edge) and r.type == "TARGETED":
+            targeted[r.target].append(r)
+    people = sorted(targeted)
+    one, two = people[:3], people[3:7]
+    # the incident of each group's first person also recorded, by other sources, as
+    # targeting the others: the relations moved to the canonical node meet and unite
+    for k, group in enumerate((one, two)):
+        first = targeted[group[0]][0]
+        for j, other in enumerate(group[1:]):
+            src = source_node(f"test-{k}-{j}", f"test source {k}-{j}")
+            records += [src, Edge("TARGETED", first.source, other, Provenance(src.id, f"t:{k}:{j}"))]
+    # a group of three, a group of four, and a pair given as a duplicate of a duplicate
+    pairs = [(one[0], one[1]), (one[0], one[2]), (two[0], two[1]), (two[1], two[2]),
+             (two[0], two[3])]  # fmt: skip
+    snapshots = []
+    for batched in (False, True):
+        empty_store.wipe()
+        Writer(empty_store, origin="test").write(records)
+        before = empty_store.counts()["Person"]
+        if batched:
+            moved = merge_many(empty_store, "Person", pairs)
+        else:
+            done: dict[str, str] = {}
+            moved = 0
+            for canonical, dup in pairs:
+                while canonical in done:
+                    canonical = done[canonical]
+                moved += merge_nodes(empty_store, "Person", canonical, dup)
+                done[dup] = canonical
+        assert empty_store.counts()["Person"] == before - len(pairs)
+        snapshots.append((moved, _snapshot(empty_store)))
+    assert snapshots[0][0] > 0
+    assert snapshots[0] == snapshots[1]
