@@ -429,26 +429,30 @@ def _as_list(value: Any) -> list[str]:
 
 def load_candidates(store: Store, node_type: str,
                     ids: Collection[str] | None = None) -> list[Candidate]:  # fmt: skip
-    """The candidates of a type (with `ids`: of those nodes only, one read), by id."""
+    """The candidates of a type (with `ids`: of those nodes only, one read), by id. Only
+    the properties a candidate reads are returned (not `properties(n)`)."""
     nt = store.schema.node(node_type)
+    label = nt.label_property
+    wanted = [k for k in ("aliases", "birth_date", *_COUNTRY_PROPS) if k in nt.properties]
+    fields = ", ".join([f"n.`{label}` AS p0"] + [f"n.`{k}` AS p{i}" for i, k in enumerate(wanted, 1)])
+    ret = f"RETURN n.id AS id, {fields}, n.source_ids AS sources"
     if ids is None:
-        rows = store.read(f"MATCH (n:`{node_type}`) RETURN properties(n) AS p")
+        rows = store.read(f"MATCH (n:`{node_type}`) {ret}")
     elif not ids:
         return []
     else:
-        rows = store.read(f"MATCH (n:`{node_type}`) WHERE n.id IN $ids RETURN properties(n) AS p",
-                          ids=sorted(ids))  # fmt: skip
+        rows = store.read(f"MATCH (n:`{node_type}`) WHERE n.id IN $ids {ret}", ids=sorted(ids))
     out: list[Candidate] = []
     for row in rows:
-        p = row["p"]
-        name = p.get(nt.label_property)
-        if not p.get("id") or not name:
+        p = {label: row["p0"], **{k: row[f"p{i}"] for i, k in enumerate(wanted, 1)}}
+        name = p.get(label)
+        if not row["id"] or not name:
             continue
         countries = tuple(sorted({c for k in _COUNTRY_PROPS for c in _as_list(p.get(k))}))
         out.append(Candidate(
-            str(p["id"]), node_type, str(name), tuple(_as_list(p.get("aliases"))),
+            str(row["id"]), node_type, str(name), tuple(_as_list(p.get("aliases"))),
             str(p["birth_date"]) if p.get("birth_date") else None, countries,
-            len(_as_list(p.get("source_ids"))),
+            len(_as_list(row["sources"])),
         ))  # fmt: skip
     return sorted(out, key=lambda c: c.id)
 
@@ -458,8 +462,10 @@ def load_decisions(store: Store, node_type: str | None = None,
     """The stored decisions (of one type); with `touching`, only a person's decisions and
     the resolver's on a pair with a node in `touching` (one read either way)."""
     where = "($t IS NULL OR m.node_type = $t)"
-    if touching is not None:
+    if touching:
         where += " AND (m.decided_by <> $r OR m.left IN $ids OR m.right IN $ids)"
+    elif touching is not None:
+        where += " AND m.decided_by <> $r"
     rows = store.read(
         f"MATCH (m:MergeDecision) WHERE {where} "
         "RETURN m.node_type AS t, m.left AS l, m.right AS r, m.judgement AS j, m.score AS s, "
@@ -526,8 +532,10 @@ class ResolveIndex:
     """Which nodes were resolved, and in what state (node id -> fingerprint), kept between
     loads in a small JSON file beside the store's data (`index_path`).
 
-    It holds ids and digests only, never names. A load that changed no node of a type
-    the index knows skips that type without reading it; a load without resolution
+    The file holds ids and digests only, never names (the object also keeps, in memory
+    only, what it saw of each type: see `TypeMemory` and `resolve_type`). A load that
+    changed no node of a type the index knows skips that type without reading it; a
+    load without resolution
     (`--no-resolve`) records its nodes as pending, for the next load that resolves. When
     a type is read, a node missing from the index or with another digest (changed by
     another client or an edit) is resolved too. A lost or unreadable file only costs
@@ -601,12 +609,14 @@ class ResolveIndex:
 @dataclass
 class TypeMemory:
     """The candidates of one type as the last resolution left them (with their prepared
-    names, in `resolver`), the resolver's live decisions, and the node count then."""
+    names, in `resolver`), the resolver's live decisions, the node count then, and the
+    ids merged away (a node written again under such an id has stored decisions)."""
 
     cands: dict[str, Candidate]
     decisions: dict[tuple[str, str], Decision]
     resolver: Resolver
     count: int
+    gone: set[str] = field(default_factory=set)
 
 
 def _count(store: Store, node_type: str) -> int:
@@ -699,7 +709,9 @@ def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None,
             by_id.pop(i, None)
         by_id.update((c.id, c) for c in fresh_nodes)
         stored = dict(memory.decisions)
-        stored.update((d.pair, d) for d in load_decisions(store, node_type, touching=wanted))
+        # decisions about a node can be stored only if it was here before (new ids: none)
+        known = wanted & (memory.cands.keys() | memory.gone)
+        stored.update((d.pair, d) for d in load_decisions(store, node_type, touching=known))
     else:
         by_id = {c.id: c for c in load_candidates(store, node_type)}
         stored = {d.pair: d for d in load_decisions(store, node_type)}
@@ -751,7 +763,8 @@ def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None,
         if incremental:  # a re-created duplicate's decisions are read again with it
             own = {p: d for p, d in stored.items() if not d.by_person and set(p) <= present}
             count = count - report.merged if memory is not None else _count(store, node_type)
-            index.memory[node_type] = TypeMemory(by_id, own, resolver, count)
+            gone = (memory.gone if memory is not None else set()) | (touched - present)
+            index.memory[node_type] = TypeMemory(by_id, own, resolver, count, gone)
     report.seconds = time.perf_counter() - started
     return report
 
