@@ -103,9 +103,8 @@ def read_names(path: Path, every: int = 1) -> Names:
 
 
 def _clear_caches() -> None:
-    for fn in (compare.skeleton_tokens, compare.folded, compare.scripts, resolve._skeleton,
-               compare.significant_skeleton, compare.significant_folded):
-        fn.cache_clear()
+    compare.clear_caches()
+    resolve._skeleton.cache_clear()
 
 
 def _recall(gold: list[tuple[str, list[str]]], found: dict[tuple[str, str], str],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,9 +37,20 @@ class Candidate:
     def __post_init__(self) -> None:
         seen: dict[str, str] = {}
         for n in (self.name, *self.aliases):
-            if n and n.strip() and fold(n) not in seen:
-                seen[fold(n)] = n
+            if n and n.strip():
+                seen.setdefault(folded(n), n)
         object.__setattr__(self, "names", tuple(seen.values()))
+
+    def narrowed(self, keep: Collection[str]) -> Candidate:
+        """This candidate with its primary name and only the other names in `keep` (its
+        names are already distinct when folded, so they are not folded again)."""
+        out = object.__new__(Candidate)
+        for f in Candidate.__slots__:
+            object.__setattr__(out, f, getattr(self, f))
+        aliases = tuple(n for n in self.names[1:] if n in keep)
+        object.__setattr__(out, "aliases", aliases)
+        object.__setattr__(out, "names", (*self.names[:1], *aliases))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +123,12 @@ def folded(name: str) -> str:
     return fold(name)
 
 
-@lru_cache(maxsize=200_000)
+#: Skeletons of the names seen (name -> tokens): filled one name at a time by
+#: `skeleton_tokens`, or many at once by `prime_skeletons`; emptied by `clear_caches`.
+_SKELETONS: dict[str, tuple[str, ...]] = {}
+_SKELETONS_MAX = 400_000
+
+
 def skeleton_tokens(name: str) -> tuple[str, ...]:
     """Tokens of a name reduced so that common romanisations of one spelling coincide.
 
@@ -120,9 +136,21 @@ def skeleton_tokens(name: str) -> tuple[str, ...]:
     hyphens go; then digraphs of the usual transliteration schemes (kh/h, ts/c,
     zh/j, ye/e, ya/a, y/i/j ...) are folded and doubled letters collapsed.
     """
+    got = _SKELETONS.get(name)
+    if got is None:
+        if len(_SKELETONS) >= _SKELETONS_MAX:
+            _SKELETONS.clear()
+        got = _SKELETONS[name] = _skeleton_of(name)
+    return got
+
+
+def _latin(name: str) -> str:
     latin = anyascii(unicodedata.normalize("NFKC", name))
-    latin = _CAMEL.sub(" ", latin) if scripts(name) & _NO_SPACE else latin
-    latin = _DROP.sub("", latin.casefold())
+    return _CAMEL.sub(" ", latin) if scripts(name) & _NO_SPACE else latin
+
+
+def _skeleton_of(name: str) -> tuple[str, ...]:
+    latin = _DROP.sub("", _latin(name).casefold())
     # The rules never match across a space, so they run once on the whole name.
     text = " ".join(t for t in _SPLIT.split(latin) if t)
     for pattern, repl in _RULES:
@@ -130,29 +158,64 @@ def skeleton_tokens(name: str) -> tuple[str, ...]:
     return tuple(text.translate(_MARKERS).split())
 
 
+def prime_skeletons(names: Iterable[str]) -> None:
+    """`skeleton_tokens` of many names at once: the same steps, each run once over all the
+    names joined by newlines (no rule matches across a newline, as none does across a
+    space), so the regular expressions run in C over one text instead of once per name."""
+    missing = [n for n in dict.fromkeys(names) if n not in _SKELETONS]
+    if len(missing) < 8:
+        for n in missing:
+            skeleton_tokens(n)
+        return
+    if len(_SKELETONS) + len(missing) >= _SKELETONS_MAX:
+        _SKELETONS.clear()
+    text = _DROP.sub("", "\n".join(_latin(n) for n in missing).casefold())
+    text = _SPLIT_LINES.sub(" ", text)
+    lines = text.split("\n")
+    if len(lines) != len(missing):  # a name held a line break: one at a time
+        for n in missing:
+            skeleton_tokens(n)
+        return
+    text = "\n".join(" ".join(line.split()) for line in lines)
+    for pattern, repl in _RULES:
+        text = pattern.sub(repl, text)
+    for n, line in zip(missing, text.translate(_MARKERS).split("\n"), strict=True):
+        _SKELETONS[n] = tuple(line.split())
+
+
+def clear_caches() -> None:
+    """Empty every per-name cache of this module (benchmarks time a cold start)."""
+    _SKELETONS.clear()
+    for fn in (folded, scripts, significant_skeleton, significant_folded, numbers_in):
+        fn.cache_clear()
+
+
 _DROP = re.compile(r"['`’ʼ‘\-]")
 _SPLIT = re.compile(r"[^a-z0-9]+")
+_SPLIT_LINES = re.compile(r"[^a-z0-9\n]+")
+_VOWELS = str.maketrans("", "", "aeiou")
 
 
 def consonants(token: str) -> str:
-    return re.sub(r"[aeiou]", "", token)
+    return token.translate(_VOWELS)
 
 
-def significant(tokens: Iterable[str], node_type: str) -> list[str]:
+def significant(tokens: Iterable[str], node_type: str) -> tuple[str, ...]:
     noise = ORG_NOISE if node_type != "Person" else NAME_PARTICLES
-    kept = [t for t in tokens if t not in noise]
-    return kept or list(tokens)
+    tokens = tuple(tokens)
+    kept = tuple(t for t in tokens if t not in noise)
+    return kept or tokens
 
 
 @lru_cache(maxsize=400_000)
-def significant_skeleton(name: str, node_type: str) -> list[str]:
-    """`significant` of the name's skeleton tokens, once per name (do not modify)."""
+def significant_skeleton(name: str, node_type: str) -> tuple[str, ...]:
+    """`significant` of the name's skeleton tokens, once per name."""
     return significant(skeleton_tokens(name), node_type)
 
 
 @lru_cache(maxsize=400_000)
-def significant_folded(name: str, node_type: str) -> list[str]:
-    """`significant` of the name's folded tokens, once per name (do not modify)."""
+def significant_folded(name: str, node_type: str) -> tuple[str, ...]:
+    """`significant` of the name's folded tokens, once per name."""
     return significant(folded(name).split(), node_type)
 
 
@@ -162,14 +225,22 @@ def _token_sim(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100.0
 
 
-def _align(short: list[str], long: list[str]) -> tuple[float, float]:
+def _align(short: Sequence[str], long: Sequence[str]) -> tuple[float, float]:
     """Mean and worst best-similarity of each token of the shorter name in the longer."""
     free = list(long)
     total, worst = 0.0, 1.0
+    ratio = fuzz.ratio
     for tok in sorted(short, key=len, reverse=True):
+        if len(tok) > 1 and tok in free:  # an equal token is the best (only it scores 1)
+            free.remove(tok)
+            total += 1.0
+            continue
         best, at = 0.0, -1
         for i, other in enumerate(free):
-            s = _token_sim(tok, other)
+            if len(tok) == 1 or len(other) == 1:  # an initial agrees with a token it begins
+                s = 0.9 if tok[0] == other[0] else 0.0
+            else:
+                s = ratio(tok, other) / 100.0
             if s > best:
                 best, at = s, i
         if at >= 0:
@@ -209,7 +280,7 @@ def alias_overlap(a: Candidate, b: Candidate) -> Score:
     )
 
 
-def _org_token_score(tx: list[str], ty: list[str]) -> tuple[float, str]:
+def _org_token_score(tx: Sequence[str], ty: Sequence[str]) -> tuple[float, str]:
     if set(tx) == set(ty) or "".join(tx) == "".join(ty):
         return 1.0, "equal without legal forms"
     s = fuzz.token_set_ratio(" ".join(tx), " ".join(ty)) / 100.0
@@ -326,11 +397,16 @@ def country(a: Candidate, b: Candidate) -> Score:
 _NUMBER = re.compile(r"\d+")
 
 
+@lru_cache(maxsize=200_000)
+def numbers_in(name: str) -> frozenset[str]:
+    return frozenset(_NUMBER.findall(name))
+
+
 def numbers(a: Candidate, b: Candidate) -> Score:
     """Numbers in names must agree: "Al Jazeera #15" and "#36", or code names USJRN1 and
     USJRN2, are different people however alike the letters are (a disagreement vetoes)."""
-    na = {frozenset(_NUMBER.findall(n)) for n in a.names} - {frozenset()}
-    nb = {frozenset(_NUMBER.findall(n)) for n in b.names} - {frozenset()}
+    na = {numbers_in(n) for n in a.names} - {frozenset()}
+    nb = {numbers_in(n) for n in b.names} - {frozenset()}
     if not na or not nb:
         return Score(0.5, "no number in the names of one side", known=False)
     if na & nb:

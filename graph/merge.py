@@ -19,7 +19,7 @@ from neo4j import ManagedTransaction
 
 from graph.schema import Schema
 from graph.store import Store
-from graph.writer import edge_cypher, edge_id, node_cypher
+from graph.writer import _merge_props, edge_cypher, edge_id, node_cypher
 
 
 @cache
@@ -60,31 +60,64 @@ def merged_node_props(schema: Schema, node_type: str, canonical: dict[str, Any],
 
 def merge_nodes(store: Store, node_type: str, canonical: str, duplicate: str) -> int:
     """Move `duplicate`'s relations to `canonical`, union its names and provenance into it,
-    and delete it, in one transaction. Returns the number of relations moved."""
-    schema = store.schema
+    and delete it, in one transaction. Returns the number of relations moved. (The
+    resolver merges a round's pairs at once with `merge_many`.)"""
     if canonical == duplicate:
+        return 0
+    schema = store.schema
+    return store.in_transaction(lambda tx: _merge_one(tx, schema, node_type, canonical, duplicate))
+
+
+def merge_many(store: Store, node_type: str, pairs: list[tuple[str, str]]) -> int:
+    """`merge_nodes` for each (canonical, duplicate) pair in turn, all in one transaction
+    and in a few statements whatever the number of pairs: one read of the nodes, one write
+    of the canonical nodes (their names and provenance folded in Python, pair by pair, as
+    the writer's statement would fold them), two reads of the duplicates' relations, one
+    write per relation type and end, one delete. A duplicate of a duplicate lands on its
+    canonical node. Returns the number of relations moved."""
+    schema = store.schema
+    pairs = [(c, d) for c, d in pairs if c != d]
+    if not pairs:
         return 0
 
     def work(tx: ManagedTransaction) -> int:
+        ids = sorted({i for pair in pairs for i in pair})
         found = {
-            r["id"]: r["p"]
+            str(r["id"]): dict(r["p"])
             for r in tx.run(
                 f"MATCH (n:`{node_type}`) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS p",
-                ids=[canonical, duplicate],
+                ids=ids,
             )
         }
-        if canonical not in found or duplicate not in found:
+        redirect: dict[str, str] = {}  # duplicate -> its canonical node
+        state: dict[str, dict[str, Any]] = {}
+        for canonical, duplicate in pairs:
+            while canonical in redirect:
+                canonical = redirect[canonical]
+            if canonical == duplicate or duplicate in redirect:
+                continue
+            if canonical not in found or duplicate not in found:
+                continue
+            before = state.get(canonical, found[canonical])
+            props = merged_node_props(schema, node_type, before, found[duplicate])
+            state[canonical] = _as_written(schema, node_type, before, props)
+            redirect[duplicate] = canonical
+        if not redirect:
             return 0
-        props = merged_node_props(schema, node_type, found[canonical], found[duplicate])
-        tx.run(
-            node_cypher(schema, node_type), rows=[{"i": 0, "id": canonical, "props": props}]
-        ).consume()
-        # the duplicate's relations, two reads, grouped by type, direction and other end
-        groups: dict[tuple[str, bool, str], list[dict[str, Any]]] = defaultdict(list)
-        for outgoing, cypher in zip((True, False), relation_reads(node_type), strict=True):
-            for rec in list(tx.run(cypher, id=duplicate)):
+        rows = [{"i": k, "id": c, "props": {p: v for p, v in st.items() if p != "id"}}
+                for k, (c, st) in enumerate(sorted(state.items()))]  # fmt: skip
+        tx.run(node_cypher(schema, node_type), rows=rows).consume()
+        dups = sorted(redirect)
+        rank = {d: k for k, (_, d) in enumerate(pairs)}  # relations folded in the pairs' order
+        groups: dict[tuple[str, bool, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+        moved = 0
+        for outgoing, cypher in zip((True, False), relation_reads_many(node_type), strict=True):
+            found_rels = sorted(tx.run(cypher, ids=dups), key=lambda r: rank[str(r["dup"])])
+            for rec in found_rels:
+                canonical = redirect[str(rec["dup"])]
                 rel, other = str(rec["rel"]), str(rec["other"])
-                if other in (canonical, duplicate) or rel not in schema.relations:
+                other = redirect.get(other, other)  # a relation to another duplicate
+                if other == canonical or rel not in schema.relations:
                     continue  # a relation between the two would become a loop: drop it
                 rt = schema.relation(rel)
                 other_type = schema.type_of_id(other)
@@ -96,14 +129,96 @@ def merge_nodes(store: Store, node_type: str, canonical: str, duplicate: str) ->
                 rprops.setdefault("citations", [])
                 rprops.setdefault("confidence", 0.0)
                 rprops["id"] = edge_id(rel, src, tgt)
-                rows = groups[(rel, outgoing, other_type)]
-                rows.append({"i": len(rows), "s": src, "t": tgt, "props": rprops})
-        moved = 0
-        for (rel, outgoing, other_type), rows in sorted(groups.items()):
+                rows_by_id = groups[(rel, outgoing, other_type)]
+                moved += 1
+                if rprops["id"] in rows_by_id:  # two duplicates' relations to one node: one row
+                    old = rows_by_id[rprops["id"]]
+                    old["props"] = _merge_props(old["props"], rprops)
+                else:
+                    rows_by_id[rprops["id"]] = {"s": src, "t": tgt, "props": rprops}
+        for (rel, outgoing, other_type), by_id in sorted(groups.items()):
             s_type, t_type = (node_type, other_type) if outgoing else (other_type, node_type)
+            rows = [{"i": k, **row} for k, row in enumerate(by_id.values())]
             tx.run(edge_cypher(schema, rel, s_type, t_type), rows=rows).consume()
-            moved += len(rows)
-        tx.run(f"MATCH (d:`{node_type}` {{id: $id}}) DETACH DELETE d", id=duplicate).consume()
+        tx.run(f"MATCH (d:`{node_type}`) WHERE d.id IN $ids DETACH DELETE d", ids=dups).consume()
         return moved
 
     return store.in_transaction(work)
+
+
+@cache
+def relation_reads_many(node_type: str) -> tuple[str, str]:
+    """`relation_reads` of several nodes at once, each row with the node it belongs to."""
+    return tuple(  # type: ignore[return-value]
+        f"MATCH (d:`{node_type}`){pattern} WHERE d.id IN $ids "
+        f"RETURN d.id AS dup, type(r) AS rel, o.id AS other, properties(r) AS props"
+        for pattern in ("-[r]->(o)", "<-[r]-(o)")
+    )
+
+
+def _as_written(schema: Schema, node_type: str, before: dict[str, Any],
+                props: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """The node's properties after the writer's statement (`node_cypher`) sets `props` on a
+    node with `before`: scalars replaced, lists unioned in order, the higher confidence."""
+    nt = schema.node(node_type)
+    lists = {p.name for p in nt.properties.values() if p.is_list} | {"source_ids", "citations"}
+    out = {**before, **props}
+    for name in lists:
+        old, new = before.get(name), props.get(name)
+        if old is None:
+            out[name] = new
+        elif new is None:
+            out[name] = old
+        else:
+            out[name] = list(old) + [v for v in new if v not in old]
+        if out[name] is None:
+            out.pop(name)
+    if before.get("confidence") is not None and props.get("confidence") is not None:
+        out["confidence"] = max(float(before["confidence"]), float(props["confidence"]))
+    elif props.get("confidence") is None:
+        out.pop("confidence", None)
+    return out
+
+
+def _merge_one(tx: ManagedTransaction, schema: Schema, node_type: str, canonical: str,
+               duplicate: str) -> int:  # fmt: skip
+    """One merge inside `tx` (see `merge_nodes`)."""
+    found = {
+        r["id"]: r["p"]
+        for r in tx.run(
+            f"MATCH (n:`{node_type}`) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS p",
+            ids=[canonical, duplicate],
+        )
+    }
+    if canonical not in found or duplicate not in found:
+        return 0
+    props = merged_node_props(schema, node_type, found[canonical], found[duplicate])
+    tx.run(
+        node_cypher(schema, node_type), rows=[{"i": 0, "id": canonical, "props": props}]
+    ).consume()
+    # the duplicate's relations, two reads, grouped by type, direction and other end
+    groups: dict[tuple[str, bool, str], list[dict[str, Any]]] = defaultdict(list)
+    for outgoing, cypher in zip((True, False), relation_reads(node_type), strict=True):
+        for rec in list(tx.run(cypher, id=duplicate)):
+            rel, other = str(rec["rel"]), str(rec["other"])
+            if other in (canonical, duplicate) or rel not in schema.relations:
+                continue  # a relation between the two would become a loop: drop it
+            rt = schema.relation(rel)
+            other_type = schema.type_of_id(other)
+            if other_type not in (rt.targets if outgoing else rt.sources):
+                continue
+            src, tgt = (canonical, other) if outgoing else (other, canonical)
+            rprops = {k: v for k, v in dict(rec["props"]).items() if v is not None}
+            rprops.setdefault("source_ids", [])
+            rprops.setdefault("citations", [])
+            rprops.setdefault("confidence", 0.0)
+            rprops["id"] = edge_id(rel, src, tgt)
+            rows = groups[(rel, outgoing, other_type)]
+            rows.append({"i": len(rows), "s": src, "t": tgt, "props": rprops})
+    moved = 0
+    for (rel, outgoing, other_type), rows in sorted(groups.items()):
+        s_type, t_type = (node_type, other_type) if outgoing else (other_type, node_type)
+        tx.run(edge_cypher(schema, rel, s_type, t_type), rows=rows).consume()
+        moved += len(rows)
+    tx.run(f"MATCH (d:`{node_type}` {{id: $id}}) DETACH DELETE d", id=duplicate).consume()
+    return moved

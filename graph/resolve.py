@@ -38,11 +38,12 @@ from graph.compare import (
     Comparator,
     Score,
     consonants,
+    prime_skeletons,
     scripts,
     significant_skeleton,
     skeleton_tokens,
 )
-from graph.merge import merge_nodes
+from graph.merge import merge_many
 from graph.records import Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store
@@ -128,7 +129,7 @@ def _skeleton(name: str) -> str:
 class Prepared:
     """What blocking and the quick score need of one candidate, computed once per name."""
 
-    quick: tuple[str, ...]  # per name: significant skeleton tokens, patronymics dropped
+    quick: tuple[str, ...]  # per name: significant skeleton tokens, patronymics dropped, sorted
     whole: tuple[str, ...]  # per name: the skeleton without spaces
     special: tuple[bool, ...]  # per name: one token, or a script written without vowels/spaces
     keys: tuple[frozenset[str], ...]  # per name: its blocking keys
@@ -140,11 +141,21 @@ _PATRONYMIC = re.compile(r"(vich|vna|ovic|evic|ich)$")
 
 
 def _quick(name: str, node_type: str) -> str:
+    """The quick-score form of a name, its tokens sorted: the ratio of two of these is the
+    token-sort ratio of the names (what `fuzz.token_sort_ratio` does per pair, done once)."""
     tokens = significant_skeleton(name, node_type)
     if node_type == "Person":
         kept = [t for t in tokens if not (len(t) > 5 and _PATRONYMIC.search(t))]
-        tokens = kept or tokens
-    return " ".join(tokens)
+        tokens = tuple(kept) or tokens
+    return " ".join(sorted(tokens))
+
+
+def _unique(codes: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (`np.unique` by sorting: its hash path is slower here)."""
+    if codes.size < 2:
+        return codes
+    codes = np.sort(codes)
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
 
 
 @lru_cache(maxsize=1024)
@@ -215,6 +226,14 @@ class Resolver:
             out.add("v:" + canonical_vendor(name))
         return frozenset(out)
 
+    def prepare_all(self, cands: Iterable[Candidate]) -> None:
+        """`prepare` the candidates not prepared yet, transliterating their names in one go."""
+        todo = [c for c in cands if c.names not in self._prepared]
+        if todo:
+            prime_skeletons(n for c in todo for n in c.names)
+            for c in todo:
+                self.prepare(c)
+
     def prepare(self, c: Candidate) -> Prepared:
         """The skeletons and keys of a candidate's names (kept: each name is folded once)."""
         got = self._prepared.get(c.names)
@@ -233,19 +252,25 @@ class Resolver:
         """Blocking keys of every name of a candidate."""
         return set().union(*self.prepare(c).keys)
 
-    def _name_blocks(self, cands: Sequence[Candidate]) -> tuple[Prepared, list[int], list[list[int]]]:
+    def _name_blocks(self, cands: Sequence[Candidate], focus: Collection[int] | None = None,
+                     ) -> tuple[Prepared, list[int], list[list[int]]]:  # fmt: skip
         """Every name (prepared, flattened), its candidate, and the blocks (lists of name
-        indexes) that hold names of two candidates or more and no more than `max_block`."""
+        indexes) that hold names of two candidates or more and no more than `max_block`;
+        with `focus`, only the blocks of a key of a focus candidate's names."""
         quick: list[str] = []
         whole: list[str] = []
         special: list[bool] = []
         owner: list[int] = []
         found: dict[str, list[int]] = defaultdict(list)
+        self.prepare_all(cands)
+        wanted: frozenset[str] | None = None
+        if focus is not None:
+            wanted = frozenset().union(*(k for i in focus for k in self.prepare(cands[i]).keys))
         for i, c in enumerate(cands):
             prep = self.prepare(c)
             for k, keys in enumerate(prep.keys, len(owner)):
                 owner.append(i)
-                for key in keys:
+                for key in keys if wanted is None else keys & wanted:
                     found[key].append(k)
             quick += prep.quick
             whole += prep.whole
@@ -275,31 +300,40 @@ class Resolver:
         The pairs of names in each block are gathered as arrays (numpy), deduplicated,
         and scored in one vectorised call (`process.cpdist`, in C).
         """
-        names, owner, blocks = self._name_blocks(cands)
+        names, owner, blocks = self._name_blocks(cands, focus)
         if not blocks:
             return []
         own = np.asarray(owner, dtype=np.int64)
         n = len(owner)
-        parts: list[np.ndarray] = []
-        for members in blocks:
-            m = np.asarray(members, dtype=np.int64)
-            a, b = _upper_pairs(len(members))
-            parts.append(m[a] * n + m[b])  # members are ascending: m[a] < m[b]
-        codes = np.unique(np.concatenate(parts))
-        left, right = codes // n, codes % n
-        keep = own[left] != own[right]
+        in_focus: np.ndarray | None = None
         if focus is not None:
             in_focus = np.zeros(len(cands), dtype=bool)
             in_focus[list(focus)] = True
+            name_in_focus = in_focus[own]
+        parts: list[np.ndarray] = []
+        for members in blocks:
+            m = np.asarray(members, dtype=np.int64)
+            if in_focus is not None and not name_in_focus[m].any():
+                continue  # no name of the focus in this block: none of its pairs is wanted
+            a, b = _upper_pairs(len(members))
+            parts.append(m[a] * n + m[b])  # members are ascending: m[a] < m[b]
+        if not parts:
+            self._hits = (np.zeros(0, dtype=np.int64),) * 3
+            return []
+        codes = _unique(np.concatenate(parts))
+        left, right = codes // n, codes % n
+        keep = own[left] != own[right]
+        if in_focus is not None:
             keep &= in_focus[own[left]] | in_focus[own[right]]
         left, right = left[keep], right[keep]
         self.pairs_scored += int(left.size)
         if self.node_type != "Vendor" and left.size:  # vendors: few; aliases share no letters
             li, ri = left.tolist(), right.tolist()
+            quick = names.quick
             score = process.cpdist(
-                [names.quick[k] for k in li], [names.quick[k] for k in ri],
-                scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=self.workers,
-            )  # fmt: skip
+                [quick[k] for k in li], [quick[k] for k in ri],
+                scorer=fuzz.ratio, dtype=np.uint8, workers=self.workers,
+            )  # fmt: skip  (token-sort ratio: the quick forms are sorted)
             flag = np.asarray(names.special, dtype=bool)
             odd = np.nonzero(flag[left] | flag[right])[0]
             if odd.size:  # one token, or Arabic/Chinese...: also compared without spaces
@@ -313,7 +347,7 @@ class Resolver:
             left, right = left[hit], right[hit]
         self._hits = (left, right, own)
         a, b = own[left], own[right]
-        pair_codes = np.unique(np.minimum(a, b) * len(cands) + np.maximum(a, b))
+        pair_codes = _unique(np.minimum(a, b) * len(cands) + np.maximum(a, b))
         return [(int(c) // len(cands), int(c) % len(cands)) for c in pair_codes]
 
     def _hit_names(self, cands: Sequence[Candidate]) -> dict[int, set[str]]:
@@ -380,8 +414,7 @@ def _narrowed(c: Candidate, names: set[str]) -> Candidate:
     Fewer names can only lower a score (each comparator takes the best pair)."""
     if len(c.names) <= 2:
         return c
-    aliases = tuple(n for n in c.names[1:] if n in names)
-    return Candidate(c.id, c.type, c.name, aliases, c.birth_date, c.countries, c.sources)
+    return c.narrowed(names)
 
 
 # -- the store side ---------------------------------------------------------------------------
@@ -394,30 +427,50 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def load_candidates(store: Store, node_type: str) -> list[Candidate]:
+def load_candidates(store: Store, node_type: str,
+                    ids: Collection[str] | None = None) -> list[Candidate]:  # fmt: skip
+    """The candidates of a type (with `ids`: of those nodes only, one read), by id. Only
+    the properties a candidate reads are returned (not `properties(n)`)."""
     nt = store.schema.node(node_type)
-    rows = store.read(f"MATCH (n:`{node_type}`) RETURN properties(n) AS p")
+    label = nt.label_property
+    wanted = [k for k in ("aliases", "birth_date", *_COUNTRY_PROPS) if k in nt.properties]
+    fields = ", ".join([f"n.`{label}` AS p0"] + [f"n.`{k}` AS p{i}" for i, k in enumerate(wanted, 1)])
+    ret = f"RETURN n.id AS id, {fields}, n.source_ids AS sources"
+    if ids is None:
+        rows = store.read(f"MATCH (n:`{node_type}`) {ret}")
+    elif not ids:
+        return []
+    else:
+        rows = store.read(f"MATCH (n:`{node_type}`) WHERE n.id IN $ids {ret}", ids=sorted(ids))
     out: list[Candidate] = []
     for row in rows:
-        p = row["p"]
-        name = p.get(nt.label_property)
-        if not p.get("id") or not name:
+        p = {label: row["p0"], **{k: row[f"p{i}"] for i, k in enumerate(wanted, 1)}}
+        name = p.get(label)
+        if not row["id"] or not name:
             continue
         countries = tuple(sorted({c for k in _COUNTRY_PROPS for c in _as_list(p.get(k))}))
         out.append(Candidate(
-            str(p["id"]), node_type, str(name), tuple(_as_list(p.get("aliases"))),
+            str(row["id"]), node_type, str(name), tuple(_as_list(p.get("aliases"))),
             str(p["birth_date"]) if p.get("birth_date") else None, countries,
-            len(_as_list(p.get("source_ids"))),
+            len(_as_list(row["sources"])),
         ))  # fmt: skip
     return sorted(out, key=lambda c: c.id)
 
 
-def load_decisions(store: Store, node_type: str | None = None) -> list[Decision]:
+def load_decisions(store: Store, node_type: str | None = None,
+                   touching: Collection[str] | None = None) -> list[Decision]:  # fmt: skip
+    """The stored decisions (of one type); with `touching`, only a person's decisions and
+    the resolver's on a pair with a node in `touching` (one read either way)."""
+    where = "($t IS NULL OR m.node_type = $t)"
+    if touching:
+        where += " AND (m.decided_by <> $r OR m.left IN $ids OR m.right IN $ids)"
+    elif touching is not None:
+        where += " AND m.decided_by <> $r"
     rows = store.read(
-        "MATCH (m:MergeDecision) WHERE $t IS NULL OR m.node_type = $t "
+        f"MATCH (m:MergeDecision) WHERE {where} "
         "RETURN m.node_type AS t, m.left AS l, m.right AS r, m.judgement AS j, m.score AS s, "
         "m.method AS m, m.decided_by AS b, m.decided_at AS a",
-        t=node_type,
+        t=node_type, r=RESOLVER, ids=sorted(touching or ()),
     )
     out = [
         Decision(
@@ -479,8 +532,10 @@ class ResolveIndex:
     """Which nodes were resolved, and in what state (node id -> fingerprint), kept between
     loads in a small JSON file beside the store's data (`index_path`).
 
-    It holds ids and digests only, never names. A load that changed no node of a type
-    the index knows skips that type without reading it; a load without resolution
+    The file holds ids and digests only, never names (the object also keeps, in memory
+    only, what it saw of each type: see `TypeMemory` and `resolve_type`). A load that
+    changed no node of a type the index knows skips that type without reading it; a
+    load without resolution
     (`--no-resolve`) records its nodes as pending, for the next load that resolves. When
     a type is read, a node missing from the index or with another digest (changed by
     another client or an edit) is resolved too. A lost or unreadable file only costs
@@ -491,6 +546,9 @@ class ResolveIndex:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        #: What this index object saw of each type, kept in memory (never saved): loads in
+        #: one process read only the nodes they changed and compare them against it.
+        self.memory: dict[str, TypeMemory] = {}
         self.seen: dict[str, dict[str, str]] = {}
         #: Ids written by loads without resolution (`tnr load --no-resolve`), by type.
         self.pending: dict[str, set[str]] = {}
@@ -513,8 +571,21 @@ class ResolveIndex:
         out = {c.id for c in cands if known.get(c.id) != fingerprint(c)}
         return out | self.pending.get(node_type, set())
 
-    def update(self, node_type: str, cands: Iterable[Candidate]) -> None:
-        self.seen[node_type] = {c.id: fingerprint(c) for c in cands}
+    def update(self, node_type: str, cands: Iterable[Candidate] | dict[str, Candidate],
+               only: Collection[str] | None = None) -> None:  # fmt: skip
+        """Record the present state of the type's nodes; with `only` (and `cands` by id),
+        of those ids only: the rest are as this index last recorded them."""
+        if only is None or not isinstance(cands, dict):
+            values = cands.values() if isinstance(cands, dict) else cands
+            self.seen[node_type] = {c.id: fingerprint(c) for c in values}
+        else:
+            seen = self.seen.setdefault(node_type, {})
+            for i in only:
+                c = cands.get(i)
+                if c is None:
+                    seen.pop(i, None)
+                else:
+                    seen[i] = fingerprint(c)
         self.pending.pop(node_type, None)
 
     def mark_pending(self, changed: dict[str, set[str]],
@@ -533,6 +604,23 @@ class ResolveIndex:
         tmp.write_text(json.dumps({"version": self.VERSION, "types": self.seen,
                                    "pending": pending}), encoding="utf-8")  # fmt: skip
         tmp.replace(self.path)
+
+
+@dataclass
+class TypeMemory:
+    """The candidates of one type as the last resolution left them (with their prepared
+    names, in `resolver`), the resolver's live decisions, the node count then, and the
+    ids merged away (a node written again under such an id has stored decisions)."""
+
+    cands: dict[str, Candidate]
+    decisions: dict[tuple[str, str], Decision]
+    resolver: Resolver
+    count: int
+    gone: set[str] = field(default_factory=set)
+
+
+def _count(store: Store, node_type: str) -> int:
+    return int(store.read(f"MATCH (n:`{node_type}`) RETURN count(n) AS c")[0]["c"])
 
 
 def index_path(settings: Settings) -> Path:
@@ -587,55 +675,96 @@ def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None,
     With them, only the nodes in `changed` (what a load created or updated) and those the
     index does not know in their present state are compared, each against the whole
     store; pairs of unchanged nodes keep their stored decisions. After a merge, the
-    merged nodes (new aliases) are compared again in the next round.
+    merged nodes (new aliases) are compared again in the next round, against all.
+
+    An index that resolved this type before in this process remembers its candidates
+    (`ResolveIndex.memory`): if the store still holds as many nodes of the type as it
+    expects, only the changed nodes are read (by id) with the decisions about them and
+    the reviewers' decisions, and compared against the candidates in memory. Otherwise
+    (another client added or removed nodes, a merge outside this index) every node of
+    the type is read again. Edits of a node by another client while the process runs
+    are seen by the next process, whose index compares every node's digest.
     """
     report = TypeReport(node_type)
     started = time.perf_counter()
     if changed is not None and not changed and index is not None and index.knows(node_type):
         return report  # the load changed no node of this type: nothing to read or compare
-    resolver = resolver or Resolver(node_type)
-    focus_ids: set[str] | None = None if changed is None and index is None else set(changed or ())
-    cands: list[Candidate] = []
-    for round_ in range(max_rounds):
-        cands = load_candidates(store, node_type)
-        if focus_ids is not None and index is not None:
-            focus_ids |= index.stale(node_type, cands)
+    incremental = changed is not None or index is not None
+    memory = index.memory.get(node_type) if index is not None and incremental else None
+    wanted = set(changed or ()) | (index.pending.get(node_type, set()) if index else set())
+    count = -1
+    if memory is not None:
+        count = _count(store, node_type)
+        if count != memory.count + len(wanted - memory.cands.keys()):
+            memory = None  # someone else added or removed nodes: read them all again
+    resolver = resolver or (memory.resolver if memory is not None else Resolver(node_type))
+    scored0, compared0 = resolver.pairs_scored, resolver.pairs_compared
+    by_id: dict[str, Candidate]
+    stored: dict[tuple[str, str], Decision]
+    fresh_nodes: list[Candidate] = []
+    if memory is not None:
+        by_id = dict(memory.cands)
+        fresh_nodes = load_candidates(store, node_type, wanted)
+        for i in wanted:
+            by_id.pop(i, None)
+        by_id.update((c.id, c) for c in fresh_nodes)
+        stored = dict(memory.decisions)
+        # decisions about a node can be stored only if it was here before (new ids: none)
+        known = wanted & (memory.cands.keys() | memory.gone)
+        stored.update((d.pair, d) for d in load_decisions(store, node_type, touching=known))
+    else:
+        by_id = {c.id: c for c in load_candidates(store, node_type)}
+        stored = {d.pair: d for d in load_decisions(store, node_type)}
+    focus_ids: set[str] | None = None if not incremental else set(changed or ())
+    if focus_ids is not None and index is not None:  # in memory: as the index recorded them
+        focus_ids |= index.stale(node_type, fresh_nodes if memory is not None else by_id.values())
+    touched: set[str] = set(wanted)
+    report.nodes = len(by_id)
+    report.focus = len(by_id) if focus_ids is None else len(focus_ids & by_id.keys())
+    for _round in range(max_rounds):
+        cands = sorted(by_id.values(), key=lambda c: c.id)
         focus = None if focus_ids is None else [
             i for i, c in enumerate(cands) if c.id in focus_ids
         ]  # fmt: skip
-        if round_ == 0:  # what the load brought (later rounds: the merged nodes again)
-            report.nodes = len(cands)
-            report.focus = len(cands) if focus is None else len(focus)
-        stored = load_decisions(store, node_type)
         fresh = resolver.resolve(cands, focus) if focus is None or focus else []
-        report.pairs_scored = resolver.pairs_scored
-        report.pairs_compared = resolver.pairs_compared
-        known = {d.pair: d for d in stored}
         to_write = [
             d for d in fresh
-            if d.pair not in known
-            or (not known[d.pair].by_person
-                and (known[d.pair].judgement, known[d.pair].score, known[d.pair].method)
+            if d.pair not in stored
+            or (not stored[d.pair].by_person
+                and (stored[d.pair].judgement, stored[d.pair].score, stored[d.pair].method)
                 != (d.judgement, d.score, d.method))
         ]  # fmt: skip
         report.decisions_written += write_decisions(store, to_write)
-        effective = _effective(stored, fresh)
-        present = {c.id for c in cands}
-        live = [d for d in effective.values() if set(d.pair) <= present]
-        report.matches = sum(1 for d in live if d.judgement == "match")
-        report.unsure = sum(1 for d in live if d.judgement == "unsure")
-        groups = _clusters(effective.values(), present)
-        for group in groups:
-            canonical, *duplicates = group  # the smallest id: stable under re-loads
-            for dup in duplicates:
-                merge_nodes(store, node_type, canonical, dup)
-                report.merged += 1
+        effective = _effective(list(stored.values()), fresh)
+        stored.update((d.pair, d) for d in to_write)
+        groups = _clusters(effective.values(), set(by_id))
+        merges = [(g[0], dup) for g in groups for dup in g[1:]]  # the smallest id: stable
+        merge_many(store, node_type, merges)  # the round's merges in one transaction
+        for canonical, dup in merges:
+            by_id.pop(dup, None)
+            touched.update((canonical, dup))
+        report.merged += len(merges)
         if not groups:
             break
-        # the canonical nodes gained names: compare them again (all of them without focus)
-        focus_ids = None if focus_ids is None else {g[0] for g in groups}
+        # the canonical nodes gained names: read them again and compare them with all
+        merged = {g[0] for g in groups}
+        for i in merged:
+            by_id.pop(i, None)
+        by_id.update((c.id, c) for c in load_candidates(store, node_type, merged))
+        focus_ids = merged
+    present = set(by_id)
+    live = [d for d in _effective(list(stored.values()), []).values() if set(d.pair) <= present]
+    report.matches = sum(1 for d in live if d.judgement == "match")
+    report.unsure = sum(1 for d in live if d.judgement == "unsure")
+    report.pairs_scored = resolver.pairs_scored - scored0
+    report.pairs_compared = resolver.pairs_compared - compared0
     if index is not None:
-        index.update(node_type, cands)
+        index.update(node_type, by_id, touched if memory is not None else None)
+        if incremental:  # a re-created duplicate's decisions are read again with it
+            own = {p: d for p, d in stored.items() if not d.by_person and set(p) <= present}
+            count = count - report.merged if memory is not None else _count(store, node_type)
+            gone = (memory.gone if memory is not None else set()) | (touched - present)
+            index.memory[node_type] = TypeMemory(by_id, own, resolver, count, gone)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -193,6 +193,19 @@ def test_eu_no_false_matches_between_different_people_in_one_block(eu_resolved: 
     assert len(false) <= 0.002 * matches, false
 
 
+def test_skeletons_of_many_names_at_once_equal_those_of_each_name_alone() -> None:
+    from graph import compare
+
+    names = [c.name for c in eu_people()[0]]
+    names += ["Zhang\nWei", "Ли Мин", "習近平", "Abd al-Rahman", ""]  # a line break: one by one
+    compare.clear_caches()
+    compare.prime_skeletons(names)
+    batch = {n: compare.skeleton_tokens(n) for n in names}
+    compare.clear_caches()
+    assert batch == {n: compare.skeleton_tokens(n) for n in names}
+    assert batch["Ли Мин"] == ("li", "min")
+
+
 def test_blocking_scores_a_small_fraction_of_all_pairs(eu_resolved: EU) -> None:
     resolver, cands = eu_resolved.resolver, eu_resolved.cands
     n = len(cands)
@@ -368,6 +381,86 @@ def test_a_load_without_resolution_leaves_its_nodes_pending_for_the_next(empty_s
     assert not ResolveIndex(path).pending
 
 
+def _decisions(store: Store) -> set[tuple[str, str, str, str]]:
+    return {(d.node_type, d.left, d.right, d.judgement) for d in load_decisions(store)}
+
+
+def test_a_load_on_top_resolves_against_the_index_in_memory_as_against_the_store(
+        empty_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The Pegasus victims in two loads: with one index object the second load reads only
+    its own persons and compares them with the first load's in memory; it decides as a
+    second load through a fresh index (which reads every person from the store) does."""
+    import graph.resolve as resolve_module
+    from loaders import registry
+
+    records = list(registry()["spyware-victims"].parse(shared_file("data-pegasus-victims.csv")))
+    people = sorted({r.id for r in records if isinstance(r, Node) and r.type == "Person"})
+    assert len(people) > 100
+    later = set(people[len(people) // 2:])
+    # the first load: everything but the later half's persons (and their relations)
+    first = [r for r in records if not (isinstance(r, Node) and r.id in later)
+             and not (isinstance(r, Edge) and (r.source in later or r.target in later))]  # fmt: skip
+    read: list[int] = []
+    original = resolve_module.load_candidates
+
+    def counting(store: Store, node_type: str, ids: object = None) -> list[Candidate]:
+        got = original(store, node_type, ids)  # type: ignore[arg-type]
+        if node_type == "Person":
+            read.append(len(got))
+        return got
+
+    monkeypatch.setattr(resolve_module, "load_candidates", counting)
+    outcome = []
+    for fresh_index in (False, True):
+        empty_store.wipe()
+        index = ResolveIndex(tmp_path / f"index-{fresh_index}.json")
+        summary = Writer(empty_store, origin="test").write(first)
+        resolve_store(empty_store, changed=summary.changed, index=index)
+        read.clear()
+        summary = Writer(empty_store, origin="test").write(records)
+        assert summary.changed["Person"] == later
+        if fresh_index:  # as the next `tnr load` reads it: no memory of the persons
+            index = ResolveIndex(tmp_path / f"index-{fresh_index}.json")
+        report = resolve_store(empty_store, changed=summary.changed, index=index)
+        (person_report,) = [t for t in report.types if t.node_type == "Person"]
+        assert person_report.focus == len(later)
+        assert person_report.nodes == empty_store.counts()["Person"] == len(people)
+        assert read == ([len(people)] if fresh_index else [len(later)])
+        outcome.append((_decisions(empty_store), person_report.unsure, report.merged))
+    assert outcome[0] == outcome[1]
+    assert outcome[0][1] > 0  # look-alike victims' names reach review
+
+
+def test_the_index_in_memory_merges_re_merges_and_sees_nodes_written_behind_it(
+        empty_store: Store, tmp_path: Path) -> None:  # fmt: skip
+    index = ResolveIndex(tmp_path / "index.json")
+    load = _vendor_load(empty_store, ("Gamma", "src-a"), ("Cytrox", "src-a"))
+    resolve_store(empty_store, types=("Vendor",), changed=load.changed, index=index)
+    assert "Vendor" in index.memory
+    load = _vendor_load(empty_store, ("Gamma International GmbH", "src-b"))
+    report = resolve_store(empty_store, types=("Vendor",), changed=load.changed, index=index)
+    assert (report.types[0].focus, report.merged) == (1, 1)
+    # a re-load of the merged duplicate changes nothing, so nothing is compared
+    load = _vendor_load(empty_store, ("Gamma International GmbH", "src-b"))
+    report = resolve_store(empty_store, types=("Vendor",), changed=load.changed, index=index)
+    assert report.merged == report.decisions_written == report.types[0].pairs_compared == 0
+    assert _vendor_names(empty_store) == [["Cytrox"], ["Gamma", "Gamma International GmbH"]]
+    # another client writes two vendors without telling the index; the next load's
+    # count of vendors is off, so every vendor is read and the two unknown ones resolved
+    _vendor_load(empty_store, ("Hacking Team srl", "src-c"), ("HackingTeam", "src-d"))
+    load = _vendor_load(empty_store, ("Candiru", "src-e"))
+    report = resolve_store(empty_store, types=("Vendor",), changed=load.changed, index=index)
+    assert (report.types[0].focus, report.merged) == (3, 1)
+    assert _vendor_names(empty_store) == [["Candiru"], ["Cytrox"],
+                                          ["Gamma", "Gamma International GmbH"],
+                                          ["Hacking Team srl", "HackingTeam"]]  # fmt: skip
+
+
+def _vendor_names(store: Store) -> list[list[str]]:
+    return sorted(sorted({str(v["name"]), *(v["aliases"] or [])})  # type: ignore[misc]
+                  for v in _vendors(store))  # fmt: skip
+
+
 def _vendor_load(store: Store, *named: tuple[str, str]) -> Summary:
     records: list[Node | Edge] = []
     for name, ref in named:
@@ -404,3 +497,56 @@ def test_the_eu_review_queue_is_a_small_share_of_the_names(eu_resolved: EU) -> N
     assert len(pending) == sum(1 for d in decisions if d.judgement == "unsure")
     same = sum(1 for d in pending if entity[d.left] == entity[d.right])
     assert same > len(pending) / 2, (same, len(pending))
+
+
+# -- merging a round of matches at once ---------------------------------------------------------
+def _snapshot(store: Store) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    nodes = store.read("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+    rels = store.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, "
+                      "properties(r) AS p")  # fmt: skip
+    return (sorted((sorted(r["l"]), sorted(r["p"].items())) for r in nodes),  # type: ignore[misc]
+            sorted((r["t"], r["a"], r["b"], sorted(r["p"].items())) for r in rels))  # type: ignore[misc]
+
+
+def test_merging_many_pairs_at_once_leaves_what_merging_them_one_by_one_does(empty_store: Store) -> None:
+    from graph.merge import merge_many, merge_nodes
+    from loaders import registry
+
+    records: list[Node | Edge] = list(
+        registry()["spyware-victims"].parse(shared_file("data-pegasus-victims.csv"))
+    )  # type: ignore[arg-type]
+    targeted: dict[str, list[Edge]] = defaultdict(list)  # person -> incidents targeting them
+    for r in records:
+        if isinstance(r, Edge) and r.type == "TARGETED":
+            targeted[r.target].append(r)
+    people = sorted(targeted)
+    one, two = people[:3], people[3:7]
+    # the incident of each group's first person also recorded, by other sources, as
+    # targeting the others: the relations moved to the canonical node meet and unite
+    for k, group in enumerate((one, two)):
+        first = targeted[group[0]][0]
+        for j, other in enumerate(group[1:]):
+            src = source_node(f"test-{k}-{j}", f"test source {k}-{j}")
+            records += [src, Edge("TARGETED", first.source, other, Provenance(src.id, f"t:{k}:{j}"))]
+    # a group of three, a group of four, and a pair given as a duplicate of a duplicate
+    pairs = [(one[0], one[1]), (one[0], one[2]), (two[0], two[1]), (two[1], two[2]),
+             (two[0], two[3])]  # fmt: skip
+    snapshots = []
+    for batched in (False, True):
+        empty_store.wipe()
+        Writer(empty_store, origin="test").write(records)
+        before = empty_store.counts()["Person"]
+        if batched:
+            moved = merge_many(empty_store, "Person", pairs)
+        else:
+            done: dict[str, str] = {}
+            moved = 0
+            for canonical, dup in pairs:
+                while canonical in done:
+                    canonical = done[canonical]
+                moved += merge_nodes(empty_store, "Person", canonical, dup)
+                done[dup] = canonical
+        assert empty_store.counts()["Person"] == before - len(pairs)
+        snapshots.append((moved, _snapshot(empty_store)))
+    assert snapshots[0][0] > 0
+    assert snapshots[0] == snapshots[1]
