@@ -56,10 +56,11 @@ from typing import Any
 
 import httpx
 
-from benchmarks.load import files_table, measure_files, synthetic
+from benchmarks.load import FILES_INTRO, files_table, measure_files, synthetic
 from benchmarks.load import measure as measure_load
 from benchmarks.resolver import DEFAULT_FILE
 from benchmarks.resolver import measure as measure_resolver
+from benchmarks.resolver import note as resolver_note
 from benchmarks.resolver import table as resolver_table
 from benchmarks.server import TRIVIAL_PATH
 from graph import neo4j_server
@@ -640,16 +641,7 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, object] | None
     if not files:
         lines.append("Skipped: the shared data files are not here (or --no-files).")
     else:
-        lines += [
-            "Each file of the shared data folder loaded as `tnr load` does, into a fresh "
-            "embedded engine: first each file into an empty store, then all of them one after "
-            "the other, each on top of the files above it (the last on top of all the others). "
-            "*Without resolution* is the write (what `--no-resolve` does); *resolution* is the "
-            "step after it (graph/resolve.py with its index: the nodes the load created or "
-            "changed, against the whole store). Target: with / without at most 1.5.",
-            "",
-            *files_table(files),
-        ]
+        lines += [FILES_INTRO, "", *files_table(files)]
     lines += ["", "## Entity resolution", ""]
     if er is None:
         lines.append(er_note)
@@ -814,10 +806,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.er_file.exists():
         print("entity resolution", file=sys.stderr)
         er = measure_resolver(args.er_file, args.er_sample, args.er_every)
-        rows = "Every row" if args.er_every == 1 else f"One row in {args.er_every}"
-        er_note = (f"{rows} of `{args.er_file.name}` (EU sanctions). Times are CPU seconds of "
-                   f"this process (both vectorised methods on {er['workers']} thread), so the "
-                   "other work on the machine does not move the ratio.")  # fmt: skip
+        er_note = resolver_note(args.er_file, args.er_every, er)
     else:
         er_note = f"Skipped: {args.er_file} is not here (the shared data folder)."
     publish(final=True)
