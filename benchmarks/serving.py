@@ -300,16 +300,8 @@ def run(clients: int, seconds: float, per_client: int, runs: int) -> Result:
             print("  search quality", file=sys.stderr, flush=True)
             quality = search_quality(store)
             ids = pick_ids(store)
-            saved = {k: os.environ.get(k) for k in ("TNR_DATA_DIR", "TNR_API_KEYS")}
-            os.environ["TNR_DATA_DIR"], os.environ["TNR_API_KEYS"] = tmp, f"analyst:{KEY}"
-            try:
-                server = Server(Path(tmp))
-            finally:
-                for k, v in saved.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
+            env = {**os.environ, "TNR_DATA_DIR": tmp, "TNR_API_KEYS": f"analyst:{KEY}"}
+            server = Server(Path(tmp), env)
             try:
                 search_body = {"query": MIX["search Gamma Group"][0]}
                 t0 = time.perf_counter()  # the server answers /health: the first search now
