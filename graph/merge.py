@@ -114,28 +114,20 @@ def merge_many(store: Store, node_type: str, pairs: list[tuple[str, str]]) -> in
         for outgoing, cypher in zip((True, False), relation_reads_many(node_type), strict=True):
             found_rels = sorted(tx.run(cypher, ids=dups), key=lambda r: rank[str(r["dup"])])
             for rec in found_rels:
-                canonical = redirect[str(rec["dup"])]
-                rel, other = str(rec["rel"]), str(rec["other"])
-                other = redirect.get(other, other)  # a relation to another duplicate
-                if other == canonical or rel not in schema.relations:
-                    continue  # a relation between the two would become a loop: drop it
-                rt = schema.relation(rel)
-                other_type = schema.type_of_id(other)
-                if other_type not in (rt.targets if outgoing else rt.sources):
+                other = str(rec["other"])
+                moving = _moved(schema, rec, redirect[str(rec["dup"])],
+                                redirect.get(other, other), outgoing)  # fmt: skip
+                if moving is None:
                     continue
-                src, tgt = (canonical, other) if outgoing else (other, canonical)
-                rprops = {k: v for k, v in dict(rec["props"]).items() if v is not None}
-                rprops.setdefault("source_ids", [])
-                rprops.setdefault("citations", [])
-                rprops.setdefault("confidence", 0.0)
-                rprops["id"] = edge_id(rel, src, tgt)
-                rows_by_id = groups[(rel, outgoing, other_type)]
+                key, row = moving
+                rows_by_id = groups[key]
                 moved += 1
-                if rprops["id"] in rows_by_id:  # two duplicates' relations to one node: one row
-                    old = rows_by_id[rprops["id"]]
-                    old["props"] = _merge_props(old["props"], rprops)
+                rid = row["props"]["id"]
+                if rid in rows_by_id:  # two duplicates' relations to one node: one row
+                    old = rows_by_id[rid]
+                    old["props"] = _merge_props(old["props"], row["props"])
                 else:
-                    rows_by_id[rprops["id"]] = {"s": src, "t": tgt, "props": rprops}
+                    rows_by_id[rid] = row
         for (rel, outgoing, other_type), by_id in sorted(groups.items()):
             s_type, t_type = (node_type, other_type) if outgoing else (other_type, node_type)
             rows = [{"i": k, **row} for k, row in enumerate(by_id.values())]
@@ -180,6 +172,27 @@ def _as_written(schema: Schema, node_type: str, before: dict[str, Any],
     return out
 
 
+def _moved(schema: Schema, rec: Any, canonical: str, other: str,
+           outgoing: bool) -> tuple[tuple[str, bool, str], dict[str, Any]] | None:  # fmt: skip
+    """A duplicate's relation `rec` (to `other`, already redirected to its canonical node)
+    as the canonical node's: its group (type, direction, other end's type) and its row.
+    None when it would become a loop or the schema has no such relation."""
+    rel = str(rec["rel"])
+    if other == canonical or rel not in schema.relations:
+        return None  # a relation between the two would become a loop: drop it
+    rt = schema.relation(rel)
+    other_type = schema.type_of_id(other)
+    if other_type not in (rt.targets if outgoing else rt.sources):
+        return None
+    src, tgt = (canonical, other) if outgoing else (other, canonical)
+    rprops = {k: v for k, v in dict(rec["props"]).items() if v is not None}
+    rprops.setdefault("source_ids", [])
+    rprops.setdefault("citations", [])
+    rprops.setdefault("confidence", 0.0)
+    rprops["id"] = edge_id(rel, src, tgt)
+    return (rel, outgoing, other_type), {"s": src, "t": tgt, "props": rprops}
+
+
 def _merge_one(tx: ManagedTransaction, schema: Schema, node_type: str, canonical: str,
                duplicate: str) -> int:  # fmt: skip
     """One merge inside `tx` (see `merge_nodes`)."""
@@ -200,21 +213,13 @@ def _merge_one(tx: ManagedTransaction, schema: Schema, node_type: str, canonical
     groups: dict[tuple[str, bool, str], list[dict[str, Any]]] = defaultdict(list)
     for outgoing, cypher in zip((True, False), relation_reads(node_type), strict=True):
         for rec in list(tx.run(cypher, id=duplicate)):
-            rel, other = str(rec["rel"]), str(rec["other"])
-            if other in (canonical, duplicate) or rel not in schema.relations:
-                continue  # a relation between the two would become a loop: drop it
-            rt = schema.relation(rel)
-            other_type = schema.type_of_id(other)
-            if other_type not in (rt.targets if outgoing else rt.sources):
-                continue
-            src, tgt = (canonical, other) if outgoing else (other, canonical)
-            rprops = {k: v for k, v in dict(rec["props"]).items() if v is not None}
-            rprops.setdefault("source_ids", [])
-            rprops.setdefault("citations", [])
-            rprops.setdefault("confidence", 0.0)
-            rprops["id"] = edge_id(rel, src, tgt)
-            rows = groups[(rel, outgoing, other_type)]
-            rows.append({"i": len(rows), "s": src, "t": tgt, "props": rprops})
+            other = str(rec["other"])
+            moving = _moved(schema, rec, canonical, canonical if other == duplicate else other,
+                            outgoing)  # fmt: skip
+            if moving is not None:
+                key, row = moving
+                rows = groups[key]
+                rows.append({"i": len(rows), **row})
     moved = 0
     for (rel, outgoing, other_type), rows in sorted(groups.items()):
         s_type, t_type = (node_type, other_type) if outgoing else (other_type, node_type)
