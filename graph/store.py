@@ -240,7 +240,12 @@ class Store:
             return op()
         except (ServiceUnavailable, SessionExpired, _EngineGone) as exc:
             # Unreachable for real, unless the engine was restarted by this call or by
-            # another thread meanwhile (the driver changed): then try again below.
+            # another thread meanwhile (the driver changed): then try again below. A restart
+            # under way in another thread is waited for: its engine is up before its driver
+            # is, and a read in between would otherwise take the old driver's failure as final.
+            if not revived:
+                with self._revive_lock:
+                    pass
             if not revived and self.driver is driver and not self._engine_dead():
                 raise StoreError(f"cannot reach {self._where}: {exc}") from exc
         self._revive()

@@ -205,3 +205,31 @@ def test_the_api_says_the_store_is_unreachable_with_503_and_recovers_by_itself(
         assert r.status_code == 200, r.text
         assert r.json()["data"]["states"]["totalCount"] >= 1
         assert client.get("/health").status_code == 200
+
+
+def test_a_read_while_another_thread_restarts_the_engine_waits_for_it(
+    api_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen in CI: one thread restarted the killed engine and, before it had swapped in the
+    new driver, another thread's read failed on the old driver, found the engine alive and
+    the driver unchanged, and said the engine was unreachable. That read now waits for the
+    restart under way and reads through the new driver."""
+    engine = api_store.engine
+    assert engine is not None
+    restarted, go = threading.Event(), threading.Event()
+    real_restart = engine.restart
+
+    def slow_restart() -> object:
+        address = real_restart()
+        restarted.set()  # the engine is up, the store's driver is still the old one ...
+        go.wait(10)
+        return address
+
+    monkeypatch.setattr(engine, "restart", slow_restart)
+    engine.kill()
+    reviver = threading.Thread(target=lambda: api_store.read("RETURN 1 AS one"))
+    reviver.start()
+    assert restarted.wait(120)
+    threading.Timer(1.0, go.set).start()  # ... until a moment after this read has failed
+    assert api_store.read("RETURN 1 AS one") == [{"one": 1}]
+    reviver.join(60)
