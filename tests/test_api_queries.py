@@ -7,6 +7,7 @@ Python. Public answers are checked to name no target anywhere.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from collections import Counter, defaultdict, deque
@@ -17,10 +18,11 @@ from typing import Any
 import pytest
 import yaml
 from conftest import shared_file
-from schema_calls import gql, gql_error
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from api.graphql import build_schema
+from api.graphql.context import Context
 from graph.ids import make_id
 from graph.settings import Settings
 from graph.store import Store
@@ -43,8 +45,25 @@ FINFISHER_STATES = {
     "South Africa": "ZA", "Vietnam": "VN",
 }  # fmt: skip
 
+SCHEMA = build_schema()
 
 
+def gql(store: Store, query: str, role: Role = Role.PUBLIC, **variables: Any) -> dict[str, Any]:
+    """Run a query on the schema with a context of `role` (as the HTTP layer would build)."""
+    ctx = Context.create(store, store.schema)
+    ctx.role = role
+    result = asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return result.data
+
+
+def gql_error(store: Store, query: str, role: Role = Role.PUBLIC, **variables: Any) -> str:
+    ctx = Context.create(store, store.schema)
+    ctx.role = role
+    result = asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
+    assert result.errors, result.data
+    return result.errors[0].message
 
 
 def _csv(path: Path) -> list[dict[str, str]]:

@@ -7,15 +7,18 @@ expected figures come from the CSV files (csv) and a hand-written Cypher count.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import shared_file
-from schema_calls import gql
 
+from api.graphql import build_schema
+from api.graphql.context import Context
 from graph.ids import make_id
 from graph.store import Store
 from graph.visibility import Role
@@ -29,6 +32,7 @@ PEGASUS = "data-pegasus-victims.csv"
 FINFISHER = "spyfiles_customers_of_finfisher.csv"
 CURATED = Path(__file__).resolve().parents[1] / "data" / "curated"
 BH = make_id("State", "BH")
+SCHEMA = build_schema()
 LIMIT = 30
 
 
@@ -109,13 +113,21 @@ def test_a_limit_below_the_number_of_types_keeps_the_most_relevant(bahrain: Stor
     assert [x.type for x in graph.left_out] == [t for t in ranked if t in left]
 
 
+def _gql(store: Store, query: str, role: Role, **variables: Any) -> dict[str, Any]:
+    ctx = Context.create(store, store.schema)
+    ctx.role = role
+    result = asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return result.data
+
 
 def test_the_graphql_neighbourhood_reports_what_it_left_out(bahrain: Store) -> None:
     around = _around(bahrain)
     query = """query($id: ID!, $limit: Int!) { neighbourhood(id: $id, limit: $limit) {
       truncated nodes { id type } leftOut { type count } } }"""
     for role in (Role.PUBLIC, Role.ANALYST):
-        got = gql(bahrain, query, role, id=BH, limit=LIMIT)["neighbourhood"]
+        got = _gql(bahrain, query, role, id=BH, limit=LIMIT)["neighbourhood"]
         kept = Counter(n["type"] for n in got["nodes"] if n["id"] != BH)
         assert got["truncated"] and set(kept) == set(around)
         assert {x["type"]: x["count"] for x in got["leftOut"]} == {

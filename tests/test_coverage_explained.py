@@ -9,6 +9,7 @@ here from the YAML and the CSV with yaml/csv, by rules written out in this file.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from collections import Counter, defaultdict
@@ -19,8 +20,9 @@ from typing import Any
 import pytest
 import yaml
 from conftest import shared_file
-from schema_calls import gql, gql_error
 
+from api.graphql import build_schema
+from api.graphql.context import Context
 from graph.ids import make_id
 from graph.records import Edge, Node, Provenance, source_node
 from graph.store import Store
@@ -31,6 +33,7 @@ from loaders import curated, eu_sanctions
 
 CURATED = Path(__file__).resolve().parents[1] / "data" / "curated"
 EU = "eu_sanctions_merged_dataset_20220913.csv"
+SCHEMA = build_schema()
 
 #: The EU file's citizenship descriptions of the listings checked here, by hand.
 EU_COUNTRIES = {"RUSSIAN FEDERATION": "RU", "CHINA": "CN", "SOUTH SUDAN": "SS",
@@ -42,6 +45,20 @@ CURATED_STATES = {"Russia": "RU", "Germany": "DE", "Poland": "PL", "Spain": "ES"
                   "United Arab Emirates": "AE"}  # fmt: skip
 
 
+def gql(store: Store, query: str, role: Role = Role.PUBLIC, **variables: Any) -> dict[str, Any]:
+    ctx = Context.create(store, store.schema)
+    ctx.role = role
+    result = asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return result.data
+
+
+def gql_error(store: Store, query: str, **variables: Any) -> str:
+    ctx = Context.create(store, store.schema)
+    result = asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
+    assert result.errors, result.data
+    return result.errors[0].message
 
 
 def eu_rows(path: Path | None = None) -> list[dict[str, str]]:
