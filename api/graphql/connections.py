@@ -408,14 +408,18 @@ async def _segmented_page(
             anon_bounds = [(op, (ranks[real], real)) for op, (_, real) in bounds]
             ordered = sorted((r for r, rank in ranks.items() if _within(rank, anon_bounds, asc)),
                              key=ranks.__getitem__, reverse=not scan_asc)  # fmt: skip
-            if not ordered:
-                continue
-            conds = [*conditions, f"n.id IN {params.add(ordered)}"]
-            query = (f"MATCH (n:`{label}`) WHERE {' AND '.join(conds)} "
-                     "RETURN properties(n) AS p, null AS k")  # fmt: skip
-            found = await ctx.loaders.read(query, **params.used_in(query))
-            found.sort(key=lambda row: ranks[row["p"]["id"]], reverse=not scan_asc)
-            out.extend(found[: need - len(out)])
+            # In rank order, a chunk at a time (doubling while a filter drops rows), so a
+            # page reads the properties of the rows it keeps, not of every anonymous one.
+            start, chunk = 0, need - len(out)
+            while start < len(ordered) and len(out) < need:
+                ids = ordered[start : start + chunk]
+                start, chunk = start + len(ids), chunk * 2
+                conds = [*conditions, f"n.id IN {params.add(ids)}"]
+                query = (f"MATCH (n:`{label}`) WHERE {' AND '.join(conds)} "
+                         "RETURN properties(n) AS p, null AS k")  # fmt: skip
+                found = await ctx.loaders.read(query, **params.used_in(query))
+                found.sort(key=lambda row: ranks[row["p"]["id"]], reverse=not scan_asc)
+                out.extend(found[: need - len(out)])
         else:
             conds = [*conditions, segment.where]
             ties = ([segment.col] if segment.col else []) + ["n.id"]
