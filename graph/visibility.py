@@ -104,7 +104,12 @@ def redaction_key() -> bytes:
 
 def anon_id(real_id: str) -> str:
     """The keyed, unlinkable id shown for a hidden node or relation (`anon_<hmac>`)."""
-    mac = hmac.new(redaction_key(), real_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    return _anon_id(redaction_key(), real_id)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _anon_id(key: bytes, real_id: str) -> str:
+    mac = hmac.new(key, real_id.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"anon_{mac[:20]}"
 
 
