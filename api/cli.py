@@ -103,12 +103,16 @@ def run_load(
         writer = Writer(
             store, batch_size=settings.batch_size, origin=str(path),
             progress=lambda n: bar.advance(task, n), report_dir=settings.reports_dir,
+            dataset=f"{fmt}:{path.name}", complete=True,
         )  # fmt: skip
         try:
             summary = writer.write(spec.parse(path, **given))  # type: ignore[call-arg]
         except StoreError as exc:
             raise fail(str(exc)) from None
     print_summary(f"{fmt}: {path}", summary)
+    if summary.lost:
+        console.print(f"  {summary.lost} facts this file stated before are no longer in it: "
+                      "kept, marked no longer confirmed by it (tnr changes)")  # fmt: skip
     if resolve:
         run_resolve(store, settings, summary.changed)
     else:  # the next load that resolves takes these nodes up (graph/resolve.py ResolveIndex)

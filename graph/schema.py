@@ -92,6 +92,8 @@ class Schema:
     _by_prefix: dict[str, str] = field(default_factory=dict, repr=False)
     #: Properties any node may carry outside its declared facts (soft deletion).
     lifecycle: dict[str, Property] = field(default_factory=dict)
+    #: When the graph recorded each node and relation (graph/writer.py keeps them).
+    record_time: dict[str, Property] = field(default_factory=dict)
 
     def node(self, name: str) -> NodeType:
         try:
@@ -136,10 +138,11 @@ def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
 def parse_schema(raw: dict[str, Any]) -> Schema:
     provenance = _properties(raw.get("provenance"), "provenance")
     lifecycle = _properties(raw.get("lifecycle"), "lifecycle")
+    record_time = _properties(raw.get("record_time"), "record_time")
     nodes: dict[str, NodeType] = {}
     for name, spec in raw["node_types"].items():
         props = _properties(spec.get("properties"), name)
-        for reserved in ("id", *provenance, *lifecycle):
+        for reserved in ("id", *provenance, *lifecycle, *record_time):
             if reserved in props:
                 raise SchemaError(f"{name}.{reserved}: reserved property name")
         keys = tuple(spec["keys"])
@@ -178,7 +181,7 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
                 raise SchemaError(f"{nt.name}.visibility.tied_by: unknown relation {rel!r}")
     by_prefix = {nt.id_prefix: nt.name for nt in nodes.values()}
     return Schema(int(raw.get("version", 1)), provenance, nodes, relations, by_prefix,
-                  lifecycle=lifecycle)
+                  lifecycle=lifecycle, record_time=record_time)
 
 
 @cache

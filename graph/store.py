@@ -322,15 +322,29 @@ class Store:
                 f"CREATE INDEX `index_{label}_{prop_name}` IF NOT EXISTS "
                 f"FOR (n:`{label}`) ON (n.`{prop_name}`)"
             )
+        for rel, prop_name in self.relation_index_plan():
+            self.write(
+                f"CREATE INDEX `index_rel_{rel}_{prop_name}` IF NOT EXISTS "
+                f"FOR ()-[r:`{rel}`]-() ON (r.`{prop_name}`)"
+            )
+
+    #: Record-time properties every node and relation is indexed on (the change feed, `asOf`
+    #: and the writer's search for what a load no longer contains read ranges of them).
+    RECORD_TIME_INDEXED = ("first_seen", "last_seen")
 
     def index_plan(self) -> list[tuple[str, str]]:
         """(label, property) of every index ensure_schema creates: each property the schema
-        marks filterable, and confidence, on which the API filters and orders every type."""
+        marks filterable, and confidence, on which the API filters and orders every type,
+        and the record time."""
         out: list[tuple[str, str]] = []
         for nt in self.schema.nodes.values():
             names = [p.name for p in nt.properties.values() if p.filterable and p.name != "id"]
-            out += [(nt.name, name) for name in (*names, "confidence")]
+            out += [(nt.name, name) for name in (*names, "confidence", *self.RECORD_TIME_INDEXED)]
         return out
+
+    def relation_index_plan(self) -> list[tuple[str, str]]:
+        """(relation type, property) of every relation index: the record time."""
+        return [(rel, p) for rel in self.schema.relations for p in self.RECORD_TIME_INDEXED]
 
     def server_version(self) -> str:
         rows = self.read("CALL dbms.components() YIELD name, versions RETURN name, versions")

@@ -658,6 +658,8 @@ class View:
         out = {k: self._text(v) if scrub and k != "id" else v for k, v in props.items()}
         out["source_ids"] = self.sources_of(props.get("source_ids"))
         out["citations"] = self.citations_of(props.get("citations"))
+        if "sightings" in props:
+            out["sightings"] = self.sightings_of(props.get("sightings"))
         return out
 
     def _text(self, value: Any) -> Any:
@@ -726,6 +728,18 @@ class View:
         ids = [str(s) for s in source_ids or []]
         return [s for s in ids if s not in self.hidden.sources] if self.public else ids
 
+    def sightings_of(self, sightings: Any) -> list[str]:
+        """Record-time sightings ("source|dataset|first|last|lost"): none by a withheld
+        source; dataset names through `text`."""
+        out = []
+        for s in sightings or []:
+            s = str(s)
+            if not self.public:
+                out.append(s)
+            elif s.partition("|")[0] not in self.hidden.sources:
+                out.append(self.text(s))
+        return out
+
     def citations_of(self, citations: Any) -> list[str]:
         """Public citations: none of a withheld source; no editor's name or edit time."""
         out = []
@@ -760,6 +774,8 @@ class View:
         out = {k: self._text(v) for k, v in props.items() if k not in ("source_ids", "citations")}
         out["source_ids"] = self.sources_of(props.get("source_ids"))
         out["citations"] = self.citations_of(props.get("citations"))
+        if "sightings" in props:
+            out["sightings"] = self.sightings_of(props.get("sightings"))
         return out
 
     @property

@@ -14,6 +14,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from neo4j import ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
+from graph.ids import make_id
 from graph.records import Edge, Node, Rejected
 from graph.schema import Schema
 from graph.store import Store, StoreError
@@ -50,6 +52,11 @@ class Summary:
     report_path: Path | None = None
     #: Ids of the nodes this write created or updated, by type (what resolution looks at).
     changed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: The record time of every fact this write wrote, and the Load node that says so.
+    started: str = ""
+    load_id: str = ""
+    #: Facts of this dataset that a complete load no longer contained (marked, not deleted).
+    lost: int = 0
 
     def add(self, type_name: str, status: str, n: int = 1) -> None:
         c = self.counts[type_name]
@@ -88,36 +95,88 @@ _CONFIDENCE = (
 )
 
 
+def _record_time(v: str) -> str:
+    """The record time of `v` after a load at `$now` that saw it in `r.seen` (one
+    "source|dataset|" prefix per source): first_seen kept, last_seen now, one sighting per
+    prefix (its first time kept, its last time now, confirmed again), lost_at cleared when
+    no sighting is left unconfirmed. Run after the status is computed, so a fact a load
+    only confirms stays `unchanged`."""
+    old = "coalesce(before.sightings, [])"
+    return (
+        f"SET {v}.first_seen = coalesce(before.first_seen, $now), {v}.last_seen = $now, "
+        f"{v}.sightings = [s IN {old} WHERE NOT any(k IN r.seen WHERE s STARTS WITH k)] + "
+        f"[k IN r.seen | k + coalesce(head([s IN {old} WHERE s STARTS WITH k | "
+        f"split(s, '|')[2]]), $now) + '|' + $now + '|'] "
+        f"WITH r, {v}, status SET {v}.lost_at = CASE WHEN any(s IN {v}.sightings "
+        f"WHERE NOT s ENDS WITH '|') THEN {v}.lost_at ELSE null END "
+    )
+
+
 @cache
-def node_cypher(schema: Schema, type_name: str) -> str:
-    """MERGE by id; scalars from the newest record, lists (aliases, sources) as unions."""
+def node_cypher(schema: Schema, type_name: str, timed: bool = False) -> str:
+    """MERGE by id; scalars from the newest record, lists (aliases, sources) as unions.
+    `timed`: the rows carry `seen` and the statement takes `$now` (the record time)."""
     nt = schema.node(type_name)
     lists = [p.name for p in nt.properties.values() if p.is_list] + ["source_ids", "citations"]
     sets = ", ".join([_union(name) for name in lists] + [_CONFIDENCE.format(v="n")])
+    status = _STATUS.format(v="n")
+    timing = f"WITH r, n, before, {status} AS status {_record_time('n')}" if timed else ""
     return (
         f"UNWIND $rows AS r "
         f"OPTIONAL MATCH (x:`{type_name}` {{id: r.id}}) "
         f"WITH r, CASE WHEN x IS NULL THEN null ELSE properties(x) END AS before "
         f"MERGE (n:`{type_name}` {{id: r.id}}) "
-        f"SET n += r.props SET {sets} "
-        f"RETURN r.i AS i, {_STATUS.format(v='n')} AS status"
+        f"SET n += r.props SET {sets} {timing}"
+        f"RETURN r.i AS i, {'status' if timed else status} AS status"
     )
 
 
 @cache
-def edge_cypher(schema: Schema, rel_type: str, source_type: str, target_type: str) -> str:
+def edge_cypher(
+    schema: Schema, rel_type: str, source_type: str, target_type: str, timed: bool = False
+) -> str:
     rt = schema.relation(rel_type)
     lists = [p.name for p in rt.properties.values() if p.is_list] + ["source_ids", "citations"]
     sets = ", ".join([_union(name, "e") for name in lists] + [_CONFIDENCE.format(v="e")])
+    status = _STATUS.format(v="e")
+    timing = f"WITH r, e, before, {status} AS status {_record_time('e')}" if timed else ""
     return (
         f"UNWIND $rows AS r "
         f"MATCH (a:`{source_type}` {{id: r.s}}) MATCH (b:`{target_type}` {{id: r.t}}) "
         f"OPTIONAL MATCH (a)-[x:`{rel_type}`]->(b) "
         f"WITH r, a, b, CASE WHEN x IS NULL THEN null ELSE properties(x) END AS before "
         f"MERGE (a)-[e:`{rel_type}`]->(b) "
-        f"SET e += r.props SET {sets} "
-        f"RETURN r.i AS i, {_STATUS.format(v='e')} AS status"
+        f"SET e += r.props SET {sets} {timing}"
+        f"RETURN r.i AS i, {'status' if timed else status} AS status"
     )
+
+
+def record_now() -> str:
+    """Now as a record time: UTC ISO 8601 to the microsecond, so times sort as strings."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def next_record_time(store: Store) -> str:
+    """The record time of a new load: now, or just after the last load's when the clock
+    has not moved past it (so loads are strictly ordered)."""
+    now = record_now()
+    found = store.read("MATCH (l:Load) RETURN max(l.started) AS t")
+    last = found[0]["t"] if found else None
+    if last and str(last) >= now:
+        after = datetime.strptime(str(last), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        now = (after + timedelta(microseconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return now
+
+
+def sighting_key(source_id: str, dataset: str) -> str:
+    """The prefix of a fact's sighting by one source in one dataset ("source|dataset|")."""
+    return f"{source_id.replace('|', '/')}|{dataset.replace('|', '/')}|"
+
+
+def parse_sighting(text: str) -> tuple[str, str, str, str, str]:
+    """(source id, dataset, first seen, last seen, no longer confirmed since or "")."""
+    parts = [*str(text).split("|"), "", "", "", "", ""][:5]
+    return parts[0], parts[1], parts[2], parts[3], parts[4]
 
 
 def _merge_props(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -154,18 +213,29 @@ class Writer:
         progress: Progress | None = None,
         origin: str = "",
         report_dir: Path | None = None,
+        dataset: str = "",
+        complete: bool = False,
     ) -> None:
+        """`dataset` names what is loaded ("loader:file"; by default the origin's file name)
+        for the record time of each fact; `complete` says the records are the whole
+        dataset, so that facts it stated before and no longer states are marked so."""
         self.store = store
         self.schema = store.schema
         self.batch_size = batch_size
         self.progress = progress
         self.origin = origin
         self.report_dir = report_dir
+        self.dataset = (dataset or Path(origin).name or "writer").replace("|", "/")
+        self.complete = complete
+        self.now = ""
         self._known_sources: set[str] = set()
+        self._cited: set[str] = set()
 
     # -- public -------------------------------------------------------------------------
     def write(self, records: Iterable[Node | Edge | Rejected]) -> Summary:
-        summary = Summary()
+        self.now = next_record_time(self.store)
+        self._cited = set()
+        summary = Summary(started=self.now)
         deferred: list[_Row] = []
         batch: list[_Row] = []
         for record in records:
@@ -189,7 +259,56 @@ class Writer:
                     )
                 )  # fmt: skip
         summary.report_path = self._report(summary.rejects)
+        self._finish(summary)
         return summary
+
+    def _finish(self, summary: Summary) -> None:
+        """Mark what a complete load no longer contains, then record the load itself."""
+        written = sorted(t for t, c in summary.counts.items()
+                         if t in self.schema.nodes or t in self.schema.relations
+                         if c.created + c.updated + c.unchanged)  # fmt: skip
+        if not self.complete and not (summary.total("created") or summary.total("updated")):
+            return  # a partial write that only confirmed facts is not a load worth listing
+        if self.complete:
+            before = self.store.read(
+                "MATCH (l:Load {dataset: $d}) RETURN l.types AS types", d=self.dataset
+            )
+            types = set(written) | {str(t) for r in before for t in r["types"] or ()}
+            summary.lost = sum(self._mark_lost(t) for t in sorted(types))
+        load_id = make_id("Load", self.dataset, self.now)
+        props = {
+            "dataset": self.dataset, "loader": self.dataset.partition(":")[0] if ":" in
+            self.dataset else None, "file": Path(self.origin).name or None,
+            "started": self.now, "finished": record_now(), "complete": self.complete,
+            "created": summary.total("created"), "updated": summary.total("updated"),
+            "unchanged": summary.total("unchanged"), "rejected": summary.total("rejected"),
+            "lost": summary.lost, "types": written, "source_ids": sorted(self._cited),
+            "citations": [], "confidence": 1.0,
+        }  # fmt: skip
+        self.store.write(
+            "MERGE (l:Load {id: $id}) SET l += $props",
+            id=load_id, props={k: v for k, v in props.items() if v is not None},
+        )
+        summary.load_id = load_id
+
+    def _mark_lost(self, type_name: str, chunk: int = 5000) -> int:
+        """Sightings of `type_name` facts by this dataset that this load did not confirm:
+        marked no longer confirmed (now), a chunk per transaction. Returns how many facts."""
+        pattern = f"(n:`{type_name}`)" if type_name in self.schema.nodes else f"()-[n:`{type_name}`]->()"
+        mine = "split(s, '|')[1] = $d AND s ENDS WITH '|'"
+        query = (
+            f"MATCH {pattern} WHERE n.last_seen < $now AND any(s IN n.sightings WHERE {mine}) "
+            f"WITH n LIMIT $chunk "
+            f"SET n.sightings = [s IN n.sightings | CASE WHEN {mine} THEN s + $now ELSE s END], "
+            f"n.lost_at = $now RETURN count(n) AS c"
+        )
+        total = 0
+        while True:
+            found = self.store.write(query, d=self.dataset, now=self.now, chunk=chunk)
+            n = int(found[0]["c"]) if found else 0
+            total += n
+            if n < chunk:
+                return total
 
     # -- steps --------------------------------------------------------------------------
     def _reject(self, summary: Summary, type_name: str, location: str, err: RecordError) -> None:
@@ -288,15 +407,19 @@ class Writer:
             order = sorted(nodes, key=lambda t: t != "Source")
             for type_name in order:
                 group = nodes[type_name]
-                payload = [{"i": i, "id": r.key, "props": r.props} for i, r in enumerate(group)]
-                result = tx.run(node_cypher(self.schema, type_name), rows=payload)
+                payload = [{"i": i, "id": r.key, "props": r.props, "seen": self._seen(r)}
+                           for i, r in enumerate(group)]  # fmt: skip
+                result = tx.run(node_cypher(self.schema, type_name, True), rows=payload,
+                                now=self.now)  # fmt: skip
                 statuses += [(type_name, rec["status"], group[int(rec["i"])].key) for rec in result]
             for (rel, s_type, t_type), group in edges.items():
                 payload = [
-                    {"i": i, "s": r.source, "t": r.target, "props": {**r.props, "id": r.key}}
+                    {"i": i, "s": r.source, "t": r.target, "props": {**r.props, "id": r.key},
+                     "seen": self._seen(r)}
                     for i, r in enumerate(group)
-                ]
-                result = tx.run(edge_cypher(self.schema, rel, s_type, t_type), rows=payload)
+                ]  # fmt: skip
+                result = tx.run(edge_cypher(self.schema, rel, s_type, t_type, True),
+                                rows=payload, now=self.now)  # fmt: skip
                 done: set[int] = set()
                 for rec in result:
                     done.add(int(rec["i"]))
@@ -319,6 +442,11 @@ class Writer:
         if self.progress and count_progress:
             self.progress(len(rows))
         return missing
+
+    def _seen(self, row: _Row) -> list[str]:
+        sources = [str(sid) for sid in row.props["source_ids"]]
+        self._cited.update(sources)
+        return [sighting_key(sid, self.dataset) for sid in sources]
 
     def _report(self, rejects: list[Rejected]) -> Path | None:
         if not rejects or self.report_dir is None:

@@ -36,7 +36,8 @@ def test_status_shows_engine_and_counts(empty_store: Store, test_settings: Setti
     Writer(empty_store).write([src, Node("State", {"code": "GE", "name": "Georgia"}, Provenance(src.id))])
     result = runner.invoke(app, ["status"], env=_env(test_settings))
     assert result.exit_code == 0, result.output
-    assert "State" in result.output and "2 nodes" in result.output
+    # the State, its Source and the Load that wrote them (graph/writer.py records each load)
+    assert "State" in result.output and "Load" in result.output and "3 nodes" in result.output
 
 
 def test_load_lists_loaders_and_explains_a_wrong_name(test_settings: Settings) -> None:
@@ -54,9 +55,9 @@ def test_reset_refuses_without_confirmation_then_wipes(
     Writer(empty_store).write([src])
     refused = runner.invoke(app, ["reset"], env=_env(test_settings), input="n\n")
     assert refused.exit_code != 0
-    assert empty_store.node_count() == 1
+    assert empty_store.node_count() == 2  # the Source and the Load that wrote it
     done = runner.invoke(app, ["reset", "--yes"], env=_env(test_settings))
-    assert done.exit_code == 0 and "Deleted 1 nodes" in done.output
+    assert done.exit_code == 0 and "Deleted 2 nodes" in done.output
     assert empty_store.node_count() == 0
 
 

@@ -22,6 +22,7 @@ from strawberry.types import Info
 
 from graph.store import QueryTimeout, Store, StoreError
 from graph.visibility import View
+from queries import changes as change_feed
 from queries import coverage, designations, hosts, licences, network, search, trends, vendor_chains
 from queries.network import Graph
 
@@ -30,6 +31,7 @@ from .context import Context
 from .errors import PublicError, TimedOut, Unavailable
 
 if TYPE_CHECKING:  # the generated types are classes at run time, `Any` for mypy
+    ChangeFeed: TypeAlias = Any
     DesignationsByOrigin: TypeAlias = Any
     HostCollaboration: TypeAlias = Any
     IncidentTrend: TypeAlias = Any
@@ -43,6 +45,7 @@ if TYPE_CHECKING:  # the generated types are classes at run time, `Any` for mypy
     VendorChain: TypeAlias = Any
 else:
     from .results import (
+        ChangeFeed,
         DesignationsByOrigin,
         HostCollaboration,
         IncidentTrend,
@@ -68,6 +71,13 @@ SEARCH_INDEX_TTL = 600.0
 
 
 # -- inputs -------------------------------------------------------------------------------
+@strawberry.enum(name="ChangeKindFilter", description="Which changes the feed lists.")
+class ChangeKindInput(enum.Enum):
+    ADDED = "added"
+    CONFIRMED = "confirmed"
+    LOST = "lost"
+
+
 @strawberry.enum(description="How sanctions coverage groups incidents.")
 class CoverageGrouping(enum.Enum):
     TACTIC = "tactic"
@@ -288,6 +298,23 @@ class AnalysisQuery:
         result = await run(info, coverage.sanctions_coverage, by.value, scope.value)
         view = await ResultView(info.context).prepare(result)
         return withhold_hidden_parties(view.apply(result), info.context.view)
+
+    @strawberry.field(description="What loads changed in a window of record time (`since` "
+                      "exclusive, `until` inclusive; UTC ISO 8601): facts first recorded "
+                      "(added), stated again (confirmed) or no longer contained by a complete "
+                      "load of their dataset (lost), one change per fact and source, with the "
+                      "loads of the window and counts per load, kind and type. Record time is "
+                      "when the graph learnt a fact, not the date of the event it is about. "
+                      "The public sees only changes to what it may see.")  # type: ignore[untyped-decorator]  # fmt: skip
+    async def changes(
+        self, info: Info[Context, None], since: str, until: str | None = None,
+        kinds: list[ChangeKindInput] | None = None, types: list[str] | None = None,
+        first: int = 100,
+    ) -> ChangeFeed:  # fmt: skip
+        wanted = tuple(k.value for k in kinds) if kinds else change_feed.KINDS
+        return await run(info, change_feed.changes, since, until, view=info.context.view,
+                         kinds=wanted, types=tuple(types) if types else None,
+                         limit=first)  # fmt: skip
 
     @strawberry.field(description="Per origin state with documented incidents: the listings "
                       "under one sanctions regime (`regime`: authority/code such as EU/HR, the "

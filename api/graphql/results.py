@@ -19,7 +19,17 @@ from typing import Any, Literal, Union, get_args, get_origin
 import strawberry
 from strawberry.scalars import JSON
 
-from queries import coverage, designations, hosts, licences, network, search, trends, vendor_chains
+from queries import (
+    changes,
+    coverage,
+    designations,
+    hosts,
+    licences,
+    network,
+    search,
+    trends,
+    vendor_chains,
+)
 from queries.common import NodeRef, SourceRef
 
 #: GraphQL names of result classes whose Python name is too generic or taken.
@@ -55,6 +65,8 @@ def _enum(name: str, values: dict[str, str], description: str) -> Any:
 ENUMS: dict[Any, Any] = {
     coverage.Reason: _enum("CoverageReason", coverage.REASONS,
                            "Why a group of sanctions coverage is, or is not, covered."),
+    changes.Kind: _enum("ChangeKind", changes.KIND_DESCRIPTIONS,
+                        "What a load did to a fact, as the change feed lists it."),
     designations.Status: _enum("OriginDesignationStatus", designations.STATUSES,
                                "What an origin state's designations under a regime say about its "
                                "documented incidents."),
@@ -127,5 +139,6 @@ PeriodComparison = output_type(trends.PeriodComparison)
 StatedFigure = output_type(trends.StatedFigure)
 LicenceDestination = output_type(licences.DestinationGroup)
 SearchHit = output_type(search.SearchHit)
+ChangeFeed = output_type(changes.Changes)
 NodeRefType = output_type(NodeRef)
 SourceRefType = output_type(SourceRef)

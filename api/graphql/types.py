@@ -294,19 +294,23 @@ class Registry:
             for direction in ("out", "in"):
                 cls = self._relation_class(rt, direction)
                 self.relations[(rt.name, direction)] = cls
-                self._lazy_relations[(rt.name, direction)] = _lazy_class(cls, rt.properties, {})
+                self._lazy_relations[(rt.name, direction)] = _lazy_class(
+                    cls, {**rt.properties, **schema.record_time}, {}
+                )
                 setattr(module, cls.__name__, cls)
         for nt in schema.nodes.values():
             cls = self._node_class(nt)
             self.nodes[nt.name] = cls
             label = _Label(nt.properties.get(nt.label_property))
-            self._lazy_nodes[nt.name] = (nt, _lazy_class(cls, nt.properties, {"label": label}))
+            self._lazy_nodes[nt.name] = (
+                nt, _lazy_class(cls, {**nt.properties, **schema.record_time}, {"label": label})
+            )  # fmt: skip
             setattr(module, cls.__name__, cls)
 
     def _node_class(self, nt: NodeType) -> type[Any]:
-        annotations, namespace = _property_fields(nt.properties)
-        taken = {lower_camel(p) for p in (*nt.properties, "id", "label", "confidence",
-                                          "citations", "sources")}  # fmt: skip
+        annotations, namespace = _property_fields({**nt.properties, **self.schema.record_time})
+        taken = {lower_camel(p) for p in (*nt.properties, *self.schema.record_time, "id",
+                                          "label", "confidence", "citations", "sources")}  # fmt: skip
         for rt in self.schema.relations.values():
             ends_by_direction: tuple[tuple[Direction, tuple[str, ...]], ...] = (
                 ("out", rt.sources), ("in", rt.targets),
@@ -332,7 +336,7 @@ class Registry:
         return strawberry.type(cls, description=nt.description)  # type: ignore[no-any-return]
 
     def _relation_class(self, rt: RelationType, direction: Direction) -> type[Any]:
-        annotations, namespace = _property_fields(rt.properties)
+        annotations, namespace = _property_fields({**rt.properties, **self.schema.record_time})
         other = rt.targets if direction == "out" else rt.sources
         annotations["node"] = other[0] if len(other) == 1 else "Entity"
         namespace["node"] = strawberry.field(description="The node at the other end.")
