@@ -3,6 +3,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY graph ./graph
 COPY api ./api
+COPY cli ./cli
 COPY loaders ./loaders
 COPY queries ./queries
 COPY data ./data
