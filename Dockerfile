@@ -6,6 +6,8 @@ COPY api ./api
 COPY cli ./cli
 COPY loaders ./loaders
 COPY queries ./queries
+COPY exports ./exports
+COPY briefings ./briefings
 COPY data ./data
 RUN pip install --no-cache-dir -e . \
  && useradd --create-home tnr
