@@ -1,1 +1,1 @@
-"""tnr-graph interfaces: the HTTP/GraphQL application and the `tnr` command line."""
+"""tnr-graph's HTTP interface: the Starlette/GraphQL application, API keys and the explorer."""

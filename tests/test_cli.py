@@ -13,7 +13,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from graph.embedded import free_port
 from graph.records import Node, Provenance, source_node
 from graph.settings import Settings
@@ -81,7 +81,7 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TNR_DATA_DIR": str(data_dir), "TNR_ENGINE_HEAP": "1g"}
     env.pop("NEO4J_URI", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
 
@@ -126,7 +126,7 @@ def test_serve_explains_an_unreachable_neo4j(tmp_path: Path) -> None:
     env = {**os.environ, "TNR_DATA_DIR": str(tmp_path),
            "NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": "x"}  # fmt: skip
     proc = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve"], env=env, capture_output=True, timeout=120
+        [sys.executable, "-m", "cli", "serve"], env=env, capture_output=True, timeout=120
     )
     assert proc.returncode == 1
     err = proc.stderr.decode()

@@ -21,7 +21,7 @@ from followthemoney import model
 from stix2validator import ValidationOptions, validate_string
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from exports import ftm as ftm_export
 from exports import stix as stix_export
 from exports.tabular import write_csv, write_graphml

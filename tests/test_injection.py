@@ -22,7 +22,7 @@ from test_graphql_fuzz import check_response
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.cli import app as cli
+from cli.main import app as cli
 from graph.records import Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store

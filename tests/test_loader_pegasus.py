@@ -189,7 +189,7 @@ def test_the_product_given_is_recorded_and_pegasus_is_not(tmp_path: Path) -> Non
 
 
 def test_the_cli_takes_product_and_vendor_and_refuses_without(tmp_path: Path, monkeypatch: object) -> None:
-    from api.cli import app
+    from cli.main import app
 
     path = _predator_victims(tmp_path)
     runner = CliRunner()

@@ -526,7 +526,7 @@ def test_registry_and_empty_store(empty_store: Store) -> None:
 def test_cli_prints_a_table_and_json(
     g: dict[str, str], store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from api.query_cli import emit, out
+    from cli.query import emit, out
 
     out.width = 250
     cov = sanctions_coverage(store, "origin")

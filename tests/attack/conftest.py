@@ -423,7 +423,7 @@ def cli(settings: Settings, store: Store, *args: str) -> tuple[int, str]:
     """Run `tnr ARGS` against the fixture's engine (as the command line does), in-process."""
     from typer.testing import CliRunner
 
-    from api.cli import app
+    from cli.main import app
 
     env = {"TNR_DATA_DIR": str(settings.data_dir), "TNR_ENGINE_HEAP": settings.engine_heap}
     if settings.neo4j_uri:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import yaml
 from rich.table import Table
 
+from cli.common import console, fail, open_store
 from graph.resolve import (
     DEFAULT_TYPES,
     JUDGEMENTS,
@@ -28,15 +29,7 @@ app = typer.Typer(
 
 
 def _open() -> Store:
-    from api.cli import open_store
-
     return open_store(Settings.from_env())
-
-
-def _console() -> Any:
-    from api.cli import console
-
-    return console
 
 
 @app.command("list")
@@ -75,7 +68,7 @@ def list_(
         table.add_row(r["node_type"], r["left"], r["left_name"] or "(merged)", r["right"],
                       r["right_name"] or "(merged)", r["judgement"], score, r["method"],
                       r["decided_by"])  # fmt: skip
-    _console().print(table)
+    console.print(table)
 
 
 def _print_queue(queue: list[ReviewGroup], counts: dict[str, int], type_: str | None,
@@ -83,7 +76,6 @@ def _print_queue(queue: list[ReviewGroup], counts: dict[str, int], type_: str | 
     pending = sum(len(g.decisions) for g in queue)
     nodes = sum(counts.get(t, 0) for t in ((type_,) if type_ else DEFAULT_TYPES))
     per_k = 1000 * pending / nodes if nodes else 0.0
-    console = _console()
     console.print(f"{pending} unsure decisions in {len(queue)} groups over {nodes} nodes "
                   f"({per_k:.1f} per 1,000 nodes); showing {min(limit, len(queue))} groups, "
                   "closest to a match first. Decide with `tnr review decide LEFT RIGHT match|no-match`.")  # fmt: skip
@@ -105,8 +97,6 @@ def decide(
     by: Annotated[str, typer.Option(help="reviewer name")] = "",
 ) -> None:
     """Record a reviewer's decision; it overrides the resolver's and is applied now and on every re-load."""
-    from api.cli import fail
-
     if judgement not in ("match", "no-match"):
         raise fail("the judgement is match or no-match")
     store = _open()
@@ -116,7 +106,7 @@ def decide(
         raise fail(str(exc)) from None
     finally:
         store.close()
-    _console().print(f"{d.node_type} {d.left} ~ {d.right}: {d.judgement} (by {d.decided_by})")
+    console.print(f"{d.node_type} {d.left} ~ {d.right}: {d.judgement} (by {d.decided_by})")
 
 
 @app.command("export")
@@ -129,7 +119,7 @@ def export(file: Annotated[Path, typer.Argument(help="YAML file to write")]) -> 
         store.close()
     with file.open("w", encoding="utf-8") as fh:
         yaml.safe_dump({"decisions": rows}, fh, allow_unicode=True, sort_keys=False)
-    _console().print(f"{len(rows)} decisions written to {file}")
+    console.print(f"{len(rows)} decisions written to {file}")
 
 
 @app.command("import")
@@ -137,8 +127,6 @@ def import_(
     file: Annotated[Path, typer.Argument(help="YAML file written by `tnr review export`")],
 ) -> None:
     """Read decisions from a YAML file and apply them (a reviewer's decision wins)."""
-    from api.cli import fail
-
     with file.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh) or {}
     rows = data.get("decisions", []) if isinstance(data, dict) else []
@@ -154,4 +142,4 @@ def import_(
         raise fail(f"{file}: {exc}") from None
     finally:
         store.close()
-    _console().print(f"{n} decisions imported from {file} and applied")
+    console.print(f"{n} decisions imported from {file} and applied")

@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from cli.common import console, fail, open_store
 from exports.view import ExportView, export_view
 from graph.settings import Settings
 from graph.visibility import Role
 
 export_app = typer.Typer(help="Export the graph (or a subgraph) in a standard format.",
                          no_args_is_help=True)  # fmt: skip
-console = Console(stderr=True)
 
 
 class Format(StrEnum):
@@ -32,6 +31,8 @@ class ExportRole(StrEnum):
 
 def write_export(fmt: Format, view: ExportView, out: Path) -> list[Path]:
     """Write `view` to `out` (a folder for csv, a file otherwise); the files written."""
+    # Each format's writer is imported when asked for: exports.ftm brings followthemoney's
+    # model (more than half a second), which no other command needs.
     if fmt is Format.stix:
         from exports.stix import write as write_stix
 
@@ -60,8 +61,6 @@ RoleOption = Annotated[
 
 def run_export(fmt: Format, out: Path, ids: list[str] | None, role: ExportRole) -> None:
     """Open the store, export the graph (or the subgraph of `ids`) as `role` may see it."""
-    from api.cli import fail, open_store
-
     settings = Settings.from_env()
     store = open_store(settings)
     try:

@@ -12,12 +12,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.common import open_store
 from graph.settings import Settings
 from graph.store import Store
 from queries.common import NodeRef, SourceRef
+from queries.coverage import sanctions_coverage
+from queries.hosts import host_collaboration
+from queries.licences import licences_to_tnr_states
+from queries.network import neighbourhood, shortest_path, subgraph
+from queries.search import search
+from queries.trends import compare_periods, incidents_per_year
+from queries.vendor_chains import vendor_chains
 
 query_app = typer.Typer(help="Ask the graph one of its defined questions.", no_args_is_help=True)
-out = Console()
+out = Console()  # results, on stdout; messages go to cli.common.console (stderr)
 
 #: Fields a table leaves to --json: ids, provenance and nested detail.
 HIDDEN_COLUMNS = frozenset({"id", "properties", "sources", "hops", "designations", "type",
@@ -29,8 +37,6 @@ Scope = Annotated[str, typer.Option(help="which incidents count: transnational (
 
 @contextmanager
 def _store() -> Iterator[Store]:
-    from api.cli import open_store  # api.cli registers this app, so import it late
-
     store = open_store(Settings.from_env())
     try:
         yield store
@@ -151,8 +157,6 @@ def vendor_chains_cmd(
     as_json: Json = False,
 ) -> None:
     """Vendor -> product -> customer -> incidents, with the sources of every hop."""
-    from queries.vendor_chains import vendor_chains
-
     _run(
         "vendor chains",
         as_json,
@@ -168,8 +172,6 @@ def coverage_cmd(
     as_json: Json = False,
 ) -> None:
     """Sanctions coverage of perpetrators, and the gaps."""
-    from queries.coverage import sanctions_coverage
-
     _run(f"sanctions coverage by {by} ({scope} incidents)", as_json,
          lambda s: sanctions_coverage(s, by, scope))  # type: ignore[arg-type]  # fmt: skip
 
@@ -183,8 +185,6 @@ def hosts_cmd(
     as_json: Json = False,
 ) -> None:
     """Host states whose authorities acted for an origin state."""
-    from queries.hosts import host_collaboration
-
     _run(f"host-state collaboration ({scope} incidents)", as_json,
          lambda s: host_collaboration(s, origin=origin, host=host, limit=limit, scope=scope))  # fmt: skip
 
@@ -200,8 +200,6 @@ def trends_cmd(
     as_json: Json = False,
 ) -> None:
     """Incidents per year, beside the figures the sources state."""
-    from queries.trends import incidents_per_year
-
     _run(f"incidents per year ({scope} incidents)", as_json, lambda s: incidents_per_year(
         s, origin=origin, host=host, tactic=tactic, start=start, end=end, scope=scope))  # fmt: skip
 
@@ -217,8 +215,6 @@ def compare_cmd(
     as_json: Json = False,
 ) -> None:
     """Two periods side by side: counts, yearly averages and their ratio."""
-    from queries.trends import compare_periods
-
     a, b = _period(first), _period(second)
     with _store() as store:
         try:
@@ -249,8 +245,6 @@ def licences_cmd(
     as_json: Json = False,
 ) -> None:
     """Export licences to origin states of TNR and to spyware operators, by destination."""
-    from queries.licences import licences_to_tnr_states
-
     _run("licences to TNR states", as_json, lambda s: licences_to_tnr_states(
         s, exporter=exporter, control_prefix=control_prefix, year_from=year_from,
         year_to=year_to, decision=decision, min_value=min_value))  # fmt: skip
@@ -269,8 +263,6 @@ def neighbourhood_cmd(
     as_json: Json = False,
 ) -> None:
     """The nodes around one node (depth 1 to 3)."""
-    from queries.network import neighbourhood
-
     _run("neighbourhood", as_json, lambda s: neighbourhood(
         s, node_id, depth=depth, types=type_, start=start, end=end, limit=limit))  # fmt: skip
 
@@ -280,16 +272,12 @@ def shortest_path_cmd(
     source_id: str, target_id: str, max_length: int = 6, as_json: Json = False
 ) -> None:
     """The shortest chain of relations between two nodes."""
-    from queries.network import shortest_path
-
     _run("shortest path", as_json, lambda s: shortest_path(s, source_id, target_id, max_length))
 
 
 @query_app.command("subgraph")
 def subgraph_cmd(ids: list[str], as_json: Json = False) -> None:
     """These nodes and the relations among them."""
-    from queries.network import subgraph
-
     _run("subgraph", as_json, lambda s: subgraph(s, ids))
 
 
@@ -301,6 +289,4 @@ def search_cmd(
     as_json: Json = False,
 ) -> None:
     """Fuzzy, cross-script search of names and aliases."""
-    from queries.search import search
-
     _run(f"search: {text}", as_json, lambda s: search(s, text, types=type_, limit=limit))

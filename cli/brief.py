@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from cli.common import console, fail, open_store
 from graph.settings import Settings
 from graph.visibility import Role
 
@@ -18,7 +18,6 @@ brief_app = typer.Typer(
     "every claim footnoted with its sources).",
     no_args_is_help=True,
 )
-console = Console(stderr=True)
 
 
 class Format(StrEnum):
@@ -53,7 +52,8 @@ ScopeOpt = Annotated[
 
 def _write(kind: str, subject: str, fmt: Format, role: RoleName, out: Path | None,
            appendix: Path | None = None, scope: str | None = None) -> None:  # fmt: skip
-    from api.cli import fail, open_store  # api.cli registers this app, so import it late
+    # briefings brings matplotlib, networkx and fpdf2 (most of a second): only this command
+    # needs them, so `tnr --help` and the other commands start without them.
     from briefings import SubjectNotFound, briefing, briefing_with_appendix
 
     if fmt is Format.pdf and out is None and sys.stdout.isatty():

@@ -1,77 +1,27 @@
-"""The `tnr` command line: serve, load, status, reset."""
+"""`tnr load`: load a file through the shared writer, then resolve entities.
+
+The commands import `loaders` and `graph.resolve` where they use them, as they always
+have (so the bodies of `run_load` and `run_resolve` stay as they were); neither imports
+`cli`, so none of these imports breaks a cycle.
+"""
 
 from __future__ import annotations
 
-import logging
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.brief_cli import brief_app
-from api.export_cli import export_app
-from api.query_cli import query_app
-from api.review import app as review_app
+from cli.common import console, fail, open_store, print_summary
 from graph.settings import Settings
 from graph.store import Store, StoreError
 from graph.writer import Summary, Writer
 
-app = typer.Typer(
-    help="tnr-graph: a knowledge graph of transnational repression and the surveillance trade.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(query_app, name="query")
-app.add_typer(review_app, name="review")
-app.add_typer(brief_app, name="brief")
-app.add_typer(export_app, name="export")
-console = Console(stderr=True)
-
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BUNDLED = PROJECT_DIR / "data" / "curated"
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code)
-
-
-def open_store(settings: Settings) -> Store:
-    where = settings.neo4j_uri if settings.uses_neo4j else f"embedded engine ({settings.engine_dir})"
-    with console.status(f"Opening the graph store: {where} ..."):
-        try:
-            store = Store.open(settings)
-            store.ensure_schema()
-        except StoreError as exc:
-            hint = (
-                "check NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD"
-                if settings.uses_neo4j
-                else "see the engine log named above; TNR_DATA_DIR moves the data directory"
-            )
-            raise fail(f"{exc}\n  ({hint})") from None
-    return store
-
-
-def print_summary(title: str, summary: Summary) -> None:
-    table = Table(title=title, show_lines=False)
-    for col in ("type", "created", "updated", "unchanged", "rejected"):
-        table.add_column(col, justify="left" if col == "type" else "right")
-    for row in summary.as_rows():
-        table.add_row(*(str(v) for v in row))
-    console.print(table)
-    if summary.rejects:
-        for r in summary.rejects[:5]:
-            console.print(f"  [yellow]rejected[/] {r}")
-        more = len(summary.rejects) - 5
-        if more > 0:
-            console.print(f"  ... and {more} more")
-        if summary.report_path:
-            console.print(f"  every rejected record is listed in {summary.report_path}")
 
 
 def run_load(
@@ -144,32 +94,6 @@ def bundled_paths() -> Iterator[tuple[str, Path]]:
         yield "curated", BUNDLED
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="address to bind (keep 127.0.0.1 unless behind a proxy)")] = "",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 0,
-) -> None:
-    """Run the API (embedded engine unless NEO4J_URI is set); loads the bundled data into an empty store."""
-    import uvicorn
-
-    from api.app import create_app
-
-    settings = Settings.from_env()
-    store = open_store(settings)
-    try:
-        if store.node_count() == 0:
-            console.print("The store is empty: loading the bundled dataset first.")
-            for fmt, path in bundled_paths():
-                run_load(store, settings, fmt, path)
-        application = create_app(settings, store=store)
-        bind_host, bind_port = host or settings.host, port or settings.port
-        console.print(f"Serving on http://{bind_host}:{bind_port} (health: /health). Ctrl-C stops.")
-        uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level)
-    finally:
-        store.close()
-
-
-@app.command()
 def load(
     fmt: Annotated[str, typer.Argument(help="loader name (see --list)")] = "",
     path: Annotated[Path | None, typer.Argument(help="file or folder to load")] = None,
@@ -203,56 +127,3 @@ def load(
     if summary.total("created") + summary.total("updated") + summary.total("unchanged") == 0:
         raise typer.Exit(1)
 
-
-@app.command()
-def status() -> None:
-    """Engine, version and the number of nodes and relations per type."""
-    settings = Settings.from_env()
-    store = open_store(settings)
-    try:
-        counts = store.counts()
-        table = Table(title=f"{store.profile.name}: {store.server_version()}")
-        table.add_column("type")
-        table.add_column("count", justify="right")
-        for name, n in counts.items():
-            table.add_row(name, str(n))
-        console.print(table)
-        where = settings.neo4j_uri if settings.uses_neo4j else str(settings.engine_dir)
-        console.print(f"store: {where}; {sum(counts[n] for n in store.schema.nodes)} nodes")
-    finally:
-        store.close()
-
-
-@app.command()
-def reset(
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
-) -> None:
-    """Delete everything in the graph (asks first)."""
-    settings = Settings.from_env()
-    store = open_store(settings)
-    try:
-        n = store.node_count()
-        if n == 0:
-            console.print("The graph is already empty.")
-            return
-        if not yes:
-            if not sys.stdin.isatty():
-                raise fail("refusing to wipe without confirmation: run `tnr reset --yes`")
-            typer.confirm(f"Delete all {n} nodes and their relations?", abort=True)
-        deleted = store.wipe()
-        console.print(f"Deleted {deleted} nodes.")
-    finally:
-        store.close()
-
-
-def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        app()
-    except KeyboardInterrupt:
-        console.print("interrupted")
-        sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()
