@@ -187,6 +187,9 @@ def test_editor_creates_an_incident_with_provenance_and_one_audit_record(
     stored = empty_store.read("MATCH (n:Incident {id: $id}) RETURN properties(n) AS p",
                               id=result["id"])[0]["p"]  # fmt: skip
     assert stored["source_ids"] == [ids["s1"]] and stored["confidence"] == 0.8
+    # an edit is recorded like a load: its record time, one sighting of its source
+    assert stored["first_seen"] == stored["last_seen"] and stored["first_seen"].endswith("Z")
+    assert stored["sightings"] == [f"{ids['s1']}|edit|{stored['first_seen']}|{stored['first_seen']}|"]
 
     (entry,) = audit_log(client, targetId=result["id"])
     assert entry["id"] == result["auditId"]
@@ -243,6 +246,7 @@ def test_link_and_unlink_are_audited(client: TestClient, ids: dict[str, str]) ->
     link_entry, unlink_entry = audit_log(client, targetId=result["id"])
     assert json.loads(link_entry["before"]) is None
     assert json.loads(link_entry["after"])["source_ids"] == [ids["s1"]]
+    assert json.loads(link_entry["after"])["first_seen"]  # the relation's record time
     assert unlink_entry["operation"] == "unlink" and unlink_entry["reason"] == "wrong country"
     assert json.loads(unlink_entry["before"])["id"] == result["id"]
     assert json.loads(unlink_entry["after"]) is None

@@ -24,7 +24,7 @@ from api.access import bearer, key_hash
 from graph.records import Node, Provenance, source_node
 from graph.schema import Schema
 from graph.validate import validate_node
-from graph.writer import node_cypher
+from graph.writer import node_cypher, record_now, sighting_key
 
 from .aggregates import build_connection
 from .connections import Connection, Edge, PageInfo, Scope, TypeSpec, decode_cursor, encode_cursor
@@ -88,8 +88,16 @@ def as_json(props: dict[str, Any] | list[dict[str, Any]] | None) -> str:
 
 def write_node(tx: ManagedTransaction, schema: Schema, node_type: str, node_id: str,
                props: dict[str, Any]) -> None:  # fmt: skip
-    """The writer's own MERGE (graph/writer.py), inside the caller's transaction."""
-    tx.run(node_cypher(schema, node_type), rows=[{"i": 0, "id": node_id, "props": props}]).consume()
+    """The writer's own MERGE (graph/writer.py), inside the caller's transaction, with the
+    record time of an edit (now; one sighting per source, dataset "edit")."""
+    tx.run(node_cypher(schema, node_type, True), rows=[edit_row(node_id, props)],
+           now=record_now()).consume()  # fmt: skip
+
+
+def edit_row(key: str, props: dict[str, Any], **ends: str) -> dict[str, Any]:
+    """A row of the writer's statement for an edit: its sightings are the edit's sources."""
+    seen = [sighting_key(str(s), "edit") for s in props.get("source_ids") or []]
+    return {"i": 0, "id": key, "props": props, "seen": seen, **ends}
 
 
 def provenance_props(p: Provenance) -> dict[str, Any]:

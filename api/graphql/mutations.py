@@ -33,7 +33,7 @@ from graph.records import Edge, Node, Provenance
 from graph.resolve import JUDGEMENTS, Decision, review_source
 from graph.schema import NodeType, Schema
 from graph.validate import RecordError, validate_edge, validate_node
-from graph.writer import edge_cypher, edge_id
+from graph.writer import edge_cypher, edge_id, record_now
 
 from .audit import (
     Change,
@@ -41,6 +41,7 @@ from .audit import (
     actor_of,
     as_json,
     audit_source,
+    edit_row,
     provenance_props,
     record,
     utc_now,
@@ -306,7 +307,7 @@ class Editor:
         edge, checked = self._edge(relation, start, end, props, source.provenance)
         key = edge_id(relation, start, end)
         props = {**checked, **provenance_props(source.provenance), "id": key}
-        row = {"i": 0, "s": start, "t": end, "props": props}
+        row = edit_row(key, props, s=start, t=end)
 
         def work(tx: ManagedTransaction) -> EditResult:
             s_type, t_type = self._ends(tx, edge)
@@ -314,7 +315,8 @@ class Editor:
             read = (f"MATCH (:`{s_type}` {{id: $s}})-[e:`{relation}`]->(:`{t_type}` {{id: $t}}) "
                     "RETURN properties(e) AS p")  # fmt: skip
             old = tx.run(read, s=start, t=end).single()
-            tx.run(edge_cypher(self.schema, relation, s_type, t_type), rows=[row]).consume()
+            tx.run(edge_cypher(self.schema, relation, s_type, t_type, True), rows=[row],
+                   now=record_now()).consume()  # fmt: skip
             new = tx.run(read, s=start, t=end).single()
             before = dict(old["p"]) if old else None
             after = dict(new["p"]) if new else None
