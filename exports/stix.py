@@ -229,7 +229,9 @@ class _Builder:
                      pattern_type=p.get("pattern_type") or "stix",
                      indicator_types=p.get("indicator_types"),
                      valid_from=timestamp(p.get("valid_from")) or self.created)  # fmt: skip
-        else:  # a custom object: every property is x_tnr_
+        else:  # a custom object (or a STIX type without a branch here, e.g. campaign): its
+            # `standard` properties under their own names, every other one x_tnr_
+            self.put(obj, **{k: p.get(k) for k in sorted(m.standard)})
             obj["x_tnr_label"] = node.label
         self.objects.append(self.extra(obj, node))
 
