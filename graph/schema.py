@@ -169,7 +169,8 @@ class NodeType:
 
     def words(self, n: int = 1) -> str:
         """The type in words: "export licence" (n == 1), "export licences"."""
-        return self.caption[0] if n == 1 else self.caption[1]
+        one = self.caption[0] or self.name.lower()
+        return one if n == 1 else self.caption[1] or one + "s"
 
     @property
     def id_prefix(self) -> str:

@@ -433,7 +433,7 @@ def stamp_cypher(schema: Schema) -> str:
     """The counts another process moves when it changes who is hidden, from the schema's
     `visibility` blocks: the nodes of each type that can be a person at risk (all, and those
     redacted), the sources, and the nodes of each type a `tied_by` relation ties to them."""
-    at_risk = [nt for nt in schema.nodes.values() if nt.redact_when]
+    at_risk = [schema.node(name) for name in schema.people_at_risk]
     counted: list[tuple[str, NodeType | None]] = [(nt.name, None) for nt in at_risk]
     counted += [(nt.name, nt) for nt in at_risk]  # the redacted ones
     counted += [(SOURCE, None)] + [(nt.name, None) for nt in schema.nodes.values() if nt.tied_by]
