@@ -37,7 +37,9 @@ from graph.visibility import Hidden, Role, View, stamp_cypher
 from queries.network import Graph, GraphEdge, GraphNode
 
 ROOT = Path(__file__).resolve().parents[1]
-SCANNED = ("api", "exports", "briefings", "graph")
+#: What is scanned: not loaders/ and queries/ (they read and write the types by name); cli/
+#: is the command line when it is a package of its own (api/*_cli.py here).
+SCANNED = ("api", "cli", "exports", "briefings", "graph")
 
 #: Modules that may name node types, and why. Everything else asks the schema.
 ALLOWED: dict[str, tuple[frozenset[str], str]] = {
