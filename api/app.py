@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     graphql = create_graphql_app(store.schema if store is not None else None)
     routes = [Route("/health", health), Route("/graphql", graphql, name="graphql"),
               Route(f"{ASSET_PREFIX}/{{name}}", graphiql_asset, name="graphiql-asset"),
-              *explore_routes()]  # fmt: skip
+              *explore_routes(store.schema if store is not None else None)]  # fmt: skip
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = store
     app.state.settings = settings

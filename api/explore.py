@@ -4,16 +4,31 @@ The page (`api/web/`) is plain HTML, CSS and JavaScript with no build step. Its 
 library, Cytoscape.js, is served from the repository's `node_modules/` (installed by
 `npm install` from `package.json`, which `make serve` runs); it is never fetched from a
 CDN, and the page's Content-Security-Policy lets it load nothing from anywhere else.
+
+The colour of each node type is the schema's `colour:` (graph/schema.yaml): the page is
+served with them in `<body data-colours='{"State": "#2f6db5", ...}'>`, which explore.js
+reads, so the script stays one static file and the briefings' figures use the same colours.
 """
 
 from __future__ import annotations
 
+import html
+import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+
+from graph.schema import Schema, load_schema
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
@@ -40,8 +55,24 @@ def _headers() -> dict[str, str]:
     }
 
 
-async def explore_page(request: Request) -> Response:
-    return FileResponse(WEB_DIR / "explore.html", media_type="text/html", headers=_headers())
+#: The tag of explore.html that receives the colours.
+BODY = "<body "
+
+
+def explore_html(schema: Schema) -> str:
+    """explore.html with the schema's type colours in the body's `data-colours`."""
+    page = (WEB_DIR / "explore.html").read_text(encoding="utf-8")
+    colours = html.escape(json.dumps(schema.colours(), sort_keys=True), quote=True)
+    if page.count(BODY) != 1:
+        raise RuntimeError(f"explore.html needs exactly one {BODY!r} tag")
+    return page.replace(BODY, f'{BODY}data-colours="{colours}" ')
+
+
+def explore_page_for(schema: Schema) -> Callable[[Request], Awaitable[Response]]:
+    async def explore_page(request: Request) -> Response:
+        return HTMLResponse(explore_html(schema), headers=_headers())
+
+    return explore_page
 
 
 async def explore_slash(request: Request) -> Response:
@@ -60,10 +91,11 @@ async def cytoscape_library(request: Request) -> Response:
     return library_response(NODE_MODULES, CYTOSCAPE)
 
 
-def explore_routes() -> list[BaseRoute]:
-    """The explorer's routes, to add to the application's."""
+def explore_routes(schema: Schema | None = None) -> list[BaseRoute]:
+    """The explorer's routes, to add to the application's (colours of `schema`, by default
+    graph/schema.yaml)."""
     return [
-        Route("/explore", explore_page, name="explore"),
+        Route("/explore", explore_page_for(schema or load_schema()), name="explore"),
         Route("/explore/", explore_slash),
         Route("/explore/lib/cytoscape.min.js", cytoscape_library, name="explore-cytoscape"),
         Mount("/explore/static", StaticFiles(directory=WEB_DIR), name="explore-static"),

@@ -54,8 +54,6 @@ NODE_TYPE: dict[str, str] = {
 }
 NETWORK_LIMIT = 36
 TIMELINE_LIMIT = 15
-#: Left out of the network figure: sources are footnotes, statistics have their table.
-NETWORK_SKIP = frozenset({"Source", "Statistic", "MergeDecision"})
 
 
 class SubjectNotFound(LookupError):
@@ -445,7 +443,8 @@ def _network_section(ctx: _Ctx, network: Network) -> Section:
     """The figure, or, when nothing but the subject would be drawn, a sentence saying so."""
     if len(network.nodes) > 1:
         return Section("network", "Network", network=network)
-    bulk = f" (only bulk rows: {left_out_text(network.left_out)})" if network.left_out else ""
+    bulk = (f" (only bulk rows: {left_out_text(network.left_out, ctx.store.schema)})"
+            if network.left_out else "")  # fmt: skip
     return Section("network", "Network", (Text(
         f"No incident, agency, vendor, product, sale or sanctions regime is linked to "
         f"{ctx.name} in the graph{bulk}, so there is no network to draw."),))  # fmt: skip
@@ -460,7 +459,9 @@ def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = (),
     """The story around the subject: its incidents, host states, agencies, vendors, products,
     sales and sanctions regimes first (at most `STORY[type]` of each), the people of those
     incidents, never bulk rows (licences, listings: counted in `left_out` instead)."""
-    skipped = NETWORK_SKIP | set(skip)
+    # Left out: the types declared `network: false` (sources are footnotes, statistics have
+    # their table) and those this briefing skips.
+    skipped = {t for t, nt in ctx.store.schema.nodes.items() if not nt.network} | set(skip)
     view, store, sid = ctx.view, ctx.store, ctx.subject.id
     story = [t for t in STORY if t not in skipped and t not in PEOPLE and t in store.schema.nodes]
     pool = neighbourhood(store, sid, depth=depth, types=story, limit=NETWORK_POOL,
@@ -536,8 +537,11 @@ def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = (),
         left.append(("OtherScope", other_scope))
     # One source per node: the figure shows what the sections cite in full.
     src = [list(n.properties.get("source_ids") or [])[:1] for n in kept.values()]
+    colours = store.schema.colours()
+    drawn = sorted({n.type for n in net_nodes if n.type in colours})
     return Network(f"The story around {ctx.name}", net_nodes, shown_edges,
-                   truncated or bool(dropped), ctx.cite_ids(*src), tuple(left))  # fmt: skip
+                   truncated or bool(dropped), ctx.cite_ids(*src), tuple(left),
+                   tuple((t, colours[t]) for t in drawn))  # fmt: skip
 
 
 def _event_date(props: dict[str, object]) -> str | None:
@@ -936,7 +940,8 @@ def build_briefing(store: Store, kind: str, subject: str, role: Role = Role.PUBL
     left = list(ctx.left_out)
     for s in sections:
         if s.network is not None and s.network.left_out:
-            left.append(Text(f"Not drawn in the network figure: {left_out_text(s.network.left_out)} "
+            words = left_out_text(s.network.left_out, store.schema)
+            left.append(Text(f"Not drawn in the network figure: {words} "
                              "(bulk rows are counted in their own section where this briefing "
                              "covers them)."))  # fmt: skip
     sections = [replace(s, table=compact(s.table)) if s.table else s for s in sections]

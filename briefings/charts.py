@@ -23,18 +23,13 @@ import networkx as nx
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from graph.schema import load_schema
+
 from .model import Chart, Network
 
 INK = "#1f2933"
 ACCENT = "#b3362d"
 MUTED = "#7b8794"
-TYPE_COLOURS: dict[str, str] = {
-    "State": "#3e6fb0", "Agency": "#5b8fd1", "Incident": "#b3362d", "Person": "#e0a030",
-    "Tactic": "#7a4fa0", "Vendor": "#2f8f6f", "Product": "#53b08f", "Statistic": "#8c8c8c",
-    "PolicyResponse": "#c06a9a", "Organization": "#a0a060", "SanctionListing": "#333333",
-    "ExportLicence": "#6a6a2a", "Sale": "#6a6a2a",
-}  # fmt: skip
-
 RC: dict[str, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
@@ -149,11 +144,12 @@ def network_figure(network: Network) -> Figure:
         pos = _rings(network, centre)
         nx.draw_networkx_edges(g, pos, ax=ax, edge_color="#c5cbd3", width=0.8)
         types = sorted({n.type for n in network.nodes})
+        colours = dict(network.colours) or load_schema().colours()  # the schema's `colour:`
         for t in types:
             ids = [n.id for n in network.nodes if n.type == t]
             sizes = [600 if i == centre else 160 for i in ids]
             nx.draw_networkx_nodes(g, pos, nodelist=ids, node_size=sizes, ax=ax,
-                                   node_color=TYPE_COLOURS.get(t, MUTED), label=t)  # fmt: skip
+                                   node_color=colours.get(t, MUTED), label=t)  # fmt: skip
         for n in network.nodes:
             x, y = pos[n.id]
             text = "\n".join(textwrap.wrap(_short(n.label, 48), 22))

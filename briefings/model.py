@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from graph.schema import Schema, load_schema
 from queries.common import SourceRef
 
 KINDS: tuple[str, ...] = ("state", "vendor", "tactic", "host")
@@ -80,6 +81,8 @@ class Network:
     truncated: bool = False
     cites: tuple[int, ...] = ()
     left_out: tuple[tuple[str, int], ...] = ()  # (type, count) of bulk rows not drawn
+    #: (type, colour) of the types drawn, from the schema's `colour:` (briefings/charts.py).
+    colours: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,24 +181,23 @@ def appendix_text(b: Briefing) -> str:
             "CSV appendix (tnr brief ... --appendix FILE, or the GraphQL argument appendix: true).")
 
 
-TYPE_WORDS: dict[str, tuple[str, str]] = {
-    "ExportLicence": ("export licence", "export licences"),
-    "SanctionListing": ("sanctions listing", "sanctions listings"),
-    "Indicator": ("indicator of compromise", "indicators of compromise"),
-    "Person": ("person", "people"), "Organization": ("organisation", "organisations"),
-    "PolicyResponse": ("policy response", "policy responses"),
-    "SanctionRegime": ("sanctions regime", "sanctions regimes"),
-    "Agency": ("agency", "agencies"),
+#: What `left_out` counts besides node types (whose words are their schema `caption:`).
+OTHER_WORDS: dict[str, tuple[str, str]] = {
     "OtherScope": ("incident of another scope", "incidents of other scopes"),
-}  # fmt: skip
+}
 
 
-def left_out_text(left: Iterable[tuple[str, int]]) -> str:
-    """'1,361 export licences, 4 incidents and 2 people'."""
+def left_out_text(left: Iterable[tuple[str, int]], schema: Schema | None = None) -> str:
+    """'1,361 export licences, 4 incidents and 2 people' (the types' `caption:` words)."""
+    schema = schema or load_schema()
     parts = []
     for t, n in left:
-        one, many = TYPE_WORDS.get(t, (t.lower(), t.lower() + "s"))
-        parts.append(f"{n:,} {one if n == 1 else many}")
+        if t in schema.nodes:
+            words = schema.nodes[t].words(n)
+        else:
+            one, many = OTHER_WORDS.get(t, (t.lower(), t.lower() + "s"))
+            words = one if n == 1 else many
+        parts.append(f"{n:,} {words}")
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from cli.common import console, fail, open_store
 from graph.resolve import (
-    DEFAULT_TYPES,
     JUDGEMENTS,
     ReviewGroup,
     export_rows,
@@ -45,7 +44,7 @@ def list_(
         if judgement == "unsure":
             queue = review_queue(store, type_)
             counts = store.counts()
-            _print_queue(queue, counts, type_, groups)
+            _print_queue(queue, counts, (type_,) if type_ else store.schema.matchable, groups)
             return
         rows = export_rows(store, type_, None if judgement == "all" else judgement)
     finally:
@@ -71,10 +70,11 @@ def list_(
     console.print(table)
 
 
-def _print_queue(queue: list[ReviewGroup], counts: dict[str, int], type_: str | None,
+def _print_queue(queue: list[ReviewGroup], counts: dict[str, int], types: tuple[str, ...],
                  limit: int) -> None:  # fmt: skip
+    """The queue; `types`: those reviewed (--type, else the schema's matchable types)."""
     pending = sum(len(g.decisions) for g in queue)
-    nodes = sum(counts.get(t, 0) for t in ((type_,) if type_ else DEFAULT_TYPES))
+    nodes = sum(counts.get(t, 0) for t in types)
     per_k = 1000 * pending / nodes if nodes else 0.0
     console.print(f"{pending} unsure decisions in {len(queue)} groups over {nodes} nodes "
                   f"({per_k:.1f} per 1,000 nodes); showing {min(limit, len(queue))} groups, "

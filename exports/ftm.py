@@ -3,7 +3,8 @@
 Entities are built through FtM's model (`model.make_entity`, `add`), so a property a
 schema does not have raises, and values FtM cannot clean are reported, not written.
 Entity ids are `tnr-` + our node id with "-" for "_" (`tnr-vendor-3b1c...`; the
-anonymous id for a redacted person).
+anonymous id for a redacted person). What each type and relation becomes is its `ftm:`
+block in graph/schema.yaml; today:
 
 - Person -> Person; Organization -> Organization; Vendor -> Company; Agency -> PublicBody
   (country = its state); SanctionListing -> Sanction (entity = the designated parties);
@@ -29,23 +30,15 @@ from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
 from exports.view import ExportView
+from graph.schema import LABEL, SOURCE, RelationFtm
 from graph.writer import edge_id
 from queries.network import GraphNode
 
 log = logging.getLogger(__name__)
 
 PREFIX = "tnr-"
-SCHEMATA = {
-    "Person": "Person",
-    "Organization": "Organization",
-    "Vendor": "Company",
-    "Agency": "PublicBody",
-    "SanctionListing": "Sanction",
-    "Incident": "Event",
-    "Source": "Document",
-}
-#: Relations that put the target State's code in the source's `country`.
-COUNTRY_RELATIONS = frozenset({"RESIDES_IN", "BASED_IN", "PART_OF", "ORIGIN_STATE", "HOST_STATE"})
+#: The FtM schema that needs its designated parties (`entity`): a listing without is left out.
+SANCTION = "Sanction"
 
 
 def ftm_id(node_id: str) -> str:
@@ -74,110 +67,96 @@ def _regime(props: dict[str, Any]) -> tuple[str, str]:
     return authority, code
 
 
+def _values(node: GraphNode, ours: tuple[str, ...]) -> Any:
+    """The first of `ours` the node has (LABEL: its label)."""
+    value: Any = None
+    for name in ours:
+        value = node.label if name == LABEL else node.properties.get(name)
+        if value:
+            return value
+    return value
+
+
+def _lower(value: Any) -> Any:
+    """Country codes as FtM writes them (lower case)."""
+    if isinstance(value, list | tuple):
+        return [str(v).lower() for v in value]
+    return str(value or "").lower()
+
+
+def _is(schema: str, prop: str, kind: str) -> bool:
+    """True if FtM's `schema` has `prop` and it is of type `kind` (country, entity ...)."""
+    found = model.get(schema)
+    ftm_prop = found.get(prop) if found is not None else None
+    return ftm_prop is not None and ftm_prop.type.name == kind
+
+
 def entities(view: ExportView) -> Iterator[EntityProxy]:
     """The FtM entities of `view`, in a stable order; FtMError when FtM refuses one."""
     nodes = view.by_id()
+    schemata = {name: nt.ftm for name, nt in view.schema.nodes.items() if nt.ftm is not None}
     countries: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     links: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    extra: list[tuple[str, str, GraphNode, GraphNode, dict[str, Any]]] = []
+    extra: list[tuple[RelationFtm, str, GraphNode, GraphNode, dict[str, Any]]] = []
     for e in view.edges:
         s, t = nodes.get(e.source), nodes.get(e.target)
-        if s is None or t is None:
+        rel = view.schema.relations.get(e.type)
+        if s is None or t is None or rel is None or rel.ftm is None:
             continue
-        code = str(t.properties.get("code") or "").lower() if t.type == "State" else ""
-        if code and e.type == "CITIZEN_OF":
-            countries[s.id]["nationality"].append(code)
-        elif code and e.type in COUNTRY_RELATIONS:
-            countries[s.id]["country"].append(code)
-        elif e.type == "DESIGNATES" and t.type in SCHEMATA:
-            links[s.id]["entity"].append(ftm_id(t.id))
-        elif e.type == "UNDER_REGIME":
-            links[s.id]["program"].append(str(t.properties.get("name") or ""))
-        elif e.type == "TARGETED" and t.type in SCHEMATA:
-            links[s.id]["involved"].append(ftm_id(t.id))
-        elif e.type in ("PERPETRATED_BY", "ASSISTED_BY") and t.type in SCHEMATA:
-            links[s.id]["involved"].append(ftm_id(t.id))
-            if e.type == "PERPETRATED_BY":
-                links[s.id]["organizer"].append(ftm_id(t.id))
-        elif e.type == "MEMBER_OF" and t.type in ("Organization", "Agency", "Vendor"):
-            extra.append(("Membership", e.id, s, t, e.properties))
-        elif e.type == "SUBSIDIARY_OF":
-            extra.append(("Ownership", e.id, s, t, e.properties))
-    sources = {n.id for n in view.nodes if n.type == "Source"}
+        s_map, t_map = schemata.get(s.type), schemata.get(t.type)
+        if rel.ftm.edge:
+            if s_map and s_map.schema and t_map and t_map.schema:
+                extra.append((rel.ftm, e.id, s, t, e.properties))
+            continue
+        if s_map is None or not s_map.schema:
+            continue
+        for prop in rel.ftm.property:
+            if _is(s_map.schema, prop, "country"):
+                code = _lower(t.properties.get(t_map.country)) if t_map and t_map.country else ""
+                if code:
+                    countries[s.id][prop].append(code)
+            elif _is(s_map.schema, prop, "entity"):
+                if t_map and t_map.schema:
+                    links[s.id][prop].append(ftm_id(t.id))
+            else:
+                links[s.id][prop].append(str(t.properties.get(rel.ftm.value) or ""))
+    sources = {n.id for n in view.nodes if n.type == SOURCE}
     dropped: list[str] = []
     for node in view.nodes:
-        schema = SCHEMATA.get(node.type)
-        if schema is None:
+        mapping = schemata.get(node.type)
+        if mapping is None or not mapping.schema:
             continue
-        if node.type == "SanctionListing" and not links[node.id]["entity"]:
+        schema = mapping.schema
+        if schema == SANCTION and not links[node.id]["entity"]:
             log.info("%s designates no party in this export: not written", node.id)
             continue
         proxy = model.make_entity(schema)
         proxy.id = ftm_id(node.id)
         p = node.properties
-        if node.type == "Person":
-            _add(proxy, "name", node.label, dropped)
-            _add(proxy, "alias", p.get("aliases"), dropped)
-            _add(proxy, "birthDate", p.get("birth_date"), dropped)
-            _add(
-                proxy, "nationality", [str(c).lower() for c in p.get("nationality") or []], dropped
-            )
-            _add(proxy, "country", str(p.get("residence_country") or "").lower(), dropped)
-            _add(proxy, "position", p.get("position"), dropped)
-            _add(proxy, "gender", p.get("gender"), dropped)
-            _add(proxy, "description", p.get("description"), dropped)
-        elif node.type in ("Organization", "Vendor"):
-            _add(proxy, "name", node.label, dropped)
-            _add(proxy, "alias", p.get("aliases"), dropped)
-            _add(proxy, "country", str(p.get("country") or "").lower(), dropped)
-            _add(proxy, "website", p.get("url"), dropped)
-            _add(proxy, "description", p.get("description"), dropped)
-        elif node.type == "Agency":
-            _add(proxy, "name", node.label, dropped)
-            _add(proxy, "alias", p.get("aliases"), dropped)
-            _add(proxy, "country", str(p.get("state_code") or "").lower(), dropped)
-            _add(proxy, "description", p.get("description"), dropped)
-        elif node.type == "SanctionListing":
+        if schema == SANCTION:  # the programme: from the regime ("EU/HR") and UNDER_REGIME
             authority, code = _regime(p)
             _add(proxy, "authority", authority, dropped)
             _add(proxy, "programId", f"{authority}-{code}" if authority and code else code, dropped)
             _add(proxy, "program", [v for v in links[node.id]["program"] if v] or code, dropped)
-            _add(proxy, "authorityId", p.get("reference"), dropped)
-            _add(proxy, "listingDate", p.get("listing_date"), dropped)
-            _add(proxy, "sourceUrl", p.get("legal_act_url"), dropped)
-            _add(proxy, "provisions", p.get("measures"), dropped)
-            _add(proxy, "reason", p.get("reason"), dropped)
-        elif node.type == "Incident":
-            _add(proxy, "name", node.label, dropped)
-            _add(proxy, "date", p.get("date") or p.get("year"), dropped)
-            _add(proxy, "endDate", p.get("end_date"), dropped)
-            _add(proxy, "description", p.get("description"), dropped)
-            _add(proxy, "summary", p.get("outcome"), dropped)
-        elif node.type == "Source":
-            _add(proxy, "title", node.label, dropped)
-            _add(proxy, "fileName", p.get("file") or p.get("ref"), dropped)
-            _add(proxy, "sourceUrl", p.get("url"), dropped)
-            _add(proxy, "publisher", p.get("publisher"), dropped)
-            _add(proxy, "date", p.get("date"), dropped)
+        for prop, ours in mapping.properties.items():
+            value = _values(node, ours)
+            _add(proxy, prop, _lower(value) if _is(schema, prop, "country") else value, dropped)
         for prop, values in countries[node.id].items():
             _add(proxy, prop, values, dropped)
         for prop, values in links[node.id].items():
-            if prop != "program":
+            if not (schema == SANCTION and prop == "program"):
                 _add(proxy, prop, values, dropped)
-        if node.type != "Source":
+        if node.type != SOURCE:
             cited = [ftm_id(s) for s in p.get("source_ids") or [] if s in sources]
             _add(proxy, "proof", cited, dropped)
         yield _checked(proxy)
-    for schema, key, s, t, props in extra:
-        proxy = model.make_entity(schema)
-        proxy.id = ftm_id(key or edge_id(schema, s.id, t.id))
-        if schema == "Membership":
-            _add(proxy, "member", ftm_id(s.id), dropped)
-            _add(proxy, "organization", ftm_id(t.id), dropped)
-            _add(proxy, "role", props.get("role"), dropped)
-        else:
-            _add(proxy, "owner", ftm_id(t.id), dropped)
-            _add(proxy, "asset", ftm_id(s.id), dropped)
+    for edge, key, s, t, props in extra:
+        proxy = model.make_entity(edge.edge)
+        proxy.id = ftm_id(key or edge_id(edge.edge, s.id, t.id))
+        _add(proxy, edge.source, ftm_id(s.id), dropped)
+        _add(proxy, edge.target, ftm_id(t.id), dropped)
+        for prop, ours_ in edge.properties.items():
+            _add(proxy, prop, props.get(ours_), dropped)
         _add(proxy, "startDate", props.get("start"), dropped)
         _add(proxy, "endDate", props.get("end"), dropped)
         yield _checked(proxy)

@@ -2,7 +2,7 @@
 
 Nodes become STIX objects with deterministic ids (uuid5 of the node id, so exporting
 twice gives the same ids) and carry their node id in `x_tnr_id` and type in
-`x_tnr_type`:
+`x_tnr_type`. Each type's mapping is its `stix:` block in graph/schema.yaml; today:
 
 - State: a `location` (its country code) and an `identity` (an organisation in the
   sector "government-national"), the identity `located-at` the location;
@@ -21,8 +21,8 @@ twice gives the same ids) and carry their node id in `x_tnr_id` and type in
 
 Relations become `relationship` objects: STIX's suggested types where they fit
 (`uses`, `targets`, `attributed-to`, `located-at`, `originates-from`, `authored-by`,
-`indicates`), else the relation's name in lower case with hyphens; `x_tnr_relation`
-keeps our name.
+`indicates`: each relation's `stix:` block), else the relation's name in lower case with
+hyphens; `x_tnr_relation` keeps our name.
 """
 
 from __future__ import annotations
@@ -35,52 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from exports.view import ExportView
+from graph.schema import SOURCE, RelationStix, StixMapping
 from queries.network import GraphEdge, GraphNode
 
 #: The namespace of our uuid5 STIX ids (itself uuid5 of the project's name).
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/tnr-graph/tnr-graph")
 
-#: Relations to a State that name it as an actor (its identity); others name its territory.
-ACTOR_RELATIONS = frozenset({
-    "PART_OF", "MEMBER_OF", "OPERATED_BY", "PERPETRATED_BY", "ASSISTED_BY", "LICENSED_BY",
-    "BUYER", "ADOPTED_BY", "DESIGNATES",
-})  # fmt: skip
-
-#: Our relation -> (STIX relationship type, reversed?). Others: the name in kebab case.
-RELATIONSHIP_TYPES: dict[str, tuple[str, bool]] = {
-    "MAKES": ("authored-by", True),  # malware authored-by its maker
-    "USED_PRODUCT": ("uses", False),
-    "USED_TACTIC": ("uses", False),
-    "TARGETED": ("targets", False),
-    "PERPETRATED_BY": ("attributed-to", False),
-    "ORIGIN_STATE": ("originates-from", False),
-    "BASED_IN": ("located-at", False),
-    "RESIDES_IN": ("located-at", False),
-    "INDICATES": ("indicates", False),
-}
-
-#: Types with a dedicated mapping; the others become `x-tnr-<type>` custom objects.
-CUSTOM_NAMES = {
-    "ExportLicence": "x-tnr-export-licence",
-    "Sale": "x-tnr-sale",
-    "SanctionListing": "x-tnr-sanction-listing",
-    "SanctionRegime": "x-tnr-sanction-regime",
-    "PolicyResponse": "x-tnr-policy-response",
-    "Statistic": "x-tnr-statistic",
-}
-
-#: Properties the standard objects carry under their STIX names (not as x_tnr_ ones).
-STANDARD_PROPS: dict[str, set[str]] = {
-    "State": {"name"},
-    "Agency": {"name", "aliases", "description"},
-    "Person": {"name", "description"},
-    "Organization": {"name", "description"},
-    "Vendor": {"name", "description"},
-    "Product": {"name", "aliases", "description"},
-    "Tactic": {"name", "aliases", "definition"},
-    "Incident": {"title", "description"},
-    "Indicator": {"pattern", "pattern_type", "indicator_types", "valid_from", "stix_id"},
-}
 SKIPPED_PROPS = {"id", "source_ids", "citations", "confidence"}
 
 
@@ -114,45 +74,44 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _kebab(name: str) -> str:
-    return name.lower().replace("_", "-")
-
-
 class _Builder:
     def __init__(self, view: ExportView, created: str) -> None:
         self.view = view
         self.created = created
         self.nodes = view.by_id()
-        self.sources = {n.id: n for n in view.nodes if n.type == "Source"}
+        self.schema = view.schema
+        self.sources = {n.id: n for n in view.nodes if n.type == SOURCE}
         self.perpetrators = {e.target for e in view.edges if e.type == "PERPETRATED_BY"}
         self.objects: list[dict[str, Any]] = []
 
     # -- ids -------------------------------------------------------------------------
+    def mapping(self, node: GraphNode) -> StixMapping | None:
+        """The node's `stix:` mapping; None when it has no object of its own."""
+        return self.schema.node(node.type).stix
+
     def main_type(self, node: GraphNode) -> str:
-        t = node.type
-        if t == "State":
-            return "identity"
-        if t == "Agency":
-            return "threat-actor" if node.id in self.perpetrators else "identity"
-        if t in ("Person", "Organization", "Vendor"):
-            return "identity"
-        if t == "Product":
-            return "malware" if self._is_spyware(node) else "tool"
-        if t == "Tactic":
-            return "attack-pattern"
-        if t == "Incident":
-            return "report"
-        if t == "Indicator":
-            return "indicator"
-        return CUSTOM_NAMES.get(t, f"x-tnr-{_kebab(t)}")
+        m = self.mapping(node)
+        if m is None:
+            return ""
+        if m.perpetrator and node.id in self.perpetrators:
+            return m.perpetrator
+        if m.not_spyware and not self._is_spyware(node):
+            return m.not_spyware
+        return m.type
+
+    def relation(self, name: str) -> RelationStix:
+        rel = self.schema.relations.get(name)
+        return rel.stix_type if rel else RelationStix(name.lower().replace("_", "-"))
 
     def ref(self, node: GraphNode, relation: str | None = None) -> str:
         """The STIX id a relation to `node` points to."""
-        if node.type == "State" and relation not in ACTOR_RELATIONS and relation is not None:
+        m = self.mapping(node)
+        if m and m.location and relation is not None and not self.relation(relation).actor:
             return stix_id("location", node.id)
-        if node.type == "Indicator" and node.properties.get("stix_id"):
+        stix_type = self.main_type(node)
+        if stix_type == "indicator" and node.properties.get("stix_id"):
             return str(node.properties["stix_id"])
-        return stix_id(self.main_type(node), node.id)
+        return stix_id(stix_type, node.id)
 
     @staticmethod
     def _is_spyware(node: GraphNode) -> bool:
@@ -204,7 +163,8 @@ class _Builder:
 
     def extra(self, obj: dict[str, Any], node: GraphNode) -> dict[str, Any]:
         """Every property without a STIX name, as x_tnr_<name>."""
-        standard = STANDARD_PROPS.get(node.type, set())
+        m = self.mapping(node)
+        standard = m.standard if m else frozenset()
         for key, value in sorted(node.properties.items()):
             if key in SKIPPED_PROPS or key in standard:
                 continue
@@ -224,29 +184,27 @@ class _Builder:
     # -- nodes ------------------------------------------------------------------------
     def node(self, node: GraphNode) -> None:
         p = node.properties
-        t = node.type
+        m = self.mapping(node)
         stix_type = self.main_type(node)
-        if t == "Source":
-            return  # sources are the external_references of the facts they support
+        if m is None:
+            return  # e.g. sources: the external_references of the facts they support
         obj = self.base(stix_type, node, self.ref(node))
-        if t == "State":
+        if m.location:
             loc = self.base("location", node)
-            self.put(loc, name=p.get("name"), country=p.get("code"))
+            self.put(loc, name=p.get("name"), country=p.get(m.location))
             self.objects.append(self.extra(loc, node))
-            self.put(obj, name=node.label, identity_class="organization",
-                     sectors=["government-national"])  # fmt: skip
+            self.put(obj, name=node.label, identity_class=m.identity_class or None,
+                     sectors=list(m.sectors))  # fmt: skip
             self.objects.append(obj)
             self.objects.append(self.relationship(
                 "located-at", obj["id"], loc["id"], {}, "LOCATED_AT", f"{node.id}:located-at"
             ))  # fmt: skip
             return
         if stix_type == "identity":
-            cls = "individual" if t == "Person" else "organization"
-            self.put(obj, name=node.label, identity_class=cls, description=p.get("description"))
-            if t == "Agency":
-                obj["sectors"] = ["government-national"]
-            elif t == "Vendor":
-                obj["sectors"] = ["technology"]
+            self.put(obj, name=node.label, identity_class=m.identity_class or "organization",
+                     description=p.get("description"))  # fmt: skip
+            if m.sectors:
+                obj["sectors"] = list(m.sectors)
         elif stix_type == "threat-actor":
             self.put(obj, name=node.label, threat_actor_types=["nation-state"],
                      aliases=p.get("aliases"), description=p.get("description"))  # fmt: skip
@@ -271,7 +229,9 @@ class _Builder:
                      pattern_type=p.get("pattern_type") or "stix",
                      indicator_types=p.get("indicator_types"),
                      valid_from=timestamp(p.get("valid_from")) or self.created)  # fmt: skip
-        else:  # a custom object: every property is x_tnr_
+        else:  # a custom object (or a STIX type without a branch here, e.g. campaign): its
+            # `standard` properties under their own names, every other one x_tnr_
+            self.put(obj, **{k: p.get(k) for k in sorted(m.standard)})
             obj["x_tnr_label"] = node.label
         self.objects.append(self.extra(obj, node))
 
@@ -312,7 +272,8 @@ class _Builder:
         s, t = self.nodes.get(edge.source), self.nodes.get(edge.target)
         if s is None or t is None:
             return
-        rtype, reverse = RELATIONSHIP_TYPES.get(edge.type, (_kebab(edge.type), False))
+        mapped = self.relation(edge.type)
+        rtype, reverse = mapped.type, mapped.reversed
         if edge.type == "PART_OF" and self.main_type(s) == "threat-actor":
             rtype = "attributed-to"
         s_ref, t_ref = self.ref(s, edge.type), self.ref(t, edge.type)

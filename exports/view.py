@@ -9,9 +9,10 @@ exported at all (and nothing cites them); admin-only and internal types never ar
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from graph.schema import Schema, load_schema
 from graph.store import Store
 from graph.visibility import Role, View, view
 from queries.common import node_type
@@ -25,6 +26,8 @@ class ExportView:
     graph: Graph
     role: Role
     withheld_sources: frozenset[str] = frozenset()
+    #: The schema whose `stix:` and `ftm:` mappings the exporters follow (the store's).
+    schema: Schema = field(default_factory=load_schema)
 
     @property
     def nodes(self) -> tuple[GraphNode, ...]:
@@ -75,4 +78,5 @@ def export_view(store: Store, ids: Iterable[str] | None, role: Role) -> ExportVi
     nodes = sorted(shown.nodes, key=lambda n: (n.type, n.id))
     edges = sorted(shown.edges, key=lambda e: e.id)
     withheld = seen.hidden.sources if seen.public else frozenset()
-    return ExportView(Graph(tuple(nodes), tuple(edges), shown.truncated), role, withheld)
+    return ExportView(Graph(tuple(nodes), tuple(edges), shown.truncated), role, withheld,
+                      store.schema)

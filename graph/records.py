@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.ids import make_id, normalize_key
-from graph.schema import load_schema
+from graph.schema import SOURCE, load_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,6 @@ Record = Node | Edge | Rejected
 
 def source_node(ref: str, title: str, **props: Any) -> Node:
     """A Source node; its provenance is itself."""
-    node = Node("Source", {"ref": ref, "title": title, **props}, Provenance("pending"))
+    node = Node(SOURCE, {"ref": ref, "title": title, **props}, Provenance("pending"))
     node.provenance = Provenance(node.id, "", 1.0)
     return node

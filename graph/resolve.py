@@ -45,6 +45,7 @@ from graph.compare import (
 )
 from graph.merge import merge_many
 from graph.records import Node, Provenance, source_node
+from graph.schema import MERGE_DECISION, load_schema
 from graph.settings import Settings
 from graph.store import Store
 from graph.writer import Writer
@@ -52,7 +53,6 @@ from loaders.vocabulary import VENDOR_ALIASES, canonical_vendor
 
 RESOLVER = "resolver"
 JUDGEMENTS = ("match", "no-match", "unsure")
-DEFAULT_TYPES = ("Vendor", "Organization", "Person")
 #: A person match needs a higher score than other types': on the EU list's labelled pairs
 #: 0.92 halves the false matches of 0.9 (90 -> 41 of ~8,900) for 1.2 points of match recall,
 #: and a false merge of two people is worse than a miss (the miss stays in review).
@@ -117,7 +117,7 @@ class Decision:
             "decided_by": self.decided_by,
             "decided_at": self.decided_at or dt.date.today().isoformat(),
         }  # fmt: skip
-        return Node("MergeDecision", props, Provenance(source.id, f"{self.left}~{self.right}"))
+        return Node(MERGE_DECISION, props, Provenance(source.id, f"{self.left}~{self.right}"))
 
 
 @lru_cache(maxsize=200_000)
@@ -589,8 +589,10 @@ class ResolveIndex:
         self.pending.pop(node_type, None)
 
     def mark_pending(self, changed: dict[str, set[str]],
-                     types: Sequence[str] = DEFAULT_TYPES) -> None:  # fmt: skip
-        """Remember what a load without resolution wrote, for the next load that resolves."""
+                     types: Sequence[str] | None = None) -> None:  # fmt: skip
+        """Remember what a load without resolution wrote, for the next load that resolves
+        (of the `types`; by default the schema's `matchable` ones)."""
+        types = load_schema().matchable if types is None else types
         for node_type, ids in changed.items():
             if ids and node_type in types:
                 self.pending.setdefault(node_type, set()).update(ids)
@@ -769,14 +771,16 @@ def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None,
     return report
 
 
-def resolve_store(store: Store, types: Sequence[str] = DEFAULT_TYPES, *,
+def resolve_store(store: Store, types: Sequence[str] | None = None, *,
                   changed: dict[str, set[str]] | None = None,
                   index: ResolveIndex | None = None) -> ResolveReport:  # fmt: skip
     """Resolve the nodes of each type in the graph, merging matches; idempotent.
 
     With `changed` (a writer's `Summary.changed`) and/or `index`, only what changed is
     resolved against the store (see `resolve_type`); the index is saved afterwards.
+    By default the types are the schema's `matchable` ones.
     """
+    types = store.schema.matchable if types is None else types
     incremental = changed is not None or index is not None
     report = ResolveReport([
         resolve_type(store, t, changed=(changed or {}).get(t, set()) if incremental else None,

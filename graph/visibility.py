@@ -47,7 +47,7 @@ from typing import Any, TypeVar
 
 from anyascii import anyascii
 
-from graph.schema import NodeType, Schema, load_schema
+from graph.schema import SOURCE, NodeType, Schema, load_schema
 
 T = TypeVar("T")
 
@@ -399,7 +399,7 @@ class Hidden:
         """Nodes (of types whose text may name people) with a text naming a redacted person."""
         out: set[str] = set()
         for nt in schema.nodes.values():
-            if not nt.mentions_people or nt.admin_only or nt.internal or nt.name == "Source":
+            if not nt.mentions_people or nt.admin_only or nt.internal or nt.name == SOURCE:
                 continue
             texts = [p.name for p in nt.properties.values()
                      if p.type in ("string", "text", "url", "list[string]")]  # fmt: skip
@@ -433,13 +433,24 @@ def _tied_label(nt: NodeType, row: Mapping[str, Any], redacted: Mapping[str, Any
     return label + (f", {year}" if year else "")
 
 
-STAMP_CYPHER = """
-MATCH (n:Person) WITH count(n) AS persons
-OPTIONAL MATCH (t:Person) WHERE t.is_target = true OR t.protected = true
-WITH persons, count(t) AS hidden
-OPTIONAL MATCH (s:Source) WITH persons, hidden, count(s) AS sources
-OPTIONAL MATCH (i:Incident) RETURN persons, hidden, sources, count(i) AS incidents
-"""
+@functools.cache
+def stamp_cypher(schema: Schema) -> str:
+    """The counts another process moves when it changes who is hidden, from the schema's
+    `visibility` blocks: the nodes of each type that can be a person at risk (all, and those
+    redacted), the sources, and the nodes of each type a `tied_by` relation ties to them."""
+    at_risk = [schema.node(name) for name in schema.people_at_risk]
+    counted: list[tuple[str, NodeType | None]] = [(nt.name, None) for nt in at_risk]
+    counted += [(nt.name, nt) for nt in at_risk]  # the redacted ones
+    counted += [(SOURCE, None)] + [(nt.name, None) for nt in schema.nodes.values() if nt.tied_by]
+    clauses: list[str] = []
+    for k, (type_name, redacted) in enumerate(counted):
+        var = f"n{k}"
+        where = f" WHERE {redact_condition(redacted, var)}" if redacted else ""
+        match = "MATCH" if k == 0 else "OPTIONAL MATCH"
+        keep = ", ".join([*(f"c{j}" for j in range(k)), f"count({var}) AS c{k}"])
+        end_ = "RETURN" if k == len(counted) - 1 else "WITH"
+        clauses.append(f"{match} ({var}:`{type_name}`){where} {end_} {keep}")
+    return "\n".join(clauses)
 
 
 class HiddenCache:
@@ -481,7 +492,7 @@ class HiddenCache:
     def stamp(store: Any) -> tuple[Any, ...]:
         """Writes through this store so far, then the counts another process moves."""
         writes = getattr(store, "writes", 0)
-        row = store.read(STAMP_CYPHER)
+        row = store.read(stamp_cypher(getattr(store, "schema", None) or load_schema()))
         return (writes, *(row[0].values() if row else ()))
 
     def get(self, store: Any) -> Hidden:

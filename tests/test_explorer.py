@@ -164,6 +164,11 @@ def test_gamma_expands_to_its_products_and_customer_states(
     nodes = view(page)
     [gamma] = [n for n in nodes if n["label"] == "Gamma Group"]
     assert gamma["type"] == "Vendor"
+    # drawn in its type's colour, the schema's (served in <body data-colours>)
+    drawn = page.evaluate("(id) => window.tnrExplorer.cy.getElementById(id)"
+                          ".style('background-color')", gamma["id"])  # fmt: skip
+    red, green, blue = (int(loaded.schema.node("Vendor").colour[i:i + 2], 16) for i in (1, 3, 5))
+    assert drawn.replace(" ", "") == f"rgb({red},{green},{blue})"
     products = {n["label"] for n in nodes if n["type"] == "Product"}
     assert {"FinSpy", "FinFly USB"} <= products
     # the side panel: properties and the sources, with their titles

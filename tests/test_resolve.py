@@ -293,7 +293,8 @@ def test_unrelated_vendors_stay_apart_and_decisions_group_by_type(empty_store: S
     _load_vendors(empty_store, ("NSO Group", "src-a"), ("Cytrox", "src-b"))
     report = resolve_store(empty_store)
     assert report.merged == 0 and len(_vendors(empty_store)) == 2
-    assert [t.node_type for t in report.types] == ["Vendor", "Organization", "Person"]
+    # the schema's `matchable: true` types, in declaration order
+    assert [t.node_type for t in report.types] == ["Person", "Organization", "Vendor"]
     by_type: dict[str, int] = defaultdict(int)
     for d in load_decisions(empty_store):
         by_type[d.node_type] += 1

@@ -22,7 +22,7 @@ from strawberry.types import Info
 
 from api.access import bearer, key_hash
 from graph.records import Node, Provenance, source_node
-from graph.schema import Schema
+from graph.schema import AUDIT_RECORD, SOURCE, Schema
 from graph.validate import validate_node
 from graph.writer import node_cypher, record_now, sighting_key
 
@@ -115,15 +115,15 @@ def record(
 ) -> str:
     """Write the AuditRecord of `change` in transaction `tx`; returns its id."""
     source = audit_source()
-    write_node(tx, schema, "Source", source.id, {**validate_node(source, schema),
+    write_node(tx, schema, SOURCE, source.id, {**validate_node(source, schema),
                                                   **provenance_props(source.provenance)})  # fmt: skip
     props = {
         "ref": uuid.uuid4().hex, "operation": change.operation, "target_id": target_id,
         "target_type": target_type, "actor": change.actor, "at": change.at,
         "before": as_json(before), "after": as_json(after), "reason": change.reason or None,
     }  # fmt: skip
-    node = Node("AuditRecord", props, Provenance(source.id, change.locator))
-    write_node(tx, schema, "AuditRecord", node.id,
+    node = Node(AUDIT_RECORD, props, Provenance(source.id, change.locator))
+    write_node(tx, schema, AUDIT_RECORD, node.id,
                {**validate_node(node, schema), **provenance_props(node.provenance)})  # fmt: skip
     return node.id
 
@@ -132,7 +132,7 @@ def record(
 def build_audit_query(schema: Schema) -> type[Any]:
     """The `auditLog` root field (admin only), oldest change first."""
     registry: Registry = build_types(schema)
-    record_nt = schema.node("AuditRecord")
+    record_nt = schema.node(AUDIT_RECORD)
     connection = build_connection(schema, record_nt, registry)
 
     async def audit_log(

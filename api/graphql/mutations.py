@@ -31,7 +31,7 @@ from graph import visibility
 from graph.ids import normalize_key
 from graph.records import Edge, Node, Provenance
 from graph.resolve import JUDGEMENTS, Decision, review_source
-from graph.schema import NodeType, Schema
+from graph.schema import DELETED_NODE, MERGE_DECISION, SOURCE, NodeType, Schema
 from graph.validate import RecordError, validate_edge, validate_node
 from graph.writer import edge_cypher, edge_id, record_now
 
@@ -52,8 +52,6 @@ from .errors import PublicError
 from .permissions import IsEditor
 from .types import PY_TYPES, Entity, Registry, build_types, lower_camel
 
-EDITABLE = ("Incident", "Person", "Organization", "Vendor", "Product", "ExportLicence",
-            "SanctionListing", "Source")  # fmt: skip
 Props = dict[str, Any]
 FromID = Annotated[strawberry.ID, strawberry.argument(name="from")]
 Work = Callable[[ManagedTransaction], "EditResult"]
@@ -117,7 +115,7 @@ def new_source(props: Props, prefix: str, locator: str) -> Node:
     if not str(document or "").strip():
         raise InputError(f"{prefix}url", "a new Source needs a URL or a file (document)")
     props.setdefault("ref", document)
-    node = Node("Source", props, Provenance("pending"))
+    node = Node(SOURCE, props, Provenance("pending"))
     node.provenance = Provenance(node.id, locator)
     return node
 
@@ -165,20 +163,20 @@ class SourceRef:
         locator = ref.locator if ref.locator not in (None, strawberry.UNSET) else ""
         self.locator = f"{locator}; {change.locator}" if locator else change.locator
         if new is not None:
-            self.new = new_source(_given(new, schema.node("Source")), "source.new.", "")
+            self.new = new_source(_given(new, schema.node(SOURCE)), "source.new.", "")
             self.new_props = _checked_node(self.new, schema, "source.new.")
             self.id = self.new.id
         else:
             self.id = str(given_id)
-            _type_of(schema, self.id, "source.id", ("Source",))
+            _type_of(schema, self.id, "source.id", (SOURCE,))
         self.provenance = Provenance(self.id, self.locator, confidence)
 
     def ensure(self, tx: ManagedTransaction, schema: Schema) -> None:
         """Write the new Source, or check the cited one is in the graph (and not deleted)."""
         if self.new is not None:
-            write_node(tx, schema, "Source", self.id, self.new_props)
+            write_node(tx, schema, SOURCE, self.id, self.new_props)
             return
-        found = _current(tx, "Source", self.id)
+        found = _current(tx, SOURCE, self.id)
         if found is None or found.get("deleted_at"):
             raise InputError("source.id", f"no Source with id {self.id!r} in the graph")
 
@@ -213,7 +211,7 @@ class Editor:
 
     async def create(self, nt: NodeType, given: Props, source: SourceRef | None) -> EditResult:
         props = {k: v for k, v in given.items() if v is not None}
-        if nt.name == "Source":
+        if nt.name == SOURCE:
             node = new_source(props, "", self.change.locator)
         else:
             assert source is not None
@@ -365,7 +363,7 @@ class Editor:
             if expect_deleted is None and deleted:
                 raise InputError(field, f"{type_name} {node_id!r} is deleted; restore it first")
             if source is not None:
-                write_node(tx, self.schema, "Source", source.id,
+                write_node(tx, self.schema, SOURCE, source.id,
                            _checked_node(source, self.schema))  # fmt: skip
             tx.run(f"MATCH (n:`{type_name}` {{id: $id}}) SET n += $set{removed}{provenance}",
                    **params).consume()  # fmt: skip
@@ -384,7 +382,7 @@ class Editor:
                 gone = _deleted(tx, node_id) is not None
                 raise InputError("id", f"{type_name} {node_id!r} is already deleted" if gone
                                  else f"no {type_name} with id {node_id!r}")  # fmt: skip
-            if type_name == "Source" and node_id == audit_source().id:
+            if type_name == SOURCE and node_id == audit_source().id:
                 raise InputError("id", "the audit log's own Source cannot be deleted")
             rels = [dict(r) for r in tx.run(
                 f"MATCH (n:`{type_name}` {{id: $id}})-[r]->(m) RETURN type(r) AS type, "
@@ -392,11 +390,11 @@ class Editor:
                 f"MATCH (n:`{type_name}` {{id: $id}})<-[r]-(m) RETURN type(r) AS type, "
                 "'in' AS direction, m.id AS other, properties(r) AS props", id=node_id)]  # fmt: skip
             source = audit_source()
-            kept = Node("DeletedNode", {
+            kept = Node(DELETED_NODE, {
                 "node_id": node_id, "node_type": type_name, "properties": as_json(before),
                 "relations": as_json(rels), "removed_at": self.change.at,
                 "reason": self.change.reason}, Provenance(source.id, self.change.locator))  # fmt: skip
-            write_node(tx, self.schema, "DeletedNode", kept.id,
+            write_node(tx, self.schema, DELETED_NODE, kept.id,
                        {**validate_node(kept, self.schema), **provenance_props(kept.provenance)})  # fmt: skip
             tx.run(f"MATCH (n:`{type_name}` {{id: $id}}) DETACH DELETE n", id=node_id).consume()
             after = {**before, "deleted_at": self.change.at, "deleted_reason": self.change.reason}
@@ -456,11 +454,11 @@ class Editor:
             for end, field in ((left, "left"), (right, "right")):
                 if _current(tx, left_type, end) is None:
                     raise InputError(field, f"no {left_type} with id {end!r}")
-            write_node(tx, self.schema, "Source", review.id, _checked_node(review, self.schema))
-            before = _current(tx, "MergeDecision", node.id)
-            write_node(tx, self.schema, "MergeDecision", node.id, checked)
-            after = _current(tx, "MergeDecision", node.id)
-            audit_id = self.audit(tx, node.id, "MergeDecision", before, after)
+            write_node(tx, self.schema, SOURCE, review.id, _checked_node(review, self.schema))
+            before = _current(tx, MERGE_DECISION, node.id)
+            write_node(tx, self.schema, MERGE_DECISION, node.id, checked)
+            after = _current(tx, MERGE_DECISION, node.id)
+            audit_id = self.audit(tx, node.id, MERGE_DECISION, before, after)
             return self.result(node.id, audit_id, after)
 
         return await self.run(work)
@@ -503,7 +501,7 @@ def _create_field(registry: Registry, nt: NodeType, inp: type[Any], ref: type[An
     resolve.__annotations__ = {"info": Info, "input": inp, "cited": source_arg(ref),
                                "return": EditResult}  # fmt: skip
     resolve_source.__annotations__ = {"info": Info, "input": inp, "return": EditResult}
-    return strawberry.field(resolver=resolve_source if nt.name == "Source" else resolve,
+    return strawberry.field(resolver=resolve_source if nt.name == SOURCE else resolve,
                             name=f"create{nt.name}",
                             permission_classes=[IsEditor],
                             description=f"Create one {nt.name} (editor).")  # fmt: skip
@@ -521,10 +519,10 @@ def _update_field(registry: Registry, nt: NodeType, patch: type[Any], ref: type[
             ref_ = SourceRef(registry.schema, cited, editor.change)
         return await editor.update(nt, str(id), _given(patch, nt), ref_)
 
-    source_type = source_arg(ref | None if nt.name == "Source" else ref)
+    source_type = source_arg(ref | None if nt.name == SOURCE else ref)
     resolve.__annotations__ = {"info": Info, "id": strawberry.ID, "patch": patch,
                                "cited": source_type, "return": EditResult}  # fmt: skip
-    if nt.name != "Source":
+    if nt.name != SOURCE:
         resolve.__defaults__ = None
     return strawberry.field(resolver=resolve, name=f"update{nt.name}",
                             permission_classes=[IsEditor],
@@ -534,12 +532,12 @@ def _update_field(registry: Registry, nt: NodeType, patch: type[Any], ref: type[
 def build_mutation(schema: Schema) -> type[Any]:
     """The root Mutation: generated create/update fields and the hand-written operations."""
     registry = build_types(schema)
-    source_input = input_type(schema.node("Source"), "Input")
+    source_input = input_type(schema.node(SOURCE), "Input")
     ref = source_ref_type(source_input)
     namespace: dict[str, Any] = {"__module__": __name__}
-    for name in EDITABLE:
+    for name in schema.editable:  # the types declared `editable: true`
         nt = schema.node(name)
-        inp = source_input if name == "Source" else input_type(nt, "Input")
+        inp = source_input if name == SOURCE else input_type(nt, "Input")
         namespace[f"create_{name}"] = _create_field(registry, nt, inp, ref)
         namespace[f"update_{name}"] = _update_field(registry, nt, input_type(nt, "Patch"), ref)
 
@@ -560,10 +558,15 @@ def build_mutation(schema: Schema) -> type[Any]:
         editor = Editor(info, registry, "recordMergeDecision", (note or "").strip())
         return await editor.decide(str(left), str(right), judgement, note or "")
 
+    #: The types an editor can redact like a target: those `protected` makes people at risk.
+    protectable = schema.types_where(lambda nt: "protected" in nt.redact_when)
+
     async def mark_protected(info: Info[Context, None], person_id: strawberry.ID,
                              protected: bool, reason: str) -> EditResult:  # fmt: skip
         editor = Editor(info, registry, "markProtected", _need_reason(reason))
-        _type_of(schema, str(person_id), "personId", ("Person",))
+        if not protectable:
+            raise InputError("personId", "no type of this schema can be protected")
+        _type_of(schema, str(person_id), "personId", protectable)
         return await editor.mark(
             str(person_id), {"protected": protected}, None, review_source(), "personId"
         )

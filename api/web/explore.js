@@ -7,13 +7,9 @@
   const LIMIT = 300; // nodes per neighbourhood
   const MAX_PATH = 6;
   const PAGE = 100; // ids per nodes(ids) request
-  const COLOURS = {
-    State: "#2f6db5", Agency: "#5b8fd1", Person: "#c2423a", Organization: "#d07a35",
-    Vendor: "#7d3c98", Product: "#a86cc1", Incident: "#d9a21b", Tactic: "#3c9a6d",
-    ExportLicence: "#6b8e23", Sale: "#8c7b6b", SanctionRegime: "#26828e",
-    SanctionListing: "#4fb0b8", PolicyResponse: "#5c6bc0", Statistic: "#9e9e9e",
-    Indicator: "#b0a18a", Source: "#7f8c8d", MergeDecision: "#bdbdbd",
-  };
+  // One colour per node type: the schema's `colour:` (graph/schema.yaml), which the server
+  // puts in <body data-colours> (api/explore.py).
+  const COLOURS = JSON.parse(document.body.dataset.colours || "{}");
   const GRAPH_FIELDS = "nodes { id type label properties } " +
     "edges { id type source target properties } truncated leftOut { type count }";
   const Q = {
