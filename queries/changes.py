@@ -178,25 +178,30 @@ def changes(
             raise ValueError(f"unknown node or relation types {bad}")
         node_types = [nt for nt in node_types if nt.name in types]
         rel_types = [rt for rt in rel_types if rt.name in types]
-    window = "($until IS NULL OR {v}.{p} <= $until) AND {v}.{p} > $since"
+    # One query per kind (a range on one property each, which an index can serve), the
+    # facts of several kinds merged by id.
+    window = "x.{p} > $since AND ($until IS NULL OR x.{p} <= $until)"
     conditions = []
     if "added" in wanted:
-        conditions.append(window.format(v="x", p="first_seen"))
+        conditions.append(window.format(p="first_seen"))
     if "confirmed" in wanted:
-        conditions.append(window.format(v="x", p="last_seen") + " AND x.first_seen <= $since")
+        conditions.append(window.format(p="last_seen") + " AND x.first_seen <= $since")
     if "lost" in wanted:
-        conditions.append(window.format(v="x", p="lost_at"))
+        conditions.append(window.format(p="lost_at"))
     found_loads = loads(store, since, until)
     by_time = {ld.started: ld.id for ld in found_loads}
     items: list[Change] = []
+    def read(match: str, returns: str) -> list[dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for where in conditions:
+            for row in store.read(f"MATCH {match} WHERE {where} RETURN {returns}",
+                                  since=since, until=until):  # fmt: skip
+                found.setdefault(str(row["p"].get("id")), row)
+        return list(found.values())
+
     if conditions:
-        where = " OR ".join(f"({c})" for c in conditions)
         for nt in node_types:
-            rows = store.read(
-                f"MATCH (x:`{nt.name}`) WHERE {where} RETURN properties(x) AS p",
-                since=since, until=until,
-            )  # fmt: skip
-            for r in rows:
+            for r in read(f"(x:`{nt.name}`)", "properties(x) AS p"):
                 p = r["p"]
                 real = str(p["id"])
                 if view is not None and view.is_hidden(real):
@@ -211,12 +216,7 @@ def changes(
                                         view.text(dataset) if view else dataset, at,
                                         by_time.get(at)))  # fmt: skip
         for rt in rel_types:
-            rows = store.read(
-                f"MATCH (a)-[x:`{rt.name}`]->(b) WHERE {where} "
-                "RETURN properties(x) AS p, a.id AS a, b.id AS b",
-                since=since, until=until,
-            )  # fmt: skip
-            for r in rows:
+            for r in read(f"(a)-[x:`{rt.name}`]->(b)", "properties(x) AS p, a.id AS a, b.id AS b"):
                 p, a, b = r["p"], str(r["a"]), str(r["b"])
                 if view is not None and view.relation(rt.name, p, (a, b)) is None:
                     continue
