@@ -1,6 +1,7 @@
 """Serving the full shared data: 32 clients, one heavy request beside light ones, search quality.
 
     python -m benchmarks.serving [--clients 32] [--seconds 30] [--per-client 40] [--out BENCHMARKS.md]
+                                 [--engine embedded|neo4j]
 
 (`python -m benchmarks` runs it too, unless --quick or --no-serving, and adds its section.)
 
@@ -272,10 +273,20 @@ class Result:
     nodes: int
     clients: int
     limits: str
+    #: "" for the embedded engine, else the Neo4j server's agent string.
+    engine: str = ""
 
 
-def run(clients: int, seconds: float, per_client: int, runs: int) -> Result:
+def run(clients: int, seconds: float, per_client: int, runs: int,
+        engine: str = "embedded", own: bool = False) -> Result:  # fmt: skip
+    """`engine` "embedded": a fresh engine in a temporary directory; "neo4j": the Neo4j of
+    NEO4J_URI (wiped first), else one started for the run."""
     os.environ.setdefault("TNR_REDACTION_KEY", "benchmark-key")
+    if engine == "neo4j" and not os.environ.get("NEO4J_URI"):
+        return _on_a_neo4j_of_its_own(clients, seconds, per_client, runs)
+    if engine == "neo4j" and not own and os.environ.get("TNR_BENCH_ALLOW_WIPE") != "1":
+        raise SystemExit("NEO4J_URI is set: the benchmark wipes that database; "
+                         "set TNR_BENCH_ALLOW_WIPE=1 to allow it")  # fmt: skip
     from benchmarks.__main__ import Server, pick_ids
     from benchmarks.visibility import load_all
     from graph.settings import Settings
@@ -284,11 +295,14 @@ def run(clients: int, seconds: float, per_client: int, runs: int) -> Result:
 
     with tempfile.TemporaryDirectory(prefix="tnr-bench-serve-") as tmp:
         env = {**os.environ, "TNR_DATA_DIR": tmp}
-        env.pop("NEO4J_URI", None)
+        if engine == "embedded":
+            env.pop("NEO4J_URI", None)
         env.setdefault("TNR_ENGINE_HEAP", "2g")
         settings = Settings.from_env(env)
         store = Store.open(settings)
         try:
+            if engine == "neo4j":
+                store.wipe()
             store.ensure_schema()
             t0 = time.perf_counter()
             load_all(store, True)
@@ -301,6 +315,8 @@ def run(clients: int, seconds: float, per_client: int, runs: int) -> Result:
             quality = search_quality(store)
             ids = pick_ids(store)
             env = {**os.environ, "TNR_DATA_DIR": tmp, "TNR_API_KEYS": f"analyst:{KEY}"}
+            if engine == "embedded":
+                env.pop("NEO4J_URI", None)
             server = Server(Path(tmp), env)
             try:
                 search_body = {"query": MIX["search Gamma Group"][0]}
@@ -328,7 +344,31 @@ def run(clients: int, seconds: float, per_client: int, runs: int) -> Result:
               f"{s.max_concurrent_queries}, TNR_MAX_QUEUED_QUERIES={s.max_queued_queries}, "
               f"TNR_QUEUE_WAIT={s.queue_wait:g} s")  # fmt: skip
     return Result(mixed, analysts, trivial, starvation, quality, first_search_s, first_public_s,
-                  index_build_s, load_s, nodes, clients, limits)  # fmt: skip
+                  index_build_s, load_s, nodes, clients, limits, store.agent if engine ==
+                  "neo4j" else "")  # fmt: skip
+
+
+def _on_a_neo4j_of_its_own(clients: int, seconds: float, per_client: int, runs: int) -> Result:
+    """`run` on a Neo4j started for it (graph/neo4j_server.py), stopped after."""
+    from graph import neo4j_server
+
+    reason = neo4j_server.unavailable_reason()
+    if reason is not None:
+        raise SystemExit(f"Neo4j cannot run here: {reason}")
+    with tempfile.TemporaryDirectory(prefix="tnr-bench-serve-neo4j-") as tmp:
+        server = neo4j_server.Neo4jServer(Path(tmp), heap="2g", pagecache_mb=1024)
+        address = server.start()
+        saved = {k: os.environ.get(k) for k in address.env()}
+        os.environ.update(address.env())
+        try:
+            return run(clients, seconds, per_client, runs, "neo4j", own=True)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            server.stop()
 
 
 def _rows(title: str, m: Mixed) -> list[str]:
@@ -345,11 +385,12 @@ def _rows(title: str, m: Mixed) -> list[str]:
 
 def report(r: Result) -> str:
     lat, terr, tsec = r.trivial
+    where = f" on Neo4j ({r.engine})" if r.engine else ""
     lines = [
-        "## Serving the full shared data (benchmarks/serving.py)",
+        f"{heading_for(r.engine)} (benchmarks/serving.py)",
         "",
-        f"Every shared file loaded without resolution ({r.nodes} nodes, {r.load_s:.0f} s), the app "
-        f"in its own uvicorn process on 127.0.0.1 with its defaults ({r.limits}).",
+        f"Every shared file loaded without resolution ({r.nodes} nodes, {r.load_s:.0f} s){where}, "
+        f"the app in its own uvicorn process on 127.0.0.1 with its defaults ({r.limits}).",
         "",
         f"### {r.clients} concurrent clients on a mix of real queries",
         "",
@@ -401,6 +442,11 @@ def report(r: Result) -> str:
 HEADING = "## Serving the full shared data"
 
 
+def heading_for(engine: str) -> str:
+    """The section's heading: the embedded engine's, or Neo4j's (a section of its own)."""
+    return f"{HEADING} on Neo4j" if engine else HEADING
+
+
 def update(path: Path, section: str, heading: str = HEADING) -> None:
     """Put `section` (which starts with `heading`) into the Markdown file at `path`, in
     place of the one it had (if any)."""
@@ -422,12 +468,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=60, help="light queries alone and beside")
     parser.add_argument("--out", type=Path, default=None,
                         help="write the section into this Markdown file (e.g. BENCHMARKS.md)")  # fmt: skip
+    parser.add_argument("--engine", choices=("embedded", "neo4j"), default="embedded",
+                        help="neo4j: the one NEO4J_URI names (wiped), else one started for it")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    section = report(run(args.clients, args.seconds, args.per_client, args.runs))
+    result = run(args.clients, args.seconds, args.per_client, args.runs, args.engine)
+    section = report(result)
     print(section)
     if args.out is not None:
-        update(args.out, section)
+        update(args.out, section, heading_for(result.engine))
 
 
 if __name__ == "__main__":
