@@ -63,6 +63,8 @@ class NodeType:
     #: Where the type comes when a neighbourhood is cut to its limit (lower: kept first;
     #: bulk rows such as licences and listings last). Declared as `relevance:`.
     relevance: int = 50
+    #: False for a type its own API module serves (watches): no generated root fields.
+    root_fields: bool = True
 
     @property
     def can_hide(self) -> bool:
@@ -166,6 +168,7 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
             public=public,
             mentions_people=bool(spec.get("mentions_people", True)),
             relevance=int(spec.get("relevance", 50)),
+            root_fields=bool(spec.get("root_fields", True)),
         )
     relations: dict[str, RelationType] = {}
     for name, spec in raw["relation_types"].items():
