@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -235,17 +236,24 @@ def _row_key(item: Any) -> str | None:
 
 
 def _key_field(old: list[Any], new: list[Any]) -> str | None:
-    """A scalar field unique within each list (year, name ...), to match rows without ids."""
+    """A scalar field unique within each list that matches rows without ids (year, name ...):
+    of those, the one whose values old and new rows share most (a count that moved shares
+    none), then a usual key name."""
     items = old + new
     if not items or not all(isinstance(i, dict) for i in items):
         return None
+    best: tuple[int, int, str] | None = None
     for name, value in items[0].items():
         if not isinstance(value, str | int) or isinstance(value, bool):
             continue
-        if all(len({repr(i.get(name)) for i in rows}) == len(rows) and
-               all(name in i for i in rows) for rows in (old, new)):  # fmt: skip
-            return str(name)
-    return None
+        if not all(all(name in i for i in rows) and len({repr(i[name]) for i in rows}) == len(rows)
+                   for rows in (old, new)):  # fmt: skip
+            continue
+        shared = len({repr(i[name]) for i in old} & {repr(i[name]) for i in new})
+        usual = int(name in ("id", "key", "code", "year", "name", "label", "title"))
+        if best is None or (shared, usual) > best[:2]:
+            best = (shared, usual, str(name))
+    return best[2] if best else None
 
 
 def _walk(old: Any, new: Any, path: str, out: dict[str, list[dict[str, Any]]]) -> None:
@@ -263,12 +271,17 @@ def _walk(old: Any, new: Any, path: str, out: dict[str, list[dict[str, Any]]]) -
             by_old = {str(i[field]): i for i in old}
             by_new = {str(i[field]): i for i in new}
         else:  # a multiset of values
-            olds, news = [canonical(i) for i in old], [canonical(i) for i in new]
-            for i, c in zip(new, news, strict=True):
-                if c not in olds:
+            left = Counter(canonical(i) for i in old)
+            for i in new:
+                if left[canonical(i)] > 0:
+                    left[canonical(i)] -= 1
+                else:
                     out["added"].append({"path": path, "row": i})
-            for i, c in zip(old, olds, strict=True):
-                if c not in news:
+            right = Counter(canonical(i) for i in new)
+            for i in old:
+                if right[canonical(i)] > 0:
+                    right[canonical(i)] -= 1
+                else:
                     out["removed"].append({"path": path, "row": i})
             return
         for k, row in by_new.items():
@@ -360,11 +373,31 @@ def find_causes(store: Store, view: View, watch: Watch, old: Any, new: Any, *, s
             picked[key] = {"kind": c.kind, "type": c.type, "id": view.shown_id(c.id),
                            "label": c.label, "at": c.at, "load": c.load_id, "sources": []}  # fmt: skip
             if c.start is not None:
-                picked[key].update(start=view.shown_id(c.start), end=view.shown_id(c.end or ""))
+                picked[key].update(start=c.start, end=c.end or "")
         picked[key]["sources"].append({"id": c.source_id, "dataset": c.dataset})
     causes = list(picked.values())
     _cite(store, view, causes)
+    _name_ends(store, view, causes)
     return causes
+
+
+def _name_ends(store: Store, view: View, causes: list[dict[str, Any]]) -> None:
+    """A relation's label: its ends' labels (as the role sees them) around its type."""
+    ends = sorted({c[k] for c in causes if "start" in c for k in ("start", "end")})
+    labels: dict[str, str] = {}
+    by_type: dict[str, list[str]] = {}
+    for i in ends:
+        if _is_node_id(view, i):
+            by_type.setdefault(view.schema.type_of_id(i), []).append(i)
+    for type_name, wanted in by_type.items():
+        for r in store.read(f"MATCH (n:`{type_name}`) WHERE n.id IN $ids "
+                            "RETURN properties(n) AS p", ids=wanted):  # fmt: skip
+            labels[str(r["p"]["id"])] = str(view.node(type_name, r["p"])["label"])
+    for c in causes:
+        if "start" in c:
+            a, b = c["start"], c["end"]
+            c["label"] = f"{labels.get(a, a)} {c['type']} {labels.get(b, b)}"
+            c["start"], c["end"] = view.shown_id(a), view.shown_id(b)
 
 
 def _cite(store: Store, view: View, causes: list[dict[str, Any]]) -> None:

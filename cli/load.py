@@ -94,8 +94,7 @@ def run_watches(store: Store) -> None:
         if failing:
             console.print(f"  [yellow]{len(failing)} watches could not be evaluated[/] "
                           "(tnr watch list)")  # fmt: skip
-        if fired:
-            in_background(store)
+        in_background(store)  # these, and earlier deliveries due for a retry
     except Exception as exc:  # the load itself is done and stays done
         log.warning("watches were not checked after the load: %s", exc, exc_info=True)
         console.print(f"  [yellow]watches were not checked:[/] {exc}")

@@ -156,10 +156,12 @@ def notifications(
     for n in got:
         out.print(f"[bold]{n.at}[/] {n.summary} [dim](delivery: {n.status}"
                   f"{', ' + n.last_error if n.last_error else ''})[/]")  # fmt: skip
-        for row in n.diff.get("added", [])[:10]:
-            out.print(f"  + {_label(row['row'])}")
-        for row in n.diff.get("removed", [])[:10]:
-            out.print(f"  - {_label(row['row'])}")
+        for sign, kind in (("+", "added"), ("-", "removed")):
+            for row in [r for r in n.diff.get(kind, []) if "[" not in r["path"]][:10]:
+                out.print(f"  {sign} {_label(row['row'])}")
+        inner = [r for k in ("added", "removed") for r in n.diff.get(k, []) if "[" in r["path"]]
+        if inner:
+            out.print(f"  {len(inner)} details added or removed inside rows it had (--json)")
         for moved in n.diff.get("moved", [])[:10]:
             out.print(f"  ~ {moved['path']}: {moved['before']} -> {moved['after']}")
         for cause in n.causes[:10]:

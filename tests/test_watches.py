@@ -137,6 +137,24 @@ def test_one_new_incident_fires_one_notification_naming_it_and_its_source(
     assert len(list_notifications(belarus)) == 1
 
 
+def test_an_analytical_field_without_ids_fires_with_its_figures_moved_and_the_new_incident(
+    belarus: Store, tmp_path: Path
+) -> None:
+    save(belarus, Watch(owner="cli", name="trend", role=Role.PUBLIC, owner_role=Role.ADMIN,
+                        query='{ incidentsPerYear(origin: "BY") { total years { year count } } }'))  # fmt: skip
+    _load(belarus, _incidents(tmp_path, 3), "incidents")
+    assert [c.notification for c in check_watches(belarus)] == [None]
+    _load(belarus, _incidents(tmp_path, 4), "incidents")
+    [done] = check_watches(belarus)
+    assert done.notification is not None
+    moved = {m["path"]: (m["before"], m["after"]) for m in done.notification.diff["moved"]}
+    assert moved["incidentsPerYear.total"][1] == moved["incidentsPerYear.total"][0] + 1
+    assert moved["incidentsPerYear.years[2024].count"] == (3, 4)
+    assert "2 figures moved" in done.notification.summary
+    assert make_id("Incident", "viasna-2025-4") in {c["id"] for c in done.notification.causes}
+    assert {c["type"] for c in done.notification.causes} == {"Incident"}
+
+
 def test_a_public_watch_never_reveals_what_the_public_may_not_see(empty_store: Store) -> None:
     _load(empty_store, CURATED, "curated")
     mexico = make_id("State", "MX")
