@@ -152,13 +152,13 @@ async def save_async(schema: Any, store: Store, watch: Watch) -> Watch:
     if not isinstance(watch.variables, dict):
         raise WatchRefused("the variables must be a JSON object")
     check_document(watch.query)
-    until = latest_load(store)
+    until = await asyncio.to_thread(latest_load, store)
     data, errors = await evaluate(schema, store, watch)
     if errors:
         raise WatchRefused("the query was refused: " + "; ".join(errors))
     saved = replace(watch, name=name, created=utc_now(), last_answer=canonical(data),
                     last_checked=until, checked_at=utc_now(), last_error=None)  # fmt: skip
-    return save_watch(store, saved)
+    return await asyncio.to_thread(save_watch, store, saved)
 
 
 def save(store: Store, watch: Watch, schema: Any = None) -> Watch:
@@ -193,7 +193,12 @@ async def check_async(schema: Any, store: Store, watches: list[Watch] | None = N
 
 
 def check_watches(store: Store, watches: list[Watch] | None = None, schema: Any = None) -> list[Checked]:
-    return asyncio.run(check_async(schema or graphql_schema(), store, watches))
+    """`check_async` from synchronous code (the CLI, after a load); with no watch saved it
+    costs one read (the GraphQL schema is built only when there is a watch to ask)."""
+    found = list_watches(store) if watches is None else watches
+    if not found:
+        return []
+    return asyncio.run(check_async(schema or graphql_schema(), store, found))
 
 
 async def _check_one(schema: Any, store: Store, watch: Watch, until: str) -> Checked:

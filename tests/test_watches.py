@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from api.graphql import build_schema
 from api.graphql.context import Context
-from api.watches import WatchRefused, check_watches, save
+from api.watches import ReadOnlyStore, WatchRefused, check_watches, save
 from api.webhooks import SIGNATURE_HEADER, deliver, verify
 from cli.main import app
 from graph.ids import make_id
@@ -205,11 +205,14 @@ def test_the_webhook_is_delivered_signed_and_retried_after_a_failure(
         watch = save(belarus, _watch(webhook=url))
         _load(belarus, _incidents(tmp_path, 4), "incidents")
         check_watches(belarus)
-        first = deliver(belarus, backoff=0)
+        first = deliver(belarus, backoff=60)
         assert len(first.failed) == 1 and first.failed[0][1] == "HTTP 500"
         [note] = list_notifications(belarus)
         assert note.status == "pending" and note.attempts == 1 and note.last_error == "HTTP 500"
-        second = deliver(belarus, backoff=0)
+        assert note.next_attempt and note.next_attempt > note.at  # backed off: a minute on
+        assert deliver(belarus).sent == [] and len(received) == 1  # not due yet
+        belarus.write("MATCH (n:Notification) SET n.next_attempt = $t", t="2000-01-01T00:00:00Z")
+        second = deliver(belarus, backoff=60)
         assert second.sent == [note.id]
         [note] = list_notifications(belarus)
         assert note.status == "delivered" and note.attempts == 2 and note.delivered_at
@@ -263,6 +266,8 @@ def test_nothing_a_watch_does_writes_to_the_graph(belarus: Store, tmp_path: Path
     check_watches(belarus)
     assert len(list_notifications(belarus)) == 1
     assert _fact_counts(belarus) == before
+    with pytest.raises(PermissionError):  # what a watch's query runs on
+        ReadOnlyStore(belarus).write("CREATE (:State {id: 'state_x'})")
     assert belarus.read("MATCH (i:Incident) RETURN i.id AS id, properties(i) AS p ORDER BY id") == props
 
 
