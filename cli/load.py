@@ -7,6 +7,7 @@ have (so the bodies of `run_load` and `run_resolve` stay as they were); neither 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ from graph.writer import Summary, Writer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BUNDLED = PROJECT_DIR / "data" / "curated"
+log = logging.getLogger("tnr.load")
 
 
 def run_load(
@@ -71,7 +73,31 @@ def run_load(
         index = ResolveIndex(index_path(settings))
         index.mark_pending(summary.changed)
         index.save()
+    run_watches(store)
     return summary
+
+
+def run_watches(store: Store) -> None:
+    """After a load: every watch evaluated, notifications recorded, their webhooks called in
+    the background. Never fails the load: an error is logged and recorded on its watch."""
+    from api.watches import check_watches
+    from api.webhooks import in_background
+
+    try:
+        done = check_watches(store)
+        if not done:
+            return
+        fired = [c.notification for c in done if c.notification is not None]
+        for n in fired:
+            console.print(f"  watch {n.summary}")
+        failing = [c for c in done if c.error]
+        if failing:
+            console.print(f"  [yellow]{len(failing)} watches could not be evaluated[/] "
+                          "(tnr watch list)")  # fmt: skip
+        in_background(store)  # these, and earlier deliveries due for a retry
+    except Exception as exc:  # the load itself is done and stays done
+        log.warning("watches were not checked after the load: %s", exc, exc_info=True)
+        console.print(f"  [yellow]watches were not checked:[/] {exc}")
 
 
 def run_resolve(store: Store, settings: Settings, changed: dict[str, set[str]]) -> None:
@@ -123,6 +149,9 @@ def load(
         summary = run_load(store, settings, fmt, path, resolve=not no_resolve,
                            facts={"product": product, "vendor": vendor})  # fmt: skip
     finally:
+        from api.webhooks import wait
+
+        wait()  # the load is done; webhooks get a few seconds, the rest stays pending
         store.close()
     if summary.total("created") + summary.total("updated") + summary.total("unchanged") == 0:
         raise typer.Exit(1)

@@ -29,12 +29,15 @@ SOURCE = "Source"
 MERGE_DECISION = "MergeDecision"
 AUDIT_RECORD = "AuditRecord"
 DELETED_NODE = "DeletedNode"
+LOAD = "Load"
+WATCH = "Watch"
+NOTIFICATION = "Notification"
 
 #: The keys a node type and a relation type may declare (anything else is a mistake).
 NODE_KEYS = frozenset({
     "description", "keys", "label_property", "properties", "visibility", "admin_only",
     "internal", "mentions_people", "relevance", "matchable", "editable", "colour", "caption",
-    "network", "stix", "ftm",
+    "network", "stix", "ftm", "root_fields",
 })  # fmt: skip
 RELATION_KEYS = frozenset({"description", "source", "target", "properties", "stix", "ftm"})
 STIX_KEYS = frozenset({"type", "identity_class", "sectors", "location", "perpetrator",
@@ -161,6 +164,8 @@ class NodeType:
     stix: StixMapping | None = None
     #: Its FollowTheMoney mapping; None when FtM exports leave it out.
     ftm: FtmMapping | None = None
+    #: False for a type its own API module serves (watches): no generated root fields.
+    root_fields: bool = True
 
     @property
     def can_hide(self) -> bool:
@@ -418,6 +423,7 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
             mentions_people=bool(spec.get("mentions_people", True)),
             relevance=int(spec.get("relevance", 50)),
             **_knowledge(name, spec, props),
+            root_fields=bool(spec.get("root_fields", True)),
         )
     relations: dict[str, RelationType] = {}
     for name, spec in raw["relation_types"].items():

@@ -24,7 +24,7 @@ from neo4j.exceptions import Neo4jError
 
 from graph.ids import make_id
 from graph.records import Edge, Node, Rejected
-from graph.schema import Schema
+from graph.schema import LOAD, SOURCE, Schema
 from graph.store import Store, StoreError
 from graph.validate import RecordError, validate_edge, validate_node
 
@@ -275,7 +275,7 @@ class Writer:
             )
             types = set(written) | {str(t) for r in before for t in r["types"] or ()}
             summary.lost = sum(self._mark_lost(t) for t in sorted(types))
-        load_id = make_id("Load", self.dataset, self.now)
+        load_id = make_id(LOAD, self.dataset, self.now)
         props = {
             "dataset": self.dataset, "loader": self.dataset.partition(":")[0] if ":" in
             self.dataset else None, "file": Path(self.origin).name or None,
@@ -327,7 +327,7 @@ class Writer:
         try:
             if isinstance(record, Node):
                 props = validate_node(record, self.schema)
-                if record.type == "Source" and prov.source_id == record.id:
+                if record.type == SOURCE and prov.source_id == record.id:
                     self._known_sources.add(record.id)
             else:
                 props = validate_edge(record, self.schema)
@@ -404,7 +404,7 @@ class Writer:
         def work(tx: ManagedTransaction) -> tuple[list[tuple[str, str, str]], list[_Row]]:
             statuses: list[tuple[str, str, str]] = []
             missing: list[_Row] = []
-            order = sorted(nodes, key=lambda t: t != "Source")
+            order = sorted(nodes, key=lambda t: t != SOURCE)
             for type_name in order:
                 group = nodes[type_name]
                 payload = [{"i": i, "id": r.key, "props": r.props, "seen": self._seen(r)}

@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from graph.schema import Schema
+from graph.schema import LOAD, Schema
 from graph.store import Store
 from graph.visibility import View
 from graph.writer import parse_sighting
@@ -169,7 +169,7 @@ def changes(
         raise ValueError(f"limit must be between 0 and {MAX_LIMIT}")
     schema = store.schema
     public = view is not None and view.public
-    node_types = [nt for nt in schema.nodes.values() if nt.name != "Load"
+    node_types = [nt for nt in schema.nodes.values() if nt.name != LOAD
                   if not (public and (nt.admin_only or nt.internal))]  # fmt: skip
     rel_types = list(schema.relations.values())
     if types is not None:

@@ -23,6 +23,8 @@ GROUPS = {
     "cli.review": {"review"},
     "cli.brief": {"brief"},
     "cli.export": {"export"},
+    "cli.changes": {"changes"},
+    "cli.watch": {"watch"},
 }
 #: The one import of a group module by another: serve loads the bundled data through load's
 #: run_load into an empty store. Any other would be a new edge to think about.

@@ -34,6 +34,7 @@ from .limits import (
 from .mutations import build_mutation
 from .queries import build_query
 from .types import Entity, Node
+from .watches import WatchMutation, WatchQuery
 
 
 class GraphSchema(strawberry.Schema):
@@ -73,7 +74,8 @@ def build_schema(
         mask_errors,
     ]
     registry_types = [Node, Entity]
-    query = merge_types("Query", (build_query(schema), build_audit_query(schema)))
-    return GraphSchema(query=query, mutation=build_mutation(schema), types=registry_types,
+    query = merge_types("Query", (build_query(schema), build_audit_query(schema), WatchQuery))
+    mutation = merge_types("Mutation", (build_mutation(schema), WatchMutation))
+    return GraphSchema(query=query, mutation=mutation, types=registry_types,
                        extensions=extensions,
                        execution_context_class=FastExecutionContext if SUPPORTED else None)  # fmt: skip
