@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 from conftest import shared_file
+from typer.testing import CliRunner
 
 from api.graphql import build_schema
 from api.graphql.context import Context
+from cli.main import app
 from graph.records import Edge, Provenance
+from graph.settings import Settings
 from graph.store import Store
 from graph.visibility import Role
 from graph.writer import Summary, Writer
@@ -119,14 +122,26 @@ def _ids(graph: network.Graph) -> tuple[set[str], set[str]]:
     return {n.id for n in graph.nodes}, {e.id for e in graph.edges}
 
 
-def test_the_queries_take_as_of_too_on_two_more_real_files(empty_store: Store) -> None:
-    """The functions of queries/ (what the CLI calls), after two more loads. Properties are
-    as stored now (record time dates facts, not each value): the network compares ids."""
+def _tnr(settings: Settings, *args: str) -> Any:
+    env = {"TNR_DATA_DIR": str(settings.data_dir), "TNR_ENGINE_HEAP": settings.engine_heap}
+    if settings.neo4j_uri:
+        env.update(NEO4J_URI=settings.neo4j_uri, NEO4J_USER=settings.neo4j_user,
+                   NEO4J_PASSWORD=settings.neo4j_password)  # fmt: skip
+    return CliRunner().invoke(app, ["query", *args], env=env)
+
+
+def test_the_queries_and_the_cli_take_as_of_on_two_more_real_files(
+    empty_store: Store, test_settings: Settings
+) -> None:
+    """The functions of queries/ and `tnr query --as-of`, after two more loads. Properties
+    are as stored now (record time dates facts, not each value): the network compares ids."""
     first = _load(empty_store, CURATED, "curated")
     state = _state(empty_store, "AE")
     before = (trends.incidents_per_year(empty_store, scope="all"),
               coverage.sanctions_coverage(empty_store, "perpetrator", "all"))
     walked = _ids(network.neighbourhood(empty_store, state, depth=2, limit=300))
+    printed = _tnr(test_settings, "trends", "--scope", "all", "--json")
+    assert printed.exit_code == 0, printed.output
     _load(empty_store, shared_file(FINFISHER), "finfisher-customers")
     _load(empty_store, shared_file(PEGASUS), "spyware-victims")
     then = (trends.incidents_per_year(empty_store, scope="all", as_of=first.started),
@@ -137,6 +152,12 @@ def test_the_queries_take_as_of_too_on_two_more_real_files(empty_store: Store) -
     now = _ids(network.neighbourhood(empty_store, state, depth=2, limit=300))
     assert now[0] > walked[0] and now[1] > walked[1]
     assert trends.incidents_per_year(empty_store, scope="all").total > before[0].total
+    then_printed = _tnr(test_settings, "trends", "--scope", "all", "--as-of", first.started,
+                        "--json")  # fmt: skip
+    assert then_printed.exit_code == 0 and then_printed.output == printed.output
+    assert _tnr(test_settings, "trends", "--scope", "all", "--json").output != printed.output
+    bad = _tnr(test_settings, "coverage", "--as-of", "yesterday")
+    assert bad.exit_code == 2 and "--as-of must be a UTC ISO 8601" in bad.output
 
 
 def test_a_relation_recorded_later_between_earlier_nodes_is_not_followed_then(
