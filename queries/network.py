@@ -254,8 +254,11 @@ def neighbourhood(
     windowed = start is not None or end is not None
     # The relations walked: none of `avoid`'s types touching `avoid`'s nodes, none dated
     # outside the window (the same rules as the checks on each row below).
-    walk = (f"NOT (type(r) IN $rels AND (m.id IN $avoid OR n.id IN $avoid)) AND "
-            f"{recorded('r')} AND {recorded('m')}")  # fmt: skip
+    walk = "NOT (type(r) IN $rels AND (m.id IN $avoid OR n.id IN $avoid))"
+    if as_of is not None:
+        # Only when asked: on ArcadeDB the two conditions, though true for every row when
+        # $as_of is null, made a wide expansion (60k relations) about 1.6 times as slow.
+        walk += f" AND {recorded('r')} AND {recorded('m')}"
     if windowed:
         walk += f" AND {_window_condition(node=False)}"
     fresh = "$seen[m.id] IS NULL" + (f" AND {_window_condition(node=True)}" if windowed else "")
