@@ -48,6 +48,12 @@ def gql(store: Store, query: str, role: Role = Role.PUBLIC, **variables: Any) ->
     result = _run(store, query, role, **variables)
     assert result.errors is None, result.errors
     assert result.data is not None
+    # A network graph's nodes and edges come in the order the engine reads them.
+    for name in ("neighbourhood", "subgraph"):
+        graph = result.data.get(name)
+        for key in ("nodes", "edges"):
+            if graph and key in graph:
+                graph[key] = sorted(graph[key], key=lambda x: str(x["id"]))
     return result.data
 
 
