@@ -15,7 +15,7 @@ from rich.table import Table
 from cli.common import open_store
 from graph.settings import Settings
 from graph.store import Store
-from queries.common import NodeRef, SourceRef
+from queries.common import NodeRef, SourceRef, check_as_of
 from queries.coverage import sanctions_coverage
 from queries.hosts import host_collaboration
 from queries.licences import licences_to_tnr_states
@@ -33,6 +33,15 @@ HIDDEN_COLUMNS = frozenset({"id", "properties", "sources", "hops", "designations
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 Scope = Annotated[str, typer.Option(help="which incidents count: transnational (default), domestic, unknown or all; the others are counted apart")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="a record time (UTC ISO 8601: 2026-12-01 is 00:00 UTC that day, or 2026-12-01T09:30:00Z): the answer as the graph stood then")]
+
+
+def _as_of(value: str | None) -> str | None:
+    """--as-of at full precision, or a usage error naming it."""
+    try:
+        return check_as_of(value, "--as-of")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 @contextmanager
@@ -154,14 +163,16 @@ def vendor_chains_cmd(
     state: Annotated[str | None, typer.Option(help="customer state (id, ISO code or name)")] = None,
     agency: Annotated[str | None, typer.Option(help="customer agency (id or name)")] = None,
     limit: Annotated[int | None, typer.Option(help="at most this many chains (default: all)")] = None,
+    as_of: AsOf = None,
     as_json: Json = False,
 ) -> None:
     """Vendor -> product -> customer -> incidents, with the sources of every hop."""
+    when = _as_of(as_of)
     _run(
         "vendor chains",
         as_json,
         lambda s: vendor_chains(s, vendor=vendor, product=product, state=state, agency=agency,
-                                limit=limit),
+                                limit=limit, as_of=when),
     )  # fmt: skip
 
 
@@ -169,11 +180,13 @@ def vendor_chains_cmd(
 def coverage_cmd(
     by: Annotated[str, typer.Option(help="tactic, origin, host or perpetrator")] = "origin",
     scope: Scope = "transnational",
+    as_of: AsOf = None,
     as_json: Json = False,
 ) -> None:
     """Sanctions coverage of perpetrators, and the gaps."""
+    when = _as_of(as_of)
     _run(f"sanctions coverage by {by} ({scope} incidents)", as_json,
-         lambda s: sanctions_coverage(s, by, scope))  # type: ignore[arg-type]  # fmt: skip
+         lambda s: sanctions_coverage(s, by, scope, when))  # type: ignore[arg-type]  # fmt: skip
 
 
 @query_app.command("hosts")
@@ -182,11 +195,14 @@ def hosts_cmd(
     host: Annotated[str | None, typer.Option(help="host state (ISO code or id)")] = None,
     limit: int = 100,
     scope: Scope = "transnational",
+    as_of: AsOf = None,
     as_json: Json = False,
 ) -> None:
     """Host states whose authorities acted for an origin state."""
+    when = _as_of(as_of)
     _run(f"host-state collaboration ({scope} incidents)", as_json,
-         lambda s: host_collaboration(s, origin=origin, host=host, limit=limit, scope=scope))  # fmt: skip
+         lambda s: host_collaboration(s, origin=origin, host=host, limit=limit, scope=scope,
+                                      as_of=when))  # fmt: skip
 
 
 @query_app.command("trends")
@@ -197,11 +213,14 @@ def trends_cmd(
     start: int | None = None,
     end: int | None = None,
     scope: Scope = "transnational",
+    as_of: AsOf = None,
     as_json: Json = False,
 ) -> None:
     """Incidents per year, beside the figures the sources state."""
+    when = _as_of(as_of)
     _run(f"incidents per year ({scope} incidents)", as_json, lambda s: incidents_per_year(
-        s, origin=origin, host=host, tactic=tactic, start=start, end=end, scope=scope))  # fmt: skip
+        s, origin=origin, host=host, tactic=tactic, start=start, end=end, scope=scope,
+        as_of=when))  # fmt: skip
 
 
 @query_app.command("compare-periods")
@@ -212,14 +231,16 @@ def compare_cmd(
     host: Annotated[str | None, typer.Option(help="host state (ISO code or id)")] = None,
     tactic: Annotated[str | None, typer.Option(help="tactic code")] = None,
     scope: Scope = "transnational",
+    as_of: AsOf = None,
     as_json: Json = False,
 ) -> None:
     """Two periods side by side: counts, yearly averages and their ratio."""
     a, b = _period(first), _period(second)
+    when = _as_of(as_of)
     with _store() as store:
         try:
             result = compare_periods(store, a, b, origin=origin, host=host, tactic=tactic,
-                                     scope=scope)  # fmt: skip
+                                     scope=scope, as_of=when)  # fmt: skip
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
     if as_json:
@@ -242,12 +263,14 @@ def licences_cmd(
     year_to: int | None = None,
     decision: Annotated[str | None, typer.Option(help="granted or refused")] = None,
     min_value: float | None = None,
+    as_of: AsOf = None,
     as_json: Json = False,
 ) -> None:
     """Export licences to origin states of TNR and to spyware operators, by destination."""
+    when = _as_of(as_of)
     _run("licences to TNR states", as_json, lambda s: licences_to_tnr_states(
         s, exporter=exporter, control_prefix=control_prefix, year_from=year_from,
-        year_to=year_to, decision=decision, min_value=min_value))  # fmt: skip
+        year_to=year_to, decision=decision, min_value=min_value, as_of=when))  # fmt: skip
 
 
 @query_app.command("neighbourhood")
@@ -260,25 +283,32 @@ def neighbourhood_cmd(
     start: int | None = None,
     end: int | None = None,
     limit: int = 300,
+    as_of: AsOf = None,
     as_json: Json = False,
 ) -> None:
     """The nodes around one node (depth 1 to 3)."""
+    when = _as_of(as_of)
     _run("neighbourhood", as_json, lambda s: neighbourhood(
-        s, node_id, depth=depth, types=type_, start=start, end=end, limit=limit))  # fmt: skip
+        s, node_id, depth=depth, types=type_, start=start, end=end, limit=limit,
+        as_of=when))  # fmt: skip
 
 
 @query_app.command("shortest-path")
 def shortest_path_cmd(
-    source_id: str, target_id: str, max_length: int = 6, as_json: Json = False
-) -> None:
+    source_id: str, target_id: str, max_length: int = 6, as_of: AsOf = None,
+    as_json: Json = False,
+) -> None:  # fmt: skip
     """The shortest chain of relations between two nodes."""
-    _run("shortest path", as_json, lambda s: shortest_path(s, source_id, target_id, max_length))
+    when = _as_of(as_of)
+    _run("shortest path", as_json,
+         lambda s: shortest_path(s, source_id, target_id, max_length, as_of=when))  # fmt: skip
 
 
 @query_app.command("subgraph")
-def subgraph_cmd(ids: list[str], as_json: Json = False) -> None:
+def subgraph_cmd(ids: list[str], as_of: AsOf = None, as_json: Json = False) -> None:
     """These nodes and the relations among them."""
-    _run("subgraph", as_json, lambda s: subgraph(s, ids))
+    when = _as_of(as_of)
+    _run("subgraph", as_json, lambda s: subgraph(s, ids, as_of=when))
 
 
 @query_app.command("search")

@@ -45,6 +45,14 @@ the same Cypher; these are the differences that remain):
   with 100k relations did at 1M relations. Store.wipe deletes relations in batches first.
 - Engine name: ArcadeDB answers Bolt as "Neo4j Kernel 5.26.0" in dbms.components()
   but names itself in the Bolt agent string; profile_for reads the agent.
+- shortestPath with a WHERE on the path (`all(x IN nodes(p) WHERE ...)`): Neo4j applies
+  the predicate during its search, so it finds the shortest path that satisfies it;
+  ArcadeDB (26.10) finds one shortest path first and then filters it, so it answers
+  nothing when the shortest path of the whole graph fails the predicate and a longer one
+  would pass (found with `asOf`: the shortest path now goes through a node recorded
+  later). EngineProfile.filters_shortest_paths; queries/network.py `shortest_path` then
+  searches breadth-first itself (`_walked_path`), on that engine only, when asked as of
+  a record time and the shortestPath answered nothing.
 """
 
 from __future__ import annotations
@@ -64,6 +72,8 @@ class EngineProfile:
     wipe_batch: int
     #: True if a write sent in a read transaction is refused (access mode, see above).
     refuses_writes_in_reads: bool
+    #: True if shortestPath applies its WHERE during the search (see above).
+    filters_shortest_paths: bool = True
 
 
 NEO4J = EngineProfile(name="neo4j", wipe_batch=10000, refuses_writes_in_reads=True)
@@ -74,7 +84,8 @@ NEO4J = EngineProfile(name="neo4j", wipe_batch=10000, refuses_writes_in_reads=Tr
 NEO4J_DRIVER_OPTIONS: dict[str, Any] = {
     "notifications_disabled_classifications": [NotificationDisabledClassification.UNRECOGNIZED],
 }
-ARCADEDB = EngineProfile(name="arcadedb", wipe_batch=10000, refuses_writes_in_reads=False)
+ARCADEDB = EngineProfile(name="arcadedb", wipe_batch=10000, refuses_writes_in_reads=False,
+                         filters_shortest_paths=False)
 
 
 def profile_for(agent: str) -> EngineProfile:

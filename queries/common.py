@@ -131,8 +131,46 @@ def merge_sources(*groups: Iterable[SourceRef]) -> tuple[SourceRef, ...]:
     return tuple(seen.values())
 
 
-def lookup_ids(store: Store, type_name: str, text: str) -> list[str]:
-    """Ids of nodes of `type_name` whose id, label, code, ref or alias equals `text` (any case)."""
+# -- the graph as of a record time (graph/schema.yaml `record_time`) ------------------------
+#: Every record time at full precision has this many characters ("2026-12-02T01:51:20.053148Z").
+_FULL = "0000-01-01T00:00:00.000000Z"
+
+
+def check_as_of(value: str | None, name: str = "as_of") -> str | None:
+    """`value` as a record time at full precision (UTC, to the microsecond, as the writer
+    stores `first_seen`), so that it compares with stored times as a string; None stays
+    None. A date or a shorter time means its first instant: "2026-12-01" is 00:00 UTC that
+    day. ValueError naming the argument (`name`) when it is not a UTC ISO 8601 time."""
+    from queries.changes import check_time
+
+    text = check_time(value, name)
+    if text is None:
+        return None
+    text = text.removesuffix("Z")
+    return text + _FULL[len(text) :]
+
+
+def recorded(var: str, param: str = "$as_of") -> str:
+    """The Cypher condition that node or relation `var` was in the graph at the record time
+    `param` (none: always): recorded then or before, or stored with no record time (before
+    record time was kept, or by a path that does not set it)."""
+    return f"({param} IS NULL OR {var}.first_seen IS NULL OR {var}.first_seen <= {param})"
+
+
+def all_recorded(*variables: str, param: str = "$as_of") -> str:
+    """`recorded` for each of `variables`, joined by AND."""
+    return " AND ".join(recorded(v, param) for v in variables)
+
+
+def path_recorded(path: str, param: str = "$as_of") -> str:
+    """Every node and relation of the path `path` was in the graph at `param`."""
+    return (f"all(x IN nodes({path}) WHERE {recorded('x', param)}) AND "
+            f"all(x IN relationships({path}) WHERE {recorded('x', param)})")  # fmt: skip
+
+
+def lookup_ids(store: Store, type_name: str, text: str, as_of: str | None = None) -> list[str]:
+    """Ids of nodes of `type_name` whose id, label, code, ref or alias equals `text` (any
+    case), recorded at `as_of` (none: now)."""
     nt = store.schema.node(type_name)
     props = [p for p in (nt.label_property, "name", "code", "ref") if p in nt.properties]
     conditions = ["n.id = $text"] + [
@@ -140,14 +178,18 @@ def lookup_ids(store: Store, type_name: str, text: str) -> list[str]:
     ]
     if "aliases" in nt.properties:
         conditions.append("any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower($text))")
-    query = f"MATCH (n:`{type_name}`) WHERE {' OR '.join(conditions)} RETURN n.id AS id ORDER BY id"
-    return [r["id"] for r in store.read(query, text=text.strip())]
+    query = (f"MATCH (n:`{type_name}`) WHERE ({' OR '.join(conditions)}) AND {recorded('n')} "
+             "RETURN n.id AS id ORDER BY id")  # fmt: skip
+    return [r["id"] for r in store.read(query, text=text.strip(), as_of=check_as_of(as_of))]
 
 
-def state_index(store: Store) -> dict[str, NodeRef]:
-    """Every State by id and by ISO code (both keys point to the same NodeRef)."""
+def state_index(store: Store, as_of: str | None = None) -> dict[str, NodeRef]:
+    """Every State (recorded at `as_of`; none: now) by id and by ISO code (both keys point
+    to the same NodeRef)."""
     out: dict[str, NodeRef] = {}
-    for row in store.read("MATCH (s:State) RETURN s.id AS id, s.code AS code, s.name AS name"):
+    for row in store.read(f"MATCH (s:State) WHERE {recorded('s')} "
+                          "RETURN s.id AS id, s.code AS code, s.name AS name",
+                          as_of=check_as_of(as_of)):  # fmt: skip
         ref = NodeRef(row["id"], "State", row.get("name"))
         out[row["id"]] = ref
         if row.get("code"):
@@ -180,26 +222,28 @@ def check_scope(scope: str | None) -> str:
 
 
 _SCOPES = (
-    "MATCH (i:Incident) WHERE $ids IS NULL OR i.id IN $ids "
-    "OPTIONAL MATCH (i)-[:ORIGIN_STATE]->(o:State) "
+    f"MATCH (i:Incident) WHERE ($ids IS NULL OR i.id IN $ids) AND {recorded('i')} "
+    f"OPTIONAL MATCH (i)-[ro:ORIGIN_STATE]->(o:State) WHERE {all_recorded('ro', 'o')} "
     "WITH i, collect(DISTINCT o.code) AS origins "
-    "OPTIONAL MATCH (i)-[:HOST_STATE]->(h:State) "
+    f"OPTIONAL MATCH (i)-[rh:HOST_STATE]->(h:State) WHERE {all_recorded('rh', 'h')} "
     "WITH i, origins, collect(DISTINCT h.code) AS hosts "
-    "OPTIONAL MATCH (i)-[:TARGETED]->(p:Person) "
+    f"OPTIONAL MATCH (i)-[rp:TARGETED]->(p:Person) WHERE {all_recorded('rp', 'p')} "
     "RETURN i.id AS id, i.scope AS scope, origins, hosts, "
     "collect(DISTINCT p.residence_country) AS residences"
 )
 
 
-def incident_scopes(store: Store, ids: Iterable[str] | None = None) -> dict[str, str]:
+def incident_scopes(store: Store, ids: Iterable[str] | None = None,
+                    as_of: str | None = None) -> dict[str, str]:  # fmt: skip
     """The scope of each incident: "transnational" or "domestic" as stored (the loader's or the
     source's word), else as the graph gives it (HOST_STATE, else the targets' residence,
-    against ORIGIN_STATE), else "unknown". Never a guess."""
+    against ORIGIN_STATE), else "unknown". Never a guess. Of the incidents recorded at
+    `as_of` (none: now), as the graph stood then."""
     from loaders.common import incident_scope
 
     out: dict[str, str] = {}
     wanted = None if ids is None else sorted(set(ids))
-    for row in store.read(_SCOPES, ids=wanted):
+    for row in store.read(_SCOPES, ids=wanted, as_of=check_as_of(as_of)):
         stored = row.get("scope")
         if stored in ("transnational", "domestic"):
             out[row["id"]] = str(stored)

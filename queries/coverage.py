@@ -31,12 +31,15 @@ from queries.common import (
     ScopeCount,
     SourceRef,
     Sources,
+    all_recorded,
+    check_as_of,
     check_scope,
     in_scope,
     incident_scopes,
     left_out,
     merge_sources,
     node_ref,
+    recorded,
     year_of,
 )
 
@@ -158,37 +161,41 @@ def explain(reason: str, no_perpetrator: int, not_designated: int, designated: i
 
 
 _INCIDENTS = (
-    "MATCH (i:Incident) OPTIONAL MATCH (i)-[r:PERPETRATED_BY]->(p) "
+    f"MATCH (i:Incident) WHERE {recorded('i')} "
+    f"OPTIONAL MATCH (i)-[r:PERPETRATED_BY]->(p) WHERE {all_recorded('r', 'p')} "
     "RETURN i.id AS id, i.year AS year, i.date AS date, i.source_ids AS src, "
     "properties(p) AS p, labels(p) AS p_labels, r.source_ids AS r_src"
 )
 
 _DESIGNATION_TAIL = (
-    "OPTIONAL MATCH (l)-[:UNDER_REGIME]->(g:SanctionRegime) "
+    f"OPTIONAL MATCH (l)-[u:UNDER_REGIME]->(g:SanctionRegime) WHERE {all_recorded('u', 'g')} "
     "RETURN x.id AS perp, d_party.id AS party, properties(l) AS l, properties(g) AS g, "
     "d.source_ids AS src"
 )
 _DESIGNATIONS: dict[str, str] = {
-    "direct": "MATCH (l:SanctionListing)-[d:DESIGNATES]->(x) WHERE x.id IN $ids "
-    "WITH l, d, x, x AS d_party " + _DESIGNATION_TAIL,
-    "member": "MATCH (l:SanctionListing)-[d:DESIGNATES]->(d_party:Person)-[:MEMBER_OF]->(x) "
-    "WHERE x.id IN $ids " + _DESIGNATION_TAIL,
-    "agency": "MATCH (l:SanctionListing)-[d:DESIGNATES]->(d_party:Agency)-[:PART_OF]->(x:State) "
-    "WHERE x.id IN $ids " + _DESIGNATION_TAIL,
+    "direct": "MATCH (l:SanctionListing)-[d:DESIGNATES]->(x) WHERE x.id IN $ids AND "
+    f"{all_recorded('l', 'd', 'x')} WITH l, d, x, x AS d_party " + _DESIGNATION_TAIL,
+    "member": "MATCH (l:SanctionListing)-[d:DESIGNATES]->(d_party:Person)-[m:MEMBER_OF]->(x) "
+    f"WHERE x.id IN $ids AND {all_recorded('l', 'd', 'd_party', 'm', 'x')} " + _DESIGNATION_TAIL,
+    "agency": "MATCH (l:SanctionListing)-[d:DESIGNATES]->(d_party:Agency)-[o:PART_OF]->(x:State) "
+    f"WHERE x.id IN $ids AND {all_recorded('l', 'd', 'd_party', 'o', 'x')} " + _DESIGNATION_TAIL,
     "agency-member": "MATCH (l:SanctionListing)-[d:DESIGNATES]->(d_party:Person)"
-    "-[:MEMBER_OF]->(:Agency)-[:PART_OF]->(x:State) WHERE x.id IN $ids " + _DESIGNATION_TAIL,
+    "-[m:MEMBER_OF]->(a:Agency)-[o:PART_OF]->(x:State) WHERE x.id IN $ids AND "
+    f"{all_recorded('l', 'd', 'd_party', 'm', 'a', 'o', 'x')} " + _DESIGNATION_TAIL,
 }
 
 
-def designations(store: Store, perpetrator_ids: list[str],
-                 sources: Sources | None = None) -> dict[str, list[Designation]]:  # fmt: skip
-    """The designations covering each perpetrator (see the module docstring)."""
+def designations(store: Store, perpetrator_ids: list[str], sources: Sources | None = None,
+                 as_of: str | None = None) -> dict[str, list[Designation]]:  # fmt: skip
+    """The designations covering each perpetrator (see the module docstring), as the graph
+    stood at the record time `as_of` (none: now)."""
     sources = sources or Sources(store)
+    as_of = check_as_of(as_of)
     out: dict[str, list[Designation]] = defaultdict(list)
     if not perpetrator_ids:
         return out
     for via, query in _DESIGNATIONS.items():
-        for row in store.read(query, ids=perpetrator_ids):
+        for row in store.read(query, ids=perpetrator_ids, as_of=as_of):
             listing: dict[str, Any] = row["l"]
             regime: dict[str, Any] | None = row["g"]
             out[row["perp"]].append(Designation(
@@ -203,22 +210,25 @@ def designations(store: Store, perpetrator_ids: list[str],
     return out
 
 
-def sanctions_coverage(store: Store, by: GroupBy = "origin", scope: str | None = None) -> Coverage:
+def sanctions_coverage(store: Store, by: GroupBy = "origin", scope: str | None = None,
+                       as_of: str | None = None) -> Coverage:  # fmt: skip
     """Incidents, perpetrators and designated perpetrators per group, with the gaps, for the
-    incidents of one scope (transnational by default; "all" for every scope)."""
+    incidents of one scope (transnational by default; "all" for every scope), as the graph
+    stood at the record time `as_of` (none: now)."""
     if by not in GROUPINGS:
         raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPINGS)}")
     scope = check_scope(scope)
+    as_of = check_as_of(as_of)
     schema = store.schema
     sources = Sources(store)
-    scopes = incident_scopes(store)
+    scopes = incident_scopes(store, as_of=as_of)
     outside: dict[str, str] = {i: s for i, s in scopes.items() if not in_scope(scope, s)}
     incident_years: dict[str, int | None] = {}
     incident_src: dict[str, list[str]] = defaultdict(list)
     perps_of: dict[str, set[str]] = defaultdict(set)
     perp_refs: dict[str, NodeRef] = {}
     out_groups: dict[str, tuple[NodeRef, set[str]]] = {}  # groups of the left-out incidents
-    for row in store.read(_INCIDENTS):
+    for row in store.read(_INCIDENTS, as_of=as_of):
         iid = row["id"]
         if iid in outside:
             if by == "perpetrator" and row["p"] is not None:
@@ -242,10 +252,10 @@ def sanctions_coverage(store: Store, by: GroupBy = "origin", scope: str | None =
     else:
         rel, label, key = _GROUP_RELATION[by]
         query = (
-            f"MATCH (i:Incident)-[r:`{rel}`]->(g:`{label}`) "
+            f"MATCH (i:Incident)-[r:`{rel}`]->(g:`{label}`) WHERE {all_recorded('i', 'r', 'g')} "
             f"RETURN i.id AS incident, g.`{key}` AS key, properties(g) AS g, r.source_ids AS src"
         )
-        for row in store.read(query):
+        for row in store.read(query, as_of=as_of):
             ref = node_ref(schema, row["g"], [label])
             key = str(row["key"] or ref.id)
             if row["incident"] in outside:
@@ -256,7 +266,7 @@ def sanctions_coverage(store: Store, by: GroupBy = "origin", scope: str | None =
     for key, (ref, _) in out_groups.items():
         groups.setdefault(key, (ref, set()))  # listed, with 0 incidents of the scope
 
-    covered = designations(store, sorted(perp_refs), sources)
+    covered = designations(store, sorted(perp_refs), sources, as_of)
     result: list[CoverageGroup] = []
     for key, (ref, iids) in groups.items():
         group_perps = (

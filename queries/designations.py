@@ -37,12 +37,15 @@ from queries.common import (
     ScopeCount,
     SourceRef,
     Sources,
+    all_recorded,
+    check_as_of,
     check_scope,
     in_scope,
     incident_scopes,
     left_out,
     merge_sources,
     node_ref,
+    recorded,
     year_of,
 )
 from queries.coverage import RegimeRef, designations
@@ -63,26 +66,28 @@ STATUSES: dict[str, str] = {
 }
 
 #: tie -> the pattern from a designated party `x` to its state `s`
-_TIES: dict[str, str] = {
-    "citizen": "(x:Person)-[t:CITIZEN_OF]->(s:State)",
-    "member": "(x:Person)-[t:MEMBER_OF]->(s:State)",
-    "member-of-organ": "(x:Person)-[t:MEMBER_OF]->(:Agency)-[:PART_OF]->(s:State)",
-    "organ": "(x:Agency)-[t:PART_OF]->(s:State)",
-    "based-in": "(x)-[t:BASED_IN]->(s:State)",
+_TIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "citizen": ("(x:Person)-[t:CITIZEN_OF]->(s:State)", ()),
+    "member": ("(x:Person)-[t:MEMBER_OF]->(s:State)", ()),
+    "member-of-organ": ("(x:Person)-[t:MEMBER_OF]->(a:Agency)-[o:PART_OF]->(s:State)", ("a", "o")),
+    "organ": ("(x:Agency)-[t:PART_OF]->(s:State)", ()),
+    "based-in": ("(x)-[t:BASED_IN]->(s:State)", ()),
 }
 _TIE_NAME = {"member-of-organ": "member"}
 
 _LISTINGS = (
-    "MATCH (l:SanctionListing)-[:UNDER_REGIME]->(g:SanctionRegime) WHERE g.id = $regime "
-    "MATCH (l)-[d:DESIGNATES]->(x) "
+    "MATCH (l:SanctionListing)-[u:UNDER_REGIME]->(g:SanctionRegime) WHERE g.id = $regime AND "
+    f"{all_recorded('l', 'u', 'g')} MATCH (l)-[d:DESIGNATES]->(x) WHERE {all_recorded('d', 'x')} "
     "RETURN properties(l) AS l, properties(x) AS x, labels(x) AS x_labels, d.source_ids AS src"
 )
 _INCIDENTS = (
-    "MATCH (i:Incident) OPTIONAL MATCH (i)-[r:ORIGIN_STATE]->(s:State) "
+    f"MATCH (i:Incident) WHERE {recorded('i')} "
+    f"OPTIONAL MATCH (i)-[r:ORIGIN_STATE]->(s:State) WHERE {all_recorded('r', 's')} "
     "RETURN i.id AS id, properties(s) AS s, r.source_ids AS src"
 )
 _PERPETRATORS = (
-    "MATCH (i:Incident)-[:PERPETRATED_BY]->(p) RETURN i.id AS incident, p.id AS perpetrator"
+    f"MATCH (i:Incident)-[r:PERPETRATED_BY]->(p) WHERE {all_recorded('i', 'r', 'p')} "
+    "RETURN i.id AS incident, p.id AS perpetrator"
 )
 
 
@@ -140,11 +145,13 @@ class DesignationsByOrigin:
     left_out: tuple[ScopeCount, ...] = ()  # incidents of the other scopes, per scope
 
 
-def find_regime(store: Store, regime: str) -> RegimeRef:
-    """The SanctionRegime named by id, `authority/code`, code or name (any case). A
-    ValueError that lists the regimes of the graph when none or several match."""
+def find_regime(store: Store, regime: str, as_of: str | None = None) -> RegimeRef:
+    """The SanctionRegime named by id, `authority/code`, code or name (any case), among those
+    recorded at `as_of` (none: now). A ValueError that lists the regimes of the graph when
+    none or several match."""
     text = " ".join(str(regime or "").split()).casefold()
-    rows = store.read("MATCH (g:SanctionRegime) RETURN properties(g) AS g")
+    rows = store.read(f"MATCH (g:SanctionRegime) WHERE {recorded('g')} RETURN properties(g) AS g",
+                      as_of=check_as_of(as_of))  # fmt: skip
     regimes = sorted((RegimeRef(r["g"]["id"], r["g"].get("authority"), r["g"].get("code"),
                                 r["g"].get("name")) for r in rows),
                      key=lambda g: (g.authority or "", g.code or ""))  # fmt: skip
@@ -194,14 +201,17 @@ def explain(status: str, regime: RegimeRef, incidents: int, no_perpetrator: int,
             f"perpetrator.")  # fmt: skip
 
 
-def designations_by_origin(store: Store, regime: str, scope: str | None = None) -> DesignationsByOrigin:
+def designations_by_origin(store: Store, regime: str, scope: str | None = None,
+                           as_of: str | None = None) -> DesignationsByOrigin:  # fmt: skip
     """Per origin state with documented incidents: the listings under `regime` of its
-    parties and of its incidents' perpetrators, linked or not (see the module docstring)."""
+    parties and of its incidents' perpetrators, linked or not (see the module docstring),
+    as the graph stood at the record time `as_of` (none: now)."""
     scope = check_scope(scope)
-    reg = find_regime(store, regime)
+    as_of = check_as_of(as_of)
+    reg = find_regime(store, regime, as_of)
     schema = store.schema
     sources = Sources(store)
-    scopes = incident_scopes(store)
+    scopes = incident_scopes(store, as_of=as_of)
 
     # The origin states and their incidents, of the scope and of the others.
     states: dict[str, NodeRef] = {}
@@ -210,7 +220,7 @@ def designations_by_origin(store: Store, regime: str, scope: str | None = None) 
     out_of_scope: dict[str, list[str]] = defaultdict(list)
     incident_src: dict[str, list[str]] = defaultdict(list)
     without_origin: set[str] = set()
-    for row in store.read(_INCIDENTS):
+    for row in store.read(_INCIDENTS, as_of=as_of):
         iid, state = row["id"], row["s"]
         of_scope = in_scope(scope, scopes.get(iid, "unknown"))
         if state is None:
@@ -229,25 +239,26 @@ def designations_by_origin(store: Store, regime: str, scope: str | None = None) 
     # The perpetrators of the incidents of the scope, and the listings under the regime
     # that cover them (directly, through a member, an organ, a member of an organ).
     perps_of: dict[str, set[str]] = defaultdict(set)
-    for row in store.read(_PERPETRATORS):
+    for row in store.read(_PERPETRATORS, as_of=as_of):
         perps_of[row["incident"]].add(str(row["perpetrator"]))
     in_scope_ids = {i for ids in incidents_of.values() for i in ids}
     perps = sorted({p for i in in_scope_ids for p in perps_of.get(i, ())})
     covering = {p: [d for d in ds if d.regime is not None and d.regime.id == reg.id]
-                for p, ds in designations(store, perps, sources).items()}  # fmt: skip
+                for p, ds in designations(store, perps, sources, as_of).items()}  # fmt: skip
 
     # Every listing under the regime, and the states its party belongs to.
     listings: dict[str, tuple[dict[str, Any], NodeRef, list[str]]] = {}
-    for row in store.read(_LISTINGS, regime=reg.id):
+    for row in store.read(_LISTINGS, regime=reg.id, as_of=as_of):
         listing = row["l"]
         listings[listing["id"]] = (listing, node_ref(schema, row["x"], row["x_labels"]),
                                    list(row.get("src") or ()))  # fmt: skip
     ties: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # listing -> state -> ties
     tie_src: dict[str, list[str]] = defaultdict(list)
-    for tie, pattern in _TIES.items():
-        query = (f"MATCH (l:SanctionListing)-[:DESIGNATES]->{pattern} WHERE l.id IN $ids "
+    for tie, (pattern, between) in _TIES.items():
+        query = (f"MATCH (l:SanctionListing)-[d:DESIGNATES]->{pattern} WHERE l.id IN $ids AND "
+                 f"{all_recorded('d', 'x', 't', *between, 's')} "
                  "RETURN l.id AS listing, s.id AS state, t.source_ids AS src")  # fmt: skip
-        for row in store.read(query, ids=sorted(listings)):
+        for row in store.read(query, ids=sorted(listings), as_of=as_of):
             ties[row["listing"]][str(row["state"])].add(_TIE_NAME.get(tie, tie))
             tie_src[row["listing"]] += list(row.get("src") or ())
 

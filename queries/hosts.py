@@ -20,6 +20,8 @@ from queries.common import (
     ScopeCount,
     SourceRef,
     Sources,
+    all_recorded,
+    check_as_of,
     check_scope,
     in_scope,
     incident_scopes,
@@ -68,24 +70,26 @@ class _Hit:
 
 
 _ASSISTED = (
-    "MATCH (i:Incident)-[r:ASSISTED_BY]->(a:Agency) OPTIONAL MATCH (a)-[:PART_OF]->(h:State) "
+    f"MATCH (i:Incident)-[r:ASSISTED_BY]->(a:Agency) WHERE {all_recorded('i', 'r', 'a')} "
+    f"OPTIONAL MATCH (a)-[o:PART_OF]->(h:State) WHERE {all_recorded('o', 'h')} "
     "RETURN i.id AS incident, h.id AS host, a.state_code AS code, a.id AS actor, "
     "a.name AS actor_name, 'Agency' AS actor_type, r.source_ids AS src "
     "UNION ALL "
-    "MATCH (i:Incident)-[r:ASSISTED_BY]->(h:State) "
+    f"MATCH (i:Incident)-[r:ASSISTED_BY]->(h:State) WHERE {all_recorded('i', 'r', 'h')} "
     "RETURN i.id AS incident, h.id AS host, h.code AS code, h.id AS actor, "
     "h.name AS actor_name, 'State' AS actor_type, r.source_ids AS src"
 )
 _BY_TACTIC = (
-    "MATCH (i:Incident)-[:USED_TACTIC]->(t:Tactic) WHERE t.code IN $codes "
-    "MATCH (i)-[r:HOST_STATE]->(h:State) "
+    "MATCH (i:Incident)-[u:USED_TACTIC]->(t:Tactic) WHERE t.code IN $codes AND "
+    f"{all_recorded('i', 'u', 't')} "
+    f"MATCH (i)-[r:HOST_STATE]->(h:State) WHERE {all_recorded('r', 'h')} "
     "RETURN DISTINCT i.id AS incident, h.id AS host, r.source_ids AS src"
 )
 _DETAILS = (
     "MATCH (i:Incident) WHERE i.id IN $ids "
-    "OPTIONAL MATCH (i)-[:ORIGIN_STATE]->(o:State) "
+    f"OPTIONAL MATCH (i)-[ro:ORIGIN_STATE]->(o:State) WHERE {all_recorded('ro', 'o')} "
     "WITH i, collect(DISTINCT o.code) AS origins, collect(DISTINCT o.id) AS origin_ids "
-    "OPTIONAL MATCH (i)-[:USED_TACTIC]->(t:Tactic) "
+    f"OPTIONAL MATCH (i)-[ru:USED_TACTIC]->(t:Tactic) WHERE {all_recorded('ru', 't')} "
     "RETURN i.id AS id, i.title AS title, i.year AS year, i.date AS date, i.source_ids AS src, "
     "origins, origin_ids, collect(DISTINCT t.code) AS tactics"
 )
@@ -93,19 +97,20 @@ _DETAILS = (
 
 def host_collaboration(
     store: Store, *, origin: str | None = None, host: str | None = None, limit: int = 100,
-    scope: str | None = None,
+    scope: str | None = None, as_of: str | None = None,
 ) -> list[HostState]:  # fmt: skip
     """Host states ranked by incidents in which their authorities acted for an origin state.
 
     `origin` and `host` filter by ISO code or State id; `scope` is transnational by default
-    ("all" for every scope).
+    ("all" for every scope). As the graph stood at the record time `as_of` (none: now).
     """
     scope = check_scope(scope)
-    states = state_index(store)
+    as_of = check_as_of(as_of)
+    states = state_index(store, as_of)
     sources = Sources(store)
     hits: dict[tuple[str, str], _Hit] = {}
 
-    for row in store.read(_ASSISTED):
+    for row in store.read(_ASSISTED, as_of=as_of):
         by_code = states.get(str(row["code"] or "").upper())
         host_id = row["host"] or (by_code.id if by_code else None)
         if host_id is None:
@@ -114,13 +119,14 @@ def host_collaboration(
         entry.via.add("assisted-by")
         entry.src += list(row["src"] or ())
         entry.actors[row["actor"]] = NodeRef(row["actor"], row["actor_type"], row["actor_name"])
-    for row in store.read(_BY_TACTIC, codes=list(HOST_ACTIONS)):
+    for row in store.read(_BY_TACTIC, codes=list(HOST_ACTIONS), as_of=as_of):
         entry = hits.setdefault((row["host"], row["incident"]), _Hit())
         entry.via.add("tactic")
         entry.src += list(row["src"] or ())
     if not hits:
         return []
-    details = {r["id"]: r for r in store.read(_DETAILS, ids=sorted({i for _, i in hits}))}
+    details = {r["id"]: r for r in store.read(_DETAILS, ids=sorted({i for _, i in hits}),
+                                                as_of=as_of)}  # fmt: skip
 
     origin_ref = states.get(origin.upper() if origin else "") or states.get(origin or "")
     host_ref = states.get(host.upper() if host else "") or states.get(host or "")
@@ -128,7 +134,7 @@ def host_collaboration(
         return []
     per_host: dict[str, list[HostIncident]] = defaultdict(list)
     outside: dict[str, list[str]] = defaultdict(list)  # host -> scopes of its left-out incidents
-    scopes = incident_scopes(store, sorted({i for _, i in hits}))
+    scopes = incident_scopes(store, sorted({i for _, i in hits}), as_of)
     for (host_id, iid), entry in hits.items():
         d = details.get(iid)
         if d is None:

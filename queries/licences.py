@@ -18,6 +18,8 @@ from queries.common import (
     NodeRef,
     SourceRef,
     Sources,
+    all_recorded,
+    check_as_of,
     merge_sources,
     node_ref,
     state_index,
@@ -25,14 +27,21 @@ from queries.common import (
 )
 
 REASONS: dict[str, str] = {
-    "origin-of-incidents": "MATCH (:Incident)-[:ORIGIN_STATE]->(s:State) RETURN DISTINCT s.id AS id",
-    "origin-in-statistic": (
-        "MATCH (:Statistic)-[r:ABOUT]->(s:State) WHERE r.role = 'origin' RETURN DISTINCT s.id AS id"
-    ),
-    "spyware-operator": "MATCH (:Product)-[:OPERATED_BY]->(x) RETURN DISTINCT x.id AS id",
-    "origin-of-spyware-use": (
-        "MATCH (i:Incident)-[:USED_PRODUCT]->(:Product) MATCH (i)-[:ORIGIN_STATE]->(s:State) "
+    "origin-of-incidents": (
+        f"MATCH (i:Incident)-[r:ORIGIN_STATE]->(s:State) WHERE {all_recorded('i', 'r', 's')} "
         "RETURN DISTINCT s.id AS id"
+    ),
+    "origin-in-statistic": (
+        "MATCH (st:Statistic)-[r:ABOUT]->(s:State) WHERE r.role = 'origin' AND "
+        f"{all_recorded('st', 'r', 's')} RETURN DISTINCT s.id AS id"
+    ),
+    "spyware-operator": (
+        f"MATCH (p:Product)-[r:OPERATED_BY]->(x) WHERE {all_recorded('p', 'r', 'x')} "
+        "RETURN DISTINCT x.id AS id"
+    ),
+    "origin-of-spyware-use": (
+        "MATCH (i:Incident)-[u:USED_PRODUCT]->(p:Product) MATCH (i)-[r:ORIGIN_STATE]->(s:State) "
+        f"WHERE {all_recorded('i', 'u', 'p', 'r', 's')} RETURN DISTINCT s.id AS id"
     ),
 }
 
@@ -79,15 +88,17 @@ def _licences_query(exporter: str | None) -> str:
         "AND ($min_value IS NULL OR l.value >= $min_value) "
         f"AND ($year_from IS NULL OR {year} >= $year_from) "
         f"AND ($year_to IS NULL OR {year} <= $year_to) "
-        "AND ($destination IS NULL OR x.id = $destination OR x.state_code = $destination_code)"
+        "AND ($destination IS NULL OR x.id = $destination OR x.state_code = $destination_code) "
+        f"AND {all_recorded('l', 'd', 'x')}"
     ]
     if exporter:
         parts.append(
-            "MATCH (l)-[:LICENSED_BY]->(ex:State) WHERE ex.code = $exporter OR ex.id = $exporter"
+            "MATCH (l)-[rx:LICENSED_BY]->(ex:State) WHERE (ex.code = $exporter OR "
+            f"ex.id = $exporter) AND {all_recorded('rx', 'ex')}"
         )
     parts.append(
-        "OPTIONAL MATCH (l)-[:LICENSED_BY]->(e:State) "
-        "OPTIONAL MATCH (x)-[:PART_OF]->(xs:State) "
+        f"OPTIONAL MATCH (l)-[re:LICENSED_BY]->(e:State) WHERE {all_recorded('re', 'e')} "
+        f"OPTIONAL MATCH (x)-[rs:PART_OF]->(xs:State) WHERE {all_recorded('rs', 'xs')} "
         "RETURN properties(l) AS l, d.source_ids AS d_src, properties(x) AS x, labels(x) AS x_labels, "
         "e.code AS exporter, xs.id AS x_state, x.state_code AS x_code"
     )
@@ -104,24 +115,28 @@ def licences_to_tnr_states(
     decision: str | None = None,
     min_value: float | None = None,
     destination: str | None = None,
+    as_of: str | None = None,
 ) -> list[DestinationGroup]:
     """Licences whose destination is an origin state of TNR or an operator of spyware,
     grouped by destination (largest total value first). `destination` (a State's id or ISO
-    code) keeps the licences to that state or to one of its agencies."""
+    code) keeps the licences to that state or to one of its agencies. As the graph stood at
+    the record time `as_of` (none: now)."""
     schema = store.schema
-    states = state_index(store)
+    as_of = check_as_of(as_of)
+    states = state_index(store, as_of)
     sources = Sources(store)
     reasons: dict[str, set[str]] = defaultdict(set)
     for reason, query in REASONS.items():
-        for row in store.read(query):
+        for row in store.read(query, as_of=as_of):
             reasons[row["id"]].add(reason)
     # An agency operating spyware makes its state an operator too.
     operators = [
         i for i, r in reasons.items() if "spyware-operator" in r and not i.startswith("state_")
     ]
     for row in store.read(
-        "MATCH (a:Agency) WHERE a.id IN $ids OPTIONAL MATCH (a)-[:PART_OF]->(s:State) "
-        "RETURN s.id AS s, a.state_code AS code", ids=sorted(operators),
+        f"MATCH (a:Agency) WHERE a.id IN $ids OPTIONAL MATCH (a)-[r:PART_OF]->(s:State) "
+        f"WHERE {all_recorded('r', 's')} RETURN s.id AS s, a.state_code AS code",
+        ids=sorted(operators), as_of=as_of,
     ):  # fmt: skip
         ref = states.get(row["s"] or "") or states.get(str(row["code"] or "").upper())
         if ref:
@@ -139,7 +154,7 @@ def licences_to_tnr_states(
         prefix=control_prefix or None, decision=decision or None, min_value=min_value,
         year_from=year_from, year_to=year_to,
         destination=(dest_ref.id if dest_ref else destination) if destination else None,
-        destination_code=dest_code,
+        destination_code=dest_code, as_of=as_of,
     )  # fmt: skip
     groups: dict[str, dict[str, Any]] = {}
     for row in rows:

@@ -19,10 +19,14 @@ from queries.common import (
     ScopeCount,
     SourceRef,
     Sources,
+    all_recorded,
+    check_as_of,
     check_scope,
     in_scope,
     incident_scopes,
     left_out,
+    path_recorded,
+    recorded,
     year_of,
 )
 
@@ -96,30 +100,33 @@ class PeriodComparison:
 
 
 _STATISTICS = (
-    "MATCH (st:Statistic) OPTIONAL MATCH (st)-[r:ABOUT]->(x) "
+    f"MATCH (st:Statistic) WHERE {recorded('st')} "
+    f"OPTIONAL MATCH (st)-[r:ABOUT]->(x) WHERE {all_recorded('r', 'x')} "
     "RETURN properties(st) AS st, collect({role: r.role, code: x.code, id: x.id}) AS about"
 )
 
 
-def _matching(store: Store, f: Filters) -> list[dict[str, Any]]:
+def _matching(store: Store, f: Filters, as_of: str | None = None) -> list[dict[str, Any]]:
     # The clauses are chosen by which filters are set; the values are parameters.
-    parts = ["MATCH (i:Incident)"]
+    parts = [f"MATCH (i:Incident) WHERE {recorded('i')}"]
     if f.origin:
-        parts.append(
-            "MATCH (i)-[:ORIGIN_STATE]->(o:State) WHERE o.code = $origin OR o.id = $origin"
-        )
+        parts.append("MATCH (i)-[ro:ORIGIN_STATE]->(o:State) WHERE (o.code = $origin OR "
+                     f"o.id = $origin) AND {all_recorded('ro', 'o')}")  # fmt: skip
     if f.host:
-        parts.append("MATCH (i)-[:HOST_STATE]->(h:State) WHERE h.code = $host OR h.id = $host")
+        parts.append("MATCH (i)-[rh:HOST_STATE]->(h:State) WHERE (h.code = $host OR "
+                     f"h.id = $host) AND {all_recorded('rh', 'h')}")  # fmt: skip
     if f.tactic:
         parts.append(
-            "MATCH (i)-[:USED_TACTIC]->(:Tactic)-[:SUBTYPE_OF*0..4]->(t:Tactic) WHERE t.code = $tactic"
+            "MATCH (i)-[ru:USED_TACTIC]->(u:Tactic) WHERE "
+            f"{all_recorded('ru', 'u')} MATCH sp = (u)-[:SUBTYPE_OF*0..4]->(t:Tactic) "
+            f"WHERE t.code = $tactic AND {path_recorded('sp')}"
         )
     parts.append("RETURN DISTINCT i.id AS id, i.year AS year, i.date AS date, i.source_ids AS src")
     return store.read(
         " ".join(parts),
         origin=(f.origin or "").upper() if f.origin and len(f.origin) == 2 else f.origin,
         host=(f.host or "").upper() if f.host and len(f.host) == 2 else f.host,
-        tactic=f.tactic,
+        tactic=f.tactic, as_of=as_of,
     )
 
 
@@ -128,14 +135,17 @@ def _wanted(f: Filters) -> list[tuple[str, str]]:
             (("origin", f.origin), ("host", f.host), ("tactic", f.tactic)) if value]  # fmt: skip
 
 
-def stated_figures(store: Store, filters: Filters | None = None) -> list[StatedFigure]:
+def stated_figures(store: Store, filters: Filters | None = None,
+                   as_of: str | None = None) -> list[StatedFigure]:  # fmt: skip
     """Statistic nodes ABOUT every filtered subject (with that role, or with no role);
-    without filters, the figures about no particular origin, host or tactic."""
+    without filters, the figures about no particular origin, host or tactic. As the graph
+    stood at the record time `as_of` (none: now)."""
     f = filters or Filters()
+    as_of = check_as_of(as_of)
     sources = Sources(store)
     wanted = _wanted(f)
     out: list[StatedFigure] = []
-    for row in store.read(_STATISTICS):
+    for row in store.read(_STATISTICS, as_of=as_of):
         about = [a for a in row["about"] if a.get("id")]
         keys = {(a.get("role"), v) for a in about for v in (a.get("code"), a.get("id")) if v}
 
@@ -173,22 +183,26 @@ def incidents_per_year(
     start: int | None = None,
     end: int | None = None,
     scope: str | None = None,
+    as_of: str | None = None,
 ) -> Trend:
     """Documented incidents per year (optionally by origin, host, tactic and year range), of
-    one scope (transnational by default; "all" for every scope)."""
-    return _trend(store, Filters(origin, host, tactic), start, end, check_scope(scope))[0]
+    one scope (transnational by default; "all" for every scope), as the graph stood at the
+    record time `as_of` (none: now)."""
+    return _trend(store, Filters(origin, host, tactic), start, end, check_scope(scope),
+                  check_as_of(as_of))[0]  # fmt: skip
 
 
 def _trend(
-    store: Store, f: Filters, start: int | None, end: int | None, scope: str
-) -> tuple[Trend, dict[int, list[str]]]:
+    store: Store, f: Filters, start: int | None, end: int | None, scope: str,
+    as_of: str | None = None,
+) -> tuple[Trend, dict[int, list[str]]]:  # fmt: skip
     """The trend, and the scopes of the incidents per year that its scope leaves out."""
     per_year: dict[int, list[str]] = defaultdict(list)
     out_per_year: dict[int, list[str]] = defaultdict(list)
     undated = 0
     src: list[str] = []
-    rows = _matching(store, f)
-    scopes = incident_scopes(store, [r["id"] for r in rows])
+    rows = _matching(store, f, as_of)
+    scopes = incident_scopes(store, [r["id"] for r in rows], as_of)
     out_scopes: list[str] = []
     for row in rows:
         year = year_of(row.get("year"), row.get("date"))
@@ -208,7 +222,7 @@ def _trend(
     years = tuple(YearCount(y, len(ids), tuple(sorted(ids))) for y, ids in sorted(per_year.items()))
     trend = Trend(
         filters=f, years=years, total=sum(y.count for y in years), undated=undated,
-        statistics=tuple(stated_figures(store, f)), sources=Sources(store).refs(src),
+        statistics=tuple(stated_figures(store, f, as_of)), sources=Sources(store).refs(src),
         scope=scope, left_out=left_out(scope, out_scopes),
     )  # fmt: skip
     return trend, dict(out_per_year)
@@ -226,10 +240,12 @@ def _period(trend: Trend, start: int, end: int, out: dict[int, list[str]] | None
 
 def incidents_in_period(
     store: Store, start: int, end: int, *, origin: str | None = None, host: str | None = None,
-    tactic: str | None = None, scope: str | None = None,
+    tactic: str | None = None, scope: str | None = None, as_of: str | None = None,
 ) -> PeriodCount:  # fmt: skip
-    """Incidents in the years start..end (inclusive) and their yearly average."""
-    trend, out = _trend(store, Filters(origin, host, tactic), None, None, check_scope(scope))
+    """Incidents in the years start..end (inclusive) and their yearly average (as the graph
+    stood at the record time `as_of`; none: now)."""
+    trend, out = _trend(store, Filters(origin, host, tactic), None, None, check_scope(scope),
+                        check_as_of(as_of))  # fmt: skip
     return _period(trend, start, end, out)
 
 
@@ -242,10 +258,13 @@ def compare_periods(
     host: str | None = None,
     tactic: str | None = None,
     scope: str | None = None,
+    as_of: str | None = None,
 ) -> PeriodComparison:
     """Two periods side by side (e.g. 2014-2021 vs 2022-2024): counts, yearly averages, ratios,
-    of one scope (transnational by default); each period says what it left out."""
-    trend, out = _trend(store, Filters(origin, host, tactic), None, None, check_scope(scope))
+    of one scope (transnational by default); each period says what it left out. As the graph
+    stood at the record time `as_of` (none: now)."""
+    trend, out = _trend(store, Filters(origin, host, tactic), None, None, check_scope(scope),
+                        check_as_of(as_of))  # fmt: skip
     a, b = _period(trend, *first, out), _period(trend, *second, out)
     ratio = b.per_year / a.per_year if a.per_year else None
     ids = set(a.incident_ids) | set(b.incident_ids)

@@ -27,10 +27,13 @@ from queries.common import (
     NodeRef,
     SourceRef,
     Sources,
+    all_recorded,
+    check_as_of,
     incident_scopes,
     lookup_ids,
     merge_sources,
     node_ref,
+    recorded,
     year_of,
 )
 
@@ -96,6 +99,7 @@ class Chain:
 _BASE = (
     "MATCH (v:Vendor)-[m:MAKES]->(p:Product) "
     "WHERE ($vendors IS NULL OR v.id IN $vendors) AND ($products IS NULL OR p.id IN $products) "
+    f"AND {all_recorded('v', 'm', 'p')} "
     "RETURN properties(v) AS v, properties(m) AS m, properties(p) AS p ORDER BY v.name, p.name"
 )
 
@@ -103,27 +107,29 @@ _BASE = (
 # the customer), customer (+labels). The hop directions are named in _LINKS.
 _LINK_QUERIES: dict[str, str] = {
     "sale": (
-        "MATCH (x:Sale)-[r1:SOLD]->(p:Product) WHERE p.id IN $pids "
-        "MATCH (x)-[r2:BUYER]->(c) OPTIONAL MATCH (x)-[r0:SELLER]->(sv:Vendor) "
+        f"MATCH (x:Sale)-[r1:SOLD]->(p:Product) WHERE p.id IN $pids AND {all_recorded('x', 'r1')} "
+        f"MATCH (x)-[r2:BUYER]->(c) WHERE {all_recorded('r2', 'c')} "
+        f"OPTIONAL MATCH (x)-[r0:SELLER]->(sv:Vendor) WHERE {all_recorded('r0', 'sv')} "
         "RETURN p.id AS product, sv.id AS seller, properties(r0) AS r0, properties(x) AS via, "
         "labels(x) AS via_labels, properties(r1) AS r1, properties(r2) AS r2, "
         "properties(c) AS c, labels(c) AS c_labels"
     ),
     "export-licence": (
-        "MATCH (x:ExportLicence)-[r1:COVERS]->(p:Product) WHERE p.id IN $pids "
-        "MATCH (x)-[r2:DESTINATION]->(c) "
+        "MATCH (x:ExportLicence)-[r1:COVERS]->(p:Product) WHERE p.id IN $pids AND "
+        f"{all_recorded('x', 'r1')} MATCH (x)-[r2:DESTINATION]->(c) WHERE {all_recorded('r2', 'c')} "
         "RETURN p.id AS product, null AS seller, null AS r0, properties(x) AS via, "
         "labels(x) AS via_labels, properties(r1) AS r1, properties(r2) AS r2, "
         "properties(c) AS c, labels(c) AS c_labels"
     ),
     "deployment": (
-        "MATCH (p:Product)-[r1:OPERATED_BY]->(c) WHERE p.id IN $pids "
-        "RETURN p.id AS product, null AS seller, null AS r0, null AS via, null AS via_labels, "
+        "MATCH (p:Product)-[r1:OPERATED_BY]->(c) WHERE p.id IN $pids AND "
+        f"{all_recorded('r1', 'c')} RETURN p.id AS product, null AS seller, null AS r0, null AS via, null AS via_labels, "
         "properties(r1) AS r1, null AS r2, properties(c) AS c, labels(c) AS c_labels"
     ),
     "documented-use": (
-        "MATCH (x:Incident)-[r1:USED_PRODUCT]->(p:Product) WHERE p.id IN $pids "
-        "MATCH (x)-[r2:ORIGIN_STATE]->(c:State) "
+        "MATCH (x:Incident)-[r1:USED_PRODUCT]->(p:Product) WHERE p.id IN $pids AND "
+        f"{all_recorded('x', 'r1')} MATCH (x)-[r2:ORIGIN_STATE]->(c:State) "
+        f"WHERE {all_recorded('r2', 'c')} "
         "RETURN p.id AS product, null AS seller, null AS r0, properties(x) AS via, "
         "labels(x) AS via_labels, properties(r1) AS r1, properties(r2) AS r2, "
         "properties(c) AS c, labels(c) AS c_labels"
@@ -139,33 +145,38 @@ _LINKS: dict[str, tuple[str, str | None]] = {
 
 _AGENCY_STATE = (
     "MATCH (a:Agency) WHERE a.id IN $ids OPTIONAL MATCH (a)-[r:PART_OF]->(s:State) "
+    f"WHERE {all_recorded('r', 's')} "
     "RETURN a.id AS agency, a.state_code AS code, properties(r) AS r, properties(s) AS s"
 )
-_STATE_BY_CODE = "MATCH (s:State) WHERE s.code IN $codes RETURN properties(s) AS s"
+_STATE_BY_CODE = (
+    f"MATCH (s:State) WHERE s.code IN $codes AND {recorded('s')} RETURN properties(s) AS s"
+)
+# The targets, products and tactics of an incident `i`, as the graph stood at $as_of.
+_ABOUT_INCIDENT = (
+    f"OPTIONAL MATCH (i)-[rt:TARGETED]->(t) WHERE {all_recorded('rt', 't')} "
+    "WITH {keep}, collect(DISTINCT t.id) AS targets "
+    f"OPTIONAL MATCH (i)-[ru:USED_PRODUCT]->(up:Product) WHERE {all_recorded('ru', 'up')} "
+    "WITH {keep}, targets, collect(DISTINCT up.id) AS products "
+    f"OPTIONAL MATCH (i)-[rc:USED_TACTIC]->(tc:Tactic) WHERE {all_recorded('rc', 'tc')} "
+)
 _INCIDENT_TAIL = (
-    "OPTIONAL MATCH (i)-[:TARGETED]->(t) WITH x, i, r, collect(DISTINCT t.id) AS targets "
-    "OPTIONAL MATCH (i)-[:USED_PRODUCT]->(up:Product) "
-    "WITH x, i, r, targets, collect(DISTINCT up.id) AS products "
-    "OPTIONAL MATCH (i)-[:USED_TACTIC]->(tc:Tactic) "
-    "RETURN x.id AS party, properties(i) AS i, properties(r) AS r, targets, products, "
+    _ABOUT_INCIDENT.replace("{keep}", "x, i, r")
+    +     "RETURN x.id AS party, properties(i) AS i, properties(r) AS r, targets, products, "
     "collect(DISTINCT tc.code) AS tactics"
 )
 _UNATTRIBUTED = (
     "MATCH (i:Incident)-[r:USED_PRODUCT]->(p:Product) WHERE p.id IN $pids "
-    "AND NOT (i)-[:ORIGIN_STATE]->(:State) "
-    "WITH p, i, r OPTIONAL MATCH (i)-[:TARGETED]->(t) "
-    "WITH p, i, r, collect(DISTINCT t.id) AS targets "
-    "OPTIONAL MATCH (i)-[:USED_PRODUCT]->(up:Product) "
-    "WITH p, i, r, targets, collect(DISTINCT up.id) AS products "
-    "OPTIONAL MATCH (i)-[:USED_TACTIC]->(tc:Tactic) "
-    "RETURN p.id AS product, properties(i) AS i, properties(r) AS r, targets, products, "
+    f"AND {all_recorded('i', 'r')} AND NOT EXISTS {{ MATCH (i)-[ro:ORIGIN_STATE]->(o:State) "
+    f"WHERE {all_recorded('ro', 'o')} }} "
+    "WITH p, i, r " + _ABOUT_INCIDENT.replace("{keep}", "p, i, r")
+    +     "RETURN p.id AS product, properties(i) AS i, properties(r) AS r, targets, products, "
     "collect(DISTINCT tc.code) AS tactics"
 )
 _INCIDENTS: dict[str, str] = {
-    "ORIGIN_STATE": "MATCH (i:Incident)-[r:ORIGIN_STATE]->(x:State) WHERE x.id IN $ids "
-    + _INCIDENT_TAIL,
-    "PERPETRATED_BY": "MATCH (i:Incident)-[r:PERPETRATED_BY]->(x) WHERE x.id IN $ids "
-    + _INCIDENT_TAIL,
+    "ORIGIN_STATE": "MATCH (i:Incident)-[r:ORIGIN_STATE]->(x:State) WHERE x.id IN $ids AND "
+    f"{all_recorded('i', 'r')} " + _INCIDENT_TAIL,
+    "PERPETRATED_BY": "MATCH (i:Incident)-[r:PERPETRATED_BY]->(x) WHERE x.id IN $ids AND "
+    f"{all_recorded('i', 'r')} " + _INCIDENT_TAIL,
 }
 
 
@@ -177,8 +188,9 @@ def _hop(sources: Sources, rel: str, a: str, b: str, props: dict[str, Any] | Non
                None if conf is None else float(conf), year)  # fmt: skip
 
 
-def _resolve(store: Store, type_name: str, text: str | None) -> list[str] | None:
-    return None if text is None else lookup_ids(store, type_name, text)
+def _resolve(store: Store, type_name: str, text: str | None,
+             as_of: str | None) -> list[str] | None:  # fmt: skip
+    return None if text is None else lookup_ids(store, type_name, text, as_of)
 
 
 def vendor_chains(
@@ -189,13 +201,16 @@ def vendor_chains(
     state: str | None = None,
     agency: str | None = None,
     limit: int | None = None,
+    as_of: str | None = None,
 ) -> list[Chain]:
     """Every chain vendor -> product -> customer -> incidents, for a vendor and/or a product
     (each given by id, name or alias), or for all vendors; only those whose customer is (or
-    belongs to) `state`, or is `agency`, when given. All of them, or the first `limit`."""
-    chains = _all_chains(store, vendor, product)
-    states = _resolve(store, "State", state)
-    agencies = _resolve(store, "Agency", agency)
+    belongs to) `state`, or is `agency`, when given. All of them, or the first `limit`. As
+    the graph stood at the record time `as_of` (none: now)."""
+    as_of = check_as_of(as_of)
+    chains = _all_chains(store, vendor, product, as_of)
+    states = _resolve(store, "State", state, as_of)
+    agencies = _resolve(store, "Agency", agency, as_of)
     if states is not None:
         chains = [c for c in chains if c.customer is not None
                   and ({c.customer.id, c.state.id if c.state else ""} & set(states))]  # fmt: skip
@@ -204,20 +219,21 @@ def vendor_chains(
     return chains if limit is None else chains[:limit]
 
 
-def _all_chains(store: Store, vendor: str | None, product: str | None) -> list[Chain]:
+def _all_chains(store: Store, vendor: str | None, product: str | None,
+                as_of: str | None) -> list[Chain]:  # fmt: skip
     schema = store.schema
     sources = Sources(store)
-    vendors = _resolve(store, "Vendor", vendor)
-    products = _resolve(store, "Product", product)
+    vendors = _resolve(store, "Vendor", vendor, as_of)
+    products = _resolve(store, "Product", product, as_of)
     if vendors == [] or products == []:
         return []
-    base = store.read(_BASE, vendors=vendors, products=products)
+    base = store.read(_BASE, vendors=vendors, products=products, as_of=as_of)
     if not base:
         return []
     pids = sorted({r["p"]["id"] for r in base})
     links: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for link, query in _LINK_QUERIES.items():
-        for row in store.read(query, pids=pids):
+        for row in store.read(query, pids=pids, as_of=as_of):
             links[row["product"]].append((link, row))
 
     # The state of each customer.
@@ -230,7 +246,7 @@ def _all_chains(store: Store, vendor: str | None, product: str | None) -> list[C
         if "State" in (row["c_labels"] or ()):
             states[cid] = (node_ref(schema, row["c"], ["State"]), None)
     by_code: dict[str, str] = {}
-    for row in store.read(_AGENCY_STATE, ids=agency_ids):
+    for row in store.read(_AGENCY_STATE, ids=agency_ids, as_of=as_of):
         if row["s"] is not None and row["agency"] not in states:
             hop = _hop(sources, "PART_OF", row["agency"], row["s"]["id"], row["r"])
             states[row["agency"]] = (node_ref(schema, row["s"], ["State"]), hop)
@@ -239,7 +255,7 @@ def _all_chains(store: Store, vendor: str | None, product: str | None) -> list[C
     if by_code:
         found = {
             r["s"]["code"]: r["s"]
-            for r in store.read(_STATE_BY_CODE, codes=sorted(set(by_code.values())))
+            for r in store.read(_STATE_BY_CODE, codes=sorted(set(by_code.values())), as_of=as_of)
         }
         for agency, code in by_code.items():
             if code in found and agency not in states:
@@ -252,16 +268,17 @@ def _all_chains(store: Store, vendor: str | None, product: str | None) -> list[C
     }
     incidents: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # party -> incident -> row
     for rel, query in _INCIDENTS.items():
-        for row in store.read(query, ids=party_ids[rel]):
+        for row in store.read(query, ids=party_ids[rel], as_of=as_of):
             entry = incidents[row["party"]].setdefault(row["i"]["id"], {**row, "links": []})
             entry["links"].append(rel)
             entry.setdefault("rels", []).append(row["r"])
 
     unattributed: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in store.read(_UNATTRIBUTED, pids=pids):
+    for row in store.read(_UNATTRIBUTED, pids=pids, as_of=as_of):
         unattributed[row["product"]].append({**row, "links": [], "rels": [row["r"]]})
     scopes = incident_scopes(store, {i for party in incidents.values() for i in party}
-                             | {r["i"]["id"] for rows in unattributed.values() for r in rows})  # fmt: skip
+                             | {r["i"]["id"] for rows in unattributed.values() for r in rows},
+                             as_of)  # fmt: skip
 
     chains: list[Chain] = []
     for b in base:

@@ -31,6 +31,7 @@ from strawberry.types import Info
 
 from graph.schema import NodeType, Schema
 from graph.visibility import IDENTIFYING_RELATIONS, View, anon_id
+from queries.common import all_recorded
 
 from .connections import Connection, OrderDirection, Scope
 from .context import Context
@@ -181,11 +182,12 @@ async def group_rows(
     else:
         assert relation is not None
         rel, direction = spec.relations[relation]
-        arrow = f"-[:`{rel}`]->" if direction == "out" else f"<-[:`{rel}`]-"
-        guard = ""
+        arrow = f"-[e:`{rel}`]->" if direction == "out" else f"<-[e:`{rel}`]-"
+        tests = [all_recorded("e", "m", param=scope.as_of)] if scope.as_of else []
         if view.public and rel in IDENTIFYING_RELATIONS and view.hidden.redacted:
             red = add(dict.fromkeys(sorted(view.hidden.redacted), True))
-            guard = f" WHERE {red}[n.id] IS NULL AND {red}[m.id] IS NULL"
+            tests.append(f"{red}[n.id] IS NULL AND {red}[m.id] IS NULL")
+        guard = f" WHERE {' AND '.join(tests)}" if tests else ""
         schema = ctx.schema
         rt = schema.relation(rel)
         ends = rt.targets if direction == "out" else rt.sources

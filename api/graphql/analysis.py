@@ -24,6 +24,7 @@ from graph.store import QueryTimeout, Store, StoreError
 from graph.visibility import View
 from queries import changes as change_feed
 from queries import coverage, designations, hosts, licences, network, search, trends, vendor_chains
+from queries.common import check_as_of
 from queries.network import Graph
 
 from .connections import INVALID_CURSOR, PageInfo, decode_cursor, encode_cursor
@@ -159,6 +160,21 @@ async def run(info: Info[Context, None], fn: Callable[..., T], *args: Any, **kwa
         raise PublicError(unechoed(str(exc))) from None
 
 
+# -- the graph as of a record time --------------------------------------------------------
+AS_OF_HELP = ("A record time (UTC ISO 8601: a date such as 2026-12-01, meaning 00:00 UTC that "
+              "day, or a time such as 2026-12-01T09:30:00Z): the answer as the graph stood "
+              "then, from the nodes and relations recorded by then. None: now.")  # fmt: skip
+AsOf = Annotated[str | None, strawberry.argument(description=AS_OF_HELP)]
+
+
+def as_of_argument(value: str | None) -> str | None:
+    """The `asOf` argument at full precision, or a PublicError naming it."""
+    try:
+        return check_as_of(value, "asOf")
+    except ValueError as exc:
+        raise PublicError(str(exc)) from None
+
+
 # -- what the role may see ----------------------------------------------------------------
 class ResultView:
     """A result of `queries/` as the caller's role sees it (`View.apply`)."""
@@ -264,14 +280,14 @@ class AnalysisQuery:
     async def vendor_chains(
         self, info: Info[Context, None], vendor: str | None = None, product: str | None = None,
         state: str | None = None, agency: str | None = None, first: int = 100,
-        after: str | None = None,
+        after: str | None = None, as_of: AsOf = None,
     ) -> VendorChainConnection:  # fmt: skip
         if not 0 <= first <= MAX_CHAINS:
             raise PublicError(f"first must be between 0 and {MAX_CHAINS}")
         role = int(info.context.view.role)
         start = _chain_offset(after, role)
         chains = await run(info, vendor_chains.vendor_chains, vendor=vendor, product=product,
-                           state=state, agency=agency)  # fmt: skip
+                           state=state, agency=agency, as_of=as_of_argument(as_of))  # fmt: skip
         page = chains[start : start + first]
         view = await ResultView(info.context).prepare(page)
         edges = [VendorChainEdge(cursor=_chain_cursor(start + k, role), node=view.apply(c))
@@ -293,9 +309,10 @@ class AnalysisQuery:
                       "no perpetrator are `unattributed`, not gaps.")  # type: ignore[untyped-decorator]  # fmt: skip
     async def sanctions_coverage(
         self, info: Info[Context, None], by: CoverageGrouping = CoverageGrouping.ORIGIN,
-        scope: IncidentScope = IncidentScope.TRANSNATIONAL,
+        scope: IncidentScope = IncidentScope.TRANSNATIONAL, as_of: AsOf = None,
     ) -> SanctionsCoverage:  # fmt: skip
-        result = await run(info, coverage.sanctions_coverage, by.value, scope.value)
+        result = await run(info, coverage.sanctions_coverage, by.value, scope.value,
+                           as_of_argument(as_of))  # fmt: skip
         view = await ResultView(info.context).prepare(result)
         return withhold_hidden_parties(view.apply(result), info.context.view)
 
@@ -325,9 +342,10 @@ class AnalysisQuery:
                       "listings tied to no state).")  # type: ignore[untyped-decorator]  # fmt: skip
     async def designations_by_origin(
         self, info: Info[Context, None], regime: str,
-        scope: IncidentScope = IncidentScope.TRANSNATIONAL,
+        scope: IncidentScope = IncidentScope.TRANSNATIONAL, as_of: AsOf = None,
     ) -> DesignationsByOrigin:  # fmt: skip
-        result = await run(info, designations.designations_by_origin, regime, scope.value)
+        result = await run(info, designations.designations_by_origin, regime, scope.value,
+                           as_of_argument(as_of))  # fmt: skip
         return withhold_hidden_parties(info.context.view.apply(result), info.context.view)
 
     @strawberry.field(description="Host states whose authorities acted for an origin state "
@@ -335,11 +353,12 @@ class AnalysisQuery:
     async def host_collaboration(
         self, info: Info[Context, None], origin: str | None = None, host: str | None = None,
         first: int = 100, scope: IncidentScope = IncidentScope.TRANSNATIONAL,
+        as_of: AsOf = None,
     ) -> list[HostCollaboration]:  # fmt: skip
         if not 0 <= first <= MAX_HOSTS:
             raise PublicError(f"first must be between 0 and {MAX_HOSTS}")
         result = await run(info, hosts.host_collaboration, origin=origin, host=host, limit=first,
-                           scope=scope.value)  # fmt: skip
+                           scope=scope.value, as_of=as_of_argument(as_of))  # fmt: skip
         view = await ResultView(info.context).prepare(result)
         return [view.apply(h) for h in result]
 
@@ -348,30 +367,32 @@ class AnalysisQuery:
     async def incidents_per_year(
         self, info: Info[Context, None], origin: str | None = None, host: str | None = None,
         tactic: str | None = None, start: int | None = None, end: int | None = None,
-        scope: IncidentScope = IncidentScope.TRANSNATIONAL,
+        scope: IncidentScope = IncidentScope.TRANSNATIONAL, as_of: AsOf = None,
     ) -> IncidentTrend:  # fmt: skip
         result = await run(info, trends.incidents_per_year, origin=origin, host=host,
-                           tactic=tactic, start=start, end=end, scope=scope.value)  # fmt: skip
+                           tactic=tactic, start=start, end=end, scope=scope.value,
+                           as_of=as_of_argument(as_of))  # fmt: skip
         return info.context.view.apply(result)
 
     @strawberry.field(description="Two periods side by side: counts, yearly averages, ratios.")  # type: ignore[untyped-decorator]
     async def compare_periods(
         self, info: Info[Context, None], first: YearRange, second: YearRange,
         origin: str | None = None, host: str | None = None, tactic: str | None = None,
-        scope: IncidentScope = IncidentScope.TRANSNATIONAL,
+        scope: IncidentScope = IncidentScope.TRANSNATIONAL, as_of: AsOf = None,
     ) -> PeriodComparison:  # fmt: skip
         result = await run(info, trends.compare_periods, (first.start, first.end),
                            (second.start, second.end), origin=origin, host=host,
-                           tactic=tactic, scope=scope.value)  # fmt: skip
+                           tactic=tactic, scope=scope.value, as_of=as_of_argument(as_of))  # fmt: skip
         return info.context.view.apply(result)
 
     @strawberry.field(description="Aggregates as the sources state them (Statistic nodes) about "
                       "an origin, host and/or tactic.")  # type: ignore[untyped-decorator]  # fmt: skip
     async def stated_figures(
         self, info: Info[Context, None], origin: str | None = None, host: str | None = None,
-        tactic: str | None = None,
+        tactic: str | None = None, as_of: AsOf = None,
     ) -> list[StatedFigure]:  # fmt: skip
-        result = await run(info, trends.stated_figures, trends.Filters(origin, host, tactic))
+        result = await run(info, trends.stated_figures, trends.Filters(origin, host, tactic),
+                           as_of_argument(as_of))  # fmt: skip
         return info.context.view.apply(result)
 
     @strawberry.field(description="Export licences to origin states of TNR and operators of "
@@ -380,10 +401,12 @@ class AnalysisQuery:
         self, info: Info[Context, None], exporter: str | None = None,
         control_prefix: str | None = None, year_from: int | None = None,
         year_to: int | None = None, decision: str | None = None, min_value: float | None = None,
+        as_of: AsOf = None,
     ) -> list[LicenceDestination]:  # fmt: skip
         result = await run(info, licences.licences_to_tnr_states, exporter=exporter,
                            control_prefix=control_prefix, year_from=year_from, year_to=year_to,
-                           decision=decision, min_value=min_value)  # fmt: skip
+                           decision=decision, min_value=min_value,
+                           as_of=as_of_argument(as_of))  # fmt: skip
         view = await ResultView(info.context).prepare(result)
         return [view.apply(g) for g in result]
 
@@ -392,12 +415,14 @@ class AnalysisQuery:
     async def neighbourhood(
         self, info: Info[Context, None], id: strawberry.ID, depth: int = 1,
         types: list[str] | None = None, start: int | None = None, end: int | None = None,
-        limit: int = network.DEFAULT_LIMIT,
+        limit: int = network.DEFAULT_LIMIT, as_of: AsOf = None,
     ) -> NetworkGraph:  # fmt: skip
         _check_types(info, types)
+        when = as_of_argument(as_of)
         real = await resolve_id(info, str(id))
         graph = await run(info, network.neighbourhood, real, depth=depth, types=types,
-                          start=start, end=end, limit=limit, avoid=info.context.view.avoid)  # fmt: skip
+                          start=start, end=end, limit=limit, avoid=info.context.view.avoid,
+                          as_of=when)  # fmt: skip
         return redact_graph(graph, info.context.view)
 
     @strawberry.field(description="The shortest chain of relations (either direction) between "
@@ -405,16 +430,19 @@ class AnalysisQuery:
     async def shortest_path(
         self, info: Info[Context, None],
         source: Annotated[strawberry.ID, strawberry.argument(name="from")],
-        to: strawberry.ID, max_length: int = network.MAX_PATH,
+        to: strawberry.ID, max_length: int = network.MAX_PATH, as_of: AsOf = None,
     ) -> NetworkPath:  # fmt: skip
+        when = as_of_argument(as_of)
         a = await resolve_id(info, str(source))
         b = await resolve_id(info, str(to))
         path = await run(info, network.shortest_path, a, b, max_length,
-                         avoid=info.context.view.avoid)  # fmt: skip
+                         avoid=info.context.view.avoid, as_of=when)  # fmt: skip
         return dataclasses.replace(path, graph=redact_graph(path.graph, info.context.view))
 
     @strawberry.field(description="These nodes and every relation among them.")  # type: ignore[untyped-decorator]
-    async def subgraph(self, info: Info[Context, None], ids: list[strawberry.ID]) -> NetworkGraph:
+    async def subgraph(self, info: Info[Context, None], ids: list[strawberry.ID],
+                       as_of: AsOf = None) -> NetworkGraph:  # fmt: skip
+        when = as_of_argument(as_of)
         if len(ids) > network.MAX_LIMIT:
             raise PublicError(f"at most {network.MAX_LIMIT} ids")
         real: list[str] = []
@@ -423,7 +451,7 @@ class AnalysisQuery:
                 real.append(await resolve_id(info, str(given)))
             except PublicError:
                 continue  # unknown ids are left out, as subgraph() does
-        graph = await run(info, network.subgraph, real)
+        graph = await run(info, network.subgraph, real, as_of=when)
         return redact_graph(graph, info.context.view)
 
     @strawberry.field(description="Fuzzy, cross-script search over names and aliases (best first).")  # type: ignore[untyped-decorator]

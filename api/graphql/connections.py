@@ -22,6 +22,7 @@ import strawberry
 
 from graph.schema import NodeType
 from graph.visibility import IDENTIFYING_RELATIONS, View, anon_id, sign
+from queries.common import all_recorded, recorded
 
 from .context import Context
 from .errors import PublicError
@@ -181,18 +182,25 @@ def _check_date(value: str) -> str:
 
 
 def where_clauses(
-    spec: TypeSpec, flt: Any, params: Params, schema: Any, view: View | None = None
-) -> list[str]:
+    spec: TypeSpec, flt: Any, params: Params, schema: Any, view: View | None = None,
+    as_of: str | None = None,
+) -> list[str]:  # fmt: skip
     """Cypher conditions on `n` for a filter input (None: no condition).
+
+    `as_of` (the parameter, e.g. "$p0", holding a record time at full precision: see
+    queries.common.check_as_of): `n`, and the relations and nodes a filter tests, were
+    recorded by then.
 
     For `public` (the default view) no filter can find what it may not see: ids of hidden
     nodes match nothing, and a filter on a property the public does not see as stored
     never matches a node whose value is withheld or scrubbed (graph/visibility.py).
     """
     view = view or View(schema=schema)
-    if flt is None:
-        return []
     out: list[str] = []
+    if as_of is not None:
+        out.append(recorded("n", as_of))
+    if flt is None:
+        return out
     for f in spec.filters:
         value = getattr(flt, f.attr, None)
         if value is None:
@@ -211,11 +219,13 @@ def where_clauses(
                 out.append("false")
                 continue
             other_type = schema.type_of_id(other)
-            out.append(f"EXISTS {{ MATCH (n)--(m:`{other_type}` {{id: {params.add(other)}}}) }}")
+            when = f" WHERE {all_recorded('e', 'm', param=as_of)}" if as_of is not None else ""
+            out.append(f"EXISTS {{ MATCH (n)-[e]-(m:`{other_type}` {{id: {params.add(other)}}})"
+                       f"{when} }}")  # fmt: skip
         elif f.kind == "bool":
             out.append(f"{col} = {params.add(bool(value))}")
         elif f.kind == "has":
-            out.append(has_relation(f.relation, f.direction, bool(value), params, view))
+            out.append(has_relation(f.relation, f.direction, bool(value), params, view, as_of))
         elif f.kind == "string":
             if value.eq is not None:
                 out.append(f"{col} = {params.add(value.eq)}")
@@ -242,17 +252,20 @@ def where_clauses(
     return out
 
 
-def has_relation(relation: str, direction: str, present: bool, params: Params, view: View) -> str:
-    """`n` has (or has not) a relation of this type in this direction, as `view` sees it.
+def has_relation(relation: str, direction: str, present: bool, params: Params, view: View,
+                 as_of: str | None = None) -> str:  # fmt: skip
+    """`n` has (or has not) a relation of this type in this direction, as `view` sees it
+    (and, given the parameter `as_of` holding a record time, recorded by then).
 
     For the public, an identifying relation (MEMBER_OF) of a redacted person is not there
     at all (View.relation shows it from neither end), so it neither makes nor breaks a match.
     """
-    arrow = f"-[:`{relation}`]->" if direction == "out" else f"<-[:`{relation}`]-"
-    guard = ""
+    arrow = f"-[e:`{relation}`]->" if direction == "out" else f"<-[e:`{relation}`]-"
+    tests = [all_recorded("e", "m", param=as_of)] if as_of else []
     if view.public and relation in IDENTIFYING_RELATIONS and view.hidden.redacted:
         red = params.add(dict.fromkeys(sorted(view.hidden.redacted), True))
-        guard = f" WHERE {red}[n.id] IS NULL AND {red}[m.id] IS NULL"
+        tests.append(f"{red}[n.id] IS NULL AND {red}[m.id] IS NULL")
+    guard = f" WHERE {' AND '.join(tests)}" if tests else ""
     exists = f"EXISTS {{ MATCH (n){arrow}(m){guard} }}"
     return exists if present else f"NOT {exists}"
 
@@ -484,7 +497,11 @@ async def fetch_connection(
     order_field: str,
     descending: bool,
     cls: type[Connection[Any]] = Connection,
+    as_of: str | None = None,
 ) -> Connection[Any]:
+    """One page of the nodes of `spec`'s type that the filter selects, as `ctx.view` sees
+    them; `as_of` (a record time, already checked by queries.common.check_as_of): of the
+    graph as it stood then, for the page, the count and the aggregates alike."""
     if first is not None and last is not None:
         raise PublicError("pass either first or last, not both")
     for name, size in (("first", first), ("last", last)):
@@ -502,7 +519,8 @@ async def fetch_connection(
     role = int(view.role)
 
     params = Params()
-    conditions = where_clauses(spec, flt, params, ctx.schema, view)
+    when = params.add(as_of) if as_of is not None else None
+    conditions = where_clauses(spec, flt, params, ctx.schema, view, when)
     count_conditions = list(conditions)
     count_params = dict(params.values)
     # The sort key as this role sees it. A value the public may not see sorts as null, and
@@ -572,7 +590,7 @@ async def fetch_connection(
         )
         return int(found[0]["c"]) if found else 0
 
-    scope = Scope(spec, tuple(count_conditions), count_params)
+    scope = Scope(spec, tuple(count_conditions), count_params, when)
     return cls(edges=edges, page_info=page_info, count=count, scope=scope)
 
 
@@ -583,6 +601,8 @@ class Scope:
     spec: TypeSpec
     conditions: tuple[str, ...]
     params: dict[str, Any]
+    #: The parameter holding the connection's `asOf` ("$p0"), or None (now).
+    as_of: str | None = None
 
     @property
     def match(self) -> str:

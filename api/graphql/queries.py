@@ -19,7 +19,7 @@ from strawberry.types import Info
 from graph.schema import NodeType, Schema
 
 from .aggregates import build_connection
-from .analysis import AnalysisQuery
+from .analysis import AnalysisQuery, AsOf, as_of_argument
 from .briefing import BriefingQuery
 from .connections import Connection, OrderDirection, fetch_connection
 from .context import Context
@@ -66,6 +66,7 @@ def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
         before: str | None = None,
         filter: Any = None,
         order_by: Any = None,
+        as_of: str | None = None,
     ) -> Connection[Any]:
         field = order_by.field.value if order_by is not None else "id"
         descending = order_by is not None and order_by.direction == OrderDirection.DESC
@@ -73,12 +74,13 @@ def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
         return await fetch_connection(
             info.context, inputs.spec, lambda p: registry.node(p, view), first=first, after=after, last=last,
             before=before, flt=filter, order_field=field, descending=descending, cls=connection,
+            as_of=as_of_argument(as_of),
         )  # fmt: skip
 
     resolve.__annotations__ = {
         "info": Info, "first": int | None, "after": str | None, "last": int | None,
         "before": str | None, "filter": inputs.filter | None, "order_by": inputs.order | None,
-        "return": connection,
+        "as_of": AsOf, "return": connection,
     }  # fmt: skip
     return strawberry.field(resolver=resolve, name=plural(nt.name),
                             description=f"{nt.name} nodes, a page at a time.",
