@@ -23,6 +23,7 @@ from graph.embedded import EmbeddedEngine, EngineError
 from graph.engines import (
     NEO4J_DRIVER_OPTIONS,
     EngineProfile,
+    QueryTimeout,
     client_side_timeout,
     is_timeout,
     profile_for,
@@ -32,18 +33,13 @@ from graph.schema import Schema, load_schema
 from graph.settings import Settings
 
 log = logging.getLogger(__name__)
+
+__all__ = ["QueryTimeout", "Store", "StoreError"]
 T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
     """The store is unreachable or refused an operation; the message is for a person."""
-
-
-class QueryTimeout(RuntimeError):
-    """A read ran longer than the store's timeout (TNR_QUERY_TIMEOUT) and was stopped.
-
-    Not a StoreError: the store is reachable and stays usable; the question was too heavy.
-    """
 
 
 class _EngineGone(Exception):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.schema import Schema
+from graph.scope import incident_scope
 from graph.store import Store
 
 
@@ -195,8 +196,6 @@ def incident_scopes(store: Store, ids: Iterable[str] | None = None) -> dict[str,
     """The scope of each incident: "transnational" or "domestic" as stored (the loader's or the
     source's word), else as the graph gives it (HOST_STATE, else the targets' residence,
     against ORIGIN_STATE), else "unknown". Never a guess."""
-    from loaders.common import incident_scope
-
     out: dict[str, str] = {}
     wanted = None if ids is None else sorted(set(ids))
     for row in store.read(_SCOPES, ids=wanted):
