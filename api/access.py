@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from graph.settings import Settings
 from graph.visibility import Role
 
 __all__ = ["KeyRing", "Role", "bearer", "key_hash"]
@@ -52,23 +50,15 @@ class KeyRing:
         return cls(tuple(out))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> KeyRing:
-        e = os.environ if env is None else env
-        entries = [x for x in e.get("TNR_API_KEYS", "").split(",") if x.strip()]
-        ring = cls.from_entries(entries)
-        path = e.get("TNR_API_KEYS_FILE")
-        if path:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
-            ring = cls(ring.hashes + cls.from_entries(lines, where=path).hashes)
-        return ring
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> KeyRing:
+    def from_settings(cls, settings: Settings) -> KeyRing:
         """The ring of `Settings.api_keys` and `Settings.api_keys_file` (read once, at start)."""
-        env = {"TNR_API_KEYS": settings.api_keys or ""}
-        if settings.api_keys_file is not None:
-            env["TNR_API_KEYS_FILE"] = str(settings.api_keys_file)
-        return cls.from_env(env)
+        entries = [x for x in settings.api_keys.split(",") if x.strip()]
+        ring = cls.from_entries(entries)
+        path = settings.api_keys_file
+        if path is not None:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            ring = cls(ring.hashes + cls.from_entries(lines, where=str(path)).hashes)
+        return ring
 
     def role_for(self, presented: str | None) -> Role | None:
         """The role of a presented key; None if the key is unknown (PUBLIC if none given)."""

@@ -31,6 +31,7 @@ from graph.engines import (
 )
 from graph.schema import Schema, load_schema
 from graph.settings import Settings
+from graph.visibility import install_redaction_key
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class Store:
     def open(cls, settings: Settings | None = None, *, bind_ogm: bool = True) -> Store:
         """Connect to Neo4j if NEO4J_URI is set, else start (or attach to) the embedded engine."""
         settings = settings or Settings.from_env()
+        install_redaction_key(settings)  # anonymous ids: the same in every process of this data
         engine: EmbeddedEngine | None = None
         if settings.uses_neo4j:
             assert settings.neo4j_uri is not None

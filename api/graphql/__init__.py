@@ -10,17 +10,17 @@ schema), `audit.py` (the audit records and `auditLog`), `permissions.py` (roles)
 
 from __future__ import annotations
 
-from typing import Any
-
 from graph.schema import Schema
 
 from .http import GraphQLApp
+from .limits import QueryLimits
 from .schema import build_schema
 
 
-def create_graphql_app(schema: Schema | None = None, **limits: Any) -> GraphQLApp:
+def create_graphql_app(schema: Schema | None = None, limits: QueryLimits | None = None) -> GraphQLApp:
     """The ASGI app to mount at /graphql (GraphiQL for browsers, queries over GET and POST)."""
-    return GraphQLApp(build_schema(schema, **limits), schema, graphql_ide="graphiql")
+    limits = limits or QueryLimits()
+    return GraphQLApp(build_schema(schema, limits), schema, limits, graphql_ide="graphiql")
 
 
-__all__ = ["GraphQLApp", "build_schema", "create_graphql_app"]
+__all__ = ["GraphQLApp", "QueryLimits", "build_schema", "create_graphql_app"]

@@ -25,7 +25,7 @@ from graph.visibility import IDENTIFYING_RELATIONS, View, anon_id, sign
 
 from .context import Context
 from .errors import PublicError
-from .limits import DEFAULT_PAGE, MAX_PAGE
+from .limits import DEFAULT_PAGE
 from .permissions import Forbidden
 
 T = TypeVar("T")
@@ -488,8 +488,8 @@ async def fetch_connection(
     if first is not None and last is not None:
         raise PublicError("pass either first or last, not both")
     for name, size in (("first", first), ("last", last)):
-        if size is not None and not 0 <= size <= MAX_PAGE:
-            raise PublicError(f"{name} must be between 0 and {MAX_PAGE}")
+        if size is not None and not 0 <= size <= ctx.max_page:
+            raise PublicError(f"{name} must be between 0 and {ctx.max_page}")
     if order_field not in spec.orderable:
         raise PublicError("cannot order by that field")
     view = ctx.view
