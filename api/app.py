@@ -14,13 +14,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.access import KeyRing
-from api.auth import KeyAuth
+from api.auth import KeyAuth, KeyRing
+from api.body_limit import BodyLimit
 from api.explore import explore_routes
 from api.gate import QueryGate
 from api.graphql import QueryLimits, create_graphql_app
 from api.graphql.ide import ASSET_PREFIX, graphiql_asset
-from api.limits import BodyLimit
 from graph.settings import Settings
 from graph.store import Store, StoreError
 from graph.visibility import Role, View, install_redaction_key

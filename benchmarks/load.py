@@ -104,8 +104,8 @@ def run(relations: int, batch: int) -> dict[str, float]:
 
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-#: The shared files and their loaders, in the order of the "on top" pass (STIX last, as
-#: in issue 15: it used to re-resolve every person in the store).
+#: The shared files and their loaders, in the order of the "on top" pass (STIX last: it
+#: used to re-resolve every person in the store).
 SHARED_FILES = (
     ("eu-sanctions", "eu_sanctions_merged_dataset_20220913.csv"),
     ("uk-export-licences", "uk_export_licence_values_2008-2015.csv"),

@@ -82,7 +82,7 @@ def profile_for(agent: str) -> EngineProfile:
     return ARCADEDB if "arcadedb" in agent.lower() else NEO4J
 
 
-# -- query timeouts (issue 15) ----------------------------------------------------------------
+# -- query timeouts ---------------------------------------------------------------------------
 # Every read carries the store's timeout (TNR_QUERY_TIMEOUT) as the Bolt transaction's
 # `tx_timeout` (neo4j.Query(text, timeout=...)). Neo4j 5 stops the transaction itself and
 # answers Neo.ClientError.Transaction.TransactionTimedOut(ClientConfiguration).

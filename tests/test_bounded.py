@@ -1,4 +1,4 @@
-"""Bounded queries and search that ranks (issue 15).
+"""Bounded queries and search that ranks.
 
 A read that runs past the store's timeout is stopped and answered as a TIMEOUT error
 (and the next request works); a server at its limit of concurrent requests answers 503

@@ -18,7 +18,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.graphql.limits import MAX_ALIASES
+from api.graphql.query_limits import MAX_ALIASES
 from graph.settings import Settings
 from graph.store import Store
 from graph.synthetic import generate

@@ -1,4 +1,4 @@
-"""Access control and the redaction of people at risk (issue 5), over HTTP.
+"""Access control and the redaction of people at risk, over HTTP.
 
 The graph: the bundled curated dataset, the real Pegasus victims file, an official
 an editor marked `protected`, and one protected person whose name also sits in a
@@ -24,8 +24,8 @@ import pytest
 from conftest import shared_file
 from starlette.testclient import TestClient
 
-from api.access import KeyRing, key_hash
 from api.app import create_app
+from api.auth import KeyRing, key_hash
 from graph.records import Edge, Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store

@@ -1,4 +1,4 @@
-"""Per-type knowledge lives in graph/schema.yaml (issue 13): no table around the code repeats it.
+"""Per-type knowledge lives in graph/schema.yaml: no table around the code repeats it.
 
 Two proofs: no Python module of the API, the exporters, the briefings or the graph layer
 names a node type in a string literal (but for a short allow-list, each with its reason),

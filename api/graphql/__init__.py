@@ -2,10 +2,10 @@
 
 `types.py` (the factory of node and relation types), `inputs.py` (filters and
 orderings), `connections.py` (Relay pages in Cypher), `context.py` (the store and
-per-request DataLoaders), `queries.py` (the root Query), `limits.py` and
+per-request DataLoaders), `root.py` (the root Query), `query_limits.py` and
 `errors.py` (what a request may ask and what a client sees), `schema.py`,
 `http.py` (GraphQL over HTTP), `mutations.py` (audited edits, generated from the
-schema), `audit.py` (the audit records and `auditLog`), `permissions.py` (roles).
+schema), `audit.py` (the audit records and `auditLog`), `permissions.py` (what each role may call).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from graph.schema import Schema
 
 from .http import GraphQLApp
-from .limits import QueryLimits
+from .query_limits import QueryLimits
 from .schema import build_schema
 
 

@@ -20,7 +20,7 @@ import strawberry
 from neo4j import ManagedTransaction
 from strawberry.types import Info
 
-from api.access import bearer, key_hash
+from api.auth import bearer, key_hash
 from graph.records import Node, Provenance, source_node
 from graph.schema import AUDIT_RECORD, SOURCE, Schema
 from graph.validate import validate_node

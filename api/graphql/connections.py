@@ -25,8 +25,8 @@ from graph.visibility import IDENTIFYING_RELATIONS, View, anon_id, sign
 
 from .context import Context
 from .errors import PublicError
-from .limits import DEFAULT_PAGE
 from .permissions import Forbidden
+from .query_limits import DEFAULT_PAGE
 
 T = TypeVar("T")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

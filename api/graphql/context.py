@@ -20,7 +20,7 @@ from graph.store import QueryTimeout, Store, StoreError
 from graph.visibility import NOTHING_HIDDEN, Hidden, Role, View, hidden_cache
 
 from .errors import TimedOut, Unavailable, log
-from .limits import QueryLimits
+from .query_limits import QueryLimits
 
 Direction = Literal["out", "in"]
 Row = dict[str, Any]

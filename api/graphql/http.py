@@ -33,7 +33,7 @@ from graph.visibility import Role, hidden_cache
 from .context import Context
 from .errors import TIMEOUT_MESSAGE, UNAVAILABLE_MESSAGE, log
 from .ide import ASSET_PREFIX, graphiql_page
-from .limits import QueryLimits
+from .query_limits import QueryLimits
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"

@@ -22,9 +22,9 @@ from graph.schema import Schema, load_schema
 from .audit import build_audit_query
 from .errors import PublicError, is_internal, log, mask_errors
 from .execution import SUPPORTED, FastExecutionContext
-from .limits import QueryLimits, make_alias_rule, make_cost_rule, make_depth_rule
 from .mutations import build_mutation
-from .queries import build_query
+from .query_limits import QueryLimits, make_alias_rule, make_cost_rule, make_depth_rule
+from .root import build_query
 from .types import Entity, Node
 
 
@@ -51,7 +51,7 @@ def build_schema(
     `limits` (the defaults of Settings unless given)."""
     schema = schema or load_schema()
     limits = limits or QueryLimits()
-    # Aliases, depth and cost: our rules, linear in the document (limits.py says why).
+    # Aliases, depth and cost: our rules, linear in the document (query_limits.py says why).
     rules: list[type[ASTValidationRule]] = [
         make_alias_rule(limits.max_aliases), make_depth_rule(limits.max_depth),
         make_cost_rule(limits.max_cost, limits.max_page),
