@@ -2,7 +2,7 @@
 
     python -m benchmarks.api [--relations N] [--repeat R]
 
-A synthetic graph (graph/synthetic.py, written through the Writer into an embedded
+A synthetic graph (benchmarks/synthetic.py, written through the Writer into an embedded
 engine in a temporary directory) of about N relations. Three comparisons:
 
 1. a list of 10,000 objects with 5 fields: `incidents(first: 10000)` executed by the
@@ -29,9 +29,9 @@ from typing import Any
 
 from api.graphql import QueryLimits, build_schema
 from api.graphql.context import Context
+from benchmarks.synthetic import generate
 from graph.settings import Settings
 from graph.store import Store
-from graph.synthetic import generate
 from graph.visibility import Role
 from graph.writer import Writer
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {"graph": 0, "loaders": 1, "queries": 2, "exports": 3, "briefings": 3, "api": 4, "cli": 5}
+#: Outside the layers: they may import anything, and nothing in the layers imports them.
+OUTSIDE = ("benchmarks", "scripts", "tests")
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:
@@ -104,6 +106,18 @@ def cycles(graph: dict[str, list[tuple[int, str]]]) -> list[list[str]]:
 
 def test_every_layer_imports_only_from_itself_and_below() -> None:
     assert layer_violations(project_imports()) == []
+
+
+def test_no_layer_imports_the_benchmarks_scripts_or_tests() -> None:
+    found = []
+    for layer in LAYERS:
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            name = module_name(path)
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for line, target in imported(tree, name, path.name == "__init__.py"):
+                if target.split(".")[0] in OUTSIDE:
+                    found.append(f"{name}:{line} imports {target}")
+    assert found == []
 
 
 def test_no_import_cycle_between_modules() -> None:

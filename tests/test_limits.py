@@ -19,9 +19,9 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.graphql.query_limits import MAX_ALIASES
+from benchmarks.synthetic import generate
 from graph.settings import Settings
 from graph.store import Store
-from graph.synthetic import generate
 from graph.writer import Writer
 
 KEY = "limits-test-analyst-key-0123456789abcdef"

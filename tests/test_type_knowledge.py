@@ -48,9 +48,6 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "graph/writer.py": (frozenset({"Source", "Load"}),
                         "the writer: provenance cites Sources, loads are recorded (the "
                         "storage layer, changed on another branch)"),
-    "graph/synthetic.py": (frozenset(load_schema().nodes),
-                           "the synthetic data generator writes records of each type, as a "
-                           "loader does"),
     "graph/compare.py": (frozenset({"Person", "Vendor"}),
                          "comparators for personal names (particles, one-token names, birth "
                          "dates) and the vendor alias vocabulary, as nomenklatura's test "
