@@ -54,8 +54,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The application. With `store` given it uses that store and leaves it open."""
     settings = settings or Settings.from_env()
     # What the settings decide is passed down from here: the redaction key (installed once
-    # for the process), the GraphQL limits, the body limit, the keys and the query gate.
-    install_redaction_key(settings)
+    # for the process: here for a store handed in, else by Store.open in the lifespan), the
+    # GraphQL limits, the body limit, the keys and the query gate.
+    if store is not None:
+        install_redaction_key(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -91,7 +91,6 @@ class Store:
     def open(cls, settings: Settings | None = None, *, bind_ogm: bool = True) -> Store:
         """Connect to Neo4j if NEO4J_URI is set, else start (or attach to) the embedded engine."""
         settings = settings or Settings.from_env()
-        install_redaction_key(settings)  # anonymous ids: the same in every process of this data
         engine: EmbeddedEngine | None = None
         if settings.uses_neo4j:
             assert settings.neo4j_uri is not None
@@ -126,6 +125,11 @@ class Store:
             if engine:
                 engine.stop()
             raise StoreError(f"cannot reach {where}: {exc}") from exc
+        try:  # anonymous ids: the same in every process given the same key (or data dir)
+            install_redaction_key(settings)
+        except OSError as exc:
+            store.close()
+            raise StoreError(f"cannot make the redaction key in {settings.data_dir}: {exc}") from exc
         if bind_ogm:
             store.bind_ogm()
         return store
