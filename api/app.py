@@ -14,16 +14,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.access import KeyRing
-from api.auth import KeyAuth
+from api.auth import KeyAuth, KeyRing
+from api.body_limit import BodyLimit
 from api.explore import explore_routes
 from api.gate import QueryGate
-from api.graphql import create_graphql_app
+from api.graphql import QueryLimits, create_graphql_app
 from api.graphql.ide import ASSET_PREFIX, graphiql_asset
-from api.limits import BodyLimit
 from graph.settings import Settings
 from graph.store import Store, StoreError
-from graph.visibility import Role, View
+from graph.visibility import Role, View, install_redaction_key
 from queries import search
 
 log = logging.getLogger("tnr.api")
@@ -54,6 +53,11 @@ async def health(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
     """The application. With `store` given it uses that store and leaves it open."""
     settings = settings or Settings.from_env()
+    # What the settings decide is passed down from here: the redaction key (installed once
+    # for the process: here for a store handed in, else by Store.open in the lifespan), the
+    # GraphQL limits, the body limit, the keys and the query gate.
+    if store is not None:
+        install_redaction_key(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -95,7 +99,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # short bounded queue, 503 with Retry-After (api/gate.py).
     middleware.append(Middleware(QueryGate, limit=settings.max_concurrent_queries,
                                  queue=settings.max_queued_queries, wait=settings.queue_wait))
-    graphql = create_graphql_app(store.schema if store is not None else None)
+    graphql = create_graphql_app(store.schema if store is not None else None,
+                                 QueryLimits.from_settings(settings))  # fmt: skip
     routes = [Route("/health", health), Route("/graphql", graphql, name="graphql"),
               Route(f"{ASSET_PREFIX}/{{name}}", graphiql_asset, name="graphiql-asset"),
               *explore_routes(store.schema if store is not None else None)]  # fmt: skip

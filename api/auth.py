@@ -1,21 +1,94 @@
-"""Who is calling: `Authorization: Bearer <key>` mapped to a role, for every HTTP request.
+"""Who is calling: API keys and their roles, and the middleware that maps each request's
+`Authorization: Bearer <key>` to a role.
 
-The ring of hashed keys is read once, when the app is made. No header: `public`.
-A key that is not known (or an Authorization header that is not a bearer key) is
-refused with 401, `WWW-Authenticate: Bearer` and a body in GraphQL error form, so a
-GraphQL client shows it like any other error. The role travels in the ASGI scope
-(`scope["tnr.role"]`); `role_of_scope` reads it, PUBLIC when nothing set it.
+Roles, from least to most: `public` (no key), `analyst`, `editor`, `admin`.
+Keys come from Settings (`TNR_API_KEYS="analyst:KEY,editor:KEY"` or a file named by
+`TNR_API_KEYS_FILE`, one `role:key` a line), read once when the app is made; only their
+SHA-256 hashes are kept, and a presented key is compared in constant time.
+
+No header: `public`. A key that is not known (or an Authorization header that is not a
+bearer key) is refused with 401, `WWW-Authenticate: Bearer` and a body in GraphQL error
+form, so a GraphQL client shows it like any other error. The role travels in the ASGI
+scope (`scope["tnr.role"]`); `role_of_scope` reads it, PUBLIC when nothing set it.
+
+What each role may call is api/graphql/permissions.py; what it may see of the graph is
+decided in one place below the API: graph/visibility.py.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.access import KeyRing, Role, bearer
+from graph.settings import Settings
+from graph.visibility import Role
+
+__all__ = ["KeyAuth", "KeyRing", "Role", "bearer", "key_hash", "role_of_scope"]
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Hashes of the configured API keys, with their roles."""
+
+    hashes: tuple[tuple[str, Role], ...] = ()
+
+    @classmethod
+    def from_entries(cls, entries: list[str], where: str = "TNR_API_KEYS") -> KeyRing:
+        out: list[tuple[str, Role]] = []
+        for n, entry in enumerate(entries, 1):
+            entry = entry.strip()
+            if not entry or entry.startswith("#"):
+                continue
+            role, sep, key = entry.partition(":")
+            if not sep or len(key.strip()) < 16:
+                raise ValueError(
+                    f"{where}, entry {n}: expected 'role:key' with a key of 16 or more characters"
+                )
+            key = key.strip()
+            digest = key[7:] if key.startswith("sha256:") else key_hash(key)
+            out.append((digest, Role.parse(role)))
+        return cls(tuple(out))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> KeyRing:
+        """The ring of `Settings.api_keys` and `Settings.api_keys_file` (read once, at start)."""
+        entries = [x for x in settings.api_keys.split(",") if x.strip()]
+        ring = cls.from_entries(entries)
+        path = settings.api_keys_file
+        if path is not None:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            ring = cls(ring.hashes + cls.from_entries(lines, where=str(path)).hashes)
+        return ring
+
+    def role_for(self, presented: str | None) -> Role | None:
+        """The role of a presented key; None if the key is unknown (PUBLIC if none given)."""
+        if not presented:
+            return Role.PUBLIC
+        digest = key_hash(presented)
+        found: Role | None = None
+        for known, role in self.hashes:  # no early exit: constant time over the ring
+            if hmac.compare_digest(known, digest):
+                found = role
+        return found
+
+
+def bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
 
 SCOPE_KEY = "tnr.role"
 UNKNOWN_KEY = "the API key is not known"

@@ -3,7 +3,7 @@
     python -m benchmarks [--scales 1000,10000] [--big 100000,1000000] [--budget 900]
                          [--engines embedded,neo4j] [--quick] [--out BENCHMARKS.md]
 
-The same synthetic graph (graph/synthetic.py, N relations) at each scale, on the embedded
+The same synthetic graph (benchmarks/synthetic.py, N relations) at each scale, on the embedded
 engine (fresh, in a temporary directory) and on Neo4j 5.26 (one started here by
 graph/neo4j_server.py, wiped between scales; or the Neo4j of NEO4J_URI, which is then
 wiped: only with TNR_BENCH_ALLOW_WIPE=1). The `--big` scales run on Neo4j in full and on
@@ -557,7 +557,7 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, object] | None
         "",
         "Every figure below was measured in that one run, each beside its baseline; the",
         "absolute numbers belong to this (shared, noisy) machine, the **ratios** are what",
-        "carry over. Graphs are synthetic (graph/synthetic.py, seed 7), the same graph on both",
+        "carry over. Graphs are synthetic (benchmarks/synthetic.py, seed 7), the same graph on both",
         "engines at each scale, written to a fresh embedded engine per scale and to one Neo4j",
         "wiped between scales. The scale is the number of relations the generator asks for.",
         "",

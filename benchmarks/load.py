@@ -2,7 +2,7 @@
 and loading the real shared files with entity resolution vs without it.
 
 Run: `python -m benchmarks.load [--relations N] [--batch B]`. Both sides write the same
-synthetic graph (graph/synthetic.py: incidents, trade, sanctions; N relations) to a fresh
+synthetic graph (benchmarks/synthetic.py: incidents, trade, sanctions; N relations) to a fresh
 embedded engine (or NEO4J_URI), in batches of the same size, in the same run; the ratio is
 what counts (machines here are noisy).
 
@@ -21,16 +21,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.synthetic import generate
 from graph.records import Edge, Node
 from graph.resolve import ResolveIndex, resolve_store
 from graph.settings import Settings
 from graph.store import Store
-from graph.synthetic import generate
 from graph.writer import Writer
 
 
 def synthetic(relations: int, seed: int = 7) -> list[Node | Edge]:
-    """A synthetic graph of `relations` relations (graph/synthetic.py), as a list.
+    """A synthetic graph of `relations` relations (benchmarks/synthetic.py), as a list.
 
     Both sides of the benchmark need the same rows, so they are materialised here.
     """
@@ -104,8 +104,8 @@ def run(relations: int, batch: int) -> dict[str, float]:
 
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-#: The shared files and their loaders, in the order of the "on top" pass (STIX last, as
-#: in issue 15: it used to re-resolve every person in the store).
+#: The shared files and their loaders, in the order of the "on top" pass (STIX last: it
+#: used to re-resolve every person in the store).
 SHARED_FILES = (
     ("eu-sanctions", "eu_sanctions_merged_dataset_20220913.csv"),
     ("uk-export-licences", "uk_export_licence_values_2008-2015.csv"),

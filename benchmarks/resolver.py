@@ -35,7 +35,7 @@ from rapidfuzz import fuzz, process
 from graph import compare, resolve
 from graph.compare import Candidate
 from graph.resolve import PERSON_HIGH, Resolver
-from loaders.countries import fold
+from graph.vocabulary import fold
 
 DEFAULT_FILE = (
     Path(__file__).resolve().parents[2]

@@ -200,7 +200,7 @@ def labelled_queries(store: Any) -> list[tuple[str, str, str, set[str]]]:
     misspellings: a vendor's name with one letter of its longest word dropped. The relevant
     ids of a query are the expected one and every node that bears the same name.
     """
-    from loaders.countries import fold
+    from graph.vocabulary import fold
 
     vendors = store.read("MATCH (v:Vendor) RETURN v.id AS id, v.name AS name, v.aliases AS aliases "
                          "ORDER BY v.id")  # fmt: skip

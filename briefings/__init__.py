@@ -1,4 +1,4 @@
-"""Briefings (issue 6): a state, host state, vendor or tactic, from queries/, in Markdown,
+"""Briefings: a state, host state, vendor or tactic, from queries/, in Markdown,
 HTML or PDF, footnoted with their sources and redacted for the caller's role."""
 
 from __future__ import annotations

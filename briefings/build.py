@@ -5,7 +5,7 @@ call): incidents per year from `trends`, breakdowns by tactic, host and origin f
 the groups of `coverage.sanctions_coverage` (intersected with the subject's
 incidents), host collaboration from `hosts`, chains from `vendor_chains`, licences
 from `licences`, the neighbourhood from `network`. The role decides what is shown:
-below analyst, a person at risk is never named (`api.access`), and a source whose
+below analyst, a person at risk is never named (graph/visibility.py), and a source whose
 title or URL names one is shown without them.
 """
 

@@ -17,8 +17,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from rapidfuzz import fuzz
 
-from loaders.countries import fold
-from loaders.vocabulary import VENDOR_ALIASES, canonical_vendor
+from graph.vocabulary import VENDOR_ALIASES, canonical_vendor, fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +319,7 @@ def token_set(a: Candidate, b: Candidate) -> Score:
 
 
 def known_alias(a: Candidate, b: Candidate) -> Score:
-    """Both are names of one vendor in the shared vocabulary (loaders/vocabulary.py)."""
+    """Both are names of one vendor in the shared vocabulary (graph/vocabulary.py)."""
     if a.type != "Vendor":
         return Score(0.0, "no vocabulary for this type", known=False)
     ca = {canonical_vendor(n) for n in a.names} & set(VENDOR_ALIASES)

@@ -93,7 +93,7 @@ def profile_for(agent: str) -> EngineProfile:
     return ARCADEDB if "arcadedb" in agent.lower() else NEO4J
 
 
-# -- query timeouts (issue 15) ----------------------------------------------------------------
+# -- query timeouts ---------------------------------------------------------------------------
 # Every read carries the store's timeout (TNR_QUERY_TIMEOUT) as the Bolt transaction's
 # `tx_timeout` (neo4j.Query(text, timeout=...)). Neo4j 5 stops the transaction itself and
 # answers Neo.ClientError.Transaction.TransactionTimedOut(ClientConfiguration).
@@ -126,6 +126,13 @@ def is_timeout(exc: Exception) -> bool:
     return getattr(exc, "code", None) in TIMEOUT_CODES
 
 
+class QueryTimeout(RuntimeError):
+    """A read ran longer than the store's timeout (TNR_QUERY_TIMEOUT) and was stopped.
+
+    Not a StoreError: the store is reachable and stays usable; the question was too heavy.
+    """
+
+
 _TIMED_READS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="tnr-timed-read")
 
 
@@ -136,8 +143,6 @@ def timed_read(store: Any, query: str, params: dict[str, Any], timeout: float) -
     session of its own; past the timeout the caller gets QueryTimeout and the worker is
     left to finish (its result is dropped).
     """
-    from graph.store import QueryTimeout
-
     def work() -> list[dict[str, Any]]:
         with store.driver.session(database=store.database, default_access_mode="READ") as session:
             result = session.run(Query(query, timeout=timeout), params)  # type: ignore[arg-type]

@@ -48,8 +48,8 @@ from graph.records import Node, Provenance, source_node
 from graph.schema import MERGE_DECISION, load_schema
 from graph.settings import Settings
 from graph.store import Store
+from graph.vocabulary import VENDOR_ALIASES, canonical_vendor
 from graph.writer import Writer
-from loaders.vocabulary import VENDOR_ALIASES, canonical_vendor
 
 RESOLVER = "resolver"
 JUDGEMENTS = ("match", "no-match", "unsure")

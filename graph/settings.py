@@ -50,6 +50,11 @@ class Settings:
     #: TNR_MAX_QUEUED_QUERIES: requests that may wait for a turn; more get 503
     max_queued_queries: int = 64
     queue_wait: float = 30.0  # TNR_QUEUE_WAIT: seconds a request waits for a turn, then 503
+    #: TNR_REDACTION_KEY: the secret of anonymous ids and signed cursors; without it, a key
+    #: made once in `data_dir/redaction.key` (mode 0600)
+    redaction_key: str = field(default="", repr=False)
+    #: TNR_NODE_MODULES: the node_modules folder GraphiQL's files come from (else the repo's)
+    node_modules: Path | None = None
 
     @property
     def uses_neo4j(self) -> bool:
@@ -93,4 +98,7 @@ class Settings:
             max_queued_queries=max(0, int(e.get("TNR_MAX_QUEUED_QUERIES",
                                                 defaults.max_queued_queries))),
             queue_wait=float(e.get("TNR_QUEUE_WAIT", defaults.queue_wait)),
+            redaction_key=e.get("TNR_REDACTION_KEY", ""),
+            node_modules=Path(e["TNR_NODE_MODULES"]).expanduser()
+            if e.get("TNR_NODE_MODULES") else None,
         )

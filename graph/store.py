@@ -23,6 +23,7 @@ from graph.embedded import EmbeddedEngine, EngineError
 from graph.engines import (
     NEO4J_DRIVER_OPTIONS,
     EngineProfile,
+    QueryTimeout,
     client_side_timeout,
     is_timeout,
     profile_for,
@@ -30,20 +31,16 @@ from graph.engines import (
 )
 from graph.schema import Schema, load_schema
 from graph.settings import Settings
+from graph.visibility import install_redaction_key
 
 log = logging.getLogger(__name__)
+
+__all__ = ["QueryTimeout", "Store", "StoreError"]
 T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
     """The store is unreachable or refused an operation; the message is for a person."""
-
-
-class QueryTimeout(RuntimeError):
-    """A read ran longer than the store's timeout (TNR_QUERY_TIMEOUT) and was stopped.
-
-    Not a StoreError: the store is reachable and stays usable; the question was too heavy.
-    """
 
 
 class _EngineGone(Exception):
@@ -128,6 +125,11 @@ class Store:
             if engine:
                 engine.stop()
             raise StoreError(f"cannot reach {where}: {exc}") from exc
+        try:  # anonymous ids: the same in every process given the same key (or data dir)
+            install_redaction_key(settings)
+        except OSError as exc:
+            store.close()
+            raise StoreError(f"cannot make the redaction key in {settings.data_dir}: {exc}") from exc
         if bind_ogm:
             store.bind_ogm()
         return store

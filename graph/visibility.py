@@ -48,6 +48,7 @@ from typing import Any, TypeVar
 from anyascii import anyascii
 
 from graph.schema import SOURCE, NodeType, Schema, load_schema
+from graph.settings import Settings
 
 T = TypeVar("T")
 
@@ -80,19 +81,19 @@ _KEY: bytes | None = None
 _KEY_LOCK = threading.Lock()
 
 
-def redaction_key() -> bytes:
-    """The server's secret for anonymous ids and signed cursors (TNR_REDACTION_KEY, or a
-    file made once in the data dir, mode 0600)."""
+def install_redaction_key(settings: Settings) -> bytes:
+    """Install the server's secret for anonymous ids and signed cursors, once per process:
+    `settings.redaction_key` (TNR_REDACTION_KEY), else a key made once in the data dir
+    (`redaction.key`, mode 0600), so every process with the same key (or data dir) shows the
+    same anonymous ids. `Store.open` and `create_app` install it; a later call keeps the key
+    already installed (ids and cursors must not change under a running process)."""
     global _KEY
     with _KEY_LOCK:
         if _KEY is None:
-            configured = os.environ.get("TNR_REDACTION_KEY")
-            if configured:
-                _KEY = configured.encode("utf-8")
+            if settings.redaction_key:
+                _KEY = settings.redaction_key.encode("utf-8")
             else:
-                from graph.settings import Settings
-
-                path = Settings.from_env().data_dir / "redaction.key"
+                path = settings.data_dir / "redaction.key"
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 if not path.exists():
                     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -100,6 +101,16 @@ def redaction_key() -> bytes:
                         fh.write(os.urandom(32).hex())
                 _KEY = path.read_text(encoding="utf-8").strip().encode("utf-8")
         return _KEY
+
+
+def redaction_key() -> bytes:
+    """The installed secret; a process that opened no store and made no app (a tool computing
+    ids by hand) installs it from the environment's settings on first use."""
+    with _KEY_LOCK:
+        key = _KEY
+    if key is None:
+        key = install_redaction_key(Settings.from_env())
+    return key
 
 
 def anon_id(real_id: str) -> str:

@@ -151,6 +151,21 @@ def edge_cypher(
     )
 
 
+def write_node_in(tx: ManagedTransaction, schema: Schema, type_name: str,
+                  row: dict[str, Any]) -> None:  # fmt: skip
+    """Write one node inside the caller's transaction with the writer's own MERGE, and the
+    record time of now (`row`: `i`, `id`, `props` and its sightings, `seen`)."""
+    tx.run(node_cypher(schema, type_name, True), rows=[row], now=record_now()).consume()
+
+
+def write_edge_in(tx: ManagedTransaction, schema: Schema, rel_type: str, source_type: str,
+                  target_type: str, row: dict[str, Any]) -> None:  # fmt: skip
+    """Write one relation inside the caller's transaction, as `write_node_in` a node (`row`
+    also names its ends: `s`, `t`)."""
+    tx.run(edge_cypher(schema, rel_type, source_type, target_type, True), rows=[row],
+           now=record_now()).consume()  # fmt: skip
+
+
 def record_now() -> str:
     """Now as a record time: UTC ISO 8601 to the microsecond, so times sort as strings."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -93,22 +93,3 @@ def state_for(text: str | None, prov: Provenance) -> Node | None:
     """The State node a free-text country name refers to, or None when it resolves to none."""
     c = resolve_country(text)
     return state_node(c, prov, text.strip()) if c and text else None
-
-
-#: The scopes of an Incident (graph/schema.yaml, Incident.scope).
-SCOPES = ("transnational", "domestic", "unknown")
-
-
-def incident_scope(
-    origins: set[str], hosts: set[str] = frozenset(), residences: set[str] = frozenset()  # type: ignore[assignment]
-) -> str:
-    """An incident's scope from where the target was against the origin states (ISO codes or
-    State ids, compared as given): the host states, else the target's countries of residence.
-
-    Transnational when a place is known and is not an origin state; domestic when every
-    known place is an origin state; unknown without an origin or a place. Nothing is guessed.
-    """
-    places = hosts or residences
-    if not origins or not places:
-        return "unknown"
-    return "transnational" if places - origins else "domestic"

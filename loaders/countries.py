@@ -8,14 +8,13 @@ match with rapidfuzz for spelling variants, refused below a safe score.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
 import pycountry
-from anyascii import anyascii
 from rapidfuzz import fuzz, process
+
+from graph.vocabulary import fold
 
 # Short forms and older names that pycountry does not carry, by ISO code.
 EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
@@ -74,15 +73,6 @@ class Country:
     @property
     def eu_member(self) -> bool:
         return self.code in EU_MEMBERS
-
-
-def fold(text: str) -> str:
-    """Accent-, case-, punctuation- and script-insensitive form of a name."""
-    text = unicodedata.normalize("NFKC", text)
-    text = anyascii(text).casefold()
-    text = re.sub(r"[^\w\s]", " ", text)
-    text = re.sub(r"\bthe\b", " ", text)
-    return " ".join(text.split())
 
 
 @cache

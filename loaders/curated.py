@@ -12,7 +12,7 @@ yields Source nodes first, then the other nodes, then the edges. An entry
 without a citation, citing an unknown source, naming an unknown entity or an
 unknown tactic code, or not fitting the schema becomes a `Rejected` that names
 the file, the entry and the field. An Incident without a `scope` gets the one its
-own links give (loaders.common.incident_scope: HOST_STATE, else the targets'
+own links give (graph.scope.incident_scope: HOST_STATE, else the targets'
 residence_country, against ORIGIN_STATE; unknown without both).
 """
 
@@ -29,10 +29,11 @@ import yaml
 from graph.ids import normalize_key
 from graph.records import Edge, Node, Provenance, Rejected, source_node
 from graph.schema import Schema, load_schema
+from graph.scope import incident_scope
 from graph.validate import RecordError, validate_node
-from loaders.common import incident_scope, state_node
+from graph.vocabulary import PRODUCTS, TACTIC_CODES, canonical_vendor
+from loaders.common import state_node
 from loaders.countries import resolve_country
-from loaders.vocabulary import PRODUCTS, TACTIC_CODES, canonical_vendor
 
 NAME = "curated"
 DESCRIPTION = "The bundled, cited dataset (data/curated/*.yaml): typology, cases, figures, policy"
@@ -231,7 +232,7 @@ class _Parser:
             if code not in TACTIC_CODES:
                 return (
                     "code",
-                    f"unknown tactic code {code!r} (see loaders/vocabulary.py TACTIC_CODES)",
+                    f"unknown tactic code {code!r} (see graph/vocabulary.py TACTIC_CODES)",
                 )
         if section == "Vendor" and props.get("name"):
             props["name"] = canonical_vendor(str(props["name"]))
@@ -296,7 +297,7 @@ class _Parser:
             return (
                 None,
                 None,
-                f"unknown tactic code {ref!r} (see loaders/vocabulary.py TACTIC_CODES)",
+                f"unknown tactic code {ref!r} (see graph/vocabulary.py TACTIC_CODES)",
             )
         return None, None, f"no {' or '.join(types)} in the dataset is called {ref!r}"
 

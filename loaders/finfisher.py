@@ -5,7 +5,7 @@ Total Costs, Total Costs (with "deleted" licenses), Software Purchased.
 
 Every row that records a purchase (licences, a cost or a product) becomes a Sale
 (ref "finfisher:<Username>/<ID>") SELLER the vendor, SOLD each product of
-`Software Purchased` (canonical names from loaders.vocabulary; "FinSpy Mobile" is a
+`Software Purchased` (canonical names from graph.vocabulary; "FinSpy Mobile" is a
 product of its own, VARIANT_OF FinSpy, never folded into it), with `licences`,
 `total_cost` and `total_cost_with_deleted` read from "€1,170,840" (currency from
 the symbol or code: EUR, USD, GBP) and `current_customer` (the column marks
@@ -16,7 +16,7 @@ current customers with "Yes"; an empty cell means not marked current: false).
   name ("SSB") that is PART_OF the State as well.
 - The file never names the vendor. It is, in this order: `parse(path, vendor=...)`
   (`tnr load finfisher-customers FILE --vendor V`); the vendor data/datasets.yaml states
-  for this exact file (by sha256); or the one vendor loaders.vocabulary knows for every
+  for this exact file (by sha256); or the one vendor graph.vocabulary knows for every
   known product of `Software Purchased` (confidence 0.9, said in the citation). Otherwise
   the file is refused with one Rejected naming what is missing.
 - A row without attribution is still a Sale (its facts are real) with no BUYER.
@@ -36,10 +36,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from graph.records import Edge, Node, Provenance, Record, Rejected
+from graph.vocabulary import canonical_product
 from loaders.common import csv_rows, dataset_facts, file_source, state_node
 from loaders.countries import Country, resolve_country
 from loaders.trade import product_node, split_cell, variant_edges, vendor_node
-from loaders.vocabulary import canonical_product
 
 NAME = "finfisher-customers"
 DESCRIPTION = "WikiLeaks Spy Files 4: FinFisher customer accounts as sales (licences, costs, products)"
@@ -86,7 +86,7 @@ def split_attribution(text: str) -> tuple[Country, str, str | None] | None:
 
 
 def _vendor_of_products(path: Path) -> tuple[str | None, list[str]]:
-    """(the one vendor loaders.vocabulary knows for the file's known products, or None;
+    """(the one vendor graph.vocabulary knows for the file's known products, or None;
     the known products)."""
     makers: dict[str, str] = {}
     for _, row in csv_rows(path):

@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from graph.records import Edge, Node, Provenance, Rejected, source_node
-from loaders.common import csv_rows, file_source, incident_scope, state_node
+from graph.scope import incident_scope
+from graph.vocabulary import TACTIC_CODES
+from loaders.common import csv_rows, file_source, state_node
 from loaders.countries import Country, resolve_country
-from loaders.vocabulary import TACTIC_CODES
 
 NAME = "incidents"
 DESCRIPTION = (

@@ -17,7 +17,7 @@ multi-valued cells use "; ". Per row the loader yields:
   still gives its Incident (title "... of an unnamed journalist"), with no Person;
 - the Incident's `scope`: unknown, since the layout names the operator and not where the
   target was; a file with a `residence` column gives transnational when the residence is
-  not an operator state and domestic when it is (loaders.common.incident_scope);
+  not an operator state and domestic when it is (graph.scope.incident_scope);
 - USED_PRODUCT the product, USED_TACTIC "spyware", ORIGIN_STATE each operator state
   ("Mexico; El Salvador" gives two; an empty operator gives none), the Product
   OPERATED_BY each operator state and its Vendor MAKES it;
@@ -29,12 +29,12 @@ assumes one. A row's product and vendor come, in this order, from
 --vendor V`); from the file's own `product` / `vendor` columns; from the facts that
 data/datasets.yaml states for this exact file (by sha256: the shared Pegasus file is
 known to be Pegasus from its provenance); or from evidence inside the row: an
-`exploit_name` that loaders.vocabulary.EXPLOITS attributes to exactly one product
+`exploit_name` that graph.vocabulary.EXPLOITS attributes to exactly one product
 ("KISMET" -> Pegasus), cited with confidence 0.9 and said in the incident's description.
 A row with none of these (or with exploits of two products) is Rejected (field
 `product`), and a file in which no row says its product is refused whole, with one
 Rejected naming what is missing. The vendor, when no source gives it, is the one
-loaders.vocabulary knows for the product, else none.
+graph.vocabulary knows for the product, else none.
 
 Bad cells never stop the row: a malformed date ("2021-13-01") or an unknown
 operator country is reported as a Rejected naming the line and the column, and
@@ -50,7 +50,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph.records import Edge, Node, Provenance, Record, Rejected
-from loaders.common import csv_rows, dataset_facts, file_source, incident_scope, state_for
+from graph.scope import incident_scope
+from graph.vocabulary import product_of_exploit
+from loaders.common import csv_rows, dataset_facts, file_source, state_for
 from loaders.countries import resolve_country
 from loaders.trade import (
     partial_date,
@@ -60,7 +62,6 @@ from loaders.trade import (
     vendor_node,
     web_source,
 )
-from loaders.vocabulary import product_of_exploit
 
 NAME = "spyware-victims"
 DESCRIPTION = "Spyware victims (GranittHQ Pegasus victims CSV layout): targets, incidents, operators"

@@ -12,7 +12,7 @@ column names are matched without regard to case). Per row:
   ("Dreamlab, Gamma"); a comma before a legal suffix ("Foo, Inc.") does not split;
 - a Product per name in Product (comma-separated; placeholders such as "Misc" are
   not products), made (MAKES) by the row's company when there is one company, or
-  by the vendor loaders.vocabulary knows for it. Tags become the product's
+  by the vendor graph.vocabulary knows for it. Tags become the product's
   `capabilities` and Target System its `target_systems`; when the row names no
   product they describe what the company offers and go to the Vendor instead;
 - each country of `Country Codes` (country names, despite the header) is linked

@@ -7,7 +7,7 @@ The bundle file is one Source; every fact cites it with the locator
   description from the object). Its Vendor, in this order: a vendor-like custom
   property (`x_vendor`, `x_vendor_name`, `x_manufacturer`, `x_developer`, ...); an
   `authored-by` (or `made-by`, `developed-by`) relationship to an identity; the
-  vendor loaders.vocabulary knows for the product name ("Predator" -> Cytrox); else
+  vendor graph.vocabulary knows for the product name ("Predator" -> Cytrox); else
   none. The Vendor MAKES the Product.
 - `identity` -> Vendor when it is the vendor of a product above, else Organization
   (identity_class "organization"/"group" or none; individuals are skipped, since a
@@ -40,9 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from graph.records import Edge, Node, Provenance, Record, Rejected
+from graph.vocabulary import canonical_product
 from loaders.common import file_source
 from loaders.trade import product_node, vendor_node
-from loaders.vocabulary import canonical_product
 
 NAME = "stix"
 DESCRIPTION = "STIX 2.1 bundles (Amnesty Tech format): spyware products and their indicators"

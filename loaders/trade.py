@@ -1,6 +1,6 @@
 """Helpers shared by the surveillance-trade loaders (spyware victims, Spy Files, FinFisher, STIX).
 
-Vendor and Product nodes always go through `loaders.vocabulary`, so "Gamma",
+Vendor and Product nodes always go through `graph.vocabulary`, so "Gamma",
 "Gamma Group" and "FinFisher" meet on one Vendor and "FinUSB" on "FinUSB Suite";
 a variant ("FinSpy Mobile") stays a product of its own, VARIANT_OF its parent.
 """
@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from graph.records import Edge, Node, Provenance, source_node
-from loaders.vocabulary import VARIANTS, VENDOR_ALIASES, canonical_product, canonical_vendor
+from graph.vocabulary import VARIANTS, VENDOR_ALIASES, canonical_product, canonical_vendor
 
 #: Names of tactics this module may create, with the family of the typology
 #: (data/curated/tactics.yaml gives the full definitions).
@@ -20,7 +20,7 @@ TACTIC_NAMES: dict[str, tuple[str, str]] = {
     "spyware": ("Spyware", "digital"),
 }
 
-#: Confidence of a VARIANT_OF relation taken from loaders.vocabulary beside a source's product name.
+#: Confidence of a VARIANT_OF relation taken from graph.vocabulary beside a source's product name.
 VARIANT_CONFIDENCE = 0.9
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}|xx|XX)(?:-(\d{2}|xx|XX))?)?$")
@@ -66,7 +66,7 @@ def vendor_node(name: str, prov: Provenance, **props: Any) -> Node:
 def product_node(name: str, vendor: str | None, prov: Provenance, **props: Any) -> Node:
     """The Product named `name` (canonical name, the given one as alias) made by `vendor`.
 
-    Without a `vendor` from the source, the vendor loaders.vocabulary knows for the
+    Without a `vendor` from the source, the vendor graph.vocabulary knows for the
     product is used ("Predator" -> Cytrox), else the product has no vendor.
     """
     canonical, known_vendor = canonical_product(name)
@@ -78,7 +78,7 @@ def product_node(name: str, vendor: str | None, prov: Provenance, **props: Any) 
 
 
 def variant_edges(prod: Node, prov: Provenance) -> list[Node | Edge]:
-    """The parent product and the VARIANT_OF edge, when loaders.vocabulary knows `prod` as a variant."""
+    """The parent product and the VARIANT_OF edge, when graph.vocabulary knows `prod` as a variant."""
     parent = VARIANTS.get(str(prod.props["name"]))
     if parent is None:
         return []

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.schema import Schema
+from graph.scope import incident_scope
 from graph.store import Store
 
 
@@ -239,8 +240,6 @@ def incident_scopes(store: Store, ids: Iterable[str] | None = None,
     source's word), else as the graph gives it (HOST_STATE, else the targets' residence,
     against ORIGIN_STATE), else "unknown". Never a guess. Of the incidents recorded at
     `as_of` (none: now), as the graph stood then."""
-    from loaders.common import incident_scope
-
     out: dict[str, str] = {}
     wanted = None if ids is None else sorted(set(ids))
     for row in store.read(_SCOPES, ids=wanted, as_of=check_as_of(as_of)):

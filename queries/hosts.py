@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from graph.store import Store
-from loaders.vocabulary import TACTIC_CODES
+from graph.vocabulary import TACTIC_CODES
 from queries.common import (
     NodeRef,
     ScopeCount,

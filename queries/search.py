@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from graph.store import Store
-from loaders.countries import fold
+from graph.vocabulary import fold
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Aggregates on every connection and relation-empty filters (issue 12), on the real files.
+"""Aggregates on every connection and relation-empty filters, on the real files.
 
 Every expected figure is computed here from the raw CSV with csv, or with a hand-written
 Cypher query; the top-5 that once took 7 pages or 31 aliases is one request.
@@ -184,7 +184,7 @@ def test_bad_group_requests_are_refused(loaded: Store) -> None:
 def _cost_errors(query: str, max_cost: int) -> list[str]:
     from graphql import parse, validate
 
-    from api.graphql.limits import make_cost_rule
+    from api.graphql.query_limits import make_cost_rule
 
     return [e.message for e in validate(SCHEMA._schema, parse(query), [make_cost_rule(max_cost)])]
 

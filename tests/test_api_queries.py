@@ -1,4 +1,4 @@
-"""The analytical root fields (issue 4) on the bundled dataset and on the real shared files.
+"""The analytical root fields on the bundled dataset and on the real shared files.
 
 Every expected answer is computed here without the code under test: from the YAML
 and CSV files with yaml/csv, or with a hand-written Cypher query, or by a BFS in

@@ -1,4 +1,4 @@
-"""Balanced neighbourhoods (issue 12): a cut keeps every type, and says what it left out.
+"""Balanced neighbourhoods: a cut keeps every type, and says what it left out.
 
 Bahrain's depth-1 neighbourhood on the real files is hundreds of UK export licences, its
 FinFisher sale and its Pegasus incidents; a small limit used to keep only licences. The

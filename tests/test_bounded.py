@@ -1,4 +1,4 @@
-"""Bounded queries and search that ranks (issue 15).
+"""Bounded queries and search that ranks.
 
 A read that runs past the store's timeout is stopped and answered as a TIMEOUT error
 (and the next request works); a server at its limit of concurrent requests answers 503
@@ -28,9 +28,9 @@ from graph.engines import client_side_timeout
 from graph.settings import Settings
 from graph.store import QueryTimeout, Store
 from graph.visibility import changed as visibility_changed
+from graph.vocabulary import fold
 from graph.writer import Writer
 from loaders import registry
-from loaders.countries import fold
 from queries.search import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Briefings (issue 6) on the bundled, cited data and the Pegasus victims file: the numbers
+"""Briefings on the bundled, cited data and the Pegasus victims file: the numbers
 agree with queries/, every format has its sections and sources, public names no target."""
 
 from __future__ import annotations

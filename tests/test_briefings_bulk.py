@@ -1,4 +1,4 @@
-"""Briefings an advocacy team can hand out (issue 12), on the real files: the curated data, the
+"""Briefings an advocacy team can hand out, on the real files: the curated data, the
 Pegasus victims, the FinFisher customers, the UK licences to Russia and Mexico (every row of
 the CAAT file for them) and the EU human-rights sanctions of Russian citizens.
 

@@ -1,4 +1,4 @@
-"""Coverage that explains itself (issue 12, item 6), on the curated data and the real EU file.
+"""Coverage that explains itself, on the curated data and the real EU file.
 
 `sanctionsCoverage` says per group why it is or is not covered, with the incidents counted
 three ways; `designationsByOrigin(regime:)` says per origin state who is designated under a

@@ -12,10 +12,10 @@ import pytest
 from graph.records import Edge, Node, Rejected
 from graph.store import Store
 from graph.validate import validate_edge, validate_node
+from graph.vocabulary import TACTIC_CODES
 from graph.writer import Writer
 from loaders import registry
 from loaders.curated import parse
-from loaders.vocabulary import TACTIC_CODES
 
 CURATED = Path(__file__).resolve().parents[1] / "data" / "curated"
 

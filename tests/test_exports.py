@@ -1,4 +1,4 @@
-"""Standard exports (issue 5): STIX 2.1, FollowTheMoney, GraphML and CSV, for each role.
+"""Standard exports: STIX 2.1, FollowTheMoney, GraphML and CSV, for each role.
 
 The graph is the bundled curated dataset, the Pegasus victims file (targets at risk) and a
 few trade records the curated data lacks (a licence, a sale, a sanctions listing, an

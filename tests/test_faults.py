@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.synthetic import Tally, generate
 from graph.records import Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store, StoreError
-from graph.synthetic import Tally, generate
 from graph.writer import Summary, Writer
 
 pytestmark = pytest.mark.embedded  # they kill the embedded engine: run in the embedded pass

@@ -10,6 +10,7 @@ asked for the schema (introspection). Skipped when Chromium or the npm packages
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,8 +53,9 @@ class Recorder:
 def served(store: Store, test_settings: Settings) -> Iterator[tuple[str, Recorder]]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    if missing_assets():
-        pytest.skip(f"GraphiQL's npm packages are missing ({missing_assets()}): run npm install")
+    missing = missing_assets(test_settings.node_modules)
+    if missing:
+        pytest.skip(f"GraphiQL's npm packages are missing ({missing}): run npm install")
     recorder = Recorder(create_app(test_settings, store=store))
     with running(recorder) as url:
         yield url, recorder
@@ -87,12 +89,12 @@ def test_graphiql_renders_from_local_files(served: tuple[str, Recorder], tmp_pat
 
 
 def test_without_the_npm_packages_the_page_says_how_to_install_them(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, test_settings: Settings, store: Store
+    tmp_path: Path, test_settings: Settings, store: Store
 ) -> None:
     from starlette.testclient import TestClient
 
-    monkeypatch.setenv("TNR_NODE_MODULES", str(tmp_path / "nowhere"))
-    with TestClient(create_app(test_settings, store=store)) as client:
+    settings = dataclasses.replace(test_settings, node_modules=tmp_path / "nowhere")
+    with TestClient(create_app(settings, store=store)) as client:
         page = client.get("/graphql", headers={"accept": "text/html"})
         asset = client.get(f"{ASSET_PREFIX}/graphiql.min.js")
     assert page.status_code == 200 and "npm install" in page.text

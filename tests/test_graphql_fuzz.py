@@ -24,9 +24,9 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.graphql import build_schema
 from api.graphql.errors import MASKED_MESSAGE
+from benchmarks.synthetic import generate
 from graph.settings import Settings
 from graph.store import Store
-from graph.synthetic import generate
 from graph.writer import Writer
 
 SCHEMA = build_schema()

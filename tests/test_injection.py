@@ -22,11 +22,11 @@ from test_graphql_fuzz import check_response
 from typer.testing import CliRunner
 
 from api.app import create_app
+from benchmarks.synthetic import generate
 from cli.main import app as cli
 from graph.records import Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store
-from graph.synthetic import generate
 from graph.writer import Writer
 
 PAYLOADS = [

@@ -18,10 +18,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.graphql.limits import MAX_ALIASES, MAX_DEPTH
+from api.graphql.query_limits import MAX_ALIASES
+from benchmarks.synthetic import generate
 from graph.settings import Settings
 from graph.store import Store
-from graph.synthetic import generate
 from graph.writer import Writer
 
 KEY = "limits-test-analyst-key-0123456789abcdef"
@@ -94,19 +94,48 @@ def test_a_small_body_still_passes_the_size_limit(client: TestClient) -> None:
 
 
 def test_a_query_beyond_the_depth_limit_is_refused_unread(
-    client: TestClient, reads: list[str]
+    client: TestClient, reads: list[str], test_settings: Settings
 ) -> None:
+    max_depth = test_settings.graphql_max_depth
     inner = "id"
-    for _ in range(MAX_DEPTH + 2):  # each level: edge -> node, through a relation field
+    for _ in range(max_depth + 2):  # each level: edge -> node, through a relation field
         inner = f"usedTactic(first: 1) {{ node {{ ... on Tactic {{ incomingUsedTactic(first: 1) {{ node {{ ... on Incident {{ {inner} }} }} }} }} }} }}"
     status, message = refused(
         client, query(f"{{ incidents(first: 1) {{ edges {{ node {{ {inner} }} }} }} }}")
     )
-    assert status == 400 and f"exceeds maximum operation depth of {MAX_DEPTH}" in message
+    assert status == 400 and f"exceeds maximum operation depth of {max_depth}" in message
     # Very deep nesting (thousands of levels) is refused as well, and is no server error.
     status, message = refused(client, query("{ " + "a { " * 2400 + "b" + " }" * 2400 + " }"))
     assert status == 400, message
     assert reads == []
+
+
+def test_the_settings_given_to_create_app_set_the_graphql_limits(
+    client: TestClient, store: Store, test_settings: Settings
+) -> None:
+    """Depth, cost and page size come from the Settings the app is made with, not from the
+    environment the process started in: what the default app answers, a stricter one refuses."""
+    shallow = "{ incidents(first: 1) { edges { node { id } } } }"  # depth 3, cost 1
+    costly = "{ incidents(first: 10) { edges { node { id } } } }"  # depth 3, cost 10
+    paged = "{ a: incidents(first: 2) { edges { node { id } } } }"  # a page of 2
+    for text in (shallow, costly, paged):
+        r = client.post("/graphql", json={"query": text})
+        assert r.status_code == 200 and "errors" not in r.json(), r.text
+    strict = dataclasses.replace(test_settings, api_keys=f"analyst:{KEY}", graphql_max_depth=2,
+                                 graphql_max_cost=5, graphql_max_page=1)  # fmt: skip
+    with TestClient(create_app(strict, store=store), raise_server_exceptions=False) as c:
+        c.headers["Authorization"] = f"Bearer {KEY}"
+        status, message = refused(c, query(shallow))
+        assert status == 400 and message == "'anonymous' exceeds maximum operation depth of 2"
+    strict = dataclasses.replace(strict, graphql_max_depth=12)
+    with TestClient(create_app(strict, store=store), raise_server_exceptions=False) as c:
+        c.headers["Authorization"] = f"Bearer {KEY}"
+        status, message = refused(c, query(costly))
+        assert status == 400 and "it may fetch about 10 objects, the limit is 5" in message
+        r = c.post("/graphql", json={"query": paged})
+        assert r.json()["errors"][0]["message"] == "first must be between 0 and 1", r.text
+        r = c.post("/graphql", json={"query": shallow})
+        assert r.status_code == 200 and "errors" not in r.json(), r.text
 
 
 def test_thousands_of_aliases_are_refused_unread(client: TestClient, reads: list[str]) -> None:

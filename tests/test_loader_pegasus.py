@@ -10,10 +10,10 @@ from recordsets import csv_dicts, edges_of, nodes_of
 from typer.testing import CliRunner
 
 from graph.records import Edge, Node, Provenance, Rejected
+from graph.vocabulary import EXPLOITS
 from loaders import pegasus, registry
 from loaders.common import state_node
 from loaders.countries import country
-from loaders.vocabulary import EXPLOITS
 
 FILE = "data-pegasus-victims.csv"
 HEADER = ("name,code_name,role,affiliation,occurred,disclosed,disclosed_by,forensics_by,pegasus_project,"

@@ -41,7 +41,7 @@ def test_counts_match_the_file() -> None:
     assert sum(1 for p in leaks if "date" in p) == sum(1 for r in rows if r["Year"].isdigit())
     vendors = {n for r in rows for n in _vendor_names(r["Company"])}
     assert {v.props["name"] for v in nodes_of(records, "Vendor").values()} == vendors
-    aliases = {"FinUSB": "FinUSB Suite"}  # loaders/vocabulary.py; FinSpy Mobile is its own product
+    aliases = {"FinUSB": "FinUSB Suite"}  # graph/vocabulary.py; FinSpy Mobile is its own product
     products = {aliases.get(p.strip(), p.strip()) for r in rows for p in r["Product"].split(",")
                 if p.strip() and p.strip() != "Misc"}  # fmt: skip
     assert {p.props["name"] for p in nodes_of(records, "Product").values()} == products

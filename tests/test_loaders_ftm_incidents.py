@@ -16,11 +16,11 @@ import pytest
 
 from graph.records import Edge, Node, Provenance, Rejected, source_node
 from graph.store import Store
+from graph.vocabulary import TACTIC_CODES
 from graph.writer import Writer
 from loaders import ftm, incidents
 from loaders.common import state_node
 from loaders.countries import country
-from loaders.vocabulary import TACTIC_CODES
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "examples" / "incidents-example.csv"
 HR_URL = (

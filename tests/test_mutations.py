@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from api.access import key_hash
 from api.app import create_app
+from api.auth import key_hash
 from graph.ids import make_id
 from graph.records import Edge, Node, Provenance, source_node
 from graph.settings import Settings

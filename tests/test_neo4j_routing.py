@@ -20,12 +20,12 @@ from neo4j import Neo4jDriver
 from neo4j.exceptions import ClientError
 from starlette.testclient import TestClient
 
-from api.access import Role
 from api.app import create_app
 from exports.view import export_view
 from graph.records import Edge, Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store
+from graph.visibility import Role
 from graph.writer import Writer
 from queries import search
 

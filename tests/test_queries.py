@@ -538,7 +538,7 @@ def test_cli_prints_a_table_and_json(
 
 
 def test_short_codes_match_only_as_whole_words() -> None:
-    from loaders.countries import fold
+    from graph.vocabulary import fold
     from queries.search import _Data, _Entry
 
     names = ["Dobrokhotov", "KH", "Gamma", "AM", "NGA", "FSB", "FSB of Russia",

@@ -1,4 +1,4 @@
-"""Access control and the redaction of people at risk (issue 5), over HTTP.
+"""Access control and the redaction of people at risk, over HTTP.
 
 The graph: the bundled curated dataset, the real Pegasus victims file, an official
 an editor marked `protected`, and one protected person whose name also sits in a
@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +24,8 @@ import pytest
 from conftest import shared_file
 from starlette.testclient import TestClient
 
-from api.access import KeyRing, key_hash
 from api.app import create_app
+from api.auth import KeyRing, key_hash
 from graph.records import Edge, Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store
@@ -534,3 +537,32 @@ def test_a_state_name_is_no_mention_of_a_target_who_shares_a_word_of_it(graph: S
         assert word not in seen.text(f"{word} said") and name not in seen.text(name)
         both = seen.text(f"{state}: {name}")
         assert both.startswith(f"{state}: ") and name not in both and word not in both[len(state):]
+
+
+_ANON_IN_A_PROCESS = """
+import sys
+from pathlib import Path
+from graph.settings import Settings
+from graph.visibility import anon_id, install_redaction_key
+install_redaction_key(Settings(data_dir=Path(sys.argv[1]), redaction_key=sys.argv[2]))
+print(anon_id("person-x"))
+"""
+
+
+def test_anonymous_ids_are_the_same_in_every_process_given_the_same_settings(
+    tmp_path: Path,
+) -> None:
+    """The key comes from the Settings installed at start: the configured key, else one key
+    file in the data dir (mode 0600), so two processes on one data dir show the same ids."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TNR_")}
+
+    def anon(key: str) -> str:
+        done = subprocess.run([sys.executable, "-c", _ANON_IN_A_PROCESS, str(tmp_path), key],
+                              capture_output=True, text=True, env=env, check=True)  # fmt: skip
+        return done.stdout.strip()
+
+    from_file = anon("")
+    assert from_file.startswith("anon_") and anon("") == from_file
+    assert (tmp_path / "redaction.key").stat().st_mode & 0o777 == 0o600
+    configured = anon("a-configured-redaction-key")
+    assert configured == anon("a-configured-redaction-key") != from_file

@@ -34,8 +34,8 @@ from graph.resolve import (
     resolve_store,
 )
 from graph.store import Store
+from graph.vocabulary import fold
 from graph.writer import Summary, Writer
-from loaders.countries import fold
 
 EU_FILE = "eu_sanctions_merged_dataset_20220913.csv"
 

@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
+from benchmarks.synthetic import ORIGIN_HUBS, Tally, expected_counts, generate
 from graph.records import Edge, Node
 from graph.store import Store
-from graph.synthetic import ORIGIN_HUBS, Tally, expected_counts, generate
 from graph.validate import validate_edge, validate_node
 from graph.writer import Writer
 

@@ -1,4 +1,4 @@
-"""Per-type knowledge lives in graph/schema.yaml (issue 13): no table around the code repeats it.
+"""Per-type knowledge lives in graph/schema.yaml: no table around the code repeats it.
 
 Two proofs: no Python module of the API, the exporters, the briefings or the graph layer
 names a node type in a string literal (but for a short allow-list, each with its reason),
@@ -46,9 +46,6 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "graph/schema.py": (frozenset({"Source", "MergeDecision", "AuditRecord", "DeletedNode",
                                    "Load", "Watch", "Notification"}),
                         "the constants naming the types the machinery is built on"),
-    "graph/synthetic.py": (frozenset(load_schema().nodes),
-                           "the synthetic data generator writes records of each type, as a "
-                           "loader does"),
     "graph/compare.py": (frozenset({"Person", "Vendor"}),
                          "comparators for personal names (particles, one-token names, birth "
                          "dates) and the vendor alias vocabulary, as nomenklatura's test "

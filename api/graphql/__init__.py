@@ -2,25 +2,25 @@
 
 `types.py` (the factory of node and relation types), `inputs.py` (filters and
 orderings), `connections.py` (Relay pages in Cypher), `context.py` (the store and
-per-request DataLoaders), `queries.py` (the root Query), `limits.py` and
+per-request DataLoaders), `root.py` (the root Query), `query_limits.py` and
 `errors.py` (what a request may ask and what a client sees), `schema.py`,
 `http.py` (GraphQL over HTTP), `mutations.py` (audited edits, generated from the
-schema), `audit.py` (the audit records and `auditLog`), `permissions.py` (roles).
+schema), `audit.py` (the audit records and `auditLog`), `permissions.py` (what each role may call).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from graph.schema import Schema
 
 from .http import GraphQLApp
+from .query_limits import QueryLimits
 from .schema import build_schema
 
 
-def create_graphql_app(schema: Schema | None = None, **limits: Any) -> GraphQLApp:
+def create_graphql_app(schema: Schema | None = None, limits: QueryLimits | None = None) -> GraphQLApp:
     """The ASGI app to mount at /graphql (GraphiQL for browsers, queries over GET and POST)."""
-    return GraphQLApp(build_schema(schema, **limits), schema, graphql_ide="graphiql")
+    limits = limits or QueryLimits()
+    return GraphQLApp(build_schema(schema, limits), schema, limits, graphql_ide="graphiql")
 
 
-__all__ = ["GraphQLApp", "build_schema", "create_graphql_app"]
+__all__ = ["GraphQLApp", "QueryLimits", "build_schema", "create_graphql_app"]

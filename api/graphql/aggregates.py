@@ -1,4 +1,4 @@
-"""Aggregates on every connection, generated from the schema (issue 12).
+"""Aggregates on every connection, generated from the schema.
 
 `exportLicences(filter: ...) { aggregate { ... } }` counts the nodes the connection's
 filter selects and gives `sum/min/max/avg` of each numeric property, and
@@ -36,8 +36,8 @@ from queries.common import all_recorded
 from .connections import Connection, OrderDirection, Scope
 from .context import Context
 from .errors import PublicError
-from .limits import DEFAULT_GROUPS, MAX_GROUPS
 from .permissions import Forbidden
+from .query_limits import DEFAULT_GROUPS, MAX_GROUPS
 from .types import Direction, Registry, relation_ends, relation_field
 
 NUMERIC = ("int", "float")

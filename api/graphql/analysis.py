@@ -1,7 +1,7 @@
 """Root fields over `queries/`: vendor chains, coverage, trends, licences, network, search.
 
 Each resolver calls its function in `queries/` in a worker thread (the store's
-driver blocks) and hands the result through `api.access` for the caller's role
+driver blocks) and hands the result through graph/visibility.py for the caller's role
 before it leaves: a redacted person's id becomes `public_id`, its label
 `label_for`, its properties `redact_properties`. A public caller can neither find
 a redacted person by name (search drops the hit) nor by real id (refused like an

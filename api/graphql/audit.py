@@ -20,11 +20,11 @@ import strawberry
 from neo4j import ManagedTransaction
 from strawberry.types import Info
 
-from api.access import bearer, key_hash
+from api.auth import bearer, key_hash
 from graph.records import Node, Provenance, source_node
 from graph.schema import AUDIT_RECORD, SOURCE, Schema
 from graph.validate import validate_node
-from graph.writer import node_cypher, record_now, sighting_key
+from graph.writer import sighting_key, write_node_in
 
 from .aggregates import build_connection
 from .connections import Connection, Edge, PageInfo, Scope, TypeSpec, decode_cursor, encode_cursor
@@ -90,8 +90,7 @@ def write_node(tx: ManagedTransaction, schema: Schema, node_type: str, node_id: 
                props: dict[str, Any]) -> None:  # fmt: skip
     """The writer's own MERGE (graph/writer.py), inside the caller's transaction, with the
     record time of an edit (now; one sighting per source, dataset "edit")."""
-    tx.run(node_cypher(schema, node_type, True), rows=[edit_row(node_id, props)],
-           now=record_now()).consume()  # fmt: skip
+    write_node_in(tx, schema, node_type, edit_row(node_id, props))
 
 
 def edit_row(key: str, props: dict[str, Any], **ends: str) -> dict[str, Any]:

@@ -26,8 +26,8 @@ from queries.common import all_recorded, recorded
 
 from .context import Context
 from .errors import PublicError
-from .limits import DEFAULT_PAGE, MAX_PAGE
 from .permissions import Forbidden
+from .query_limits import DEFAULT_PAGE
 
 T = TypeVar("T")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -505,8 +505,8 @@ async def fetch_connection(
     if first is not None and last is not None:
         raise PublicError("pass either first or last, not both")
     for name, size in (("first", first), ("last", last)):
-        if size is not None and not 0 <= size <= MAX_PAGE:
-            raise PublicError(f"{name} must be between 0 and {MAX_PAGE}")
+        if size is not None and not 0 <= size <= ctx.max_page:
+            raise PublicError(f"{name} must be between 0 and {ctx.max_page}")
     if order_field not in spec.orderable:
         raise PublicError("cannot order by that field")
     view = ctx.view

@@ -20,6 +20,7 @@ from graph.store import QueryTimeout, Store, StoreError
 from graph.visibility import NOTHING_HIDDEN, Hidden, Role, View, hidden_cache
 
 from .errors import TimedOut, Unavailable, log
+from .query_limits import QueryLimits
 
 Direction = Literal["out", "in"]
 Row = dict[str, Any]
@@ -106,6 +107,8 @@ class Context:
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
     role: Role = Role.PUBLIC
+    #: Largest `first`/`last` of a connection (QueryLimits.max_page, from the app's Settings).
+    max_page: int = QueryLimits.max_page
     #: What public may not see: read once per request (the HTTP layer does it off the event
     #: loop); None until then, and read on first use by any other caller, so no caller can
     #: forget it and show a public caller everything.
@@ -127,5 +130,5 @@ class Context:
 
     @classmethod
     def create(cls, store: Store | None, schema: Schema, request: Any = None,
-               response: Any = None) -> Context:  # fmt: skip
-        return cls(store, schema, Loaders(store, schema), request, response)
+               response: Any = None, *, max_page: int = QueryLimits.max_page) -> Context:  # fmt: skip
+        return cls(store, schema, Loaders(store, schema), request, response, max_page=max_page)

@@ -33,6 +33,7 @@ from graph.visibility import Role, hidden_cache
 from .context import Context
 from .errors import TIMEOUT_MESSAGE, UNAVAILABLE_MESSAGE, log
 from .ide import ASSET_PREFIX, graphiql_page
+from .query_limits import QueryLimits
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -97,9 +98,11 @@ def refused(result: ExecutionResult) -> bool:
 class GraphQLApp(GraphQL[Context, None]):
     """Mounted at /graphql; gives every request a Context with fresh DataLoaders."""
 
-    def __init__(self, schema: Any, graph_schema: Schema | None = None, **kwargs: Any) -> None:
+    def __init__(self, schema: Any, graph_schema: Schema | None = None,
+                 limits: QueryLimits | None = None, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(schema, **kwargs)
         self.graph_schema = graph_schema or load_schema()
+        self.limits = limits or QueryLimits()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -117,7 +120,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         store = getattr(request.app.state, "store", None)
-        context = Context.create(store, self.graph_schema, request, response)
+        context = Context.create(store, self.graph_schema, request, response,
+                                 max_page=self.limits.max_page)  # fmt: skip
         context.role = role_of_scope(request.scope)
         if context.role < Role.ANALYST and store is not None:  # what public may not see, once
             try:
@@ -132,7 +136,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Any) -> Response:
         """GraphiQL from the repository's node_modules (never a CDN): see ide.py."""
-        return graphiql_page(request.scope.get("root_path", "") + ASSET_PREFIX)
+        settings = getattr(request.app.state, "settings", None)
+        return graphiql_page(request.scope.get("root_path", "") + ASSET_PREFIX,
+                             getattr(settings, "node_modules", None))  # fmt: skip
 
     async def get_sub_response(self, request: Any) -> Response:
         sub = await super().get_sub_response(request)

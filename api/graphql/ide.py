@@ -10,7 +10,6 @@ the page and the asset route say how to install them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from starlette.requests import Request
@@ -31,16 +30,14 @@ MISSING = (
 )
 
 
-def node_modules() -> Path:
-    """Where the npm packages are: $TNR_NODE_MODULES, else the repository's node_modules."""
-    configured = os.environ.get("TNR_NODE_MODULES")
-    if configured:
-        return Path(configured).expanduser()
-    return Path(__file__).resolve().parents[2] / "node_modules"
+def node_modules(configured: Path | None = None) -> Path:
+    """Where the npm packages are: `configured` (Settings.node_modules: TNR_NODE_MODULES),
+    else the repository's node_modules."""
+    return configured or Path(__file__).resolve().parents[2] / "node_modules"
 
 
-def missing_assets() -> list[str]:
-    root = node_modules()
+def missing_assets(configured: Path | None = None) -> list[str]:
+    root = node_modules(configured)
     return [path for path in ASSETS.values() if not (root / path).is_file()]
 
 
@@ -49,7 +46,8 @@ async def graphiql_asset(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in ASSETS:
         return PlainTextResponse("Not found.", status_code=404)
-    path = node_modules() / ASSETS[name]
+    settings = getattr(request.app.state, "settings", None)
+    path = node_modules(getattr(settings, "node_modules", None)) / ASSETS[name]
     if not path.is_file():
         return PlainTextResponse(MISSING, status_code=404)
     media = "text/css" if name.endswith(".css") else "text/javascript"
@@ -91,8 +89,8 @@ MISSING_PAGE = """<!doctype html>
 """
 
 
-def graphiql_page(prefix: str = ASSET_PREFIX) -> HTMLResponse:
+def graphiql_page(prefix: str = ASSET_PREFIX, configured: Path | None = None) -> HTMLResponse:
     """The GraphiQL page, or a page that says how to install its files."""
-    if missing_assets():
+    if missing_assets(configured):
         return HTMLResponse(MISSING_PAGE.format(message=MISSING))
     return HTMLResponse(PAGE.format(prefix=prefix))

@@ -33,7 +33,7 @@ from graph.records import Edge, Node, Provenance
 from graph.resolve import JUDGEMENTS, Decision, review_source
 from graph.schema import DELETED_NODE, MERGE_DECISION, SOURCE, NodeType, Schema
 from graph.validate import RecordError, validate_edge, validate_node
-from graph.writer import edge_cypher, edge_id, record_now
+from graph.writer import edge_id, write_edge_in
 
 from .audit import (
     Change,
@@ -313,8 +313,7 @@ class Editor:
             read = (f"MATCH (:`{s_type}` {{id: $s}})-[e:`{relation}`]->(:`{t_type}` {{id: $t}}) "
                     "RETURN properties(e) AS p")  # fmt: skip
             old = tx.run(read, s=start, t=end).single()
-            tx.run(edge_cypher(self.schema, relation, s_type, t_type, True), rows=[row],
-                   now=record_now()).consume()  # fmt: skip
+            write_edge_in(tx, self.schema, relation, s_type, t_type, row)
             new = tx.run(read, s=start, t=end).single()
             before = dict(old["p"]) if old else None
             after = dict(new["p"]) if new else None

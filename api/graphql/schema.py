@@ -22,17 +22,9 @@ from graph.schema import Schema, load_schema
 from .audit import build_audit_query
 from .errors import PublicError, is_internal, log, mask_errors
 from .execution import SUPPORTED, FastExecutionContext
-from .limits import (
-    MAX_ALIASES,
-    MAX_COST,
-    MAX_DEPTH,
-    MAX_TOKENS,
-    make_alias_rule,
-    make_cost_rule,
-    make_depth_rule,
-)
 from .mutations import build_mutation
-from .queries import build_query
+from .query_limits import QueryLimits, make_alias_rule, make_cost_rule, make_depth_rule
+from .root import build_query
 from .types import Entity, Node
 from .watches import WatchMutation, WatchQuery
 
@@ -54,22 +46,23 @@ class GraphSchema(strawberry.Schema):
 
 def build_schema(
     schema: Schema | None = None,
-    *,
-    max_depth: int = MAX_DEPTH,
-    max_cost: int = MAX_COST,
+    limits: QueryLimits | None = None,
 ) -> GraphSchema:
-    """The GraphQL schema of `schema` (graph/schema.yaml by default)."""
+    """The GraphQL schema of `schema` (graph/schema.yaml by default), refusing what is over
+    `limits` (the defaults of Settings unless given)."""
     schema = schema or load_schema()
-    # Aliases, depth and cost: our rules, linear in the document (limits.py says why).
+    limits = limits or QueryLimits()
+    # Aliases, depth and cost: our rules, linear in the document (query_limits.py says why).
     rules: list[type[ASTValidationRule]] = [
-        make_alias_rule(MAX_ALIASES), make_depth_rule(max_depth), make_cost_rule(max_cost)
+        make_alias_rule(limits.max_aliases), make_depth_rule(limits.max_depth),
+        make_cost_rule(limits.max_cost, limits.max_page),
     ]
     # Factories: strawberry builds fresh extensions for each request (the parse and
     # validation caches are shared at module level all the same).
     extensions: list[Any] = [
         partial(ParserCache, maxsize=256),
         partial(ValidationCache, maxsize=256),
-        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         partial(AddValidationRules, rules),
         mask_errors,
     ]

@@ -27,7 +27,7 @@ from graph.visibility import View
 
 from .context import Context
 from .errors import PublicError
-from .limits import DEFAULT_RELATION_PAGE, MAX_RELATION_PAGE
+from .query_limits import DEFAULT_RELATION_PAGE, MAX_RELATION_PAGE
 
 if TYPE_CHECKING:
     Source = Any

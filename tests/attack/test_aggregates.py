@@ -1,4 +1,4 @@
-"""Attack class 6: aggregates and relation-empty filters (issue 12). Counting, summing and
+"""Attack class 6: aggregates and relation-empty filters. Counting, summing and
 grouping answer nothing about a person at risk that a page of the connection would not:
 no group-by or statistic over a withheld property, no count per withheld value, no
 membership of a redacted person, hidden nodes only under their anonymous ids."""

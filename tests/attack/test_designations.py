@@ -1,4 +1,4 @@
-"""The fields of coverage that explains itself (issue 12, item 6), asked by a hostile public
+"""The fields of coverage that explains itself, asked by a hostile public
 client: sanctionsCoverage's reasons, counts and undesignated perpetrators, and
 designationsByOrigin, leak no secret and count what the analyst counts."""
 

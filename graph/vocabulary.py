@@ -1,4 +1,5 @@
-"""Canonical names that several loaders must agree on, so that natural keys meet.
+"""Canonical names that several loaders must agree on, so that natural keys meet, and
+`fold`, the one form of a name that loaders, resolution and search compare.
 
 A vendor or product named differently by two sources would otherwise become two
 nodes. Fuzzy resolution (graph/resolve.py) handles the long tail; the names
@@ -7,7 +8,20 @@ here are the ones the bundled data and the known datasets use.
 
 from __future__ import annotations
 
-from loaders.countries import fold
+import re
+import unicodedata
+
+from anyascii import anyascii
+
+
+def fold(text: str) -> str:
+    """Accent-, case-, punctuation- and script-insensitive form of a name."""
+    text = unicodedata.normalize("NFKC", text)
+    text = anyascii(text).casefold()
+    text = re.sub(r"[^\w\s]", " ", text)
+    text = re.sub(r"\bthe\b", " ", text)
+    return " ".join(text.split())
+
 
 #: Canonical vendor name -> other names used in sources.
 VENDOR_ALIASES: dict[str, tuple[str, ...]] = {
@@ -128,5 +142,5 @@ _EXPLOIT_INDEX = {fold(name): product for name, product in EXPLOITS.items()}
 
 
 def product_of_exploit(name: str) -> str | None:
-    """The one product an exploit or implant name belongs to (loaders.vocabulary.EXPLOITS), else None."""
+    """The one product an exploit or implant name belongs to (graph.vocabulary.EXPLOITS), else None."""
     return _EXPLOIT_INDEX.get(fold(name))

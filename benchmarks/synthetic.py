@@ -165,7 +165,7 @@ class _Generator:
             src = source_node(
                 f"synthetic:seed-{self.seed}:{k}",
                 f"SYNTHETIC test data ({tag}, part {k + 1}); not real facts",
-                kind="dataset", publisher="tnr-graph synthetic generator (graph/synthetic.py)",
+                kind="dataset", publisher="tnr-graph synthetic generator (benchmarks/synthetic.py)",
             )  # fmt: skip
             self.sources.append(src.id)
             yield from self.emit([src])

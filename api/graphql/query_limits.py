@@ -1,4 +1,7 @@
-"""Limits on what one request may ask: depth (strawberry), and a cost estimate.
+"""Limits on what one GraphQL request may ask: its depth, aliases, tokens, page sizes and cost.
+
+The settings that tune them (TNR_GRAPHQL_MAX_DEPTH, _COST, _PAGE) reach this module as a
+`QueryLimits`, made by `create_app` from its `Settings`: nothing here reads the environment.
 
 The cost of a query is the number of objects it may fetch: every field that
 takes `first`/`last` multiplies the objects of its parents by its page size (a
@@ -8,6 +11,7 @@ during validation, before any Cypher runs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -33,9 +37,7 @@ from graphql import (
 
 from graph.settings import Settings
 
-_SETTINGS = Settings.from_env()
-#: Largest `first`/`last` of a root connection (TNR_GRAPHQL_MAX_PAGE), and its default.
-MAX_PAGE = _SETTINGS.graphql_max_page
+#: Default `first`/`last` of a root connection (the largest is QueryLimits.max_page).
 DEFAULT_PAGE = 20
 #: Largest `first` of a relation field, and its default.
 MAX_RELATION_PAGE = 200
@@ -44,13 +46,28 @@ DEFAULT_RELATION_PAGE = 50
 MAX_GROUPS = 200
 DEFAULT_GROUPS = 10
 
-MAX_DEPTH = _SETTINGS.graphql_max_depth  # TNR_GRAPHQL_MAX_DEPTH
-MAX_COST = _SETTINGS.graphql_max_cost  # TNR_GRAPHQL_MAX_COST
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
 
 
-def _page(field: FieldNode, field_def: GraphQLField) -> int | None:
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one request may ask; the defaults are those of `Settings`."""
+
+    max_depth: int = Settings.graphql_max_depth  # TNR_GRAPHQL_MAX_DEPTH
+    max_cost: int = Settings.graphql_max_cost  # TNR_GRAPHQL_MAX_COST
+    #: Largest `first`/`last` of a root connection (TNR_GRAPHQL_MAX_PAGE).
+    max_page: int = Settings.graphql_max_page
+    max_aliases: int = MAX_ALIASES
+    max_tokens: int = MAX_TOKENS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QueryLimits:
+        return cls(max_depth=settings.graphql_max_depth, max_cost=settings.graphql_max_cost,
+                   max_page=settings.graphql_max_page)  # fmt: skip
+
+
+def _page(field: FieldNode, field_def: GraphQLField, max_page: int) -> int | None:
     """The page size a field asks for, or None if it takes no `first`/`last`.
 
     A list field with a `limit` (an aggregate's `groupBy`: top N groups) counts the same way.
@@ -63,7 +80,7 @@ def _page(field: FieldNode, field_def: GraphQLField) -> int | None:
     if names == ["limit"]:
         largest = MAX_GROUPS
     else:
-        largest = MAX_RELATION_PAGE if "last" not in field_def.args else MAX_PAGE
+        largest = MAX_RELATION_PAGE if "last" not in field_def.args else max_page
     sizes: list[int] = []
     for arg in field.arguments or ():
         if arg.name.value not in names:
@@ -86,7 +103,7 @@ def _is_list(type_: Any) -> bool:
     return isinstance(type_, GraphQLList)
 
 
-def make_cost_rule(max_cost: int) -> type[ValidationRule]:
+def make_cost_rule(max_cost: int, max_page: int = QueryLimits.max_page) -> type[ValidationRule]:
     class CostLimitRule(ValidationRule):
         """Refuse a query whose estimated number of fetched objects exceeds `max_cost`."""
 
@@ -101,7 +118,7 @@ def make_cost_rule(max_cost: int) -> type[ValidationRule]:
                 for d in ctx.document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            cost = _cost(node.selection_set, root, 1, fragments, ctx, set(), {})
+            cost = _cost(node.selection_set, root, 1, fragments, ctx, set(), {}, max_page)
             if cost > max_cost:
                 ctx.report_error(
                     GraphQLError(
@@ -122,6 +139,7 @@ def _cost(
     ctx: ValidationContext,
     seen: set[str],
     memo: dict[str, int],
+    max_page: int,
 ) -> int:
     """Objects fetched by `selection_set` under `multiplier` parents.
 
@@ -139,19 +157,20 @@ def _cost(
             field_def = parent.fields.get(sel.name.value)
             if field_def is None:
                 continue
-            page = _page(sel, field_def)
+            page = _page(sel, field_def, max_page)
             inner = multiplier * page if page is not None else multiplier
             if page is not None:
                 total += inner
                 # What a page of none still fetches once (a connection's aggregate) counts.
                 inner = max(inner, multiplier)
             total += _cost(sel.selection_set, get_named_type(field_def.type), inner, fragments,
-                           ctx, seen, memo)  # fmt: skip
+                           ctx, seen, memo, max_page)  # fmt: skip
         elif isinstance(sel, InlineFragmentNode):
             target = parent
             if sel.type_condition is not None:
                 target = ctx.schema.get_type(sel.type_condition.name.value) or parent
-            total += _cost(sel.selection_set, target, multiplier, fragments, ctx, seen, memo)
+            total += _cost(sel.selection_set, target, multiplier, fragments, ctx, seen, memo,
+                           max_page)  # fmt: skip
         elif isinstance(sel, FragmentSpreadNode):
             name = sel.name.value
             frag = fragments.get(name)
@@ -160,7 +179,7 @@ def _cost(
             if name not in memo:
                 target = ctx.schema.get_type(frag.type_condition.name.value) or parent
                 memo[name] = _cost(frag.selection_set, target, 1, fragments, ctx, seen | {name},
-                                   memo)  # fmt: skip
+                                   memo, max_page)  # fmt: skip
             total += multiplier * memo[name]
     return total
 
