@@ -80,11 +80,12 @@ def run_load(
 def run_watches(store: Store) -> None:
     """After a load: every watch evaluated, notifications recorded, their webhooks called in
     the background. Never fails the load: an error is logged and recorded on its watch."""
-    from api.watches import check_watches
+    from api.graphql import build_schema
+    from api.graphql.watching import check_watches
     from api.webhooks import in_background
 
     try:
-        done = check_watches(store)
+        done = check_watches(store, build_schema)
         if not done:
             return
         fired = [c.notification for c in done if c.notification is not None]

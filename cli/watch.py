@@ -68,7 +68,8 @@ def add(
     digest: Annotated[bool, typer.Option(help="one delivery per UTC day")] = False,
 ) -> None:
     """Save a watch (or replace the one of that name): checked now, then after each load."""
-    from api.watches import WatchRefused, save
+    from api.graphql import build_schema
+    from api.graphql.watching import WatchRefused, save
     from graph.watches import Watch
 
     try:
@@ -80,7 +81,7 @@ def add(
                   digest=digest)  # fmt: skip
     with _store() as store:
         try:
-            saved = save(store, watch)
+            saved = save(store, watch, build_schema())
         except WatchRefused as exc:
             raise fail(f"the watch was not saved: {exc}") from None
     console.print(f"watch {saved.name!r} saved ({saved.role.name.lower()}); its answer is kept "
@@ -113,11 +114,12 @@ def list_(as_json: Json = False) -> None:
 @watch_app.command()
 def check(as_json: Json = False) -> None:
     """Evaluate every watch now; record and deliver a notification for each changed answer."""
-    from api.watches import check_watches
+    from api.graphql import build_schema
+    from api.graphql.watching import check_watches
     from api.webhooks import in_background
 
     with _store() as store:
-        done = check_watches(store)
+        done = check_watches(store, build_schema)
         in_background(store)
     fired = [c for c in done if c.notification is not None]
     if as_json:
@@ -170,7 +172,7 @@ def notifications(
 
 
 def _label(row: Any) -> str:
-    from api.watches import row_label
+    from api.graphql.watching import row_label
 
     return row_label(row)
 

@@ -3,7 +3,7 @@
 
 They are bookkeeping, not facts: no sources, no record time, never in the change feed,
 search, networks or exports (`internal`, `admin_only`). What a watch asks and how its answer
-is compared lives in api/watches.py; this module only stores and reads.
+is compared lives in api/graphql/watching.py; this module only stores and reads.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ Counts per load and kind are of what the caller may see; `total` is before `limi
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -29,7 +28,7 @@ from graph.schema import LOAD, Schema
 from graph.store import Store
 from graph.visibility import View
 from graph.writer import parse_sighting
-from queries.common import label_of
+from queries.common import check_time, label_of
 
 Kind = Literal["added", "confirmed", "lost"]
 KINDS: tuple[Kind, ...] = ("added", "confirmed", "lost")
@@ -129,22 +128,6 @@ def _sighting_changes(sightings: Any, since: str, until: str | None,
         if "lost" in kinds and _in(lost, since, until):
             out.append(("lost", source, dataset, lost))
     return out
-
-
-#: A record time as the feed takes it: a date, or a UTC date and time ("...Z" or without).
-RECORD_TIME = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d{1,6})?)?)?Z?)?)?)?")
-
-
-def check_time(value: str | None, name: str) -> str | None:
-    """`value` if it reads as a record time (UTC ISO 8601, as precise as wanted), else
-    ValueError naming the argument."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not RECORD_TIME.fullmatch(text):
-        raise ValueError(f"{name} must be a UTC ISO 8601 date or time, e.g. 2026-12-01 or "
-                         f"2026-12-01T09:30:00Z")  # fmt: skip
-    return text
 
 
 def changes(

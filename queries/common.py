@@ -6,6 +6,7 @@ schema (graph/schema.yaml); every value a caller gives travels as a parameter.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -137,13 +138,27 @@ def merge_sources(*groups: Iterable[SourceRef]) -> tuple[SourceRef, ...]:
 _FULL = "0000-01-01T00:00:00.000000Z"
 
 
+#: A record time as the feed takes it: a date, or a UTC date and time ("...Z" or without).
+RECORD_TIME = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d{1,6})?)?)?Z?)?)?)?")
+
+
+def check_time(value: str | None, name: str) -> str | None:
+    """`value` if it reads as a record time (UTC ISO 8601, as precise as wanted), else
+    ValueError naming the argument."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not RECORD_TIME.fullmatch(text):
+        raise ValueError(f"{name} must be a UTC ISO 8601 date or time, e.g. 2026-12-01 or "
+                         f"2026-12-01T09:30:00Z")  # fmt: skip
+    return text
+
+
 def check_as_of(value: str | None, name: str = "as_of") -> str | None:
     """`value` as a record time at full precision (UTC, to the microsecond, as the writer
     stores `first_seen`), so that it compares with stored times as a string; None stays
     None. A date or a shorter time means its first instant: "2026-12-01" is 00:00 UTC that
     day. ValueError naming the argument (`name`) when it is not a UTC ISO 8601 time."""
-    from queries.changes import check_time
-
     text = check_time(value, name)
     if text is None:
         return None

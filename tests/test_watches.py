@@ -16,9 +16,9 @@ import pytest
 from conftest import shared_file
 from typer.testing import CliRunner
 
-from api.graphql import build_schema
+from api.graphql import build_schema, watching
 from api.graphql.context import Context
-from api.watches import ReadOnlyStore, WatchRefused, check_watches, save
+from api.graphql.watching import ReadOnlyStore, WatchRefused
 from api.webhooks import SIGNATURE_HEADER, deliver, verify
 from cli.main import app
 from graph.ids import make_id
@@ -42,6 +42,16 @@ query($state: ID!) {
 }
 """
 runner = CliRunner()
+
+SCHEMA = build_schema()
+
+
+def save(store: Store, watch: Watch) -> Watch:
+    return watching.save(store, watch, SCHEMA)
+
+
+def check_watches(store: Store, watches: list[Watch] | None = None) -> list[watching.Checked]:
+    return watching.check_watches(store, lambda: SCHEMA, watches)
 
 
 def _load(store: Store, path: Path, loader: str) -> Summary:

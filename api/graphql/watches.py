@@ -2,7 +2,7 @@
 
 For key holders (analyst and above). A watch belongs to the key that saved it (its
 fingerprint, as the audit log writes it); an owner sees and changes only their own watches,
-an admin everyone's. What a watch is and how it is checked: api/watches.py.
+an admin everyone's. What a watch is and how it is checked: api/graphql/watching.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.watches import WatchRefused, save_async
 from graph.schema import WATCH
 from graph.visibility import Role
 from graph.watches import (
@@ -30,6 +29,7 @@ from .audit import InputError, actor_of
 from .context import Context
 from .errors import PublicError
 from .permissions import IsAnalyst, role_of
+from .watching import WatchRefused, save_async
 
 MAX_NOTIFICATIONS = 200
 

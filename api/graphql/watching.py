@@ -22,10 +22,12 @@ import json
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from strawberry.types.graphql import OperationType as StrawberryOperation
 
 from graph.schema import SOURCE
 from graph.store import Store
@@ -41,6 +43,8 @@ from graph.watches import (
     utc_now,
 )
 from queries.changes import MAX_LIMIT, changes
+
+from .context import Context
 
 log = logging.getLogger("tnr.watches")
 
@@ -73,18 +77,6 @@ class ReadOnlyStore:
         return getattr(self._store, name)
 
 
-_SCHEMA: list[Any] = []
-
-
-def graphql_schema() -> Any:
-    """The API's strawberry schema, built once (what the CLI and loads evaluate on)."""
-    if not _SCHEMA:
-        from api.graphql import build_schema
-
-        _SCHEMA.append(build_schema())
-    return _SCHEMA[0]
-
-
 # -- the query ------------------------------------------------------------------------------
 def check_document(query: str) -> None:
     """Refuse a query that does not parse, holds no or several operations, or does anything
@@ -115,10 +107,6 @@ def _without_confirmations(data: Any) -> Any:
 
 async def evaluate(schema: Any, store: Store, watch: Watch) -> tuple[Any, list[str]]:
     """(data, error messages) of the watch's query, run as its role on a read-only store."""
-    from strawberry.types.graphql import OperationType as StrawberryOperation
-
-    from api.graphql.context import Context
-
     check_document(watch.query)
     ctx = Context.create(cast(Store, ReadOnlyStore(store)), store.schema)
     ctx.role = watch.role
@@ -162,8 +150,9 @@ async def save_async(schema: Any, store: Store, watch: Watch) -> Watch:
     return await asyncio.to_thread(save_watch, store, saved)
 
 
-def save(store: Store, watch: Watch, schema: Any = None) -> Watch:
-    return asyncio.run(save_async(schema or graphql_schema(), store, watch))
+def save(store: Store, watch: Watch, schema: Any) -> Watch:
+    """`save_async` from synchronous code, on `schema` (api.graphql.build_schema())."""
+    return asyncio.run(save_async(schema, store, watch))
 
 
 # -- checking -------------------------------------------------------------------------------
@@ -193,13 +182,15 @@ async def check_async(schema: Any, store: Store, watches: list[Watch] | None = N
     return out
 
 
-def check_watches(store: Store, watches: list[Watch] | None = None, schema: Any = None) -> list[Checked]:
+def check_watches(store: Store, schema: Callable[[], Any],
+                  watches: list[Watch] | None = None) -> list[Checked]:  # fmt: skip
     """`check_async` from synchronous code (the CLI, after a load); with no watch saved it
-    costs one read (the GraphQL schema is built only when there is a watch to ask)."""
+    costs one read: `schema` (e.g. api.graphql.build_schema) is called only when there is a
+    watch to ask."""
     found = list_watches(store) if watches is None else watches
     if not found:
         return []
-    return asyncio.run(check_async(schema or graphql_schema(), store, found))
+    return asyncio.run(check_async(schema(), store, found))
 
 
 async def _check_one(schema: Any, store: Store, watch: Watch, until: str) -> Checked:
