@@ -314,6 +314,18 @@ class Hidden:
             return None
         return re.compile("|".join(re.escape(stored) for stored, _ in self.stored_labels))
 
+    @functools.cached_property
+    def _datasets(self) -> dict[str, str]:
+        return {}
+
+    def dataset(self, name: str) -> str:
+        """A dataset's name (loader:file, in record-time sightings) as the public sees it,
+        scrubbed once per hidden set."""
+        shown = self._datasets
+        if name not in shown:
+            shown[name] = self.names.scrub(self.relabel(name))
+        return shown[name]
+
     def relabel(self, value: str) -> str:
         """`value` with every hidden node's stored label replaced by the label shown,
         longest first (one scan finds whether any occurs: most texts quote none)."""
@@ -753,13 +765,15 @@ class View:
     def sightings_of(self, sightings: Any) -> list[str]:
         """Record-time sightings ("source|dataset|first|last|lost"): none by a withheld
         source; dataset names through `text`."""
+        if not self.public:
+            return [str(s) for s in sightings or []]
         out = []
         for s in sightings or []:
-            s = str(s)
-            if not self.public:
-                out.append(s)
-            elif s.partition("|")[0] not in self.hidden.sources:
-                out.append(self.text(s))
+            source, _, rest = str(s).partition("|")
+            if source in self.hidden.sources:
+                continue
+            dataset, _, times = rest.partition("|")  # only the dataset is text: scrub it once
+            out.append(f"{source}|{self.hidden.dataset(dataset)}|{times}")
         return out
 
     def citations_of(self, citations: Any) -> list[str]:
