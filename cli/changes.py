@@ -15,7 +15,7 @@ from rich.table import Table
 from cli.common import console, fail, open_store
 from graph.settings import Settings
 from graph.visibility import Role, view
-from queries.changes import KINDS, MAX_LIMIT
+from queries.changes import DEFAULT_KINDS, KINDS, MAX_LIMIT
 from queries.changes import changes as change_feed
 
 out = Console()  # results, on stdout
@@ -31,7 +31,8 @@ def changes(
                                        "2026-12-01 or 2026-12-01T09:30:00Z")],
     until: Annotated[str | None, typer.Option(help="up to this record time")] = None,
     kind: Annotated[list[str] | None, typer.Option(
-        help=f"only these kinds ({', '.join(KINDS)}; repeat the option)")] = None,
+        help=f"these kinds ({', '.join(KINDS)}; repeat the option; default: "
+             f"{' and '.join(DEFAULT_KINDS)})")] = None,
     type_: Annotated[list[str] | None, typer.Option(
         "--type", help="only these node or relation types (repeat the option)")] = None,
     limit: Annotated[int, typer.Option(help=f"list at most this many (0..{MAX_LIMIT})")] = 200,
@@ -44,7 +45,7 @@ def changes(
     try:
         try:
             feed = change_feed(store, since, until, view=view(store, Role.parse(role.value)),
-                               kinds=tuple(kind or KINDS), types=tuple(type_) if type_ else None,
+                               kinds=tuple(kind or DEFAULT_KINDS), types=tuple(type_) if type_ else None,
                                limit=limit)  # fmt: skip
         except ValueError as exc:
             raise fail(str(exc)) from None

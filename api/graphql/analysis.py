@@ -319,7 +319,9 @@ class AnalysisQuery:
     @strawberry.field(description="What loads changed in a window of record time (`since` "
                       "exclusive, `until` inclusive; UTC ISO 8601): facts first recorded "
                       "(added), stated again (confirmed) or no longer contained by a complete "
-                      "load of their dataset (lost), one change per fact and source, with the "
+                      "load of their dataset (lost), one change per fact and source (`kinds`: "
+                      "ADDED and LOST unless asked; a re-load confirms every fact of its file), "
+                      "with the "
                       "loads of the window and counts per load, kind and type. Record time is "
                       "when the graph learnt a fact, not the date of the event it is about. "
                       "The public sees only changes to what it may see.")  # type: ignore[untyped-decorator]  # fmt: skip
@@ -328,7 +330,7 @@ class AnalysisQuery:
         kinds: list[ChangeKindInput] | None = None, types: list[str] | None = None,
         first: int = 100,
     ) -> ChangeFeed:  # fmt: skip
-        wanted = tuple(k.value for k in kinds) if kinds else change_feed.KINDS
+        wanted = tuple(k.value for k in kinds) if kinds else change_feed.DEFAULT_KINDS
         return await run(info, change_feed.changes, since, until, view=info.context.view,
                          kinds=wanted, types=tuple(types) if types else None,
                          limit=first)  # fmt: skip
