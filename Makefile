@@ -32,7 +32,8 @@ serve: $(STAMP)
 # The whole suite twice: on the embedded engine, then on a real Neo4j 5.26 (started by
 # graph/neo4j_server.py where Java 17+ and Maven are here, or the one NEO4J_URI names).
 test: $(STAMP)
-	$(BIN)/ruff check graph api cli loaders queries exports briefings tests benchmarks
+	$(BIN)/ruff format --check graph api cli loaders queries exports briefings tests benchmarks scripts
+	$(BIN)/ruff check graph api cli loaders queries exports briefings tests benchmarks scripts
 	$(BIN)/mypy
 	@$(MAKE) --no-print-directory test-embedded
 	@$(MAKE) --no-print-directory test-neo4j

@@ -37,17 +37,24 @@ async def health(request: Request) -> JSONResponse:
     except Exception as exc:  # the engine went away: say so, do not crash
         log.warning("health check failed: %s", exc)
         return JSONResponse(
-            {"status": "unavailable", "engine": store.profile.name,
-             "error": "the graph database is not reachable"},
+            {
+                "status": "unavailable",
+                "engine": store.profile.name,
+                "error": "the graph database is not reachable",
+            },
             status_code=503,
-        )  # fmt: skip
+        )
     # What anyone may count: nodes of the types every reader may see (no audit log, no
     # bookkeeping, no relation counts that would count the links hidden from the public).
     shown = set(View(Role.PUBLIC, schema=store.schema).visible_labels())
     return JSONResponse(
-        {"status": "ok", "engine": store.profile.name, "server": store.agent,
-         "counts": {k: v for k, v in counts.items() if v and k in shown}},
-    )  # fmt: skip
+        {
+            "status": "ok",
+            "engine": store.profile.name,
+            "server": store.agent,
+            "counts": {k: v for k, v in counts.items() if v and k in shown},
+        },
+    )
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
@@ -97,13 +104,23 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     middleware.append(Middleware(KeyAuth, keyring=KeyRing.from_settings(settings)))
     # Innermost: a bounded number of GraphQL requests work on the store at once; beyond a
     # short bounded queue, 503 with Retry-After (api/gate.py).
-    middleware.append(Middleware(QueryGate, limit=settings.max_concurrent_queries,
-                                 queue=settings.max_queued_queries, wait=settings.queue_wait))
-    graphql = create_graphql_app(store.schema if store is not None else None,
-                                 QueryLimits.from_settings(settings))  # fmt: skip
-    routes = [Route("/health", health), Route("/graphql", graphql, name="graphql"),
-              Route(f"{ASSET_PREFIX}/{{name}}", graphiql_asset, name="graphiql-asset"),
-              *explore_routes(store.schema if store is not None else None)]  # fmt: skip
+    middleware.append(
+        Middleware(
+            QueryGate,
+            limit=settings.max_concurrent_queries,
+            queue=settings.max_queued_queries,
+            wait=settings.queue_wait,
+        )
+    )
+    graphql = create_graphql_app(
+        store.schema if store is not None else None, QueryLimits.from_settings(settings)
+    )
+    routes = [
+        Route("/health", health),
+        Route("/graphql", graphql, name="graphql"),
+        Route(f"{ASSET_PREFIX}/{{name}}", graphiql_asset, name="graphiql-asset"),
+        *explore_routes(store.schema if store is not None else None),
+    ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = store
     app.state.settings = settings

@@ -134,10 +134,15 @@ class KeyAuth:
         if media not in headers.get("accept", ""):
             media = "application/json"
         body = unauthenticated_body(message)
-        await send({
-            "type": "http.response.start", "status": 401,
-            "headers": [(b"content-type", f"{media}; charset=utf-8".encode()),
-                        (b"content-length", str(len(body)).encode()),
-                        (b"www-authenticate", b'Bearer realm="tnr-graph"')],
-        })  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", f"{media}; charset=utf-8".encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"www-authenticate", b'Bearer realm="tnr-graph"'),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

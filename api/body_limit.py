@@ -19,10 +19,16 @@ class BodyLimit:
 
     def _refuse(self) -> JSONResponse:
         return JSONResponse(
-            {"errors": [{"message": f"Request body too large: the limit is {self.max_bytes} "
-                                    "bytes.", "extensions": {"code": "BODY_TOO_LARGE"}}]},
+            {
+                "errors": [
+                    {
+                        "message": f"Request body too large: the limit is {self.max_bytes} bytes.",
+                        "extensions": {"code": "BODY_TOO_LARGE"},
+                    }
+                ]
+            },
             status_code=413,
-        )  # fmt: skip
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

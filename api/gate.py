@@ -21,8 +21,14 @@ OVERLOADED_MESSAGE = "The server is busy answering other questions; try again in
 
 
 class QueryGate:
-    def __init__(self, app: ASGIApp, limit: int, queue: int, wait: float,
-                 paths: tuple[str, ...] = ("/graphql",)) -> None:  # fmt: skip
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        queue: int,
+        wait: float,
+        paths: tuple[str, ...] = ("/graphql",),
+    ) -> None:
         self.app = app
         self.limit = max(1, limit)
         self.queue = max(0, queue)

@@ -106,23 +106,49 @@ def deliver(
         for (watch_id, key), group in batches.items():
             watch = watches[watch_id]
             if key.startswith("digest:"):
-                payload: Any = {"digest": key.removeprefix("digest:"), "watch": watch.name,
-                                "notifications": [n.payload() for n in group]}  # fmt: skip
+                payload: Any = {
+                    "digest": key.removeprefix("digest:"),
+                    "watch": watch.name,
+                    "notifications": [n.payload() for n in group],
+                }
             else:
                 payload = group[0].payload()
-            _post(store, http, watch, group, body_of(payload), report, now=now,
-                  backoff=backoff, max_attempts=max_attempts)  # fmt: skip
+            _post(
+                store,
+                http,
+                watch,
+                group,
+                body_of(payload),
+                report,
+                now=now,
+                backoff=backoff,
+                max_attempts=max_attempts,
+            )
     finally:
         if own:
             http.close()
     return report
 
 
-def _post(store: Store, http: httpx.Client, watch: Watch, group: list[Notification], body: bytes,
-          report: Delivered, *, now: str, backoff: float, max_attempts: int) -> None:  # fmt: skip
+def _post(
+    store: Store,
+    http: httpx.Client,
+    watch: Watch,
+    group: list[Notification],
+    body: bytes,
+    report: Delivered,
+    *,
+    now: str,
+    backoff: float,
+    max_attempts: int,
+) -> None:
     ids = [n.id for n in group]
-    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(watch.secret, body),
-               "X-TNR-Watch": watch.name, "X-TNR-Delivery": ids[0]}  # fmt: skip
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: signature(watch.secret, body),
+        "X-TNR-Watch": watch.name,
+        "X-TNR-Delivery": ids[0],
+    }
     error: str | None = None
     try:
         response = http.post(str(watch.webhook), content=body, headers=headers)
@@ -138,8 +164,13 @@ def _post(store: Store, http: httpx.Client, watch: Watch, group: list[Notificati
     gave_up = attempts >= max_attempts
     later = None if gave_up else _at(now, backoff * 2 ** (attempts - 1))
     mark_delivery(store, ids, ok=False, error=error, next_attempt=later, gave_up=gave_up)
-    log.warning("webhook of watch %s: %s (attempt %d%s)", watch.name, error, attempts,
-                "; gave up" if gave_up else f"; next at {later}")  # fmt: skip
+    log.warning(
+        "webhook of watch %s: %s (attempt %d%s)",
+        watch.name,
+        error,
+        attempts,
+        "; gave up" if gave_up else f"; next at {later}",
+    )
     report.failed += [(i, error) for i in ids]
 
 

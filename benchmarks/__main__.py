@@ -187,11 +187,25 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = (data_dir / "server.log").open("w", encoding="utf-8")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "benchmarks.server:make_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-             "--no-access-log"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "benchmarks.server:make_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 120
         while True:
             if self.proc.poll() is not None:
@@ -255,8 +269,17 @@ def bench_reads(
 ) -> list[ReadResult]:
     """The read cases; `lite` (the big scales): only shortestPath, whose cost does not grow
     with the graph, so that the scale step measures the load within the run's time."""
-    cases: list[tuple[str, str, dict[str, Any], Callable[..., Any], tuple[Any, ...],
-                      dict[str, Any], Callable[[dict[str, Any]], str]]] = []  # fmt: skip
+    cases: list[
+        tuple[
+            str,
+            str,
+            dict[str, Any],
+            Callable[..., Any],
+            tuple[Any, ...],
+            dict[str, Any],
+            Callable[[dict[str, Any]], str],
+        ]
+    ] = []
 
     def net_size(d: dict[str, Any]) -> str:
         g = d["neighbourhood"]
@@ -265,20 +288,51 @@ def bench_reads(
         )
 
     for depth in () if lite else (2, 3):
-        cases.append((f"neighbourhood depth {depth}", NEIGHBOURHOOD,
-                      {"id": ids["state"], "depth": depth, "limit": NEIGHBOURHOOD_LIMIT},
-                      network.neighbourhood, (ids["state"],),
-                      {"depth": depth, "limit": NEIGHBOURHOOD_LIMIT}, net_size))  # fmt: skip
-    cases.append((f"shortestPath {ids['path']}", SHORTEST,
-                  {"a": ids["from"], "b": ids["to"]}, network.shortest_path,
-                  (ids["from"], ids["to"]), {},
-                  lambda d: f"length {d['shortestPath']['length']}"))  # fmt: skip
+        cases.append(
+            (
+                f"neighbourhood depth {depth}",
+                NEIGHBOURHOOD,
+                {"id": ids["state"], "depth": depth, "limit": NEIGHBOURHOOD_LIMIT},
+                network.neighbourhood,
+                (ids["state"],),
+                {"depth": depth, "limit": NEIGHBOURHOOD_LIMIT},
+                net_size,
+            )
+        )
+    cases.append(
+        (
+            f"shortestPath {ids['path']}",
+            SHORTEST,
+            {"a": ids["from"], "b": ids["to"]},
+            network.shortest_path,
+            (ids["from"], ids["to"]),
+            {},
+            lambda d: f"length {d['shortestPath']['length']}",
+        )
+    )
     if not lite:
-        cases.append(("sanctionsCoverage by origin", COVERAGE, {}, coverage.sanctions_coverage,
-                      ("origin",), {},
-                      lambda d: f"{len(d['sanctionsCoverage']['groups'])} groups"))  # fmt: skip
-        cases.append(("vendorChains first 100", CHAINS, {}, vendor_chains.vendor_chains, (),
-                      {"limit": 100}, lambda d: f"{len(d['vendorChains']['nodes'])} chains"))  # fmt: skip
+        cases.append(
+            (
+                "sanctionsCoverage by origin",
+                COVERAGE,
+                {},
+                coverage.sanctions_coverage,
+                ("origin",),
+                {},
+                lambda d: f"{len(d['sanctionsCoverage']['groups'])} groups",
+            )
+        )
+        cases.append(
+            (
+                "vendorChains first 100",
+                CHAINS,
+                {},
+                vendor_chains.vendor_chains,
+                (),
+                {"limit": 100},
+                lambda d: f"{len(d['vendorChains']['nodes'])} chains",
+            )
+        )
 
     results = []
     for name, query, variables, fn, args, kwargs, size in cases:
@@ -303,13 +357,17 @@ def bench_reads(
             replay()
             cypher_t.append(time.perf_counter() - t0)
         results.append(ReadResult(name, api_t, cypher_t, len(calls), described))
-        print(f"    {name}: API p50 {pct(api_t, 50) * 1e3:.1f} ms, "
-              f"Cypher p50 {pct(cypher_t, 50) * 1e3:.1f} ms", file=sys.stderr)  # fmt: skip
+        print(
+            f"    {name}: API p50 {pct(api_t, 50) * 1e3:.1f} ms, "
+            f"Cypher p50 {pct(cypher_t, 50) * 1e3:.1f} ms",
+            file=sys.stderr,
+        )
     return results
 
 
-async def _hammer(base: str, path: str, body: dict[str, Any] | None, clients: int,
-                  per_client: int, timeout: float) -> Concurrency:  # fmt: skip
+async def _hammer(
+    base: str, path: str, body: dict[str, Any] | None, clients: int, per_client: int, timeout: float
+) -> Concurrency:
     latencies: list[float] = []
     errors = 0
 
@@ -340,8 +398,9 @@ async def _hammer(base: str, path: str, body: dict[str, Any] | None, clients: in
         seconds = time.perf_counter() - t0
     name = "GraphQL incidents(first: 20)" if body else f"trivial Starlette {path}"
     unfinished = clients * per_client - len(latencies)
-    return Concurrency(name, clients, clients * per_client, errors + unfinished, seconds,
-                       latencies or [seconds])  # fmt: skip
+    return Concurrency(
+        name, clients, clients * per_client, errors + unfinished, seconds, latencies or [seconds]
+    )
 
 
 def bench_concurrency(base: str, clients: int, per_client: int) -> list[Concurrency]:
@@ -349,8 +408,11 @@ def bench_concurrency(base: str, clients: int, per_client: int) -> list[Concurre
     for path, body in ((TRIVIAL_PATH, None), ("/graphql", {"query": PAGE})):
         out.append(asyncio.run(_hammer(base, path, body, clients, per_client, timeout=120)))
         c = out[-1]
-        print(f"    {c.endpoint}: {c.throughput:.0f} req/s, p99 "
-              f"{pct(c.latencies, 99) * 1e3:.1f} ms, {c.errors} errors", file=sys.stderr)  # fmt: skip
+        print(
+            f"    {c.endpoint}: {c.throughput:.0f} req/s, p99 "
+            f"{pct(c.latencies, 99) * 1e3:.1f} ms, {c.errors} errors",
+            file=sys.stderr,
+        )
     return out
 
 
@@ -368,8 +430,13 @@ def engine_env(engine: Engine, data_dir: Path) -> dict[str, str]:
     return {**env, **engine.env, "TNR_DATA_DIR": str(data_dir), "TNR_ENGINE_HEAP": HEAP}
 
 
-def run_scale(relations: int, args: argparse.Namespace, side: Engine, lite: bool = False,
-              writer_only: bool = False) -> ScaleResult:  # fmt: skip
+def run_scale(
+    relations: int,
+    args: argparse.Namespace,
+    side: Engine,
+    lite: bool = False,
+    writer_only: bool = False,
+) -> ScaleResult:
     print(f"scale {relations} relations on {side.kind}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="tnr-bench-") as tmp:
         data_dir = Path(tmp)
@@ -384,23 +451,30 @@ def run_scale(relations: int, args: argparse.Namespace, side: Engine, lite: bool
             lr = measure_load(store, records, args.batch, full=not writer_only)
             load_s = time.perf_counter() - t0
             del records
-            load = LoadResult(int(lr["records"]), lr["raw_rps"], lr["writer_rps"],
-                              lr["reload_rps"], lr["writer_vs_raw"])  # fmt: skip
+            load = LoadResult(
+                int(lr["records"]),
+                lr["raw_rps"],
+                lr["writer_rps"],
+                lr["reload_rps"],
+                lr["writer_vs_raw"],
+            )
             print(f"  load: writer/raw {load.ratio:.2f}, {load_s:.0f} s", file=sys.stderr)
             engine = store.server_version()
             if store.engine is not None:
-                engine = (f"ArcadeDB embedded (arcadedb-embedded "
-                          f"{importlib.metadata.version('arcadedb-embedded')}), "
-                          f"answering Bolt as {engine}")  # fmt: skip
-            result = ScaleResult(relations, store.node_count(), load, engine=engine,
-                                 kind=side.kind, load_s=load_s)  # fmt: skip
+                engine = (
+                    f"ArcadeDB embedded (arcadedb-embedded "
+                    f"{importlib.metadata.version('arcadedb-embedded')}), "
+                    f"answering Bolt as {engine}"
+                )
+            result = ScaleResult(
+                relations, store.node_count(), load, engine=engine, kind=side.kind, load_s=load_s
+            )
             ids = pick_ids(store)
             server = Server(data_dir, env)
             try:
                 with httpx.Client(base_url=server.base, timeout=300) as client:
                     result.reads = bench_reads(store, client, ids, args.reps, lite=lite)
-                result.concurrency = bench_concurrency(server.base, args.clients,
-                                                       args.per_client)  # fmt: skip
+                result.concurrency = bench_concurrency(server.base, args.clients, args.per_client)
                 result.app_rss = peak_rss_mb(server.proc.pid)
                 proc = store.engine.process if store.engine is not None else None
                 result.engine_rss = peak_rss_mb(proc.pid if proc is not None else side.pid)
@@ -409,9 +483,15 @@ def run_scale(relations: int, args: argparse.Namespace, side: Engine, lite: bool
     return result  # a Neo4j is wiped at the start of the next scale (and dropped at the end)
 
 
-def run_side(side: Engine, scales: list[int], big: list[int], budget: float,
-             args: argparse.Namespace, results: list[ScaleResult],
-             publish: Callable[[], None]) -> str:  # fmt: skip
+def run_side(
+    side: Engine,
+    scales: list[int],
+    big: list[int],
+    budget: float,
+    args: argparse.Namespace,
+    results: list[ScaleResult],
+    publish: Callable[[], None],
+) -> str:
     """Every scale on one engine; the big ones only while the last load projects within `budget`.
 
     Appends to `results` (and publishes the report) scale by scale; returns a sentence on
@@ -422,8 +502,9 @@ def run_side(side: Engine, scales: list[int], big: list[int], budget: float,
         publish()
     for n in big:
         if budget == math.inf:
-            results.append(run_scale(n, args, side, lite=True,
-                                     writer_only=n >= args.writer_only_from))  # fmt: skip
+            results.append(
+                run_scale(n, args, side, lite=True, writer_only=n >= args.writer_only_from)
+            )
             publish()
             continue
         last = results[-1]
@@ -431,13 +512,14 @@ def run_side(side: Engine, scales: list[int], big: list[int], budget: float,
         if n >= args.writer_only_from and last.load.raw_rps:
             projected /= 3  # one load instead of three
         if projected > budget:
-            note = (f"{side.kind} stopped before {n:,} relations: its loads at "
-                    f"{last.relations:,} took {last.load_s:,.0f} s, so {n:,} projects to "
-                    f"{projected:,.0f} s, past this run's budget of {budget:,.0f} s per scale.")
+            note = (
+                f"{side.kind} stopped before {n:,} relations: its loads at "
+                f"{last.relations:,} took {last.load_s:,.0f} s, so {n:,} projects to "
+                f"{projected:,.0f} s, past this run's budget of {budget:,.0f} s per scale."
+            )
             print("  " + note, file=sys.stderr)
             return note
-        results.append(run_scale(n, args, side, lite=True,
-                                 writer_only=n >= args.writer_only_from))  # fmt: skip
+        results.append(run_scale(n, args, side, lite=True, writer_only=n >= args.writer_only_from))
         publish()
     return ""
 
@@ -521,27 +603,43 @@ def comparison(scales: list[ScaleResult]) -> list[str]:
         neo, emb = by[("neo4j", n)], by[("embedded", n)]
         reads = [read_ratio(neo, emb, name) for name in names]
         page = ratio(neo.concurrency[-1].throughput, emb.concurrency[-1].throughput)
-        lines.append(f"| {n:,} | {ratio(neo.load.raw_rps, emb.load.raw_rps)} | "
-                     f"{ratio(neo.load.writer_rps, emb.load.writer_rps)} | "
-                     f"{ratio(neo.load.reload_rps, emb.load.reload_rps)} | " + " | ".join(reads)
-                     + f" | {page} | {ratio(neo.engine_rss, emb.engine_rss)} |")  # fmt: skip
+        lines.append(
+            f"| {n:,} | {ratio(neo.load.raw_rps, emb.load.raw_rps)} | "
+            f"{ratio(neo.load.writer_rps, emb.load.writer_rps)} | "
+            f"{ratio(neo.load.reload_rps, emb.load.reload_rps)} | "
+            + " | ".join(reads)
+            + f" | {page} | {ratio(neo.engine_rss, emb.engine_rss)} |"
+        )
     lines.append("")
     for n in both:
         neo, emb = by[("neo4j", n)], by[("embedded", n)]
         emb_by = {case(r.name): r for r in emb.reads}
-        logs = [math.log(pct(emb_by[case(r.name)].cypher, 50) / pct(r.cypher, 50))
-                for r in neo.reads if case(r.name) in emb_by]  # fmt: skip
+        logs = [
+            math.log(pct(emb_by[case(r.name)].cypher, 50) / pct(r.cypher, 50))
+            for r in neo.reads
+            if case(r.name) in emb_by
+        ]
         reads_gm = math.exp(sum(logs) / len(logs)) if logs else 0.0
-        lines.append(f"- at {n:,} relations: Neo4j reads {reads_gm:.2f}× as fast as the embedded "
-                     f"engine (geometric mean of the Cypher p50 ratios), loads through the "
-                     f"writer {neo.load.writer_rps / emb.load.writer_rps:.2f}× as fast.")  # fmt: skip
+        lines.append(
+            f"- at {n:,} relations: Neo4j reads {reads_gm:.2f}× as fast as the embedded "
+            f"engine (geometric mean of the Cypher p50 ratios), loads through the "
+            f"writer {neo.load.writer_rps / emb.load.writer_rps:.2f}× as fast."
+        )
     return lines
 
 
-def report(command: str, scales: list[ScaleResult], er: dict[str, object] | None,
-           er_note: str, engines: dict[str, str], stops: list[str], args: argparse.Namespace,
-           plot: str | None, took: float,
-           files: dict[str, list[dict[str, Any]]] | None = None) -> str:  # fmt: skip
+def report(
+    command: str,
+    scales: list[ScaleResult],
+    er: dict[str, object] | None,
+    er_note: str,
+    engines: dict[str, str],
+    stops: list[str],
+    args: argparse.Namespace,
+    plot: str | None,
+    took: float,
+    files: dict[str, list[dict[str, Any]]] | None = None,
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -577,10 +675,12 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, object] | None
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for s in scales:
-        lines.append(f"| {s.kind} | {s.relations:,} | {s.load.records:,} | {rate(s.load.raw_rps)} | "
-                     f"{s.load.writer_rps:,.0f} | "
-                     + (f"**{s.load.ratio:.2f}**" if s.load.ratio else "n/a")
-                     + f" | {rate(s.load.reload_rps)} |")  # fmt: skip
+        lines.append(
+            f"| {s.kind} | {s.relations:,} | {s.load.records:,} | {rate(s.load.raw_rps)} | "
+            f"{s.load.writer_rps:,.0f} | "
+            + (f"**{s.load.ratio:.2f}**" if s.load.ratio else "n/a")
+            + f" | {rate(s.load.reload_rps)} |"
+        )
     lines += [
         "",
         "## Reads: the HTTP API against the same Cypher through the driver",
@@ -599,9 +699,11 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, object] | None
     for s in scales:
         for r in s.reads:
             a50, c50 = pct(r.api, 50), pct(r.cypher, 50)
-            lines.append(f"| {s.kind} | {s.relations:,} | {r.name} | {r.size} | {r.statements} | "
-                         f"{len(r.api)} | {ms(a50)} | {ms(pct(r.api, 99))} | {ms(c50)} | "
-                         f"{ms(pct(r.cypher, 99))} | **{a50 / c50:.1f}** |")  # fmt: skip
+            lines.append(
+                f"| {s.kind} | {s.relations:,} | {r.name} | {r.size} | {r.statements} | "
+                f"{len(r.api)} | {ms(a50)} | {ms(pct(r.api, 99))} | {ms(c50)} | "
+                f"{ms(pct(r.cypher, 99))} | **{a50 / c50:.1f}** |"
+            )
     lines += [
         "",
         "## Concurrency",
@@ -618,10 +720,12 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, object] | None
     for s in scales:
         trivial = s.concurrency[0].throughput if s.concurrency else 0.0
         for c in s.concurrency:
-            lines.append(f"| {s.kind} | {s.relations:,} | {c.endpoint} | {c.requests} | "
-                         f"{c.errors} | {c.throughput:,.0f} | {ms(pct(c.latencies, 50))} | "
-                         f"{ms(pct(c.latencies, 99))} | "
-                         f"**{c.throughput / trivial if trivial else 0:.2f}** |")  # fmt: skip
+            lines.append(
+                f"| {s.kind} | {s.relations:,} | {c.endpoint} | {c.requests} | "
+                f"{c.errors} | {c.throughput:,.0f} | {ms(pct(c.latencies, 50))} | "
+                f"{ms(pct(c.latencies, 99))} | "
+                f"**{c.throughput / trivial if trivial else 0:.2f}** |"
+            )
     lines += [
         "",
         "## Memory",
@@ -635,8 +739,10 @@ def report(command: str, scales: list[ScaleResult], er: dict[str, object] | None
         "|---|---:|---:|---:|---:|---:|",
     ]
     for s in scales:
-        lines.append(f"| {s.kind} | {s.relations:,} | {s.nodes:,} | {s.load_s:,.0f} | "
-                     f"{mb(s.app_rss)} | {mb(s.engine_rss)} |")  # fmt: skip
+        lines.append(
+            f"| {s.kind} | {s.relations:,} | {s.nodes:,} | {s.load_s:,.0f} | "
+            f"{mb(s.app_rss)} | {mb(s.engine_rss)} |"
+        )
     lines += ["", "## Loading the shared files: with entity resolution against without", ""]
     if not files:
         lines.append("Skipped: the shared data files are not here (or --no-files).")
@@ -676,14 +782,29 @@ def draw(scales: list[ScaleResult], path: Path) -> bool:
             continue
         xs = [s.relations for s in mine]
         for i, name in enumerate(r.name for r in mine[0].reads):
-            points = [(s.relations, pct(r.cypher, 50) * 1e3) for s in mine for r in s.reads
-                      if case(r.name) == case(name)]  # fmt: skip
-            left.plot([x for x, _ in points], [y for _, y in points], style, color=f"C{i}",
-                      alpha=0.8, label=f"{name} ({kind})")  # fmt: skip
+            points = [
+                (s.relations, pct(r.cypher, 50) * 1e3)
+                for s in mine
+                for r in s.reads
+                if case(r.name) == case(name)
+            ]
+            left.plot(
+                [x for x, _ in points],
+                [y for _, y in points],
+                style,
+                color=f"C{i}",
+                alpha=0.8,
+                label=f"{name} ({kind})",
+            )
         right.plot(xs, [s.engine_rss or 0 for s in mine], style, label=f"{kind} engine")
         right.plot(xs, [s.app_rss or 0 for s in mine], style, alpha=0.5, label=f"app on {kind}")
-    left.set(xscale="log", yscale="log", xlabel="relations", ylabel="Cypher p50 ms",
-             title="reads: Neo4j (solid) vs embedded (dashed)")  # fmt: skip
+    left.set(
+        xscale="log",
+        yscale="log",
+        xlabel="relations",
+        ylabel="Cypher p50 ms",
+        title="reads: Neo4j (solid) vs embedded (dashed)",
+    )
     left.legend(fontsize=6)
     right.set(xscale="log", xlabel="relations", ylabel="peak RSS MB", title="memory")
     right.legend(fontsize=7)
@@ -701,8 +822,10 @@ def neo4j_side(want: bool) -> Iterator[tuple[Engine | None, str]]:
         return
     if os.environ.get("NEO4J_URI"):
         if os.environ.get("TNR_BENCH_ALLOW_WIPE") != "1":
-            raise SystemExit("NEO4J_URI is set: the benchmark wipes that database; "
-                             "set TNR_BENCH_ALLOW_WIPE=1 to allow it")  # fmt: skip
+            raise SystemExit(
+                "NEO4J_URI is set: the benchmark wipes that database; "
+                "set TNR_BENCH_ALLOW_WIPE=1 to allow it"
+            )
         env = {k: v for k, v in os.environ.items() if k.startswith("NEO4J_")}
         yield Engine("neo4j", env), ""
         return
@@ -711,7 +834,9 @@ def neo4j_side(want: bool) -> Iterator[tuple[Engine | None, str]]:
         yield None, f"Neo4j: not measured ({reason})."
         return
     with tempfile.TemporaryDirectory(prefix="tnr-bench-neo4j-") as tmp:
-        server = neo4j_server.Neo4jServer(Path(tmp), heap=NEO4J_HEAP, pagecache_mb=NEO4J_PAGECACHE_MB)
+        server = neo4j_server.Neo4jServer(
+            Path(tmp), heap=NEO4J_HEAP, pagecache_mb=NEO4J_PAGECACHE_MB
+        )
         address = server.start()
         try:
             pid = server.process.pid if server.process is not None else None
@@ -721,38 +846,64 @@ def neo4j_side(want: bool) -> Iterator[tuple[Engine | None, str]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks",
-                                     description=__doc__.splitlines()[0])  # fmt: skip
-    parser.add_argument("--scales", default=None,
-                        help="comma-separated relation counts, on every engine "
-                        "(default 1000,10000; quick: 1000)")  # fmt: skip
-    parser.add_argument("--big", default=None,
-                        help="the scale step after them: Neo4j runs all, the embedded engine "
-                        "while its projected load fits --budget (default 100000,1000000; "
-                        "quick: none)")  # fmt: skip
-    parser.add_argument("--budget", type=float, default=900.0,
-                        help="seconds the embedded engine's three loads may take at one big "
-                        "scale, projected from the scale before (default 900)")  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--scales",
+        default=None,
+        help="comma-separated relation counts, on every engine (default 1000,10000; quick: 1000)",
+    )
+    parser.add_argument(
+        "--big",
+        default=None,
+        help="the scale step after them: Neo4j runs all, the embedded engine "
+        "while its projected load fits --budget (default 100000,1000000; "
+        "quick: none)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=900.0,
+        help="seconds the embedded engine's three loads may take at one big "
+        "scale, projected from the scale before (default 900)",
+    )
     parser.add_argument("--engines", default="embedded,neo4j")
-    parser.add_argument("--writer-only-from", type=int, default=1_000_000,
-                        help="from this scale on, one load (the writer) instead of three")  # fmt: skip
+    parser.add_argument(
+        "--writer-only-from",
+        type=int,
+        default=1_000_000,
+        help="from this scale on, one load (the writer) instead of three",
+    )
     parser.add_argument("--no-er", action="store_true", help="leave out entity resolution")
     parser.add_argument("--quick", action="store_true", help="one small scale, few runs")
     parser.add_argument("--reps", type=int, default=None, help="runs per read (default 15)")
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--per-client", type=int, default=None,
-                        help="requests per client (default 15)")  # fmt: skip
+    parser.add_argument(
+        "--per-client", type=int, default=None, help="requests per client (default 15)"
+    )
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--er-file", type=Path, default=DEFAULT_FILE)
-    parser.add_argument("--er-every", type=int, default=None,
-                        help="resolve every n-th row of the sanctions list (default 1: all)")  # fmt: skip
-    parser.add_argument("--er-sample", type=int, default=None,
-                        help="names for the naive loop (default 300)")  # fmt: skip
-    parser.add_argument("--no-files", action="store_true",
-                        help="skip loading the shared files with and without resolution")  # fmt: skip
+    parser.add_argument(
+        "--er-every",
+        type=int,
+        default=None,
+        help="resolve every n-th row of the sanctions list (default 1: all)",
+    )
+    parser.add_argument(
+        "--er-sample", type=int, default=None, help="names for the naive loop (default 300)"
+    )
+    parser.add_argument(
+        "--no-files",
+        action="store_true",
+        help="skip loading the shared files with and without resolution",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
-    parser.add_argument("--no-serving", action="store_true",
-                        help="leave out the full-data serving run (benchmarks/serving.py)")  # fmt: skip
+    parser.add_argument(
+        "--no-serving",
+        action="store_true",
+        help="leave out the full-data serving run (benchmarks/serving.py)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     scales_arg = args.scales if args.scales is not None else ("1000" if quick else "1000,10000")
@@ -778,15 +929,36 @@ def main(argv: list[str] | None = None) -> None:
         """Write the report of every scale finished so far (so a cut-short run keeps them)."""
         engines: dict[str, str] = {}
         for r in results:
-            engines.setdefault(r.kind, r.engine + (f" (heap {HEAP})" if r.kind == "embedded" else
-                                                   f" (heap {NEO4J_HEAP}, page cache "
-                                                   f"{NEO4J_PAGECACHE_MB} MB)"))  # fmt: skip
+            engines.setdefault(
+                r.kind,
+                r.engine
+                + (
+                    f" (heap {HEAP})"
+                    if r.kind == "embedded"
+                    else f" (heap {NEO4J_HEAP}, page cache {NEO4J_PAGECACHE_MB} MB)"
+                ),
+            )
         plotted = draw(results, plot_path)
-        note = [] if final else ["**This run was still going when this was written: the scales "
-                                 "below are the ones it had finished.**"]  # fmt: skip
-        text = report(command, results, er, er_note, engines, stops + note, args,
-                      str(plot_path.relative_to(ROOT)) if plotted else None,
-                      time.perf_counter() - started, files)  # fmt: skip
+        note = (
+            []
+            if final
+            else [
+                "**This run was still going when this was written: the scales "
+                "below are the ones it had finished.**"
+            ]
+        )
+        text = report(
+            command,
+            results,
+            er,
+            er_note,
+            engines,
+            stops + note,
+            args,
+            str(plot_path.relative_to(ROOT)) if plotted else None,
+            time.perf_counter() - started,
+            files,
+        )
         args.out.write_text(text, encoding="utf-8")
         if final:
             print(text)

@@ -122,15 +122,33 @@ def bench(store: Store, repeat: int) -> None:
     rows = store.read(LIST_CYPHER, n=n)
 
     def baseline_build() -> str:
-        return json.dumps([{"id": p["id"], "ref": p.get("ref"), "title": p.get("title"),
-                            "year": p.get("year"), "date": p.get("date")}
-                           for p in (r["p"] for r in rows)])  # fmt: skip
+        return json.dumps(
+            [
+                {
+                    "id": p["id"],
+                    "ref": p.get("ref"),
+                    "title": p.get("title"),
+                    "year": p.get("year"),
+                    "date": p.get("date"),
+                }
+                for p in (r["p"] for r in rows)
+            ]
+        )
 
     def baseline() -> str:
         fetched = store.read(LIST_CYPHER, n=n)
-        return json.dumps([{"id": p["id"], "ref": p.get("ref"), "title": p.get("title"),
-                            "year": p.get("year"), "date": p.get("date")}
-                           for p in (r["p"] for r in fetched)])  # fmt: skip
+        return json.dumps(
+            [
+                {
+                    "id": p["id"],
+                    "ref": p.get("ref"),
+                    "title": p.get("title"),
+                    "year": p.get("year"),
+                    "date": p.get("date"),
+                }
+                for p in (r["p"] for r in fetched)
+            ]
+        )
 
     def api() -> str:
         return json.dumps(run(store, LIST_QUERY, n=n))
@@ -141,11 +159,14 @@ def bench(store: Store, repeat: int) -> None:
     t_base = best(baseline, repeat)
     t_api = best(api, repeat)
     print(f"\n1. list of {n} objects x 5 fields")
-    print(f"   Cypher read {t_cypher * 1e3:.0f} ms, dicts + json.dumps {t_build * 1e3:.0f} ms, "
-          f"API {t_api * 1e3:.0f} ms")  # fmt: skip
+    print(
+        f"   Cypher read {t_cypher * 1e3:.0f} ms, dicts + json.dumps {t_build * 1e3:.0f} ms, "
+        f"API {t_api * 1e3:.0f} ms"
+    )
     print(f"   API / (read + dicts + json.dumps) = {t_api / t_base:.1f}x")
-    print(f"   GraphQL layer alone / (dicts + json.dumps) = "
-          f"{max(t_api - t_cypher, 0) / t_build:.1f}x")  # fmt: skip
+    print(
+        f"   GraphQL layer alone / (dicts + json.dumps) = {max(t_api - t_cypher, 0) / t_build:.1f}x"
+    )
 
     # 2. Nested: the state with most incidents -> incidents -> targets -> tactics.
     hub = store.read(
@@ -162,8 +183,10 @@ def bench(store: Store, repeat: int) -> None:
     t_nested_cypher = best(lambda: json.dumps(store.read(NESTED_CYPHER, id=hub)), repeat)
     print("\n2. nested state -> 200 incidents -> targets -> tactics")
     print(f"   round trips: API {trips}, hand-written Cypher {one}")
-    print(f"   API {t_nested_api * 1e3:.0f} ms, Cypher {t_nested_cypher * 1e3:.0f} ms: "
-          f"{t_nested_api / t_nested_cypher:.1f}x")  # fmt: skip
+    print(
+        f"   API {t_nested_api * 1e3:.0f} ms, Cypher {t_nested_cypher * 1e3:.0f} ms: "
+        f"{t_nested_api / t_nested_cypher:.1f}x"
+    )
 
     # 3. neighbourhood at depth 2 and 3 of a mid-sized state.
     mid = store.read(
@@ -177,9 +200,11 @@ def bench(store: Store, repeat: int) -> None:
         raw = store.read(cypher, id=mid)
         t_net_api = best(lambda d=depth: run(store, NETWORK_QUERY, id=mid, depth=d), repeat)  # type: ignore[misc]
         t_net_raw = best(lambda c=cypher: store.read(c, id=mid), repeat)  # type: ignore[misc]
-        print(f"   depth {depth}: API {len(found['nodes'])} nodes / {len(found['edges'])} edges "
-              f"in {t_net_api * 1e3:.0f} ms; raw Cypher {len(raw)} nodes in "
-              f"{t_net_raw * 1e3:.0f} ms: {t_net_api / t_net_raw:.1f}x")  # fmt: skip
+        print(
+            f"   depth {depth}: API {len(found['nodes'])} nodes / {len(found['edges'])} edges "
+            f"in {t_net_api * 1e3:.0f} ms; raw Cypher {len(raw)} nodes in "
+            f"{t_net_raw * 1e3:.0f} ms: {t_net_api / t_net_raw:.1f}x"
+        )
 
 
 def main() -> None:
@@ -193,8 +218,10 @@ def main() -> None:
             store.ensure_schema()
             started = time.perf_counter()
             Writer(store).write(generate(relations=args.relations, seed=1))
-            print(f"wrote {args.relations} synthetic relations in "
-                  f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+            print(
+                f"wrote {args.relations} synthetic relations in "
+                f"{time.perf_counter() - started:.0f} s"
+            )
             bench(store, args.repeat)
 
 

@@ -116,14 +116,17 @@ SHARED_FILES = (
 )
 
 
-def load_file(store: Store, index: ResolveIndex, loader: str, path: Path,
-              batch: int) -> dict[str, Any]:  # fmt: skip
+def load_file(
+    store: Store, index: ResolveIndex, loader: str, path: Path, batch: int
+) -> dict[str, Any]:
     """One `tnr load` of a file: the write, then resolution of what it changed; timed."""
     from loaders import registry
 
     before = store.node_count()
     t0 = time.perf_counter()
-    summary = Writer(store, batch_size=batch, origin=str(path)).write(registry()[loader].parse(path))
+    summary = Writer(store, batch_size=batch, origin=str(path)).write(
+        registry()[loader].parse(path)
+    )
     write_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     report = resolve_store(store, changed=summary.changed, index=index)
@@ -132,23 +135,37 @@ def load_file(store: Store, index: ResolveIndex, loader: str, path: Path,
     unsure = sum(t.unsure for t in report.types)
     resolvable = sum(t.nodes for t in report.types)
     return {
-        "file": path.name, "loader": loader, "before": before, "nodes": nodes,
+        "file": path.name,
+        "loader": loader,
+        "before": before,
+        "nodes": nodes,
         "written": summary.total("created") + summary.total("updated"),  # nodes and relations
-        "write_s": write_s, "resolve_s": resolve_s, "ratio": (write_s + resolve_s) / write_s,
-        "focus": sum(t.focus for t in report.types), "resolvable": resolvable,
-        "compared": sum(t.pairs_compared for t in report.types), "merged": report.merged,
-        "unsure": unsure, "unsure_per_1000": 1000 * unsure / resolvable if resolvable else 0.0,
-    }  # fmt: skip
+        "write_s": write_s,
+        "resolve_s": resolve_s,
+        "ratio": (write_s + resolve_s) / write_s,
+        "focus": sum(t.focus for t in report.types),
+        "resolvable": resolvable,
+        "compared": sum(t.pairs_compared for t in report.types),
+        "merged": report.merged,
+        "unsure": unsure,
+        "unsure_per_1000": 1000 * unsure / resolvable if resolvable else 0.0,
+    }
 
 
-def measure_files(store: Store, index_dir: Path, batch: int = 2000,
-                  files: tuple[tuple[str, str], ...] = SHARED_FILES) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
+def measure_files(
+    store: Store,
+    index_dir: Path,
+    batch: int = 2000,
+    files: tuple[tuple[str, str], ...] = SHARED_FILES,
+) -> dict[str, list[dict[str, Any]]]:
     """Each file into an empty store, then all files in order (each on top of the earlier)."""
     present = [(loader, DATA / name) for loader, name in files if (DATA / name).exists()]
     empty: list[dict[str, Any]] = []
     for k, (loader, path) in enumerate(present):
         store.wipe()
-        empty.append(load_file(store, ResolveIndex(index_dir / f"empty-{k}.json"), loader, path, batch))
+        empty.append(
+            load_file(store, ResolveIndex(index_dir / f"empty-{k}.json"), loader, path, batch)
+        )
     store.wipe()
     index = ResolveIndex(index_dir / "all.json")
     on_top = [load_file(store, index, loader, path, batch) for loader, path in present]
@@ -174,13 +191,18 @@ def files_table(r: dict[str, list[dict[str, Any]]]) -> list[str]:
     over = [x for x in rows if x["ratio"] > 1.5]
     lines.append("")
     if not over:
-        lines.append(f"**Target met**: every load with resolution costs at most 1.5x the same "
-                     f"load without it (worst {max(x['ratio'] for x in rows):.2f}x).")  # fmt: skip
+        lines.append(
+            f"**Target met**: every load with resolution costs at most 1.5x the same "
+            f"load without it (worst {max(x['ratio'] for x in rows):.2f}x)."
+        )
     else:
-        shown = ", ".join(f"{x['file']} {'from empty' if x['before'] == 0 else 'on top'} "
-                          f"{x['ratio']:.2f}x" for x in over)  # fmt: skip
-        lines.append(f"**Target (at most 1.5x) not met** for {len(over)} of {len(rows)} loads: "
-                     f"{shown}.")  # fmt: skip
+        shown = ", ".join(
+            f"{x['file']} {'from empty' if x['before'] == 0 else 'on top'} {x['ratio']:.2f}x"
+            for x in over
+        )
+        lines.append(
+            f"**Target (at most 1.5x) not met** for {len(over)} of {len(rows)} loads: {shown}."
+        )
     return lines
 
 

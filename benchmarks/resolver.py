@@ -107,8 +107,9 @@ def _clear_caches() -> None:
     resolve._skeleton.cache_clear()
 
 
-def _recall(gold: list[tuple[str, list[str]]], found: dict[tuple[str, str], str],
-            judgements: set[str]) -> float:  # fmt: skip
+def _recall(
+    gold: list[tuple[str, list[str]]], found: dict[tuple[str, str], str], judgements: set[str]
+) -> float:
     ok = sum(
         1 for x, ys in gold if any(found.get((min(x, y), max(x, y)), "") in judgements for y in ys)
     )
@@ -127,8 +128,14 @@ def measure(path: Path, sample_size: int, every: int = 1, workers: int = 1) -> d
     names = [c.name for c in cands]
     t0 = time.process_time()
     for start in range(0, n, 2000):
-        process.cdist(names[start : start + 2000], names, scorer=fuzz.token_sort_ratio,
-                      processor=str.casefold, dtype=np.uint8, workers=workers)  # fmt: skip
+        process.cdist(
+            names[start : start + 2000],
+            names,
+            scorer=fuzz.token_sort_ratio,
+            processor=str.casefold,
+            dtype=np.uint8,
+            workers=workers,
+        )
     cdist_s = time.process_time() - t0
 
     _clear_caches()
@@ -155,14 +162,19 @@ def measure(path: Path, sample_size: int, every: int = 1, workers: int = 1) -> d
         matches = [p for p, j in found.items() if j == "match"]
         unsure = [p for p, j in found.items() if j == "unsure"]
         wrong = sum(1 for a, b in matches if entity[a] != entity[b])
-        sweep.append({
-            "high": high, "low": low, "matches": len(matches), "false_matches": wrong,
-            "precision": 1 - wrong / len(matches) if matches else 1.0,
-            "recall_match": _recall(gold, found, {"match"}),
-            "recall_unsure": _recall(gold, found, {"match", "unsure"}),
-            "unsure": len(unsure),
-            "unsure_wrong": sum(1 for a, b in unsure if entity[a] != entity[b]),
-        })  # fmt: skip
+        sweep.append(
+            {
+                "high": high,
+                "low": low,
+                "matches": len(matches),
+                "false_matches": wrong,
+                "precision": 1 - wrong / len(matches) if matches else 1.0,
+                "recall_match": _recall(gold, found, {"match"}),
+                "recall_unsure": _recall(gold, found, {"match", "unsure"}),
+                "unsure": len(unsure),
+                "unsure_wrong": sum(1 for a, b in unsure if entity[a] != entity[b]),
+            }
+        )
 
     sample = random.Random(7).sample(cands, min(sample_size, n))
     m = len(sample)
@@ -174,14 +186,24 @@ def measure(path: Path, sample_size: int, every: int = 1, workers: int = 1) -> d
     naive_rate = (m * (m - 1) // 2) / (time.process_time() - t0)
 
     return {
-        "names": n, "gold": len(gold), "all_pairs": all_pairs, "workers": workers,
-        "block_pairs": resolver.pairs_scored, "shortlist": len(short),
-        "dropped": resolver.blocks_dropped, "sample": m, "max_block": resolver.max_block,
-        "shortlist_s": shortlist_s, "compare_s": compare_s, "blocked_s": blocked_s,
-        "cdist_s": cdist_s, "naive_rate": naive_rate, "naive_full_s": all_pairs / naive_rate,
+        "names": n,
+        "gold": len(gold),
+        "all_pairs": all_pairs,
+        "workers": workers,
+        "block_pairs": resolver.pairs_scored,
+        "shortlist": len(short),
+        "dropped": resolver.blocks_dropped,
+        "sample": m,
+        "max_block": resolver.max_block,
+        "shortlist_s": shortlist_s,
+        "compare_s": compare_s,
+        "blocked_s": blocked_s,
+        "cdist_s": cdist_s,
+        "naive_rate": naive_rate,
+        "naive_full_s": all_pairs / naive_rate,
         "recall_shortlist": _recall(gold, listed, {"listed"}),
         "sweep": sweep,
-    }  # fmt: skip
+    }
 
 
 def table(r: dict[str, object]) -> list[str]:
@@ -276,9 +298,11 @@ HEADING = "## Entity resolution"
 def note(path: Path, every: int, result: dict[str, object]) -> str:
     """What the section measured (BENCHMARKS.md)."""
     rows = "Every row" if every == 1 else f"One row in {every}"
-    return (f"{rows} of `{path.name}` (EU sanctions). Times are CPU seconds of this process "
-            f"(both vectorised methods on {result['workers']} thread), so the other work on "
-            "the machine does not move the ratio.")  # fmt: skip
+    return (
+        f"{rows} of `{path.name}` (EU sanctions). Times are CPU seconds of this process "
+        f"(both vectorised methods on {result['workers']} thread), so the other work on "
+        "the machine does not move the ratio."
+    )
 
 
 if __name__ == "__main__":

@@ -49,22 +49,34 @@ CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 MIX: dict[str, tuple[str, dict[str, Any]]] = {
     "licences 5A001 page + totalCount": (
         'query { exportLicences(first: 20, filter: {controlCode: {eq: "5A001"}}) '
-        "{ totalCount edges { node { id value decision } } } }", {}),
+        "{ totalCount edges { node { id value decision } } } }",
+        {},
+    ),
     "persons page + totalCount": (
-        "query { persons(first: 50) { totalCount edges { node { id label roles } } } }", {}),
+        "query { persons(first: 50) { totalCount edges { node { id label roles } } } }",
+        {},
+    ),
     "incidents with targets": (
         "query { incidents(first: 20) { edges { node { id label year targeted { node { id label } } "
-        "} } } }", {}),
+        "} } } }",
+        {},
+    ),
     "neighbourhood depth 1": (
         "query($id: ID!) { neighbourhood(id: $id, depth: 1, limit: 500) { nodes { id label } "
-        "edges { id type } } }", {"id": "state"}),
+        "edges { id type } } }",
+        {"id": "state"},
+    ),
     "sanctionsCoverage by origin": (
-        "query { sanctionsCoverage(by: ORIGIN) { incidents groups { key incidents } } }", {}),
+        "query { sanctionsCoverage(by: ORIGIN) { incidents groups { key incidents } } }",
+        {},
+    ),
     "search Gamma Group": ('query { search(text: "Gamma Group") { id label } }', {}),
-}  # fmt: skip
+}
 LIGHT = "query { persons(first: 20) { edges { node { id label } } } }"
-HEAVY = ("query($id: ID!) { neighbourhood(id: $id, depth: 3, limit: 2000) { nodes { id label } "
-         "edges { id type } truncated } }")  # fmt: skip
+HEAVY = (
+    "query($id: ID!) { neighbourhood(id: $id, depth: 3, limit: 2000) { nodes { id label } "
+    "edges { id type } truncated } }"
+)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -85,8 +97,14 @@ class Mixed:
     samples: list[str] = field(default_factory=list)
 
 
-async def _mixed(base: str, clients: int, per_client: int, seconds: float,
-                 ids: dict[str, str], public: bool = True) -> Mixed:  # fmt: skip
+async def _mixed(
+    base: str,
+    clients: int,
+    per_client: int,
+    seconds: float,
+    ids: dict[str, str],
+    public: bool = True,
+) -> Mixed:
     out = Mixed()
     names = list(MIX)
     deadline = time.perf_counter() + seconds
@@ -102,8 +120,9 @@ async def _mixed(base: str, clients: int, per_client: int, seconds: float,
             given = {key: ids.get(v, v) for key, v in variables.items()}
             t0 = time.perf_counter()
             try:
-                r = await client.post("/graphql", json={"query": query, "variables": given},
-                                      headers=headers)  # fmt: skip
+                r = await client.post(
+                    "/graphql", json={"query": query, "variables": given}, headers=headers
+                )
                 body = r.json()
                 codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors") or []}
                 if "TIMEOUT" in codes:
@@ -117,7 +136,8 @@ async def _mixed(base: str, clients: int, per_client: int, seconds: float,
                 ok = False
                 out.timeouts += isinstance(exc, httpx.TimeoutException)
             out.latencies[f"{name} ({'analyst' if analyst else 'public'})"].append(
-                time.perf_counter() - t0)
+                time.perf_counter() - t0
+            )
             out.requests += 1
             out.errors[name] += not ok
 
@@ -202,15 +222,18 @@ def labelled_queries(store: Any) -> list[tuple[str, str, str, set[str]]]:
     """
     from graph.vocabulary import fold
 
-    vendors = store.read("MATCH (v:Vendor) RETURN v.id AS id, v.name AS name, v.aliases AS aliases "
-                         "ORDER BY v.id")  # fmt: skip
+    vendors = store.read(
+        "MATCH (v:Vendor) RETURN v.id AS id, v.name AS name, v.aliases AS aliases ORDER BY v.id"
+    )
     same: dict[str, set[str]] = defaultdict(set)
     for nt in store.schema.nodes.values():
         if nt.admin_only or nt.internal:
             continue
         aliases = "n.aliases" if "aliases" in nt.properties else "[]"
-        for r in store.read(f"MATCH (n:`{nt.name}`) RETURN n.id AS id, "
-                            f"n.`{nt.label_property}` AS name, {aliases} AS aliases"):  # fmt: skip
+        for r in store.read(
+            f"MATCH (n:`{nt.name}`) RETURN n.id AS id, "
+            f"n.`{nt.label_property}` AS name, {aliases} AS aliases"
+        ):
             for name in [r["name"], *(r["aliases"] or [])]:
                 if name:
                     same[fold(str(name))].add(r["id"])
@@ -225,8 +248,12 @@ def labelled_queries(store: Any) -> list[tuple[str, str, str, set[str]]]:
         if len(longest) >= 6:
             typo = v["name"].replace(longest, longest[:2] + longest[3:], 1)
             out.append(("misspelling", typo, v["id"], same[fold(v["name"])] | {v["id"]}))
-    listings = {r["ref"]: (r["id"], r["name"]) for r in store.read(
-        "MATCH (l:SanctionListing) RETURN l.reference AS ref, l.id AS id, l.party_name AS name")}  # fmt: skip
+    listings = {
+        r["ref"]: (r["id"], r["name"])
+        for r in store.read(
+            "MATCH (l:SanctionListing) RETURN l.reference AS ref, l.id AS id, l.party_name AS name"
+        )
+    }
     cyrillic: dict[str, str] = {}
     if EU.exists():
         with EU.open(encoding="utf-8-sig", newline="") as fh:
@@ -254,8 +281,10 @@ def search_quality(store: Any) -> dict[str, dict[str, float]]:
         kinds[kind]["p@5"].append(found / min(5, len(relevant)))
         kinds[kind]["top1"].append(float(bool(hits) and hits[0] in relevant))
         kinds[kind]["found@5"].append(float(expected in hits))
-    return {k: {m: sum(v) / len(v) for m, v in ms.items()} | {"n": float(len(ms["p@5"]))}
-            for k, ms in kinds.items()}  # fmt: skip
+    return {
+        k: {m: sum(v) / len(v) for m, v in ms.items()} | {"n": float(len(ms["p@5"]))}
+        for k, ms in kinds.items()
+    }
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -277,16 +306,24 @@ class Result:
     engine: str = ""
 
 
-def run(clients: int, seconds: float, per_client: int, runs: int,
-        engine: str = "embedded", own: bool = False) -> Result:  # fmt: skip
+def run(
+    clients: int,
+    seconds: float,
+    per_client: int,
+    runs: int,
+    engine: str = "embedded",
+    own: bool = False,
+) -> Result:
     """`engine` "embedded": a fresh engine in a temporary directory; "neo4j": the Neo4j of
     NEO4J_URI (wiped first), else one started for the run."""
     os.environ.setdefault("TNR_REDACTION_KEY", "benchmark-key")
     if engine == "neo4j" and not os.environ.get("NEO4J_URI"):
         return _on_a_neo4j_of_its_own(clients, seconds, per_client, runs)
     if engine == "neo4j" and not own and os.environ.get("TNR_BENCH_ALLOW_WIPE") != "1":
-        raise SystemExit("NEO4J_URI is set: the benchmark wipes that database; "
-                         "set TNR_BENCH_ALLOW_WIPE=1 to allow it")  # fmt: skip
+        raise SystemExit(
+            "NEO4J_URI is set: the benchmark wipes that database; "
+            "set TNR_BENCH_ALLOW_WIPE=1 to allow it"
+        )
     from benchmarks.__main__ import Server, pick_ids
     from benchmarks.visibility import load_all
     from graph.settings import Settings
@@ -321,18 +358,24 @@ def run(clients: int, seconds: float, per_client: int, runs: int,
             try:
                 search_body = {"query": MIX["search Gamma Group"][0]}
                 t0 = time.perf_counter()  # the server answers /health: the first search now
-                httpx.post(f"{server.base}/graphql", timeout=300, json=search_body,
-                           headers={"Authorization": f"Bearer {KEY}"}).raise_for_status()  # fmt: skip
+                httpx.post(
+                    f"{server.base}/graphql",
+                    timeout=300,
+                    json=search_body,
+                    headers={"Authorization": f"Bearer {KEY}"},
+                ).raise_for_status()
                 first_search_s = time.perf_counter() - t0
                 t0 = time.perf_counter()  # the first public request reads what public may not see
-                httpx.post(f"{server.base}/graphql", timeout=300,
-                           json=search_body).raise_for_status()  # fmt: skip
+                httpx.post(
+                    f"{server.base}/graphql", timeout=300, json=search_body
+                ).raise_for_status()
                 first_public_s = time.perf_counter() - t0
                 print("  starvation", file=sys.stderr, flush=True)
                 starvation = _starvation(server.base, ids["state"], runs)
                 print("  concurrency", file=sys.stderr, flush=True)
-                analysts = asyncio.run(_mixed(server.base, clients, per_client, seconds, ids,
-                                              public=False))  # fmt: skip
+                analysts = asyncio.run(
+                    _mixed(server.base, clients, per_client, seconds, ids, public=False)
+                )
                 mixed = asyncio.run(_mixed(server.base, clients, per_client, seconds, ids))
                 trivial = asyncio.run(_trivial(server.base, clients, max(mixed.requests, clients)))
             finally:
@@ -340,12 +383,26 @@ def run(clients: int, seconds: float, per_client: int, runs: int,
         finally:
             store.close()
     s = Settings.from_env()
-    limits = (f"TNR_QUERY_TIMEOUT={s.query_timeout:g} s, TNR_MAX_CONCURRENT_QUERIES="
-              f"{s.max_concurrent_queries}, TNR_MAX_QUEUED_QUERIES={s.max_queued_queries}, "
-              f"TNR_QUEUE_WAIT={s.queue_wait:g} s")  # fmt: skip
-    return Result(mixed, analysts, trivial, starvation, quality, first_search_s, first_public_s,
-                  index_build_s, load_s, nodes, clients, limits, store.agent if engine ==
-                  "neo4j" else "")  # fmt: skip
+    limits = (
+        f"TNR_QUERY_TIMEOUT={s.query_timeout:g} s, TNR_MAX_CONCURRENT_QUERIES="
+        f"{s.max_concurrent_queries}, TNR_MAX_QUEUED_QUERIES={s.max_queued_queries}, "
+        f"TNR_QUEUE_WAIT={s.queue_wait:g} s"
+    )
+    return Result(
+        mixed,
+        analysts,
+        trivial,
+        starvation,
+        quality,
+        first_search_s,
+        first_public_s,
+        index_build_s,
+        load_s,
+        nodes,
+        clients,
+        limits,
+        store.agent if engine == "neo4j" else "",
+    )
 
 
 def _on_a_neo4j_of_its_own(clients: int, seconds: float, per_client: int, runs: int) -> Result:
@@ -374,12 +431,16 @@ def _on_a_neo4j_of_its_own(clients: int, seconds: float, per_client: int, runs: 
 def _rows(title: str, m: Mixed) -> list[str]:
     every = [x for v in m.latencies.values() for x in v]
     ok = m.requests - sum(m.errors.values())
-    lines = [f"| **{title}** | {m.requests} | {sum(m.errors.values())} | {m.timeouts} | "
-             f"{m.overloaded} | {ok / m.seconds:.1f} | {pct(every, 50) * 1e3:.0f} | "
-             f"{pct(every, 99) * 1e3:.0f} |"]  # fmt: skip
+    lines = [
+        f"| **{title}** | {m.requests} | {sum(m.errors.values())} | {m.timeouts} | "
+        f"{m.overloaded} | {ok / m.seconds:.1f} | {pct(every, 50) * 1e3:.0f} | "
+        f"{pct(every, 99) * 1e3:.0f} |"
+    ]
     for name in sorted(m.latencies):
         v = m.latencies[name]
-        lines.append(f"| {name} | {len(v)} | | | | | {pct(v, 50) * 1e3:.0f} | {pct(v, 99) * 1e3:.0f} |")
+        lines.append(
+            f"| {name} | {len(v)} | | | | | {pct(v, 50) * 1e3:.0f} | {pct(v, 99) * 1e3:.0f} |"
+        )
     return lines
 
 
@@ -431,11 +492,15 @@ def report(r: Result) -> str:
         "|---|---|---|---|---|",
     ]
     for kind, q in sorted(r.quality.items()):
-        lines.append(f"| {kind} | {q['n']:.0f} | {q['p@5']:.2f} | {q['top1']:.2f} | "
-                     f"{q['found@5']:.2f} |")  # fmt: skip
-    lines += ["", "Precision at 5 counts relevant hits among the first five, out of min(5, "
-              "relevant): the relevant nodes of a query are the expected one and every node "
-              "bearing the same name."]  # fmt: skip
+        lines.append(
+            f"| {kind} | {q['n']:.0f} | {q['p@5']:.2f} | {q['top1']:.2f} | {q['found@5']:.2f} |"
+        )
+    lines += [
+        "",
+        "Precision at 5 counts relevant hits among the first five, out of min(5, "
+        "relevant): the relevant nodes of a query are the expected one and every node "
+        "bearing the same name.",
+    ]
     return "\n".join(lines)
 
 
@@ -453,7 +518,7 @@ def update(path: Path, section: str, heading: str = HEADING) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if heading in text:
         before, _, rest = text.partition(heading)
-        after = rest[rest.find("\n## ") + 1:] if "\n## " in rest else ""
+        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
         text = before + section + ("\n\n" + after if after else "\n")
     else:
         text = text.rstrip("\n") + ("\n\n" if text else "") + section + "\n"
@@ -466,10 +531,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--per-client", type=int, default=40)
     parser.add_argument("--runs", type=int, default=60, help="light queries alone and beside")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="write the section into this Markdown file (e.g. BENCHMARKS.md)")  # fmt: skip
-    parser.add_argument("--engine", choices=("embedded", "neo4j"), default="embedded",
-                        help="neo4j: the one NEO4J_URI names (wiped), else one started for it")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="write the section into this Markdown file (e.g. BENCHMARKS.md)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("embedded", "neo4j"),
+        default="embedded",
+        help="neo4j: the one NEO4J_URI names (wiped), else one started for it",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     result = run(args.clients, args.seconds, args.per_client, args.runs, args.engine)

@@ -165,8 +165,9 @@ class _Generator:
             src = source_node(
                 f"synthetic:seed-{self.seed}:{k}",
                 f"SYNTHETIC test data ({tag}, part {k + 1}); not real facts",
-                kind="dataset", publisher="tnr-graph synthetic generator (benchmarks/synthetic.py)",
-            )  # fmt: skip
+                kind="dataset",
+                publisher="tnr-graph synthetic generator (benchmarks/synthetic.py)",
+            )
             self.sources.append(src.id)
             yield from self.emit([src])
 
@@ -194,8 +195,14 @@ class _Generator:
         self.pick_tactic = _Zipf(len(self.tactics), 0.6)
 
         for authority, code in REGIMES:
-            reg = self.node("SanctionRegime", {"authority": authority, "code": code,
-                                                "name": f"Synthetic regime {authority}/{code}"})  # fmt: skip
+            reg = self.node(
+                "SanctionRegime",
+                {
+                    "authority": authority,
+                    "code": code,
+                    "name": f"Synthetic regime {authority}/{code}",
+                },
+            )
             self.regimes.append(reg.id)
             out.append(reg)
         yield from self.emit(out)
@@ -222,11 +229,17 @@ class _Generator:
             prods: list[str] = []
             for p in range(min(12, int(self.rng.paretovariate(1.5)))):
                 spy = self.rng.random() < 0.5
-                prod = self.node("Product", {
-                    "name": f"Synthetic Product {v}.{p}", "vendor": vend.props["name"],
-                    "category": "spyware" if spy else self.rng.choice(("interception", "dpi", "forensics")),
-                    "is_spyware": spy,
-                })  # fmt: skip
+                prod = self.node(
+                    "Product",
+                    {
+                        "name": f"Synthetic Product {v}.{p}",
+                        "vendor": vend.props["name"],
+                        "category": "spyware"
+                        if spy
+                        else self.rng.choice(("interception", "dpi", "forensics")),
+                        "is_spyware": spy,
+                    },
+                )
                 prods.append(prod.id)
                 unit += [prod, self.edge("MAKES", vend, prod)]
             self.vendor_ids.append(vend.id)
@@ -241,8 +254,10 @@ class _Generator:
         if known and self.rng.random() < 0.97 - 0.5 / len(known):
             return self.rng.choice(known)
         kind = self.rng.choice(AGENCY_KINDS)
-        ag = self.node("Agency", {"name": f"Synthetic {kind} agency {len(known)}",
-                                  "state_code": code, "kind": kind})  # fmt: skip
+        ag = self.node(
+            "Agency",
+            {"name": f"Synthetic {kind} agency {len(known)}", "state_code": code, "kind": kind},
+        )
         unit += [ag, self.edge("PART_OF", ag, self.state[code])]
         known.append(ag.id)
         return ag.id
@@ -259,12 +274,18 @@ class _Generator:
         origin = self.origins[self.pick_origin(rng)]
         host = self.hosts[self.pick_host(rng)]
         year = rng.randint(2010, 2025)
-        inc = self.node("Incident", {
-            "ref": f"synthetic:{self.seed}:incident:{i}", "title": f"Synthetic incident {i}",
-            "date": f"{year}-{rng.randint(1, 12):02d}", "year": year,
-            "outcome": rng.choice(OUTCOMES), "verification": rng.choice(("verified", "reported", "alleged")),
-            "target_profiles": sorted(set(rng.sample(PROFILES, rng.randint(1, 2)))),
-        })  # fmt: skip
+        inc = self.node(
+            "Incident",
+            {
+                "ref": f"synthetic:{self.seed}:incident:{i}",
+                "title": f"Synthetic incident {i}",
+                "date": f"{year}-{rng.randint(1, 12):02d}",
+                "year": year,
+                "outcome": rng.choice(OUTCOMES),
+                "verification": rng.choice(("verified", "reported", "alleged")),
+                "target_profiles": sorted(set(rng.sample(PROFILES, rng.randint(1, 2)))),
+            },
+        )
         unit: list[Record] = [inc, self.edge("ORIGIN_STATE", inc, self.state[origin])]
         if host != origin:
             unit.append(self.edge("HOST_STATE", inc, self.state[host]))
@@ -281,11 +302,16 @@ class _Generator:
             if self.targets and rng.random() < 0.2:
                 pid = rng.choice(self.targets)
             else:
-                person = self.node("Person", {
-                    "name": f"Synthetic Person {self.seed}-{i}-{len(targeted)}", "is_target": True,
-                    "roles": [rng.choice(PROFILES)], "residence_country": host,
-                    "nationality": [origin],
-                })  # fmt: skip
+                person = self.node(
+                    "Person",
+                    {
+                        "name": f"Synthetic Person {self.seed}-{i}-{len(targeted)}",
+                        "is_target": True,
+                        "roles": [rng.choice(PROFILES)],
+                        "residence_country": host,
+                        "nationality": [origin],
+                    },
+                )
                 unit += [person, self.edge("CITIZEN_OF", person, self.state[origin])]
                 if host != origin:
                     unit.append(self.edge("RESIDES_IN", person, self.state[host]))
@@ -300,13 +326,21 @@ class _Generator:
         rng = self.rng
         v = self.pick_vendor(rng)
         buyer = self.origins[self.pick_origin(rng)]
-        sale = self.node("Sale", {
-            "ref": f"synthetic:{self.seed}:sale:{i}", "year": rng.randint(2005, 2025),
-            "licences": rng.randint(1, 40), "total_cost": float(rng.randint(10, 5000) * 1000),
-            "currency": rng.choice(CURRENCIES),
-        })  # fmt: skip
-        unit: list[Record] = [sale, self.edge("SELLER", sale, self.vendor_ids[v]),
-                              self.edge("BUYER", sale, self.state[buyer])]  # fmt: skip
+        sale = self.node(
+            "Sale",
+            {
+                "ref": f"synthetic:{self.seed}:sale:{i}",
+                "year": rng.randint(2005, 2025),
+                "licences": rng.randint(1, 40),
+                "total_cost": float(rng.randint(10, 5000) * 1000),
+                "currency": rng.choice(CURRENCIES),
+            },
+        )
+        unit: list[Record] = [
+            sale,
+            self.edge("SELLER", sale, self.vendor_ids[v]),
+            self.edge("BUYER", sale, self.state[buyer]),
+        ]
         prods = self.products[v]
         for pid in sorted(set(rng.sample(prods, min(len(prods), rng.randint(1, 2))))):
             unit.append(self.edge("SOLD", sale, pid))
@@ -317,16 +351,24 @@ class _Generator:
         v = self.pick_vendor(rng)
         dest = self.origins[self.pick_origin(rng)]
         year = rng.randint(2008, 2025)
-        lic = self.node("ExportLicence", {
-            "ref": f"synthetic:{self.seed}:licence:{i}", "control_code": rng.choice(("5A001", "5D002", "ML11")),
-            "decision": "refused" if rng.random() < 0.1 else "granted", "year": year,
-            "decision_date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-            "value": float(rng.randint(1, 900) * 1000), "currency": "EUR",
-        })  # fmt: skip
+        lic = self.node(
+            "ExportLicence",
+            {
+                "ref": f"synthetic:{self.seed}:licence:{i}",
+                "control_code": rng.choice(("5A001", "5D002", "ML11")),
+                "decision": "refused" if rng.random() < 0.1 else "granted",
+                "year": year,
+                "decision_date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                "value": float(rng.randint(1, 900) * 1000),
+                "currency": "EUR",
+            },
+        )
         unit: list[Record] = [
-            lic, self.edge("LICENSED_BY", lic, self.state[self.vendor_base[v]]),
-            self.edge("EXPORTER", lic, self.vendor_ids[v]), self.edge("DESTINATION", lic, self.state[dest]),
-        ]  # fmt: skip
+            lic,
+            self.edge("LICENSED_BY", lic, self.state[self.vendor_base[v]]),
+            self.edge("EXPORTER", lic, self.vendor_ids[v]),
+            self.edge("DESTINATION", lic, self.state[dest]),
+        ]
         if self.products[v]:
             unit.append(self.edge("COVERS", lic, rng.choice(self.products[v])))
         return unit
@@ -339,10 +381,16 @@ class _Generator:
             pid = rng.choice(self.officials)  # an official listed again, under another reference
         else:
             state = self.origins[self.pick_origin(rng)]
-            official = self.node("Person", {
-                "name": f"Synthetic Official {self.seed}-{i}", "roles": ["official"],
-                "position": "Synthetic head of department", "is_target": False, "nationality": [state],
-            })  # fmt: skip
+            official = self.node(
+                "Person",
+                {
+                    "name": f"Synthetic Official {self.seed}-{i}",
+                    "roles": ["official"],
+                    "position": "Synthetic head of department",
+                    "is_target": False,
+                    "nationality": [state],
+                },
+            )
             unit += [
                 official,
                 self.edge("MEMBER_OF", official, self.agency(state, unit), role="officer"),
@@ -351,13 +399,22 @@ class _Generator:
             self._sample(self.officials, pid)
         authority, code = REGIMES[regime]
         year = rng.randint(2012, 2025)
-        listing = self.node("SanctionListing", {
-            "regime": f"{authority}/{code}", "reference": f"SYN.{self.seed}.{i}",
-            "party_type": "person", "listing_date": f"{year}-{rng.randint(1, 12):02d}", "year": year,
-            "measures": ["asset freeze", "travel ban"][: rng.randint(1, 2)],
-        })  # fmt: skip
-        unit += [listing, self.edge("UNDER_REGIME", listing, self.regimes[regime]),
-                 self.edge("DESIGNATES", listing, pid)]  # fmt: skip
+        listing = self.node(
+            "SanctionListing",
+            {
+                "regime": f"{authority}/{code}",
+                "reference": f"SYN.{self.seed}.{i}",
+                "party_type": "person",
+                "listing_date": f"{year}-{rng.randint(1, 12):02d}",
+                "year": year,
+                "measures": ["asset freeze", "travel ban"][: rng.randint(1, 2)],
+            },
+        )
+        unit += [
+            listing,
+            self.edge("UNDER_REGIME", listing, self.regimes[regime]),
+            self.edge("DESIGNATES", listing, pid),
+        ]
         return unit
 
 

@@ -41,25 +41,37 @@ FILES = (
 QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
     "5A001 licences, page + totalCount": (
         'query { exportLicences(first: 20, filter: {controlCode: {eq: "5A001"}}) '
-        "{ totalCount edges { node { id value decision } } } }", {}),
+        "{ totalCount edges { node { id value decision } } } }",
+        {},
+    ),
     "persons, page + totalCount": (
-        "query { persons(first: 50) { totalCount edges { node { id label roles } } } }", {}),
+        "query { persons(first: 50) { totalCount edges { node { id label roles } } } }",
+        {},
+    ),
     "persons by position (masked field)": (
         "query { persons(first: 20, orderBy: {field: POSITION}) { edges { cursor node { id label } } } }",
-        {}),
+        {},
+    ),
     "incidents with targets and sources": (
         "query { incidents(first: 50) { edges { node { id label year targeted { node { id label } } "
-        "sources { title } } } } }", {}),
+        "sources { title } } } } }",
+        {},
+    ),
     "sources by title": (
         "query { sources(first: 50, orderBy: {field: TITLE}) { edges { node { id title url } } } }",
-        {}),
+        {},
+    ),
     "search": ('query { search(text: "Gamma Group") { id label } }', {}),
     "neighbourhood of Mexico, depth 1": (
         "query($id: ID!) { neighbourhood(id: $id, depth: 1, limit: 500) { nodes { id label } "
-        "edges { id type } } }", {"id": "MX"}),
+        "edges { id type } } }",
+        {"id": "MX"},
+    ),
     "sanctionsCoverage by origin": (
-        "query { sanctionsCoverage(by: ORIGIN) { groups { key incidents } } }", {}),
-}  # fmt: skip
+        "query { sanctionsCoverage(by: ORIGIN) { groups { key incidents } } }",
+        {},
+    ),
+}
 
 
 @dataclass
@@ -109,8 +121,9 @@ def measure(base: str, repeat: int, ids: dict[str, str]) -> list[Row]:
         def ask(query: str, variables: dict[str, Any], key: str | None) -> float:
             headers = {"Authorization": f"Bearer {key}"} if key else {}
             started = time.perf_counter()
-            r = client.post("/graphql", json={"query": query, "variables": variables},
-                            headers=headers)  # fmt: skip
+            r = client.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
             took = time.perf_counter() - started
             body = r.json()
             if r.status_code != 200 or body.get("errors"):
@@ -129,10 +142,14 @@ def measure(base: str, repeat: int, ids: dict[str, str]) -> list[Row]:
                 else:
                     public.append(ask(query, given, None))
                     analyst.append(ask(query, given, KEY))
-            rows.append(Row(name, statistics.median(public) * 1000,
-                            statistics.median(analyst) * 1000))  # fmt: skip
-            print(f"  {name}: public {rows[-1].public_ms:.1f} ms, analyst "
-                  f"{rows[-1].analyst_ms:.1f} ms, ratio {rows[-1].ratio:.2f}", flush=True)  # fmt: skip
+            rows.append(
+                Row(name, statistics.median(public) * 1000, statistics.median(analyst) * 1000)
+            )
+            print(
+                f"  {name}: public {rows[-1].public_ms:.1f} ms, analyst "
+                f"{rows[-1].analyst_ms:.1f} ms, ratio {rows[-1].ratio:.2f}",
+                flush=True,
+            )
     return rows
 
 
@@ -157,9 +174,12 @@ def run(repeat: int, bulk: bool) -> tuple[list[Row], dict[str, float], float, di
             started = time.perf_counter()
             hidden = Hidden.load(store)
             load_s = time.perf_counter() - started
-            sizes = {"redacted": len(hidden.redacted), "tied": len(hidden.tied),
-                     "withheld sources": len(hidden.sources),
-                     "mentioning": len(hidden.mentioning)}  # fmt: skip
+            sizes = {
+                "redacted": len(hidden.redacted),
+                "tied": len(hidden.tied),
+                "withheld sources": len(hidden.sources),
+                "mentioning": len(hidden.mentioning),
+            }
             ids = {"MX": make_id("State", "MX")}
             with running(create_app(settings, store)) as base:
                 rows = measure(base, repeat, ids)
@@ -169,13 +189,22 @@ def run(repeat: int, bulk: bool) -> tuple[list[Row], dict[str, float], float, di
 
 
 def report(rows: list[Row], took: dict[str, float], load_s: float, sizes: dict[str, int]) -> str:
-    lines = ["| query | public p50 (ms) | analyst p50 (ms) | public / analyst |", "|---|---|---|---|"]
-    lines += [f"| {r.name} | {r.public_ms:.1f} | {r.analyst_ms:.1f} | {r.ratio:.2f} |" for r in rows]
+    lines = [
+        "| query | public p50 (ms) | analyst p50 (ms) | public / analyst |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.name} | {r.public_ms:.1f} | {r.analyst_ms:.1f} | {r.ratio:.2f} |" for r in rows
+    ]
     worst = max(r.ratio for r in rows)
-    lines += ["", f"Worst ratio {worst:.2f} (target: at most 1.2). Reading what the public may not "
-              f"see (once per change of the graph, then cached): {load_s * 1000:.0f} ms for "
-              + ", ".join(f"{v} {k}" for k, v in sizes.items()) + ".",
-              "Data: " + ", ".join(f"{k} ({v:.0f} s)" for k, v in took.items()) + "."]  # fmt: skip
+    lines += [
+        "",
+        f"Worst ratio {worst:.2f} (target: at most 1.2). Reading what the public may not "
+        f"see (once per change of the graph, then cached): {load_s * 1000:.0f} ms for "
+        + ", ".join(f"{v} {k}" for k, v in sizes.items())
+        + ".",
+        "Data: " + ", ".join(f"{k} ({v:.0f} s)" for k, v in took.items()) + ".",
+    ]
     return "\n".join(lines)
 
 
@@ -183,9 +212,11 @@ HEADING = "## The public role against the analyst (benchmarks/visibility.py)"
 
 
 def section(rows: list[Row], took: dict[str, float], load_s: float, sizes: dict[str, int]) -> str:
-    intro = ("Every shared file loaded without resolution into a fresh embedded engine; the same "
-             "GraphQL query over HTTP as `public` (no key) and as `analyst`, interleaved (who "
-             "goes first alternates), the median of each.")  # fmt: skip
+    intro = (
+        "Every shared file loaded without resolution into a fresh embedded engine; the same "
+        "GraphQL query over HTTP as `public` (no key) and as `analyst`, interleaved (who "
+        "goes first alternates), the median of each."
+    )
     return f"{HEADING}\n\n{intro}\n\n{report(rows, took, load_s, sizes)}"
 
 

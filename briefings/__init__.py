@@ -27,17 +27,28 @@ def render(briefing: Briefing, fmt: str) -> str | bytes:
     raise ValueError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
 
 
-def briefing(store: Store, kind: str, subject: str, fmt: str = "md",
-             role: Role = Role.PUBLIC, scope: str | None = None) -> str | bytes:  # fmt: skip
+def briefing(
+    store: Store,
+    kind: str,
+    subject: str,
+    fmt: str = "md",
+    role: Role = Role.PUBLIC,
+    scope: str | None = None,
+) -> str | bytes:
     """Build and render in one call."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
     return render(build_briefing(store, kind, subject, role, scope=scope), fmt)
 
 
-def briefing_with_appendix(store: Store, kind: str, subject: str, fmt: str = "md",
-                           role: Role = Role.PUBLIC,
-                           scope: str | None = None) -> tuple[str | bytes, str]:  # fmt: skip
+def briefing_with_appendix(
+    store: Store,
+    kind: str,
+    subject: str,
+    fmt: str = "md",
+    role: Role = Role.PUBLIC,
+    scope: str | None = None,
+) -> tuple[str | bytes, str]:
     """The rendered briefing and its CSV appendix (row-level data), built once, through the
     role's View like every other part of the briefing."""
     if fmt not in FORMATS:

@@ -89,9 +89,12 @@ def _value(v: float | None) -> str:
 
 
 QUALIFIER: dict[str, str] = {
-    "at-least": "at least", "more-than": "more than", "nearly": "nearly", "about": "about",
+    "at-least": "at least",
+    "more-than": "more than",
+    "nearly": "nearly",
+    "about": "about",
     "exact": "",
-}  # fmt: skip
+}
 
 
 def period_text(st: StatedFigure) -> str:
@@ -176,8 +179,9 @@ def _group_ids(cov: Coverage, keys: Iterable[str]) -> set[str]:
     return {i for g in cov.groups if g.key in wanted for i in g.incident_ids}
 
 
-def _breakdown(ctx: _Ctx, cov: Coverage, ids: set[str], key: str, title: str,
-               nodes: dict[str, GraphNode]) -> Chart | None:  # fmt: skip
+def _breakdown(
+    ctx: _Ctx, cov: Coverage, ids: set[str], key: str, title: str, nodes: dict[str, GraphNode]
+) -> Chart | None:
     counts: list[tuple[str, int, set[str]]] = []
     for g in cov.groups:
         inside = set(g.incident_ids) & ids
@@ -189,8 +193,14 @@ def _breakdown(ctx: _Ctx, cov: Coverage, ids: set[str], key: str, title: str,
     src = [
         nodes[i].properties.get("source_ids") for _, _, s in counts for i in sorted(s) if i in nodes
     ]
-    return Chart(key, title, tuple(c[0] for c in counts), tuple(float(c[1]) for c in counts),
-                 horizontal=True, cites=ctx.cite_ids(*src))  # fmt: skip
+    return Chart(
+        key,
+        title,
+        tuple(c[0] for c in counts),
+        tuple(float(c[1]) for c in counts),
+        horizontal=True,
+        cites=ctx.cite_ids(*src),
+    )
 
 
 def _year_chart(ctx: _Ctx, trend: Trend, title: str) -> Chart | None:
@@ -201,9 +211,14 @@ def _year_chart(ctx: _Ctx, trend: Trend, title: str) -> Chart | None:
         if trend.undated
         else None
     )
-    return Chart("years", title, tuple(str(y.year) for y in trend.years),
-                 tuple(float(y.count) for y in trend.years),
-                 cites=ctx.notes.cite(trend.sources), note=note)  # fmt: skip
+    return Chart(
+        "years",
+        title,
+        tuple(str(y.year) for y in trend.years),
+        tuple(float(y.count) for y in trend.years),
+        cites=ctx.notes.cite(trend.sources),
+        note=note,
+    )
 
 
 def _stated(ctx: _Ctx, figures: Sequence[StatedFigure]) -> Section | None:
@@ -216,19 +231,29 @@ def _stated(ctx: _Ctx, figures: Sequence[StatedFigure]) -> Section | None:
         filters = comparable_filters(st)
         if filters is not None and st.start_year:
             end = st.end_year or st.start_year + 100  # "since": every later year
-            counted = str(incidents_in_period(ctx.store, st.start_year, end, scope=ctx.scope,
-                                              **filters).count)  # type: ignore[arg-type]
-        rows.append(Row((stated_text(st, period=False), period_text(st), counted),
-                        ctx.notes.cite(st.sources)))  # fmt: skip
+            counted = str(
+                incidents_in_period(ctx.store, st.start_year, end, scope=ctx.scope, **filters).count
+            )  # type: ignore[arg-type]
+        rows.append(
+            Row(
+                (stated_text(st, period=False), period_text(st), counted),
+                ctx.notes.cite(st.sources),
+            )
+        )
     para = Text(
         "What the sources state, in their own words and numbers. The last column gives the "
         "incidents this graph documents individually for the same origin, host, tactic and "
         "period, where the figure counts cases of one origin, host or tactic; the sources' "
         "figures are larger because most cases are not documented one by one in open sources."
     )
-    table = Table("stated", "Figures stated by the sources",
-                  ("Stated figure", "Period", "Documented here"), tuple(rows), numeric=(2,),
-                  fixed=(2,))  # fmt: skip
+    table = Table(
+        "stated",
+        "Figures stated by the sources",
+        ("Stated figure", "Period", "Documented here"),
+        tuple(rows),
+        numeric=(2,),
+        fixed=(2,),
+    )
     return Section("stated", "Figures stated by the sources", (para,), table=table)
 
 
@@ -238,25 +263,42 @@ def _host_table(
     rows: list[Row] = []
     states = state_index(ctx.store)
     for h in hosts:
-        incidents = [i for i in h.incident_list
-                     if tactic_codes is None or set(i.tactics) & tactic_codes]  # fmt: skip
+        incidents = [
+            i for i in h.incident_list if tactic_codes is None or set(i.tactics) & tactic_codes
+        ]
         if not incidents:
             continue
         actors = sorted({a.label or a.id for i in incidents for a in i.assisted_by})
-        rows.append(Row(
-            (h.state.label or h.code or h.state.id, str(len(incidents)),
-             ", ".join(sorted({(states[o].label if o in states else None) or o
-                               for i in incidents for o in i.origins})),
-             ", ".join(actors) or "(by the tactic used)",
-             _years(i.year for i in incidents if i.year is not None) or "undated"),
-            ctx.notes.cite(*(i.sources for i in incidents)),
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                (
+                    h.state.label or h.code or h.state.id,
+                    str(len(incidents)),
+                    ", ".join(
+                        sorted(
+                            {
+                                (states[o].label if o in states else None) or o
+                                for i in incidents
+                                for o in i.origins
+                            }
+                        )
+                    ),
+                    ", ".join(actors) or "(by the tactic used)",
+                    _years(i.year for i in incidents if i.year is not None) or "undated",
+                ),
+                ctx.notes.cite(*(i.sources for i in incidents)),
+            )
+        )
     if not rows:
         return None
-    return Table("hosts", "Host states whose authorities acted for the origin state",
-                 ("Host state", "Incidents", "Origin", "Acting authority", "Years"), tuple(rows),
-                 note="Detentions, deportations, handovers, denials of entry or of services "
-                      "carried out by the host's own authorities.")  # fmt: skip
+    return Table(
+        "hosts",
+        "Host states whose authorities acted for the origin state",
+        ("Host state", "Incidents", "Origin", "Acting authority", "Years"),
+        tuple(rows),
+        note="Detentions, deportations, handovers, denials of entry or of services "
+        "carried out by the host's own authorities.",
+    )
 
 
 def _sanctions(ctx: _Ctx, ids: set[str], what: str) -> tuple[Section, dict[str, float]]:
@@ -268,63 +310,120 @@ def _sanctions(ctx: _Ctx, ids: set[str], what: str) -> tuple[Section, dict[str, 
     for g in groups:
         node = people.get(g.key)
         name = ctx.label(node) if node else (g.label or g.key)
-        listings = sorted({f"{d.regime.authority}/{d.regime.code}" if d.regime else (d.reference or d.listing_id)
-                           for d in g.designations})  # fmt: skip
+        listings = sorted(
+            {
+                f"{d.regime.authority}/{d.regime.code}"
+                if d.regime
+                else (d.reference or d.listing_id)
+                for d in g.designations
+            }
+        )
         designated += bool(g.designated)
-        rows.append(Row(
-            (name, g.type, str(len(set(g.incident_ids) & ids)), "yes" if g.designated else "no",
-             ", ".join(listings) or "-"),
-            ctx.notes.cite(g.sources),
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                (
+                    name,
+                    g.type,
+                    str(len(set(g.incident_ids) & ids)),
+                    "yes" if g.designated else "no",
+                    ", ".join(listings) or "-",
+                ),
+                ctx.notes.cite(g.sources),
+            )
+        )
     with_perp = {i for g in groups for i in g.incident_ids} & ids
     figs: dict[str, float] = {"perpetrators": len(groups), "designated": designated}
     if not ids:
-        none = Text(f"No incident {what} is documented individually, so no perpetrator can be "
-                    "checked against the sanctions lists.")  # fmt: skip
+        none = Text(
+            f"No incident {what} is documented individually, so no perpetrator can be "
+            "checked against the sanctions lists."
+        )
         return Section("sanctions", "Sanctions coverage and gaps", (none,)), figs
-    paras = [Text(
-        f"Of {_n(len(ids), 'incident')} {what}, {len(with_perp)} name a perpetrator. "
-        f"{_n(len(groups), 'named perpetrator')}: {designated} designated under a sanctions "
-        f"regime in the graph's data, {len(groups) - designated} not (a gap)."
-        + (f" {len(ids) - len(with_perp)} incidents name no perpetrator, so no designation can "
-           "cover them." if len(ids) > len(with_perp) else "")
-    )]  # fmt: skip
-    table = Table("sanctions", "Sanctions coverage of the perpetrators",
-                  ("Perpetrator", "Type", "Incidents", "Designated", "Regimes"), tuple(rows),
-                  note="Designated: listed directly, or through a member or an organ "
-                       "(queries/coverage.py).") if rows else None  # fmt: skip
+    paras = [
+        Text(
+            f"Of {_n(len(ids), 'incident')} {what}, {len(with_perp)} name a perpetrator. "
+            f"{_n(len(groups), 'named perpetrator')}: {designated} designated under a sanctions "
+            f"regime in the graph's data, {len(groups) - designated} not (a gap)."
+            + (
+                f" {len(ids) - len(with_perp)} incidents name no perpetrator, so no designation can "
+                "cover them."
+                if len(ids) > len(with_perp)
+                else ""
+            )
+        )
+    ]
+    table = (
+        Table(
+            "sanctions",
+            "Sanctions coverage of the perpetrators",
+            ("Perpetrator", "Type", "Incidents", "Designated", "Regimes"),
+            tuple(rows),
+            note="Designated: listed directly, or through a member or an organ "
+            "(queries/coverage.py).",
+        )
+        if rows
+        else None
+    )
     return Section("sanctions", "Sanctions coverage and gaps", tuple(paras), table=table), figs
 
 
 def _licence_rows(ctx: _Ctx, lics: Iterable[LicenceRow], dest: str | None = None) -> list[Row]:
-    return [Row((r.ref or r.id, r.exporter or "", dest or "", r.control_code or "", r.item or "",
-                 r.decision or "", str(r.year or ""),
-                 f"{_value(r.value)} {r.currency or ''}".strip()),
-                ctx.notes.cite(r.sources)) for r in lics]  # fmt: skip
+    return [
+        Row(
+            (
+                r.ref or r.id,
+                r.exporter or "",
+                dest or "",
+                r.control_code or "",
+                r.item or "",
+                r.decision or "",
+                str(r.year or ""),
+                f"{_value(r.value)} {r.currency or ''}".strip(),
+            ),
+            ctx.notes.cite(r.sources),
+        )
+        for r in lics
+    ]
 
 
-LICENCE_COLUMNS = ("Licence", "Exporter", "Destination", "Control code", "Item", "Decision",
-                   "Year", "Value")  # fmt: skip
+LICENCE_COLUMNS = (
+    "Licence",
+    "Exporter",
+    "Destination",
+    "Control code",
+    "Item",
+    "Decision",
+    "Year",
+    "Value",
+)
 
 
 def _licence_facts(groups: Sequence[DestinationGroup]) -> LicenceFacts:
     by_dest: dict[str, list[LicenceRow]] = defaultdict(list)
     for g in groups:
         by_dest[g.destination.label or g.destination.id].extend(g.licences)
-    return LicenceFacts(tuple(r for rows in by_dest.values() for r in rows),
-                        {k: tuple(v) for k, v in by_dest.items()})  # fmt: skip
+    return LicenceFacts(
+        tuple(r for rows in by_dest.values() for r in rows),
+        {k: tuple(v) for k, v in by_dest.items()},
+    )
 
 
-def _licence_sections(ctx: _Ctx, groups: Sequence[DestinationGroup], key: str, lead: str,
-                      appendix: list[Table]) -> list[Section]:  # fmt: skip
+def _licence_sections(
+    ctx: _Ctx, groups: Sequence[DestinationGroup], key: str, lead: str, appendix: list[Table]
+) -> list[Section]:
     """A block of licences as a paragraph, a chart and a table of counts (never row by row)."""
     facts = _licence_facts(groups)
     if not facts.count:
         return []
     cites = ctx.notes.cite(*(g.sources for g in groups))
     states = state_index(ctx.store)
-    exporters = sorted({(states[r.exporter].label if r.exporter in states else None) or r.exporter
-                        for r in facts.rows if r.exporter})  # fmt: skip
+    exporters = sorted(
+        {
+            (states[r.exporter].label if r.exporter in states else None) or r.exporter
+            for r in facts.rows
+            if r.exporter
+        }
+    )
     cats = facts.categories()
     refused = facts.refused_codes()
     value = ", ".join(f"{bulk_money(v)} {c}".strip() for c, v in sorted(facts.value().items()))
@@ -332,40 +431,63 @@ def _licence_sections(ctx: _Ctx, groups: Sequence[DestinationGroup], key: str, l
         f"{lead}: {_n(facts.count, 'licence decision')} "
         + (f"by {_list(exporters)} " if exporters else "")
         + f"({_years(facts.years)}), {facts.count - facts.refused:,} granted"
-        + (f" worth {value}" if value else "") + f", {facts.refused:,} refused. "
+        + (f" worth {value}" if value else "")
+        + f", {facts.refused:,} refused. "
         + "The largest control categories: "
-        + _list([f"{c} ({n:,})" for c, n in cats], 3) + "."
-        + (" Refused most often: " + _list([f"{c} ({n})" for c, n in refused], 3) + "."
-           if refused else "")
+        + _list([f"{c} ({n:,})" for c, n in cats], 3)
+        + "."
+        + (
+            " Refused most often: " + _list([f"{c} ({n})" for c, n in refused], 3) + "."
+            if refused
+            else ""
+        )
         + f" The {facts.count:,} rows are in the CSV appendix (--appendix)."
-    )  # fmt: skip
-    sections = [Section(key, "Export licences" if key == "licences" else "Export licences granted",
-                        (Text(text, cites),),
-                        chart=category_chart(facts, f"{key}_categories",
-                                             "Licence decisions by control category", cites),
-                        table=category_table(facts, key, "Licences by control category and year"))]  # fmt: skip
+    )
+    sections = [
+        Section(
+            key,
+            "Export licences" if key == "licences" else "Export licences granted",
+            (Text(text, cites),),
+            chart=category_chart(
+                facts, f"{key}_categories", "Licence decisions by control category", cites
+            ),
+            table=category_table(facts, key, "Licences by control category and year"),
+        )
+    ]
     dests = destination_table(facts, f"{key}_destinations")
     if dests is not None:
-        sections.append(Section(f"{key}_destinations", "Top destinations of the licences",
-                                table=dests))  # fmt: skip
+        sections.append(
+            Section(f"{key}_destinations", "Top destinations of the licences", table=dests)
+        )
     appendix.append(appendix_table(facts, key, f"{lead}: every licence decision"))
     return sections
 
 
-def _licences_state(ctx: _Ctx, sid: str, appendix: list[Table]) -> tuple[list[Section], dict[str, float]]:
-    to_it = [g for g in licences_to_tnr_states(ctx.store, destination=sid)
-             if g.destination.id == sid or (g.state is not None and g.state.id == sid)]  # fmt: skip
+def _licences_state(
+    ctx: _Ctx, sid: str, appendix: list[Table]
+) -> tuple[list[Section], dict[str, float]]:
+    to_it = [
+        g
+        for g in licences_to_tnr_states(ctx.store, destination=sid)
+        if g.destination.id == sid or (g.state is not None and g.state.id == sid)
+    ]
     by_it = licences_to_tnr_states(ctx.store, exporter=ctx.code)
     figs: dict[str, float] = {
         "licences_to": sum(g.count for g in to_it),
         "licences_by": sum(g.count for g in by_it),
         "licences_refused_to": sum(g.refused for g in to_it),
     }
-    sections = _licence_sections(ctx, to_it, "licences", f"Export licences to {ctx.name} or its agencies", appendix)
+    sections = _licence_sections(
+        ctx, to_it, "licences", f"Export licences to {ctx.name} or its agencies", appendix
+    )
     sections += _licence_sections(
-        ctx, by_it, "licences_by",
+        ctx,
+        by_it,
+        "licences_by",
         f"Export licences granted or refused by {ctx.name} to states that carry out "
-        "transnational repression or operate spyware", appendix)  # fmt: skip
+        "transnational repression or operate spyware",
+        appendix,
+    )
     return sections, figs
 
 
@@ -386,37 +508,94 @@ def _chain_rows(ctx: _Ctx, chains: Sequence[Chain]) -> Table | None:
         incidents = {i.id for c in cs for i in c.incidents}
         years = [y for c in cs for y in c.years]
         products = sorted({c.product.label or c.product.id for c in cs})
-        named = ", ".join(products[:3]) + (f" and {len(products) - 3} more" if len(products) > 3 else "")
-        rows.append(Row(
-            (vendor, named, customer, ", ".join(links), str(len(used)),
-             str(len(incidents)), _years(years)),
-            ctx.notes.cite(*(c.sources for c in cs)),
-        ))  # fmt: skip
+        named = ", ".join(products[:3]) + (
+            f" and {len(products) - 3} more" if len(products) > 3 else ""
+        )
+        rows.append(
+            Row(
+                (
+                    vendor,
+                    named,
+                    customer,
+                    ", ".join(links),
+                    str(len(used)),
+                    str(len(incidents)),
+                    _years(years),
+                ),
+                ctx.notes.cite(*(c.sources for c in cs)),
+            )
+        )
         for c in cs:
-            detail.append(Row((vendor, c.product.label or c.product.id, customer, c.link,
-                               (c.via.label or c.via.id) if c.via else "", str(c.year or ""),
-                               str(c.used_product_count), str(c.incident_count))))  # fmt: skip
+            detail.append(
+                Row(
+                    (
+                        vendor,
+                        c.product.label or c.product.id,
+                        customer,
+                        c.link,
+                        (c.via.label or c.via.id) if c.via else "",
+                        str(c.year or ""),
+                        str(c.used_product_count),
+                        str(c.incident_count),
+                    )
+                )
+            )
     if not rows:
         return None
-    ctx.appendix.append(Table("chains", "Supply chains: every product and customer",
-                              ("Vendor", "Product", "Customer", "Link", "Via", "Year",
-                               "Documented uses", "Incidents of the customer"), tuple(detail)))  # fmt: skip
+    ctx.appendix.append(
+        Table(
+            "chains",
+            "Supply chains: every product and customer",
+            (
+                "Vendor",
+                "Product",
+                "Customer",
+                "Link",
+                "Via",
+                "Year",
+                "Documented uses",
+                "Incidents of the customer",
+            ),
+            tuple(detail),
+        )
+    )
     rows.sort(key=lambda r: (-int(r.cells[4]), -int(r.cells[5]), r.cells[2]))
-    return Table("chains", "Vendor -> products -> customer",
-                 ("Vendor", "Products", "Customer", "Link", "Documented uses",
-                  "Incidents of the customer", "Years"), tuple(rows),
-                 note="Link: a sale, an export licence, a deployment (operator attribution) or "
-                      "documented use in an incident. Incidents of the customer: all incidents of "
-                      "its state, with or without these products.", numeric=(4, 5))  # fmt: skip
+    return Table(
+        "chains",
+        "Vendor -> products -> customer",
+        (
+            "Vendor",
+            "Products",
+            "Customer",
+            "Link",
+            "Documented uses",
+            "Incidents of the customer",
+            "Years",
+        ),
+        tuple(rows),
+        note="Link: a sale, an export licence, a deployment (operator attribution) or "
+        "documented use in an incident. Incidents of the customer: all incidents of "
+        "its state, with or without these products.",
+        numeric=(4, 5),
+    )
 
 
 #: Rows that come by the hundred: counted beside the figure, never drawn.
 BULK_TYPES = ("ExportLicence", "SanctionListing", "Indicator")
 #: What tells the story first, and how many of each type the figure draws at most.
 STORY: dict[str, int] = {
-    "Incident": 12, "Agency": 6, "Vendor": 6, "Product": 8, "Sale": 8, "SanctionRegime": 4,
-    "State": 10, "Tactic": 6, "PolicyResponse": 3, "Organization": 4, "Person": 6,
-}  # fmt: skip
+    "Incident": 12,
+    "Agency": 6,
+    "Vendor": 6,
+    "Product": 8,
+    "Sale": 8,
+    "SanctionRegime": 4,
+    "State": 10,
+    "Tactic": 6,
+    "PolicyResponse": 3,
+    "Organization": 4,
+    "Person": 6,
+}
 PEOPLE = ("Person", "Organization")
 NETWORK_POOL = 400
 
@@ -443,19 +622,30 @@ def _network_section(ctx: _Ctx, network: Network) -> Section:
     """The figure, or, when nothing but the subject would be drawn, a sentence saying so."""
     if len(network.nodes) > 1:
         return Section("network", "Network", network=network)
-    bulk = (f" (only bulk rows: {left_out_text(network.left_out, ctx.store.schema)})"
-            if network.left_out else "")  # fmt: skip
-    return Section("network", "Network", (Text(
-        f"No incident, agency, vendor, product, sale or sanctions regime is linked to "
-        f"{ctx.name} in the graph{bulk}, so there is no network to draw."),))  # fmt: skip
+    bulk = (
+        f" (only bulk rows: {left_out_text(network.left_out, ctx.store.schema)})"
+        if network.left_out
+        else ""
+    )
+    return Section(
+        "network",
+        "Network",
+        (
+            Text(
+                f"No incident, agency, vendor, product, sale or sanctions regime is linked to "
+                f"{ctx.name} in the graph{bulk}, so there is no network to draw."
+            ),
+        ),
+    )
 
 
 def _anonymous_sale(node: GraphNode) -> bool:
     return node.type == "Sale" and not node.properties.get("customer_label")
 
 
-def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = (),
-             incidents: set[str] | None = None) -> Network:  # fmt: skip
+def _network(
+    ctx: _Ctx, depth: int, skip: Iterable[str] = (), incidents: set[str] | None = None
+) -> Network:
     """The story around the subject: its incidents, host states, agencies, vendors, products,
     sales and sanctions regimes first (at most `STORY[type]` of each), the people of those
     incidents, never bulk rows (licences, listings: counted in `left_out` instead)."""
@@ -464,8 +654,7 @@ def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = (),
     skipped = {t for t, nt in ctx.store.schema.nodes.items() if not nt.network} | set(skip)
     view, store, sid = ctx.view, ctx.store, ctx.subject.id
     story = [t for t in STORY if t not in skipped and t not in PEOPLE and t in store.schema.nodes]
-    pool = neighbourhood(store, sid, depth=depth, types=story, limit=NETWORK_POOL,
-                         avoid=view.avoid)  # fmt: skip
+    pool = neighbourhood(store, sid, depth=depth, types=story, limit=NETWORK_POOL, avoid=view.avoid)
     nodes: dict[str, GraphNode] = {n.id: n for n in pool.nodes}
     edges: dict[str, GraphEdge] = {e.id: e for e in pool.edges}
     truncated = pool.truncated
@@ -499,9 +688,16 @@ def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = (),
                     nxt.append(b)
         frontier = nxt
     order = list(STORY)
-    ranked = sorted((n for n in g.nodes if n.id != centre and n.type in STORY),
-                    key=lambda n: (order.index(n.type), _anonymous_sale(n), -len(adjacent[n.id]),
-                                   dist.get(n.id, 9), n.label))  # fmt: skip
+    ranked = sorted(
+        (n for n in g.nodes if n.id != centre and n.type in STORY),
+        key=lambda n: (
+            order.index(n.type),
+            _anonymous_sale(n),
+            -len(adjacent[n.id]),
+            dist.get(n.id, 9),
+            n.label,
+        ),
+    )
     kept: dict[str, GraphNode] = {n.id: n for n in g.nodes if n.id == centre}
     per_type: Counter[str] = Counter()
     dropped: Counter[str] = Counter()
@@ -524,12 +720,16 @@ def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = (),
     for n in waiting:
         dropped[n.type] += 1
     labels = {n.id: n.label for n in g.nodes}
-    shown_edges = tuple(NetEdge(e.source, e.target, e.type) for e in g.edges
-                        if e.source in kept and e.target in kept)  # fmt: skip
-    net_nodes = tuple(NetNode(n.id, _readable_label(n, g.edges, labels), n.type, n.id == centre)
-                      for n in kept.values())  # fmt: skip
-    bulk = neighbourhood(store, sid, depth=1, types=list(BULK_TYPES), limit=5000,
-                         avoid=view.avoid)  # fmt: skip
+    shown_edges = tuple(
+        NetEdge(e.source, e.target, e.type)
+        for e in g.edges
+        if e.source in kept and e.target in kept
+    )
+    net_nodes = tuple(
+        NetNode(n.id, _readable_label(n, g.edges, labels), n.type, n.id == centre)
+        for n in kept.values()
+    )
+    bulk = neighbourhood(store, sid, depth=1, types=list(BULK_TYPES), limit=5000, avoid=view.avoid)
     counts = Counter(n.type for n in bulk.nodes if n.id != sid)
     left = [(t, counts[t]) for t in BULK_TYPES if counts[t]]
     left += [(t, dropped[t]) for t in STORY if dropped[t]]
@@ -539,9 +739,15 @@ def _network(ctx: _Ctx, depth: int, skip: Iterable[str] = (),
     src = [list(n.properties.get("source_ids") or [])[:1] for n in kept.values()]
     colours = store.schema.colours()
     drawn = sorted({n.type for n in net_nodes if n.type in colours})
-    return Network(f"The story around {ctx.name}", net_nodes, shown_edges,
-                   truncated or bool(dropped), ctx.cite_ids(*src), tuple(left),
-                   tuple((t, colours[t]) for t in drawn))  # fmt: skip
+    return Network(
+        f"The story around {ctx.name}",
+        net_nodes,
+        shown_edges,
+        truncated or bool(dropped),
+        ctx.cite_ids(*src),
+        tuple(left),
+        tuple((t, colours[t]) for t in drawn),
+    )
 
 
 def _event_date(props: dict[str, object]) -> str | None:
@@ -557,8 +763,10 @@ def _timeline(
     ctx: _Ctx, incidents: Iterable[GraphNode], extra: Iterable[Event] = ()
 ) -> Section | None:
     events: list[Event] = []
-    dated = sorted(((d, n) for n in incidents if (d := _event_date(n.properties))),
-                   key=lambda x: (x[0], x[1].id))  # fmt: skip
+    dated = sorted(
+        ((d, n) for n in incidents if (d := _event_date(n.properties))),
+        key=lambda x: (x[0], x[1].id),
+    )
     more = 0
     if len(dated) > TIMELINE_LIMIT:
         more = len(dated) - TIMELINE_LIMIT
@@ -573,16 +781,33 @@ def _timeline(
         if node.type == "PolicyResponse" and when:
             kind = str(node.properties.get("kind") or "policy")
             # "(regulation)" after a title that already says it in brackets reads twice
-            said = kind.lower() in node.label.lower() or kind.replace("-", " ") in node.label.lower()
-            events.append(Event(when, "policy", node.label if said else f"{node.label} ({kind})",
-                                ctx.cite_ids(node.properties.get("source_ids"))))  # fmt: skip
+            said = (
+                kind.lower() in node.label.lower() or kind.replace("-", " ") in node.label.lower()
+            )
+            events.append(
+                Event(
+                    when,
+                    "policy",
+                    node.label if said else f"{node.label} ({kind})",
+                    ctx.cite_ids(node.properties.get("source_ids")),
+                )
+            )
     if not events:
         return None
     events.sort(key=lambda e: (e.date, e.kind, e.text))
-    paras = (Text(f"The {more} earliest dated incidents are left out of the timeline; the chart "
-                  "by year counts them."),) if more else ()  # fmt: skip
-    return Section("timeline", "Timeline of events and policy responses", paras,
-                   events=tuple(events))  # fmt: skip
+    paras = (
+        (
+            Text(
+                f"The {more} earliest dated incidents are left out of the timeline; the chart "
+                "by year counts them."
+            ),
+        )
+        if more
+        else ()
+    )
+    return Section(
+        "timeline", "Timeline of events and policy responses", paras, events=tuple(events)
+    )
 
 
 # -- state, host and tactic -----------------------------------------------------------------
@@ -623,10 +848,17 @@ def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str
     if kind == "tactic":
         definition = ctx.subject.properties.get("definition")
         if definition:
-            summary.append(Text(f"{name}: {' '.join(str(definition).split())}",
-                                ctx.cite_ids(ctx.subject.properties.get("source_ids"))))  # fmt: skip
-    lead = {"state": "transnational repression", "host": "transnational repression",
-            "tactic": "transnational repression"}[kind]  # fmt: skip
+            summary.append(
+                Text(
+                    f"{name}: {' '.join(str(definition).split())}",
+                    ctx.cite_ids(ctx.subject.properties.get("source_ids")),
+                )
+            )
+    lead = {
+        "state": "transnational repression",
+        "host": "transnational repression",
+        "tactic": "transnational repression",
+    }[kind]
     if ids:
         summary.append(
             Text(
@@ -637,8 +869,12 @@ def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str
             )
         )
     else:
-        summary.append(Text(f"The graph documents no individual incident of {lead} {what}; the "
-                            "figures below are the sources' own."))  # fmt: skip
+        summary.append(
+            Text(
+                f"The graph documents no individual incident of {lead} {what}; the "
+                "figures below are the sources' own."
+            )
+        )
 
     charts: list[Chart | None] = [_year_chart(ctx, trend, f"Incidents {what}, per year")]
     if kind != "tactic":
@@ -657,9 +893,12 @@ def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str
         figures[f"{chart.key}_groups"] = len(chart.labels)
         sections.append(Section(chart.key, chart.title, chart=chart))
     nouns = {"tactics": "tactic", "hosts": "host state", "origins": "origin state"}
-    parts = [f"{_n(len(c.labels), nouns[c.key])}: "
-             f"{_list([f'{lbl} ({int(v)})' for lbl, v in zip(c.labels, c.values, strict=True)], 4)}"
-             for c in charts if c is not None and c.key in nouns]  # fmt: skip
+    parts = [
+        f"{_n(len(c.labels), nouns[c.key])}: "
+        f"{_list([f'{lbl} ({int(v)})' for lbl, v in zip(c.labels, c.values, strict=True)], 4)}"
+        for c in charts
+        if c is not None and c.key in nouns
+    ]
     if parts:
         summary.append(Text("; ".join(parts) + ".", all_cites))
 
@@ -667,36 +906,54 @@ def _build_incident_kind(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str
     if statistics:
         specific = [st for st in statistics if comparable_filters(st) is not None]
         top = sorted(specific, key=lambda st: -(st.value or 0))[:3] or list(statistics[:3])
-        summary.append(Text(
-            "The sources state larger figures: " + "; ".join(stated_text(st) for st in top)
-            + ". (See the table of stated figures.)", ctx.notes.cite(*(st.sources for st in top))))  # fmt: skip
+        summary.append(
+            Text(
+                "The sources state larger figures: "
+                + "; ".join(stated_text(st) for st in top)
+                + ". (See the table of stated figures.)",
+                ctx.notes.cite(*(st.sources for st in top)),
+            )
+        )
     stated = _stated(ctx, statistics)
     if stated:
         sections.append(stated)
     figures["stated_figures"] = len(statistics)
 
-    hosts = host_collaboration(store, origin=code if kind == "state" else None,
-                               host=code if kind == "host" else None, scope=ctx.scope)  # fmt: skip
+    hosts = host_collaboration(
+        store,
+        origin=code if kind == "state" else None,
+        host=code if kind == "host" else None,
+        scope=ctx.scope,
+    )
     table = _host_table(ctx, hosts, codes)
     if table:
         acted = sum(int(r.cells[1]) for r in table.rows)
         figures["host_collaboration"] = acted
-        summary.append(Text(
-            f"Host-state authorities acted for the origin state in {_n(acted, 'incident')} "
-            f"({_list([r.cells[0] for r in table.rows])}).", ctx.notes.cite()
-            + tuple(sorted({c for r in table.rows for c in r.cites}))))  # fmt: skip
+        summary.append(
+            Text(
+                f"Host-state authorities acted for the origin state in {_n(acted, 'incident')} "
+                f"({_list([r.cells[0] for r in table.rows])}).",
+                ctx.notes.cite() + tuple(sorted({c for r in table.rows for c in r.cites})),
+            )
+        )
         sections.append(Section("collaboration", "Host-state collaboration", table=table))
 
     if kind == "state":
-        chains = [c for c in vendor_chains(store)
-                  if (c.customer and c.customer.id == ctx.subject.id)
-                  or (c.state and c.state.id == ctx.subject.id)]  # fmt: skip
+        chains = [
+            c
+            for c in vendor_chains(store)
+            if (c.customer and c.customer.id == ctx.subject.id)
+            or (c.state and c.state.id == ctx.subject.id)
+        ]
         figures["chains"] = len(chains)
         chain_table = _chain_rows(ctx, chains)
-        text = (f"{_n(len(chains), 'supply chain')} end at {name} or its agencies: "
-                f"{_list(sorted({c.vendor.label or '' for c in chains}))}." if chains else
-                f"No vendor-to-regime chain ends at {name} in the graph's data (no documented sale, "
-                "licence, deployment or use of a surveillance product by it).")  # fmt: skip
+        text = (
+            f"{_n(len(chains), 'supply chain')} end at {name} or its agencies: "
+            f"{_list(sorted({c.vendor.label or '' for c in chains}))}."
+            if chains
+            else f"No vendor-to-regime chain ends at {name} in the graph's data (no documented sale, "
+            "licence, deployment or use of a surveillance product by it)."
+        )
         sections.append(
             Section("chains", "Vendor-to-regime chains", (Text(text),), table=chain_table)
         )
@@ -736,10 +993,14 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
         others = [ScopeCount(sc, n) for sc, n in sorted(scopes.items()) if sc != ctx.scope]
         ctx.left_out.append(_scope_text(ctx, f"using {name}'s products", others))
     else:
-        ctx.left_out.append(Text(
-            f"Scope: documented uses of {name}'s products of every scope (the trade does not "
-            "stop at borders): " + (_list([_scope_count(n, sc) for sc, n in sorted(scopes.items())])
-                                    or "none") + "."))  # fmt: skip
+        ctx.left_out.append(
+            Text(
+                f"Scope: documented uses of {name}'s products of every scope (the trade does not "
+                "stop at borders): "
+                + (_list([_scope_count(n, sc) for sc, n in sorted(scopes.items())]) or "none")
+                + "."
+            )
+        )
     unknown_buyer = len({i.id for c in chains if c.customer is None for i in c.incidents})
     customers = sorted(
         {b.label or b.id for c in chains if (b := c.state or c.customer) is not None}
@@ -747,37 +1008,61 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
     products = sorted({c.product.label or c.product.id for c in chains})
     targets = sum(i.target_count for i in used.values())
     figures: dict[str, float] = {
-        "chains": len(chains), "customers": len(customers), "products": len(products),
-        "documented_uses": len(used), "targets": targets,
-    }  # fmt: skip
+        "chains": len(chains),
+        "customers": len(customers),
+        "products": len(products),
+        "documented_uses": len(used),
+        "targets": targets,
+    }
     src_chain = ctx.notes.cite(*(c.sources for c in chains))
     summary: list[Text] = []
     country = state_index(store).get(str(props.get("country") or "").upper())
     where = f", based in {country.label}" if country else ""
-    summary.append(Text(
-        f"{name}{where}, makes {_list(products) or 'no product named in the graph'}. "
-        + (f"The graph links it to {_n(len(customers), 'customer state')} ({_list(customers)}) "
-           f"through {_n(len(chains), 'supply chain')}." if chains else ""),
-        ctx.cite_ids(props.get("source_ids"))))  # fmt: skip
+    summary.append(
+        Text(
+            f"{name}{where}, makes {_list(products) or 'no product named in the graph'}. "
+            + (
+                f"The graph links it to {_n(len(customers), 'customer state')} ({_list(customers)}) "
+                f"through {_n(len(chains), 'supply chain')}."
+                if chains
+                else ""
+            ),
+            ctx.cite_ids(props.get("source_ids")),
+        )
+    )
     if used:
         years = [i.year for i in used.values() if i.year is not None]
-        summary.append(Text(
-            f"{_n(len(used), 'incident')} document the use of its products"
-            + (f" ({_years(years)})" if years else "")
-            + (f", against {_n(targets, 'target')}" if targets else "")
-            + (f", {unknown_buyer} of them with no attributed operator (buyer unknown)."
-               if unknown_buyer else "."), src_chain))  # fmt: skip
+        summary.append(
+            Text(
+                f"{_n(len(used), 'incident')} document the use of its products"
+                + (f" ({_years(years)})" if years else "")
+                + (f", against {_n(targets, 'target')}" if targets else "")
+                + (
+                    f", {unknown_buyer} of them with no attributed operator (buyer unknown)."
+                    if unknown_buyer
+                    else "."
+                ),
+                src_chain,
+            )
+        )
 
     sections: list[Section] = []
     per_year = Counter(i.year for i in used.values() if i.year is not None)
     undated = sum(1 for i in used.values() if i.year is None)
     charts: list[Chart] = []
     if per_year:
-        charts.append(Chart("years", f"Documented uses of {name}'s products, per year",
-                            tuple(str(y) for y in sorted(per_year)),
-                            tuple(float(per_year[y]) for y in sorted(per_year)), cites=src_chain,
-                            note=f"{_n(undated, 'incident')} without a known year not shown."
-                            if undated else None))  # fmt: skip
+        charts.append(
+            Chart(
+                "years",
+                f"Documented uses of {name}'s products, per year",
+                tuple(str(y) for y in sorted(per_year)),
+                tuple(float(per_year[y]) for y in sorted(per_year)),
+                cites=src_chain,
+                note=f"{_n(undated, 'incident')} without a known year not shown."
+                if undated
+                else None,
+            )
+        )
     by_customer: dict[str, set[str]] = defaultdict(set)
     for c in chains:
         if c.link == "documented-use" and c.via is not None:
@@ -786,9 +1071,16 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
                 by_customer[buyer.label or buyer.id].add(c.via.id)
     if by_customer:
         ranked = sorted(by_customer.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        charts.append(Chart("customers", "Documented uses by operator state",
-                            tuple(k for k, _ in ranked), tuple(float(len(v)) for _, v in ranked),
-                            horizontal=True, cites=src_chain))  # fmt: skip
+        charts.append(
+            Chart(
+                "customers",
+                "Documented uses by operator state",
+                tuple(k for k, _ in ranked),
+                tuple(float(len(v)) for _, v in ranked),
+                horizontal=True,
+                cites=src_chain,
+            )
+        )
     tactics = Counter(t for i in used.values() for t in i.tactics)
     if len(tactics) > 1:
         ranked_t = sorted(tactics.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -816,17 +1108,41 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
     figures["stated_figures"] = len(stated)
 
     table = _chain_rows(ctx, chains)
-    sections.append(Section("chains", "Vendor-to-regime chains", (Text(
-        f"{_n(len(chains), 'chain')} from {name} through its products to "
-        f"{_n(len(customers), 'customer state')}." if chains else
-        f"No sale, licence, deployment or documented use links {name}'s products to a customer."),),
-        table=table))  # fmt: skip
+    sections.append(
+        Section(
+            "chains",
+            "Vendor-to-regime chains",
+            (
+                Text(
+                    f"{_n(len(chains), 'chain')} from {name} through its products to "
+                    f"{_n(len(customers), 'customer state')}."
+                    if chains
+                    else f"No sale, licence, deployment or documented use links {name}'s products to a customer."
+                ),
+            ),
+            table=table,
+        )
+    )
 
     lic = [c for c in chains if c.link == "export-licence"]
     figures["licences"] = len(lic)
     if lic:
-        rows = tuple(Row(((c.via.label or "") if c.via else "", "", (c.customer.label or "") if c.customer else "", "", c.product.label or "",
-                          "", str(c.year or ""), ""), ctx.notes.cite(c.sources)) for c in lic)  # fmt: skip
+        rows = tuple(
+            Row(
+                (
+                    (c.via.label or "") if c.via else "",
+                    "",
+                    (c.customer.label or "") if c.customer else "",
+                    "",
+                    c.product.label or "",
+                    "",
+                    str(c.year or ""),
+                    "",
+                ),
+                ctx.notes.cite(c.sources),
+            )
+            for c in lic
+        )
         sections.append(
             Section(
                 "licences",
@@ -838,21 +1154,52 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
     parties = [vid, *sorted({b.id for c in chains if (b := c.state or c.customer) is not None})]
     found = designations(store, parties)
     labels = {c.state.id: c.state.label for c in chains if c.state} | {vid: name}
-    rows_s = tuple(Row((labels.get(p) or p, "yes" if found.get(p) else "no",
-                        ", ".join(sorted({f"{d.regime.authority}/{d.regime.code}" if d.regime else
-                                          (d.reference or "") for d in found.get(p, [])})) or "-"),
-                       ctx.notes.cite(*(d.sources for d in found.get(p, []))))
-                   for p in parties)  # fmt: skip
+    rows_s = tuple(
+        Row(
+            (
+                labels.get(p) or p,
+                "yes" if found.get(p) else "no",
+                ", ".join(
+                    sorted(
+                        {
+                            f"{d.regime.authority}/{d.regime.code}"
+                            if d.regime
+                            else (d.reference or "")
+                            for d in found.get(p, [])
+                        }
+                    )
+                )
+                or "-",
+            ),
+            ctx.notes.cite(*(d.sources for d in found.get(p, []))),
+        )
+        for p in parties
+    )
     figures["designated"] = sum(1 for p in parties if found.get(p))
-    sanction_text = (f"{name} is designated under a sanctions regime in the graph's data."
-                     if found.get(vid) else
-                     f"{name} is not designated under any sanctions regime in the graph's data (a gap).")  # fmt: skip
-    sections.append(Section("sanctions", "Sanctions coverage and gaps", (Text(
-        sanction_text + f" {figures['designated'] - bool(found.get(vid)):.0f} of its "
-        f"{_n(len(parties) - 1, 'customer state')} are designated (directly, or through an "
-        "agency or an official)."),),
-        table=Table("sanctions", "Sanctions coverage of the vendor and its customers",
-                    ("Party", "Designated", "Regimes"), rows_s)))  # fmt: skip
+    sanction_text = (
+        f"{name} is designated under a sanctions regime in the graph's data."
+        if found.get(vid)
+        else f"{name} is not designated under any sanctions regime in the graph's data (a gap)."
+    )
+    sections.append(
+        Section(
+            "sanctions",
+            "Sanctions coverage and gaps",
+            (
+                Text(
+                    sanction_text + f" {figures['designated'] - bool(found.get(vid)):.0f} of its "
+                    f"{_n(len(parties) - 1, 'customer state')} are designated (directly, or through an "
+                    "agency or an official)."
+                ),
+            ),
+            table=Table(
+                "sanctions",
+                "Sanctions coverage of the vendor and its customers",
+                ("Party", "Designated", "Regimes"),
+                rows_s,
+            ),
+        )
+    )
     summary.append(Text(sanction_text))
 
     used_nodes = fetch_nodes(store, sorted(used)).values()
@@ -866,7 +1213,11 @@ def _build_vendor(ctx: _Ctx) -> tuple[list[Text], list[Section], dict[str, float
 
 # -- entry point --------------------------------------------------------------------------------
 def _scope_count(n: int, scope: str) -> str:
-    return _n(n, "incident") + " of unknown scope" if scope == "unknown" else _n(n, f"{scope} incident")
+    return (
+        _n(n, "incident") + " of unknown scope"
+        if scope == "unknown"
+        else _n(n, f"{scope} incident")
+    )
 
 
 def _scope_text(ctx: _Ctx, what: str, left: Sequence[ScopeCount]) -> Text:
@@ -875,9 +1226,11 @@ def _scope_text(ctx: _Ctx, what: str, left: Sequence[ScopeCount]) -> Text:
     else:
         text = f"Scope: {ctx.scope} incidents {what} only."
     if left:
-        text += (" Left out (counted apart, not in any figure): "
-                 + _list([_scope_count(c.incidents, c.scope) for c in left])
-                 + " (to count them: --scope all, or the GraphQL argument scope).")  # fmt: skip
+        text += (
+            " Left out (counted apart, not in any figure): "
+            + _list([_scope_count(c.incidents, c.scope) for c in left])
+            + " (to count them: --scope all, or the GraphQL argument scope)."
+        )
     elif ctx.scope != "all":
         text += " No incident of another scope matches."
     return Text(text)
@@ -887,11 +1240,27 @@ def _incident_appendix(ctx: _Ctx, incidents: Iterable[GraphNode]) -> None:
     rows = []
     for n in sorted(incidents, key=lambda n: (_event_date(n.properties) or "", n.id)):
         p = n.properties
-        rows.append(Row((n.id, _event_date(p) or "", n.label, str(p.get("scope") or ""),
-                         str(p.get("status") or "")), ctx.cite_ids(p.get("source_ids"))))  # fmt: skip
+        rows.append(
+            Row(
+                (
+                    n.id,
+                    _event_date(p) or "",
+                    n.label,
+                    str(p.get("scope") or ""),
+                    str(p.get("status") or ""),
+                ),
+                ctx.cite_ids(p.get("source_ids")),
+            )
+        )
     if rows:
-        ctx.appendix.append(Table("incidents", "Incidents counted in this briefing",
-                                  ("Incident id", "Date", "Title", "Scope", "Status"), tuple(rows)))  # fmt: skip
+        ctx.appendix.append(
+            Table(
+                "incidents",
+                "Incidents counted in this briefing",
+                ("Incident id", "Date", "Title", "Scope", "Status"),
+                tuple(rows),
+            )
+        )
 
 
 def compact(table: Table) -> Table:
@@ -916,12 +1285,24 @@ def compact(table: Table) -> Table:
     numeric = tuple(keep.index(i) for i in table.numeric if i in keep)
     fixed = tuple(keep.index(i) for i in table.fixed if i in keep)
     rows = tuple(Row(tuple(r.cells[i] for i in keep), r.cites) for r in table.rows)
-    return replace(table, columns=tuple(table.columns[i] for i in keep), rows=rows, note=note,
-                   numeric=numeric, fixed=fixed)  # fmt: skip
+    return replace(
+        table,
+        columns=tuple(table.columns[i] for i in keep),
+        rows=rows,
+        note=note,
+        numeric=numeric,
+        fixed=fixed,
+    )
 
 
-def build_briefing(store: Store, kind: str, subject: str, role: Role = Role.PUBLIC,
-                   appendix: bool = False, scope: str | None = None) -> Briefing:  # fmt: skip
+def build_briefing(
+    store: Store,
+    kind: str,
+    subject: str,
+    role: Role = Role.PUBLIC,
+    appendix: bool = False,
+    scope: str | None = None,
+) -> Briefing:
     """The briefing on `subject` (a name, code, alias or id) of `kind`, for `role`.
 
     `scope`: the incidents counted (queries.common: transnational unless asked otherwise;
@@ -941,19 +1322,34 @@ def build_briefing(store: Store, kind: str, subject: str, role: Role = Role.PUBL
     for s in sections:
         if s.network is not None and s.network.left_out:
             words = left_out_text(s.network.left_out, store.schema)
-            left.append(Text(f"Not drawn in the network figure: {words} "
-                             "(bulk rows are counted in their own section where this briefing "
-                             "covers them)."))  # fmt: skip
+            left.append(
+                Text(
+                    f"Not drawn in the network figure: {words} "
+                    "(bulk rows are counted in their own section where this briefing "
+                    "covers them)."
+                )
+            )
     sections = [replace(s, table=compact(s.table)) if s.table else s for s in sections]
-    what = {"state": "transnational repression by", "host": "transnational repression in",
-            "vendor": "the surveillance trade:", "tactic": "transnational repression:"}[kind]  # fmt: skip
+    what = {
+        "state": "transnational repression by",
+        "host": "transnational repression in",
+        "vendor": "the surveillance trade:",
+        "tactic": "transnational repression:",
+    }[kind]
     built = Briefing(
-        kind=kind, subject_id=node.id, subject=node.label, role=role.name.lower(),
-        title=f"Briefing on {what} {node.label}", summary=tuple(summary),
-        sections=tuple(sections), sources=ctx.notes.sources(), figures=figures,
-        scope=chosen, left_out=tuple(left),
+        kind=kind,
+        subject_id=node.id,
+        subject=node.label,
+        role=role.name.lower(),
+        title=f"Briefing on {what} {node.label}",
+        summary=tuple(summary),
+        sections=tuple(sections),
+        sources=ctx.notes.sources(),
+        figures=figures,
+        scope=chosen,
+        left_out=tuple(left),
         appendix=tuple(ctx.appendix) if appendix else (),
-    )  # fmt: skip
+    )
     # Every renderer (Markdown, HTML with its SVG, PDF, the CSV appendix) starts from what
     # the role may see.
     shown: Briefing = seen.apply(built)

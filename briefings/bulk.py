@@ -103,34 +103,73 @@ def category_table(facts: LicenceFacts, key: str, title: str) -> Table:
         if r.value is not None and not _refused(r):
             value[cat] += r.value
     undated = any(None in c for c in cells.values())
-    columns = ("Control category", *(str(y) for y in years), *(("no year",) if undated else ()),
-               "Total", "Refused", "Value granted")  # fmt: skip
+    columns = (
+        "Control category",
+        *(str(y) for y in years),
+        *(("no year",) if undated else ()),
+        "Total",
+        "Refused",
+        "Value granted",
+    )
     rows: list[Row] = []
     for cat, total in facts.categories():
         c = cells[cat]
-        rows.append(Row((cat, *(str(c[y]) if c[y] else "" for y in years),
-                         *((str(c[None]) if c[None] else "",) if undated else ()),
-                         str(total), str(refused[cat]) if refused[cat] else "",
-                         money(value[cat]))))  # fmt: skip
+        rows.append(
+            Row(
+                (
+                    cat,
+                    *(str(c[y]) if c[y] else "" for y in years),
+                    *((str(c[None]) if c[None] else "",) if undated else ()),
+                    str(total),
+                    str(refused[cat]) if refused[cat] else "",
+                    money(value[cat]),
+                )
+            )
+        )
     per_year = Counter(r.year for r in facts.rows)
-    rows.append(Row(("All categories", *(str(per_year[y]) for y in years),
-                     *((str(per_year[None]),) if undated else ()), str(facts.count),
-                     str(facts.refused), money(sum(value.values())))))  # fmt: skip
+    rows.append(
+        Row(
+            (
+                "All categories",
+                *(str(per_year[y]) for y in years),
+                *((str(per_year[None]),) if undated else ()),
+                str(facts.count),
+                str(facts.refused),
+                money(sum(value.values())),
+            )
+        )
+    )
     currencies = sorted({r.currency for r in facts.rows if r.currency})
-    note = ("Licence decisions (one per licence and control-list entry) per year of decision. "
-            "Value granted: sum of the values of the granted licences"
-            + (f", in {', '.join(currencies)}" if currencies else "")
-            + "; refusals carry no value.")  # fmt: skip
+    note = (
+        "Licence decisions (one per licence and control-list entry) per year of decision. "
+        "Value granted: sum of the values of the granted licences"
+        + (f", in {', '.join(currencies)}" if currencies else "")
+        + "; refusals carry no value."
+    )
     numeric = tuple(range(1, len(columns)))
     # a matrix of counts: every column stays, even one that holds one value
-    return Table(key, title, columns, tuple(rows), note=note, numeric=numeric,
-                 fixed=tuple(range(len(columns))))  # fmt: skip
+    return Table(
+        key,
+        title,
+        columns,
+        tuple(rows),
+        note=note,
+        numeric=numeric,
+        fixed=tuple(range(len(columns))),
+    )
 
 
 def category_chart(facts: LicenceFacts, key: str, title: str, cites: tuple[int, ...]) -> Chart:
     cats = facts.categories()
-    return Chart(key, title, tuple(c for c, _ in cats), tuple(float(n) for _, n in cats),
-                 unit="licence decisions", horizontal=True, cites=cites)  # fmt: skip
+    return Chart(
+        key,
+        title,
+        tuple(c for c, _ in cats),
+        tuple(float(n) for _, n in cats),
+        unit="licence decisions",
+        horizontal=True,
+        cites=cites,
+    )
 
 
 def destination_table(facts: LicenceFacts, key: str, limit: int = 12) -> Table | None:
@@ -142,16 +181,41 @@ def destination_table(facts: LicenceFacts, key: str, limit: int = 12) -> Table |
     for dest, lics in ranked[:limit]:
         refused = sum(1 for r in lics if _refused(r))
         top = Counter(control_category(r.control_code) for r in lics).most_common(1)
-        rows.append(Row((dest, str(len(lics)), str(refused) if refused else "",
-                         _currency_text(facts.value(lics)), top[0][0] if top else "")))  # fmt: skip
+        rows.append(
+            Row(
+                (
+                    dest,
+                    str(len(lics)),
+                    str(refused) if refused else "",
+                    _currency_text(facts.value(lics)),
+                    top[0][0] if top else "",
+                )
+            )
+        )
     more = len(ranked) - limit
     note = f"{more} smaller destinations are in the CSV appendix." if more > 0 else None
-    return Table(key, "Top destinations", ("Destination", "Licences", "Refused", "Value granted",
-                 "Largest category"), tuple(rows), note=note, numeric=(1, 2, 3))  # fmt: skip
+    return Table(
+        key,
+        "Top destinations",
+        ("Destination", "Licences", "Refused", "Value granted", "Largest category"),
+        tuple(rows),
+        note=note,
+        numeric=(1, 2, 3),
+    )
 
 
-APPENDIX_COLUMNS = ("Licence", "Decision date", "Control code", "Control category", "Items",
-                    "Value", "Currency", "Decision", "Destination", "Exporter")  # fmt: skip
+APPENDIX_COLUMNS = (
+    "Licence",
+    "Decision date",
+    "Control code",
+    "Control category",
+    "Items",
+    "Value",
+    "Currency",
+    "Decision",
+    "Destination",
+    "Exporter",
+)
 
 
 def _plain(v: float | None) -> str:
@@ -165,9 +229,21 @@ def appendix_table(facts: LicenceFacts, key: str, title: str) -> Table:
     rows = []
     for dest, lics in sorted(facts.destinations.items()):
         for r in lics:
-            rows.append(Row((r.ref or r.id, r.decision_date or (str(r.year) if r.year else ""),
-                             r.control_code or "", control_category(r.control_code),
-                             "" if r.count is None else str(r.count), _plain(r.value),
-                             r.currency or "", r.decision or "", dest, r.exporter or "")))  # fmt: skip
+            rows.append(
+                Row(
+                    (
+                        r.ref or r.id,
+                        r.decision_date or (str(r.year) if r.year else ""),
+                        r.control_code or "",
+                        control_category(r.control_code),
+                        "" if r.count is None else str(r.count),
+                        _plain(r.value),
+                        r.currency or "",
+                        r.decision or "",
+                        dest,
+                        r.exporter or "",
+                    )
+                )
+            )
     rows.sort(key=lambda r: (r.cells[1], r.cells[0], r.cells[2]))
     return Table(key, title, APPENDIX_COLUMNS, tuple(rows))

@@ -66,8 +66,12 @@ def chart_figure(chart: Chart) -> Figure:
             bars = ax.barh(labels, values, color=ACCENT, height=0.62)
             ax.set_xlabel(chart.unit)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-            ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 1000 else f"{v:g}" for v in values],
-                         padding=3, fontsize=8)  # fmt: skip
+            ax.bar_label(
+                bars,
+                labels=[f"{v:,.0f}" if v >= 1000 else f"{v:g}" for v in values],
+                padding=3,
+                fontsize=8,
+            )
             ax.margins(x=0.12, y=0.02)
         else:
             fig = Figure(figsize=(max(3.2, min(6.4, 0.45 * n + 1.6)), 1.9))
@@ -99,8 +103,10 @@ def _rings(network: Network, centre: str) -> dict[str, tuple[float, float]]:
     first = sorted(adjacent[centre], key=lambda i: (types[i], i))
     if len(first) > FIRST_RING:
         # a crowded inner ring: the best-connected stay on it, the others go outside
-        first = sorted(sorted(first, key=lambda i: (-len(adjacent[i]), i))[:FIRST_RING],
-                       key=lambda i: (types[i], i))  # fmt: skip
+        first = sorted(
+            sorted(first, key=lambda i: (-len(adjacent[i]), i))[:FIRST_RING],
+            key=lambda i: (types[i], i),
+        )
     pos: dict[str, tuple[float, float]] = {centre: (0.0, 0.0)}
     angle: dict[str, float] = {}
     for k, node_id in enumerate(first):
@@ -148,22 +154,43 @@ def network_figure(network: Network) -> Figure:
         for t in types:
             ids = [n.id for n in network.nodes if n.type == t]
             sizes = [600 if i == centre else 160 for i in ids]
-            nx.draw_networkx_nodes(g, pos, nodelist=ids, node_size=sizes, ax=ax,
-                                   node_color=colours.get(t, MUTED), label=t)  # fmt: skip
+            nx.draw_networkx_nodes(
+                g,
+                pos,
+                nodelist=ids,
+                node_size=sizes,
+                ax=ax,
+                node_color=colours.get(t, MUTED),
+                label=t,
+            )
         for n in network.nodes:
             x, y = pos[n.id]
             text = "\n".join(textwrap.wrap(_short(n.label, 48), 22))
             if n.id == centre:
-                ax.text(x, y - 0.16, text, ha="center", va="top", fontsize=8, color=INK,
-                        fontweight="bold")  # fmt: skip
+                ax.text(
+                    x,
+                    y - 0.16,
+                    text,
+                    ha="center",
+                    va="top",
+                    fontsize=8,
+                    color=INK,
+                    fontweight="bold",
+                )
                 continue
             r = math.hypot(x, y) or 1.0
             dx, dy = x / r, y / r
             ha = "left" if dx > 0.25 else "right" if dx < -0.25 else "center"
             va = "bottom" if dy > 0.25 else "top" if dy < -0.25 else "center"
             ax.text(x + 0.1 * dx, y + 0.1 * dy, text, ha=ha, va=va, fontsize=6.3, color=INK)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(6, len(types)),
-                  fontsize=7, frameon=False, markerscale=0.6)  # fmt: skip
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=min(6, len(types)),
+            fontsize=7,
+            frameon=False,
+            markerscale=0.6,
+        )
         ax.set_xlim(-3.6, 3.6)
         ax.set_ylim(-3.0, 3.0)
         ax.set_aspect("equal")

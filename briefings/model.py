@@ -175,10 +175,15 @@ class Footnotes:
 def appendix_text(b: Briefing) -> str:
     """What the CSV appendix holds, or how to ask for it."""
     if b.appendix:
-        return ("Row-level data, in the CSV appendix: "
-                + "; ".join(f"{t.title} ({len(t.rows):,} rows)" for t in b.appendix) + ".")
-    return ("Row-level data (every licence, every incident counted) is not printed: ask for the "
-            "CSV appendix (tnr brief ... --appendix FILE, or the GraphQL argument appendix: true).")
+        return (
+            "Row-level data, in the CSV appendix: "
+            + "; ".join(f"{t.title} ({len(t.rows):,} rows)" for t in b.appendix)
+            + "."
+        )
+    return (
+        "Row-level data (every licence, every incident counted) is not printed: ask for the "
+        "CSV appendix (tnr brief ... --appendix FILE, or the GraphQL argument appendix: true)."
+    )
 
 
 #: What `left_out` counts besides node types (whose words are their schema `caption:`).

@@ -57,9 +57,11 @@ def marks(cites: tuple[int, ...]) -> str:
     if not cites:
         return ""
     links = ",".join(
-        f'<a href="#src-{a}">{a}</a>' if a == b else
-        f'<a href="#src-{a}">{a}</a>{"-" if b - a >= 2 else ","}<a href="#src-{b}">{b}</a>'
-        for a, b in runs(cites))  # fmt: skip
+        f'<a href="#src-{a}">{a}</a>'
+        if a == b
+        else f'<a href="#src-{a}">{a}</a>{"-" if b - a >= 2 else ","}<a href="#src-{b}">{b}</a>'
+        for a, b in runs(cites)
+    )
     return f"<sup>[{links}]</sup>"
 
 
@@ -69,36 +71,50 @@ def _text(t: Text) -> str:
 
 def _chart(c: Chart) -> str:
     note = f" {escape(c.note)}" if c.note else ""
-    return (f"<figure>{svg(chart_figure(c))}<figcaption>{escape(c.title)} "
-            f"(counted from the graph).{note}{marks(c.cites)}</figcaption></figure>")  # fmt: skip
+    return (
+        f"<figure>{svg(chart_figure(c))}<figcaption>{escape(c.title)} "
+        f"(counted from the graph).{note}{marks(c.cites)}</figcaption></figure>"
+    )
 
 
 def _numeric(t: Table) -> set[int]:
     """Columns of counts (right-aligned, never wrapped): those the table names, and any whose
     every cell is a number and that is not a year column."""
-    return set(t.numeric) | {i for i, name in enumerate(t.columns)
-            if "year" not in name.lower() and t.rows
-            and all(r.cells[i].replace(",", "").isdigit() or not r.cells[i] for r in t.rows)}  # fmt: skip
+    return set(t.numeric) | {
+        i
+        for i, name in enumerate(t.columns)
+        if "year" not in name.lower()
+        and t.rows
+        and all(r.cells[i].replace(",", "").isdigit() or not r.cells[i] for r in t.rows)
+    }
 
 
 def _table(t: Table) -> str:
     nums = _numeric(t)
     cited = any(r.cites for r in t.rows)
-    head = "".join(f'<th class="num">{escape(c)}</th>' if i in nums else f"<th>{escape(c)}</th>"
-                   for i, c in enumerate(t.columns)) + ("<th>Sources</th>" if cited else "")  # fmt: skip
+    head = "".join(
+        f'<th class="num">{escape(c)}</th>' if i in nums else f"<th>{escape(c)}</th>"
+        for i, c in enumerate(t.columns)
+    ) + ("<th>Sources</th>" if cited else "")
     body = "".join(
-        "<tr>" + "".join(f'<td class="num">{escape(c)}</td>' if i in nums else f"<td>{escape(c)}</td>"
-                         for i, c in enumerate(r.cells))
-        + (f'<td class="src">{marks(r.cites)}</td>' if cited else "") + "</tr>"
+        "<tr>"
+        + "".join(
+            f'<td class="num">{escape(c)}</td>' if i in nums else f"<td>{escape(c)}</td>"
+            for i, c in enumerate(r.cells)
+        )
+        + (f'<td class="src">{marks(r.cites)}</td>' if cited else "")
+        + "</tr>"
         for r in t.rows
-    )  # fmt: skip
+    )
     note = f'<p class="note">{escape(t.note)}</p>' if t.note else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
 
 
 def _network(n: Network) -> str:
-    return (f"<figure>{svg(network_figure(n))}<figcaption>{escape(network_caption(n))}"
-            f"{marks(n.cites)}</figcaption></figure>")  # fmt: skip
+    return (
+        f"<figure>{svg(network_figure(n))}<figcaption>{escape(network_caption(n))}"
+        f"{marks(n.cites)}</figcaption></figure>"
+    )
 
 
 def _events(events: tuple[Event, ...]) -> str:
@@ -129,8 +145,9 @@ def _section(s: Section) -> str:
 
 def render_html(b: Briefing) -> str:
     summary = "".join(f"<li>{_text(t)}</li>" for t in b.summary)
-    sources = "".join(f'<li id="src-{i}">{escape(source_line(ref))}</li>'
-                      for i, ref in enumerate(b.sources, 1))  # fmt: skip
+    sources = "".join(
+        f'<li id="src-{i}">{escape(source_line(ref))}</li>' for i, ref in enumerate(b.sources, 1)
+    )
     body = "\n".join(_section(s) for s in b.sections)
     scope = "".join(f"<p>{_text(t)}</p>" for t in (*b.left_out, Text(appendix_text(b))))
     return f"""<!DOCTYPE html>

@@ -50,10 +50,14 @@ def _chart(c: Chart) -> list[str]:
 def _table(t: Table) -> list[str]:
     cited = any(r.cites for r in t.rows)
     align = ["---:" if i in t.numeric else "---" for i in range(len(t.columns))]
-    out = ["| " + " | ".join(t.columns) + (" | src |" if cited else " |"),
-           "|" + "|".join([*align, *(["---"] if cited else [])]) + "|"]  # fmt: skip
-    out += ["| " + " | ".join(_cell(c) for c in r.cells) + (f" | {marks(r.cites)} |" if cited else " |")
-            for r in t.rows]  # fmt: skip
+    out = [
+        "| " + " | ".join(t.columns) + (" | src |" if cited else " |"),
+        "|" + "|".join([*align, *(["---"] if cited else [])]) + "|",
+    ]
+    out += [
+        "| " + " | ".join(_cell(c) for c in r.cells) + (f" | {marks(r.cites)} |" if cited else " |")
+        for r in t.rows
+    ]
     if t.note:
         out += ["", f"*{t.note}*"]
     return out
@@ -91,9 +95,15 @@ def _section(s: Section) -> list[str]:
 
 
 def render_markdown(b: Briefing) -> str:
-    lines = [f"# {b.title}", "",
-             f"*Role: {b.role}. Every figure is counted from the graph unless it says it is "
-             "stated by a source; every claim cites its sources.*", "", "## Summary", ""]  # fmt: skip
+    lines = [
+        f"# {b.title}",
+        "",
+        f"*Role: {b.role}. Every figure is counted from the graph unless it says it is "
+        "stated by a source; every claim cites its sources.*",
+        "",
+        "## Summary",
+        "",
+    ]
     lines += [f"- {_text(t)}" for t in b.summary]
     lines += ["", "## Scope and what is left out", ""]
     lines += [f"- {_text(t)}" for t in (*b.left_out, Text(appendix_text(b)))]

@@ -117,8 +117,10 @@ def _chart(pdf: FPDF, c: Chart) -> None:
     fig = chart_figure(c)
     width, height = fig.get_size_inches()
     _image(pdf, png(fig), float(width), float(height))
-    _note(pdf, f"{c.title} (counted from the graph)." + (f" {c.note}" if c.note else "")
-          + _marks(c.cites))  # fmt: skip
+    _note(
+        pdf,
+        f"{c.title} (counted from the graph)." + (f" {c.note}" if c.note else "") + _marks(c.cites),
+    )
 
 
 def _network(pdf: FPDF, n: Network) -> None:
@@ -132,8 +134,9 @@ PAD_X = 1.2  # mm left and right of a table cell
 TABLE_SIZES = (7.5, 7.0, 6.5, 6.0, 5.5)  # font sizes tried until no word needs breaking
 
 
-def column_widths(pdf: FPDF, columns: Sequence[str], rows: Sequence[Sequence[str]],
-                  size: float) -> list[float] | None:  # fmt: skip
+def column_widths(
+    pdf: FPDF, columns: Sequence[str], rows: Sequence[Sequence[str]], size: float
+) -> list[float] | None:
     """Column widths (mm) at font `size` in which no word of any cell is broken: each column
     at least as wide as its longest word, the room left shared out towards each column's
     longest cell; None when the longest words alone are wider than the page."""
@@ -193,9 +196,16 @@ def _table(pdf: FPDF, t: Table) -> None:
     pdf.set_font("DejaVu", size=size)
     head = FontFace(emphasis="BOLD", fill_color=(240, 244, 248))
     align = tuple("RIGHT" if i in t.numeric else "LEFT" for i in range(len(columns)))
-    with pdf.table(col_widths=tuple(widths), width=total, align="LEFT",
-                   headings_style=head, line_height=size * 0.5, padding=(0.7, PAD_X),
-                   borders_layout="HORIZONTAL_LINES", text_align=align) as table:  # fmt: skip
+    with pdf.table(
+        col_widths=tuple(widths),
+        width=total,
+        align="LEFT",
+        headings_style=head,
+        line_height=size * 0.5,
+        padding=(0.7, PAD_X),
+        borders_layout="HORIZONTAL_LINES",
+        text_align=align,
+    ) as table:
         row = table.row()
         for c in columns:
             row.cell(c)
@@ -230,8 +240,9 @@ def _section(pdf: FPDF, s: Section) -> None:
         pdf.set_font("DejaVu", "B", 8.5)
         pdf.cell(24, 4.4, e.date)
         pdf.set_font("DejaVu", size=8.5)
-        pdf.multi_cell(0, 4.4, f"{e.kind}: {e.text}{_marks(e.cites)}", new_x="LMARGIN",
-                       new_y="NEXT", align="L")  # fmt: skip
+        pdf.multi_cell(
+            0, 4.4, f"{e.kind}: {e.text}{_marks(e.cites)}", new_x="LMARGIN", new_y="NEXT", align="L"
+        )
         pdf.ln(0.6)
 
 
@@ -251,8 +262,11 @@ def _source_lines(b: Briefing) -> list[tuple[int, int, str]]:
 def render_pdf(b: Briefing) -> bytes:
     pdf = _doc(b)
     _heading(pdf, b.title, 17)
-    _note(pdf, f"Role: {b.role}. Every figure is counted from the graph unless it says it is "
-          "stated by a source; numbers in brackets are the sources listed at the end.")  # fmt: skip
+    _note(
+        pdf,
+        f"Role: {b.role}. Every figure is counted from the graph unless it says it is "
+        "stated by a source; numbers in brackets are the sources listed at the end.",
+    )
     _heading(pdf, "Summary")
     for t in b.summary:
         _para(pdf, t, bullet=True)

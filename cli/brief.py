@@ -40,18 +40,31 @@ OutOpt = Annotated[
 ]
 AppendixOpt = Annotated[
     Path | None,
-    typer.Option("--appendix", help="also write the row-level data (every licence, every "
-                 "incident counted) to this CSV file, seen by the same role"),
-]  # fmt: skip
+    typer.Option(
+        "--appendix",
+        help="also write the row-level data (every licence, every "
+        "incident counted) to this CSV file, seen by the same role",
+    ),
+]
 ScopeOpt = Annotated[
     str | None,
-    typer.Option("--scope", help="incidents counted: transnational (the default for states, "
-                 "hosts and tactics), domestic, unknown or all (the default for vendors)"),
-]  # fmt: skip
+    typer.Option(
+        "--scope",
+        help="incidents counted: transnational (the default for states, "
+        "hosts and tactics), domestic, unknown or all (the default for vendors)",
+    ),
+]
 
 
-def _write(kind: str, subject: str, fmt: Format, role: RoleName, out: Path | None,
-           appendix: Path | None = None, scope: str | None = None) -> None:  # fmt: skip
+def _write(
+    kind: str,
+    subject: str,
+    fmt: Format,
+    role: RoleName,
+    out: Path | None,
+    appendix: Path | None = None,
+    scope: str | None = None,
+) -> None:
     # briefings brings matplotlib, networkx and fpdf2 (most of a second): only this command
     # needs them, so `tnr --help` and the other commands start without them.
     from briefings import SubjectNotFound, briefing, briefing_with_appendix
@@ -65,8 +78,9 @@ def _write(kind: str, subject: str, fmt: Format, role: RoleName, out: Path | Non
                 data = briefing(store, kind, subject, fmt.value, Role.parse(role.value), scope)
                 rows = None
             else:
-                data, rows = briefing_with_appendix(store, kind, subject, fmt.value,
-                                                    Role.parse(role.value), scope)  # fmt: skip
+                data, rows = briefing_with_appendix(
+                    store, kind, subject, fmt.value, Role.parse(role.value), scope
+                )
     except SubjectNotFound as exc:
         raise fail(str(exc)) from None
     except ValueError as exc:  # an unknown scope

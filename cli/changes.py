@@ -27,26 +27,44 @@ class ChangeRole(StrEnum):
 
 
 def changes(
-    since: Annotated[str, typer.Option(help="record time (UTC ISO 8601) after which, e.g. "
-                                       "2026-12-01 or 2026-12-01T09:30:00Z")],
+    since: Annotated[
+        str,
+        typer.Option(
+            help="record time (UTC ISO 8601) after which, e.g. 2026-12-01 or 2026-12-01T09:30:00Z"
+        ),
+    ],
     until: Annotated[str | None, typer.Option(help="up to this record time")] = None,
-    kind: Annotated[list[str] | None, typer.Option(
-        help=f"these kinds ({', '.join(KINDS)}; repeat the option; default: "
-             f"{' and '.join(DEFAULT_KINDS)})")] = None,
-    type_: Annotated[list[str] | None, typer.Option(
-        "--type", help="only these node or relation types (repeat the option)")] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=f"these kinds ({', '.join(KINDS)}; repeat the option; default: "
+            f"{' and '.join(DEFAULT_KINDS)})"
+        ),
+    ] = None,
+    type_: Annotated[
+        list[str] | None,
+        typer.Option("--type", help="only these node or relation types (repeat the option)"),
+    ] = None,
     limit: Annotated[int, typer.Option(help=f"list at most this many (0..{MAX_LIMIT})")] = 200,
-    role: Annotated[ChangeRole, typer.Option(help="who it is for: public leaves out what the "
-                                             "public may not see")] = ChangeRole.analyst,
+    role: Annotated[
+        ChangeRole,
+        typer.Option(help="who it is for: public leaves out what the public may not see"),
+    ] = ChangeRole.analyst,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """The change feed: the facts loads added, confirmed again or no longer found."""
     store = open_store(Settings.from_env())
     try:
         try:
-            feed = change_feed(store, since, until, view=view(store, Role.parse(role.value)),
-                               kinds=tuple(kind or DEFAULT_KINDS), types=tuple(type_) if type_ else None,
-                               limit=limit)  # fmt: skip
+            feed = change_feed(
+                store,
+                since,
+                until,
+                view=view(store, Role.parse(role.value)),
+                kinds=tuple(kind or DEFAULT_KINDS),
+                types=tuple(type_) if type_ else None,
+                limit=limit,
+            )
         except ValueError as exc:
             raise fail(str(exc)) from None
     finally:
@@ -56,11 +74,18 @@ def changes(
         return
     loads = Table(title=f"{len(feed.loads)} loads since {feed.since}")
     for col in ("started", "dataset", "created", "updated", "unchanged", "lost"):
-        loads.add_column(col, justify="right" if col in ("created", "updated", "unchanged",
-                                                         "lost") else "left")  # fmt: skip
+        loads.add_column(
+            col, justify="right" if col in ("created", "updated", "unchanged", "lost") else "left"
+        )
     for ld in feed.loads:
-        loads.add_row(ld.started, ld.dataset, str(ld.created), str(ld.updated),
-                      str(ld.unchanged), str(ld.lost))  # fmt: skip
+        loads.add_row(
+            ld.started,
+            ld.dataset,
+            str(ld.created),
+            str(ld.updated),
+            str(ld.unchanged),
+            str(ld.lost),
+        )
     out.print(loads)
     table = Table(title=f"{feed.total} changes ({len(feed.changes)} listed)")
     for col in ("at", "kind", "type", "label", "source", "dataset"):
@@ -69,5 +94,7 @@ def changes(
         table.add_row(c.at, c.kind, c.type, c.label, c.source_id, c.dataset)
     out.print(table)
     if feed.total > len(feed.changes):
-        console.print(f"{feed.total - len(feed.changes)} more: raise --limit, or narrow with "
-                      "--kind, --type, --until")  # fmt: skip
+        console.print(
+            f"{feed.total - len(feed.changes)} more: raise --limit, or narrow with "
+            "--kind, --type, --until"
+        )

@@ -20,7 +20,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def open_store(settings: Settings) -> Store:
-    where = settings.neo4j_uri if settings.uses_neo4j else f"embedded engine ({settings.engine_dir})"
+    where = (
+        settings.neo4j_uri if settings.uses_neo4j else f"embedded engine ({settings.engine_dir})"
+    )
     with console.status(f"Opening the graph store: {where} ..."):
         try:
             store = Store.open(settings)

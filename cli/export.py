@@ -13,8 +13,9 @@ from exports.view import ExportView, export_view
 from graph.settings import Settings
 from graph.visibility import Role
 
-export_app = typer.Typer(help="Export the graph (or a subgraph) in a standard format.",
-                         no_args_is_help=True)  # fmt: skip
+export_app = typer.Typer(
+    help="Export the graph (or a subgraph) in a standard format.", no_args_is_help=True
+)
 
 
 class Format(StrEnum):

@@ -27,9 +27,14 @@ log = logging.getLogger("tnr.load")
 
 
 def run_load(
-    store: Store, settings: Settings, fmt: str, path: Path, *, resolve: bool = True,
+    store: Store,
+    settings: Settings,
+    fmt: str,
+    path: Path,
+    *,
+    resolve: bool = True,
     facts: dict[str, str] | None = None,
-) -> Summary:  # fmt: skip
+) -> Summary:
     """Load `path` with the loader `fmt`; `facts` are file-level facts the caller states
     (--product, --vendor), passed to loaders that take them."""
     from loaders import registry
@@ -44,27 +49,36 @@ def run_load(
     unknown = sorted(set(given) - set(spec.options))
     if unknown:
         takes = ", ".join(f"--{o}" for o in spec.options) or "no such option"
-        raise fail(f"the loader {fmt!r} does not take --{', --'.join(unknown)} "
-                   f"(it takes: {takes})")  # fmt: skip
+        raise fail(f"the loader {fmt!r} does not take --{', --'.join(unknown)} (it takes: {takes})")
     with Progress(
-        SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-        TextColumn("{task.completed} records"), TimeElapsedColumn(), console=console,
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=console,
         transient=False,
-    ) as bar:  # fmt: skip
+    ) as bar:
         task = bar.add_task(f"{fmt}: {path.name}", total=None)
         writer = Writer(
-            store, batch_size=settings.batch_size, origin=str(path),
-            progress=lambda n: bar.advance(task, n), report_dir=settings.reports_dir,
-            dataset=f"{fmt}:{path.name}", complete=True,
-        )  # fmt: skip
+            store,
+            batch_size=settings.batch_size,
+            origin=str(path),
+            progress=lambda n: bar.advance(task, n),
+            report_dir=settings.reports_dir,
+            dataset=f"{fmt}:{path.name}",
+            complete=True,
+        )
         try:
             summary = writer.write(spec.parse(path, **given))  # type: ignore[call-arg]
         except StoreError as exc:
             raise fail(str(exc)) from None
     print_summary(f"{fmt}: {path}", summary)
     if summary.lost:
-        console.print(f"  {summary.lost} facts this file stated before are no longer in it: "
-                      "kept, marked no longer confirmed by it (tnr changes)")  # fmt: skip
+        console.print(
+            f"  {summary.lost} facts this file stated before are no longer in it: "
+            "kept, marked no longer confirmed by it (tnr changes)"
+        )
     if resolve:
         run_resolve(store, settings, summary.changed)
     else:  # the next load that resolves takes these nodes up (graph/resolve.py ResolveIndex)
@@ -93,8 +107,9 @@ def run_watches(store: Store) -> None:
             console.print(f"  watch {n.summary}")
         failing = [c for c in done if c.error]
         if failing:
-            console.print(f"  [yellow]{len(failing)} watches could not be evaluated[/] "
-                          "(tnr watch list)")  # fmt: skip
+            console.print(
+                f"  [yellow]{len(failing)} watches could not be evaluated[/] (tnr watch list)"
+            )
         in_background(store)  # these, and earlier deliveries due for a retry
     except Exception as exc:  # the load itself is done and stays done
         log.warning("watches were not checked after the load: %s", exc, exc_info=True)
@@ -110,9 +125,11 @@ def run_resolve(store: Store, settings: Settings, changed: dict[str, set[str]]) 
         report = resolve_store(store, changed=changed, index=ResolveIndex(index_path(settings)))
     for t in report.types:
         per_k = 1000 * t.unsure / t.nodes if t.nodes else 0.0
-        console.print(f"  resolve {t.node_type}: {t.focus} of {t.nodes} nodes resolved, "
-                      f"{t.pairs_compared} pairs compared, {t.merged} merged, {t.unsure} unsure "
-                      f"({per_k:.1f} per 1,000 nodes; tnr review list)")  # fmt: skip
+        console.print(
+            f"  resolve {t.node_type}: {t.focus} of {t.nodes} nodes resolved, "
+            f"{t.pairs_compared} pairs compared, {t.merged} merged, {t.unsure} unsure "
+            f"({per_k:.1f} per 1,000 nodes; tnr review list)"
+        )
 
 
 def bundled_paths() -> Iterator[tuple[str, Path]]:
@@ -126,10 +143,19 @@ def load(
     path: Annotated[Path | None, typer.Argument(help="file or folder to load")] = None,
     list_: Annotated[bool, typer.Option("--list", help="list the loaders")] = False,
     no_resolve: Annotated[bool, typer.Option("--no-resolve", help="skip resolution")] = False,
-    product: Annotated[str, typer.Option(help="the product every record of the file is about, "
-                                         "when the file does not say (spyware-victims)")] = "",
-    vendor: Annotated[str, typer.Option(help="the vendor, when the file does not say "
-                                        "(spyware-victims, finfisher-customers)")] = "",
+    product: Annotated[
+        str,
+        typer.Option(
+            help="the product every record of the file is about, "
+            "when the file does not say (spyware-victims)"
+        ),
+    ] = "",
+    vendor: Annotated[
+        str,
+        typer.Option(
+            help="the vendor, when the file does not say (spyware-victims, finfisher-customers)"
+        ),
+    ] = "",
 ) -> None:
     """Load a file into the graph through the shared writer."""
     from loaders import registry
@@ -147,8 +173,14 @@ def load(
     settings = Settings.from_env()
     store = open_store(settings)
     try:
-        summary = run_load(store, settings, fmt, path, resolve=not no_resolve,
-                           facts={"product": product, "vendor": vendor})  # fmt: skip
+        summary = run_load(
+            store,
+            settings,
+            fmt,
+            path,
+            resolve=not no_resolve,
+            facts={"product": product, "vendor": vendor},
+        )
     finally:
         from api.webhooks import wait
 
@@ -156,4 +188,3 @@ def load(
         store.close()
     if summary.total("created") + summary.total("updated") + summary.total("unchanged") == 0:
         raise typer.Exit(1)
-

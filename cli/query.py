@@ -28,12 +28,35 @@ query_app = typer.Typer(help="Ask the graph one of its defined questions.", no_a
 out = Console()  # results, on stdout; messages go to cli.common.console (stderr)
 
 #: Fields a table leaves to --json: ids, provenance and nested detail.
-HIDDEN_COLUMNS = frozenset({"id", "properties", "sources", "hops", "designations", "type",
-                            "incident_list", "licences", "statistics", "value_by_currency"})
+HIDDEN_COLUMNS = frozenset(
+    {
+        "id",
+        "properties",
+        "sources",
+        "hops",
+        "designations",
+        "type",
+        "incident_list",
+        "licences",
+        "statistics",
+        "value_by_currency",
+    }
+)
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
-Scope = Annotated[str, typer.Option(help="which incidents count: transnational (default), domestic, unknown or all; the others are counted apart")]
-AsOf = Annotated[str | None, typer.Option("--as-of", help="a record time (UTC ISO 8601: 2026-12-01 is 00:00 UTC that day, or 2026-12-01T09:30:00Z): the answer as the graph stood then")]
+Scope = Annotated[
+    str,
+    typer.Option(
+        help="which incidents count: transnational (default), domestic, unknown or all; the others are counted apart"
+    ),
+]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="a record time (UTC ISO 8601: 2026-12-01 is 00:00 UTC that day, or 2026-12-01T09:30:00Z): the answer as the graph stood then",
+    ),
+]
 
 
 def _as_of(value: str | None) -> str | None:
@@ -103,9 +126,10 @@ def emit(title: str, result: Any, as_json: bool) -> None:
     """Print a query result as JSON or as a table of its rows' short fields."""
     if as_json:
         data = (
-            [dataclasses.asdict(r) for r in result] if isinstance(result, list)
+            [dataclasses.asdict(r) for r in result]
+            if isinstance(result, list)
             else dataclasses.asdict(result)
-        )  # fmt: skip
+        )
         out.print_json(json.dumps(data, default=str, ensure_ascii=False))
         return
     rows = _rows(result)
@@ -162,7 +186,9 @@ def vendor_chains_cmd(
     product: Annotated[str | None, typer.Option(help="product id, name or alias")] = None,
     state: Annotated[str | None, typer.Option(help="customer state (id, ISO code or name)")] = None,
     agency: Annotated[str | None, typer.Option(help="customer agency (id or name)")] = None,
-    limit: Annotated[int | None, typer.Option(help="at most this many chains (default: all)")] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="at most this many chains (default: all)")
+    ] = None,
     as_of: AsOf = None,
     as_json: Json = False,
 ) -> None:
@@ -171,9 +197,10 @@ def vendor_chains_cmd(
     _run(
         "vendor chains",
         as_json,
-        lambda s: vendor_chains(s, vendor=vendor, product=product, state=state, agency=agency,
-                                limit=limit, as_of=when),
-    )  # fmt: skip
+        lambda s: vendor_chains(
+            s, vendor=vendor, product=product, state=state, agency=agency, limit=limit, as_of=when
+        ),
+    )
 
 
 @query_app.command("coverage")
@@ -185,8 +212,11 @@ def coverage_cmd(
 ) -> None:
     """Sanctions coverage of perpetrators, and the gaps."""
     when = _as_of(as_of)
-    _run(f"sanctions coverage by {by} ({scope} incidents)", as_json,
-         lambda s: sanctions_coverage(s, by, scope, when))  # type: ignore[arg-type]  # fmt: skip
+    _run(
+        f"sanctions coverage by {by} ({scope} incidents)",
+        as_json,
+        lambda s: sanctions_coverage(s, by, scope, when),  # type: ignore[arg-type]
+    )
 
 
 @query_app.command("hosts")
@@ -200,9 +230,13 @@ def hosts_cmd(
 ) -> None:
     """Host states whose authorities acted for an origin state."""
     when = _as_of(as_of)
-    _run(f"host-state collaboration ({scope} incidents)", as_json,
-         lambda s: host_collaboration(s, origin=origin, host=host, limit=limit, scope=scope,
-                                      as_of=when))  # fmt: skip
+    _run(
+        f"host-state collaboration ({scope} incidents)",
+        as_json,
+        lambda s: host_collaboration(
+            s, origin=origin, host=host, limit=limit, scope=scope, as_of=when
+        ),
+    )
 
 
 @query_app.command("trends")
@@ -218,9 +252,20 @@ def trends_cmd(
 ) -> None:
     """Incidents per year, beside the figures the sources state."""
     when = _as_of(as_of)
-    _run(f"incidents per year ({scope} incidents)", as_json, lambda s: incidents_per_year(
-        s, origin=origin, host=host, tactic=tactic, start=start, end=end, scope=scope,
-        as_of=when))  # fmt: skip
+    _run(
+        f"incidents per year ({scope} incidents)",
+        as_json,
+        lambda s: incidents_per_year(
+            s,
+            origin=origin,
+            host=host,
+            tactic=tactic,
+            start=start,
+            end=end,
+            scope=scope,
+            as_of=when,
+        ),
+    )
 
 
 @query_app.command("compare-periods")
@@ -239,8 +284,9 @@ def compare_cmd(
     when = _as_of(as_of)
     with _store() as store:
         try:
-            result = compare_periods(store, a, b, origin=origin, host=host, tactic=tactic,
-                                     scope=scope, as_of=when)  # fmt: skip
+            result = compare_periods(
+                store, a, b, origin=origin, host=host, tactic=tactic, scope=scope, as_of=when
+            )
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
     if as_json:
@@ -268,9 +314,20 @@ def licences_cmd(
 ) -> None:
     """Export licences to origin states of TNR and to spyware operators, by destination."""
     when = _as_of(as_of)
-    _run("licences to TNR states", as_json, lambda s: licences_to_tnr_states(
-        s, exporter=exporter, control_prefix=control_prefix, year_from=year_from,
-        year_to=year_to, decision=decision, min_value=min_value, as_of=when))  # fmt: skip
+    _run(
+        "licences to TNR states",
+        as_json,
+        lambda s: licences_to_tnr_states(
+            s,
+            exporter=exporter,
+            control_prefix=control_prefix,
+            year_from=year_from,
+            year_to=year_to,
+            decision=decision,
+            min_value=min_value,
+            as_of=when,
+        ),
+    )
 
 
 @query_app.command("neighbourhood")
@@ -288,20 +345,30 @@ def neighbourhood_cmd(
 ) -> None:
     """The nodes around one node (depth 1 to 3)."""
     when = _as_of(as_of)
-    _run("neighbourhood", as_json, lambda s: neighbourhood(
-        s, node_id, depth=depth, types=type_, start=start, end=end, limit=limit,
-        as_of=when))  # fmt: skip
+    _run(
+        "neighbourhood",
+        as_json,
+        lambda s: neighbourhood(
+            s, node_id, depth=depth, types=type_, start=start, end=end, limit=limit, as_of=when
+        ),
+    )
 
 
 @query_app.command("shortest-path")
 def shortest_path_cmd(
-    source_id: str, target_id: str, max_length: int = 6, as_of: AsOf = None,
+    source_id: str,
+    target_id: str,
+    max_length: int = 6,
+    as_of: AsOf = None,
     as_json: Json = False,
-) -> None:  # fmt: skip
+) -> None:
     """The shortest chain of relations between two nodes."""
     when = _as_of(as_of)
-    _run("shortest path", as_json,
-         lambda s: shortest_path(s, source_id, target_id, max_length, as_of=when))  # fmt: skip
+    _run(
+        "shortest path",
+        as_json,
+        lambda s: shortest_path(s, source_id, target_id, max_length, as_of=when),
+    )
 
 
 @query_app.command("subgraph")

@@ -64,28 +64,45 @@ def list_(
         table.add_column(col)
     for r in rows:
         score = "" if r["score"] is None else f"{r['score']:.2f}"
-        table.add_row(r["node_type"], r["left"], r["left_name"] or "(merged)", r["right"],
-                      r["right_name"] or "(merged)", r["judgement"], score, r["method"],
-                      r["decided_by"])  # fmt: skip
+        table.add_row(
+            r["node_type"],
+            r["left"],
+            r["left_name"] or "(merged)",
+            r["right"],
+            r["right_name"] or "(merged)",
+            r["judgement"],
+            score,
+            r["method"],
+            r["decided_by"],
+        )
     console.print(table)
 
 
-def _print_queue(queue: list[ReviewGroup], counts: dict[str, int], types: tuple[str, ...],
-                 limit: int) -> None:  # fmt: skip
+def _print_queue(
+    queue: list[ReviewGroup], counts: dict[str, int], types: tuple[str, ...], limit: int
+) -> None:
     """The queue; `types`: those reviewed (--type, else the schema's matchable types)."""
     pending = sum(len(g.decisions) for g in queue)
     nodes = sum(counts.get(t, 0) for t in types)
     per_k = 1000 * pending / nodes if nodes else 0.0
-    console.print(f"{pending} unsure decisions in {len(queue)} groups over {nodes} nodes "
-                  f"({per_k:.1f} per 1,000 nodes); showing {min(limit, len(queue))} groups, "
-                  "closest to a match first. Decide with `tnr review decide LEFT RIGHT match|no-match`.")  # fmt: skip
+    console.print(
+        f"{pending} unsure decisions in {len(queue)} groups over {nodes} nodes "
+        f"({per_k:.1f} per 1,000 nodes); showing {min(limit, len(queue))} groups, "
+        "closest to a match first. Decide with `tnr review decide LEFT RIGHT match|no-match`."
+    )
     for number, g in enumerate(queue[:limit], 1):
         table = Table(title=f"{number}. {g.node_type}: {len(g.ids)} nodes, best {g.best:.2f}")
         for col in ("left", "left name", "right", "right name", "score", "method"):
             table.add_column(col)
         for d in g.decisions:
-            table.add_row(d.left, g.names[d.left], d.right, g.names[d.right],
-                          f"{d.score or 0.0:.2f}", d.method)  # fmt: skip
+            table.add_row(
+                d.left,
+                g.names[d.left],
+                d.right,
+                g.names[d.right],
+                f"{d.score or 0.0:.2f}",
+                d.method,
+            )
         console.print(table)
 
 

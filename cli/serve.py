@@ -12,7 +12,9 @@ from graph.settings import Settings
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="address to bind (keep 127.0.0.1 unless behind a proxy)")] = "",
+    host: Annotated[
+        str, typer.Option(help="address to bind (keep 127.0.0.1 unless behind a proxy)")
+    ] = "",
     port: Annotated[int, typer.Option(help="port to listen on")] = 0,
 ) -> None:
     """Run the API (embedded engine unless NEO4J_URI is set); loads the bundled data into an empty store."""
@@ -35,4 +37,3 @@ def serve(
         uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level)
     finally:
         store.close()
-

@@ -22,8 +22,10 @@ from graph.settings import Settings
 from graph.store import Store
 from graph.visibility import Role
 
-watch_app = typer.Typer(help="Watches: saved questions re-asked after each load, and what "
-                        "changed in their answers.", no_args_is_help=True)  # fmt: skip
+watch_app = typer.Typer(
+    help="Watches: saved questions re-asked after each load, and what changed in their answers.",
+    no_args_is_help=True,
+)
 out = Console()  # results, on stdout
 OWNER = "cli"
 
@@ -62,8 +64,9 @@ def add(
     name: Annotated[str, typer.Argument(help="the watch's name")],
     query: Annotated[str, typer.Option("--query", help="a GraphQL query, or a file holding one")],
     variables: Annotated[str, typer.Option(help="its variables, as a JSON object")] = "",
-    role: Annotated[WatchRole, typer.Option(help="who the answer is for: public redacts "
-                                            "people at risk")] = WatchRole.public,
+    role: Annotated[
+        WatchRole, typer.Option(help="who the answer is for: public redacts people at risk")
+    ] = WatchRole.public,
     webhook: Annotated[str, typer.Option(help="POST each notification here (signed)")] = "",
     digest: Annotated[bool, typer.Option(help="one delivery per UTC day")] = False,
 ) -> None:
@@ -76,19 +79,30 @@ def add(
         values = json.loads(variables) if variables else {}
     except json.JSONDecodeError as exc:
         raise fail(f"--variables is not JSON: {exc}") from None
-    watch = Watch(owner=OWNER, name=name, role=Role.parse(role.value), query=_query_text(query),
-                  variables=values, owner_role=Role.ADMIN, webhook=webhook or None,
-                  digest=digest)  # fmt: skip
+    watch = Watch(
+        owner=OWNER,
+        name=name,
+        role=Role.parse(role.value),
+        query=_query_text(query),
+        variables=values,
+        owner_role=Role.ADMIN,
+        webhook=webhook or None,
+        digest=digest,
+    )
     with _store() as store:
         try:
             saved = save(store, watch, build_schema())
         except WatchRefused as exc:
             raise fail(f"the watch was not saved: {exc}") from None
-    console.print(f"watch {saved.name!r} saved ({saved.role.name.lower()}); its answer is kept "
-                  "and compared after each load")  # fmt: skip
+    console.print(
+        f"watch {saved.name!r} saved ({saved.role.name.lower()}); its answer is kept "
+        "and compared after each load"
+    )
     if saved.webhook:
-        console.print(f"webhook secret (shown once; X-TNR-Signature is sha256=HMAC of the body "
-                      f"with it): {saved.secret}")  # fmt: skip
+        console.print(
+            f"webhook secret (shown once; X-TNR-Signature is sha256=HMAC of the body "
+            f"with it): {saved.secret}"
+        )
 
 
 @watch_app.command("list")
@@ -99,15 +113,23 @@ def list_(as_json: Json = False) -> None:
     with _store() as store:
         found = list_watches(store)
     if as_json:
-        out.print_json(json.dumps([{k: v for k, v in w.props().items() if k != "last_answer"}
-                                   for w in found]))  # fmt: skip
+        out.print_json(
+            json.dumps([{k: v for k, v in w.props().items() if k != "last_answer"} for w in found])
+        )
         return
     table = Table(title=f"{len(found)} watches")
     for col in ("name", "owner", "role", "webhook", "digest", "last checked", "last error"):
         table.add_column(col)
     for w in found:
-        table.add_row(w.name, w.owner, w.role.name.lower(), w.webhook or "", "yes" if w.digest
-                      else "", w.last_checked, w.last_error or "")  # fmt: skip
+        table.add_row(
+            w.name,
+            w.owner,
+            w.role.name.lower(),
+            w.webhook or "",
+            "yes" if w.digest else "",
+            w.last_checked,
+            w.last_error or "",
+        )
     out.print(table)
 
 
@@ -123,8 +145,9 @@ def check(as_json: Json = False) -> None:
         in_background(store)
     fired = [c for c in done if c.notification is not None]
     if as_json:
-        out.print_json(json.dumps([c.notification.payload() for c in fired
-                                   if c.notification is not None]))  # fmt: skip
+        out.print_json(
+            json.dumps([c.notification.payload() for c in fired if c.notification is not None])
+        )
         return
     for c in done:
         if c.error:
@@ -152,12 +175,25 @@ def notifications(
             ids = [found.id]
         got = list_notifications(store, ids, first)
     if as_json:
-        out.print_json(json.dumps([{**n.payload(), "status": n.status, "attempts": n.attempts,
-                                    "lastError": n.last_error} for n in got]))  # fmt: skip
+        out.print_json(
+            json.dumps(
+                [
+                    {
+                        **n.payload(),
+                        "status": n.status,
+                        "attempts": n.attempts,
+                        "lastError": n.last_error,
+                    }
+                    for n in got
+                ]
+            )
+        )
         return
     for n in got:
-        out.print(f"[bold]{n.at}[/] {n.summary} [dim](delivery: {n.status}"
-                  f"{', ' + n.last_error if n.last_error else ''})[/]")  # fmt: skip
+        out.print(
+            f"[bold]{n.at}[/] {n.summary} [dim](delivery: {n.status}"
+            f"{', ' + n.last_error if n.last_error else ''})[/]"
+        )
         for sign, kind in (("+", "added"), ("-", "removed")):
             for row in [r for r in n.diff.get(kind, []) if "[" not in r["path"]][:10]:
                 out.print(f"  {sign} {_label(row['row'])}")
@@ -193,8 +229,9 @@ def remove(name: Annotated[str, typer.Argument(help="the watch's name")]) -> Non
 @watch_app.command()
 def deliver(
     failed: Annotated[bool, typer.Option("--failed", help="try the failed ones again too")] = False,
-    digest_now: Annotated[bool, typer.Option("--digest-now",
-                                             help="send today's digests too")] = False,
+    digest_now: Annotated[
+        bool, typer.Option("--digest-now", help="send today's digests too")
+    ] = False,
 ) -> None:
     """Send the webhook deliveries that are due: retries, and the digests of past days."""
     from api.webhooks import deliver as send
@@ -203,5 +240,7 @@ def deliver(
         report = send(store, failed=failed, digest_now=digest_now)
     for nid, error in report.failed:
         console.print(f"[yellow]{nid}[/]: {error} (kept; retried later)")
-    console.print(f"{len(report.sent)} delivered, {len(report.failed)} failed, "
-                  f"{report.waiting} waiting for their digest")  # fmt: skip
+    console.print(
+        f"{len(report.sent)} delivered, {len(report.failed)} failed, "
+        f"{report.waiting} waiting for their digest"
+    )

@@ -161,8 +161,9 @@ def entities(view: ExportView) -> Iterator[EntityProxy]:
         _add(proxy, "endDate", props.get("end"), dropped)
         yield _checked(proxy)
     if dropped:
-        log.warning("FtM could not clean %d value(s), left out: %s", len(dropped),
-                    ", ".join(dropped[:10]))  # fmt: skip
+        log.warning(
+            "FtM could not clean %d value(s), left out: %s", len(dropped), ", ".join(dropped[:10])
+        )
 
 
 def _checked(proxy: EntityProxy) -> EntityProxy:

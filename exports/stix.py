@@ -193,42 +193,72 @@ class _Builder:
             loc = self.base("location", node)
             self.put(loc, name=p.get("name"), country=p.get(m.location))
             self.objects.append(self.extra(loc, node))
-            self.put(obj, name=node.label, identity_class=m.identity_class or None,
-                     sectors=list(m.sectors))  # fmt: skip
+            self.put(
+                obj,
+                name=node.label,
+                identity_class=m.identity_class or None,
+                sectors=list(m.sectors),
+            )
             self.objects.append(obj)
-            self.objects.append(self.relationship(
-                "located-at", obj["id"], loc["id"], {}, "LOCATED_AT", f"{node.id}:located-at"
-            ))  # fmt: skip
+            self.objects.append(
+                self.relationship(
+                    "located-at", obj["id"], loc["id"], {}, "LOCATED_AT", f"{node.id}:located-at"
+                )
+            )
             return
         if stix_type == "identity":
-            self.put(obj, name=node.label, identity_class=m.identity_class or "organization",
-                     description=p.get("description"))  # fmt: skip
+            self.put(
+                obj,
+                name=node.label,
+                identity_class=m.identity_class or "organization",
+                description=p.get("description"),
+            )
             if m.sectors:
                 obj["sectors"] = list(m.sectors)
         elif stix_type == "threat-actor":
-            self.put(obj, name=node.label, threat_actor_types=["nation-state"],
-                     aliases=p.get("aliases"), description=p.get("description"))  # fmt: skip
+            self.put(
+                obj,
+                name=node.label,
+                threat_actor_types=["nation-state"],
+                aliases=p.get("aliases"),
+                description=p.get("description"),
+            )
         elif stix_type in ("malware", "tool"):
-            self.put(obj, name=node.label, aliases=p.get("aliases"),
-                     description=p.get("description"), x_vendor=p.get("vendor"))  # fmt: skip
+            self.put(
+                obj,
+                name=node.label,
+                aliases=p.get("aliases"),
+                description=p.get("description"),
+                x_vendor=p.get("vendor"),
+            )
             if stix_type == "malware":
                 obj["malware_types"] = ["spyware"]
                 obj["is_family"] = True
         elif stix_type == "attack-pattern":
-            self.put(obj, name=node.label, aliases=p.get("aliases"),
-                     description=p.get("definition"))  # fmt: skip
+            self.put(
+                obj, name=node.label, aliases=p.get("aliases"), description=p.get("definition")
+            )
         elif stix_type == "report":
             published = timestamp(p.get("date")) or timestamp(
                 str(p["year"]) if p.get("year") else None
             )
-            self.put(obj, name=node.label, description=p.get("description"),
-                     report_types=["threat-report"], published=published or self.created)  # fmt: skip
+            self.put(
+                obj,
+                name=node.label,
+                description=p.get("description"),
+                report_types=["threat-report"],
+                published=published or self.created,
+            )
             obj["object_refs"] = []  # filled in by the relations
         elif stix_type == "indicator":
-            self.put(obj, name=p.get("value") or p.get("pattern"), pattern=p.get("pattern"),
-                     pattern_type=p.get("pattern_type") or "stix",
-                     indicator_types=p.get("indicator_types"),
-                     valid_from=timestamp(p.get("valid_from")) or self.created)  # fmt: skip
+            self.put(
+                obj,
+                name=p.get("value") or p.get("pattern"),
+                pattern=p.get("pattern"),
+                pattern_type=p.get("pattern_type") or "stix",
+                indicator_types=p.get("indicator_types"),
+                valid_from=timestamp(p.get("valid_from")) or self.created,
+            )
         else:  # a custom object (or a STIX type without a branch here, e.g. campaign): its
             # `standard` properties under their own names, every other one x_tnr_
             self.put(obj, **{k: p.get(k) for k in sorted(m.standard)})
@@ -252,8 +282,9 @@ class _Builder:
         conf = props.get("confidence")
         if isinstance(conf, int | float) and 0 <= conf <= 1:
             obj["confidence"] = round(float(conf) * 100)
-        self.put(obj, start_time=timestamp(props.get("start")),
-                 stop_time=timestamp(props.get("end")))  # fmt: skip
+        self.put(
+            obj, start_time=timestamp(props.get("start")), stop_time=timestamp(props.get("end"))
+        )
         if "start_time" in obj and "stop_time" in obj and obj["stop_time"] <= obj["start_time"]:
             del obj["stop_time"]
         refs = self.external_references(props)
@@ -307,6 +338,7 @@ def bundle(view: ExportView, created: str | None = None) -> dict[str, Any]:
 
 
 def write(view: ExportView, out: Path, created: str | None = None) -> Path:
-    out.write_text(json.dumps(bundle(view, created), indent=1, ensure_ascii=False) + "\n",
-                   encoding="utf-8")  # fmt: skip
+    out.write_text(
+        json.dumps(bundle(view, created), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return out

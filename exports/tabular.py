@@ -64,18 +64,26 @@ def graphml(view: ExportView) -> ET.ElementTree:
             lists = any(isinstance(v, list | tuple) for v in values)
             key_id = f"{domain[0]}_{name}"
             keys[(domain, name)] = key_id
-            ET.SubElement(root, f"{{{GRAPHML_NS}}}key", {
-                "id": key_id, "for": domain, "attr.name": name,
-                "attr.type": "string" if lists else _graphml_type(values),
-            })  # fmt: skip
-    graph = ET.SubElement(root, f"{{{GRAPHML_NS}}}graph",
-                          {"id": "tnr-graph", "edgedefault": "directed"})  # fmt: skip
+            ET.SubElement(
+                root,
+                f"{{{GRAPHML_NS}}}key",
+                {
+                    "id": key_id,
+                    "for": domain,
+                    "attr.name": name,
+                    "attr.type": "string" if lists else _graphml_type(values),
+                },
+            )
+    graph = ET.SubElement(
+        root, f"{{{GRAPHML_NS}}}graph", {"id": "tnr-graph", "edgedefault": "directed"}
+    )
     for n, row in zip(view.nodes, node_rows, strict=True):
         el = ET.SubElement(graph, f"{{{GRAPHML_NS}}}node", {"id": n.id})
         _data(el, "node", row, keys)
     for e, row in zip(view.edges, edge_rows, strict=True):
-        el = ET.SubElement(graph, f"{{{GRAPHML_NS}}}edge",
-                           {"id": e.id, "source": e.source, "target": e.target})  # fmt: skip
+        el = ET.SubElement(
+            graph, f"{{{GRAPHML_NS}}}edge", {"id": e.id, "source": e.source, "target": e.target}
+        )
         _data(el, "edge", row, keys)
     ET.indent(root)
     return ET.ElementTree(root)

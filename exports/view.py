@@ -55,11 +55,16 @@ def whole_graph(store: Store, seen: View) -> Graph:
         "MATCH (a)-[r]->(b) RETURN a.id AS s, b.id AS e, type(r) AS t, properties(r) AS p"
     )
     edges = [
-        GraphEdge(str((r["p"] or {}).get("id") or f"{r['t']}:{r['s']}->{r['e']}"),
-                  r["t"], r["s"], r["e"], dict(r["p"] or {}))
+        GraphEdge(
+            str((r["p"] or {}).get("id") or f"{r['t']}:{r['s']}->{r['e']}"),
+            r["t"],
+            r["s"],
+            r["e"],
+            dict(r["p"] or {}),
+        )
         for r in rows
         if r["s"] in kept and r["e"] in kept
-    ]  # fmt: skip
+    ]
     return Graph(tuple(nodes), tuple(edges))
 
 
@@ -78,5 +83,6 @@ def export_view(store: Store, ids: Iterable[str] | None, role: Role) -> ExportVi
     nodes = sorted(shown.nodes, key=lambda n: (n.type, n.id))
     edges = sorted(shown.edges, key=lambda e: e.id)
     withheld = seen.hidden.sources if seen.public else frozenset()
-    return ExportView(Graph(tuple(nodes), tuple(edges), shown.truncated), role, withheld,
-                      store.schema)
+    return ExportView(
+        Graph(tuple(nodes), tuple(edges), shown.truncated), role, withheld, store.schema
+    )

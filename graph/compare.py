@@ -86,14 +86,31 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for p, r in (
         # consonant digraphs first, to upper-case markers the later rules leave alone;
         # a lone h is the Ukrainian/Belarusian spelling of Russian g (Hennadiy/Gennadiy)
-        ("shch|sch|sh", "S"), ("tch|ch", "C"), ("dzh|dj|zh", "J"), ("kh", "H"), ("ts|tz", "Z"),
-        ("ph", "f"), ("h", "g"), ("w", "v"), ("q", "k"), ("x", "ks"), ("ck", "k"), ("j", "y"),
+        ("shch|sch|sh", "S"),
+        ("tch|ch", "C"),
+        ("dzh|dj|zh", "J"),
+        ("kh", "H"),
+        ("ts|tz", "Z"),
+        ("ph", "f"),
+        ("h", "g"),
+        ("w", "v"),
+        ("q", "k"),
+        ("x", "ks"),
+        ("ck", "k"),
+        ("j", "y"),
         # iotated vowels: ye/ie/ey/ei -> e, ya/ia -> a, yu/iu -> u, yo/io -> o
-        ("ye|ey", "e"), ("ya", "a"), ("yu", "u"), ("yo", "o"),
-        ("ie|ei", "e"), ("ia", "a"), ("iu", "u"), ("io", "o"), ("y", "i"),
+        ("ye|ey", "e"),
+        ("ya", "a"),
+        ("yu", "u"),
+        ("yo", "o"),
+        ("ie|ei", "e"),
+        ("ia", "a"),
+        ("iu", "u"),
+        ("io", "o"),
+        ("y", "i"),
         (r"(.)\1+", r"\1"),
     )
-)  # fmt: skip
+)
 _MARKERS = str.maketrans({"S": "sh", "C": "ch", "J": "j", "H": "h", "Z": "c"})
 _ABJAD = frozenset({"ARABIC", "HEBREW", "SYRIAC"})
 _NO_SPACE = frozenset({"CJK", "HIRAGANA", "KATAKANA", "THAI"})
@@ -306,8 +323,10 @@ def token_set(a: Candidate, b: Candidate) -> Score:
             continue
         if a.type == "Person":
             short, long = (tx, ty) if len(tx) <= len(ty) else (ty, tx)
-            s = min(fuzz.token_sort_ratio(" ".join(tx), " ".join(ty)) / 100.0,
-                    _align(short, long)[1] + 0.05)  # fmt: skip
+            s = min(
+                fuzz.token_sort_ratio(" ".join(tx), " ".join(ty)) / 100.0,
+                _align(short, long)[1] + 0.05,
+            )
             if len(short) == 1:  # one word: "Bilal" ~ "Abu Bilal" is no person match
                 s = min(s, ONE_TOKEN_EQUAL if len(long) == 1 else ONE_NAME_CAP)
             how = "token-sort"

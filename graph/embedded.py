@@ -198,18 +198,34 @@ class EmbeddedEngine:
         log_path = self.root / "engine.log"
         env = {**os.environ, "TNR_ENGINE_PASSWORD": password}
         cmd = [
-            sys.executable, "-m", "graph.arcade_server",
-            "--root", str(self.root), "--bolt-port", str(bolt), "--http-port", str(http),
-            "--heap", self.heap, "--parent", str(os.getpid()),
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "graph.arcade_server",
+            "--root",
+            str(self.root),
+            "--bolt-port",
+            str(bolt),
+            "--http-port",
+            str(http),
+            "--heap",
+            self.heap,
+            "--parent",
+            str(os.getpid()),
+        ]
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         log = self._log = os.fdopen(fd, "a", encoding="utf-8")
         # umask 077: every file the engine writes (the database names people at risk) is
         # readable by its owner only.
         proc = subprocess.Popen(
-            cmd, cwd=self.root, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
-            start_new_session=True, umask=0o077,
-        )  # fmt: skip
+            cmd,
+            cwd=self.root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            start_new_session=True,
+            umask=0o077,
+        )
         assert proc.stdout is not None
         deadline = time.monotonic() + self.start_timeout
         ready = threading.Event()

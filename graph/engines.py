@@ -84,8 +84,9 @@ NEO4J = EngineProfile(name="neo4j", wipe_batch=10000, refuses_writes_in_reads=Tr
 NEO4J_DRIVER_OPTIONS: dict[str, Any] = {
     "notifications_disabled_classifications": [NotificationDisabledClassification.UNRECOGNIZED],
 }
-ARCADEDB = EngineProfile(name="arcadedb", wipe_batch=10000, refuses_writes_in_reads=False,
-                         filters_shortest_paths=False)
+ARCADEDB = EngineProfile(
+    name="arcadedb", wipe_batch=10000, refuses_writes_in_reads=False, filters_shortest_paths=False
+)
 
 
 def profile_for(agent: str) -> EngineProfile:
@@ -136,13 +137,16 @@ class QueryTimeout(RuntimeError):
 _TIMED_READS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="tnr-timed-read")
 
 
-def timed_read(store: Any, query: str, params: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
+def timed_read(
+    store: Any, query: str, params: dict[str, Any], timeout: float
+) -> list[dict[str, Any]]:
     """One read of `store` that returns, or raises QueryTimeout within `timeout` seconds.
 
     For an engine that ignores the Bolt timeout: the read runs on a worker thread in a
     session of its own; past the timeout the caller gets QueryTimeout and the worker is
     left to finish (its result is dropped).
     """
+
     def work() -> list[dict[str, Any]]:
         with store.driver.session(database=store.database, default_access_mode="READ") as session:
             result = session.run(Query(query, timeout=timeout), params)  # type: ignore[arg-type]

@@ -33,8 +33,9 @@ def relation_reads(node_type: str) -> tuple[str, str]:
     )
 
 
-def merged_node_props(schema: Schema, node_type: str, canonical: dict[str, Any],
-                      duplicate: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def merged_node_props(
+    schema: Schema, node_type: str, canonical: dict[str, Any], duplicate: dict[str, Any]
+) -> dict[str, Any]:
     """What to SET on the canonical node: the duplicate's lists and names as aliases,
     its provenance, and the scalars the canonical node lacks (its own win)."""
     nt = schema.node(node_type)
@@ -104,8 +105,10 @@ def merge_many(store: Store, node_type: str, pairs: list[tuple[str, str]]) -> in
             redirect[duplicate] = canonical
         if not redirect:
             return 0
-        rows = [{"i": k, "id": c, "props": {p: v for p, v in st.items() if p != "id"}}
-                for k, (c, st) in enumerate(sorted(state.items()))]  # fmt: skip
+        rows = [
+            {"i": k, "id": c, "props": {p: v for p, v in st.items() if p != "id"}}
+            for k, (c, st) in enumerate(sorted(state.items()))
+        ]
         tx.run(node_cypher(schema, node_type), rows=rows).consume()
         dups = sorted(redirect)
         rank = {d: k for k, (_, d) in enumerate(pairs)}  # relations folded in the pairs' order
@@ -115,8 +118,9 @@ def merge_many(store: Store, node_type: str, pairs: list[tuple[str, str]]) -> in
             found_rels = sorted(tx.run(cypher, ids=dups), key=lambda r: rank[str(r["dup"])])
             for rec in found_rels:
                 other = str(rec["other"])
-                moving = _moved(schema, rec, redirect[str(rec["dup"])],
-                                redirect.get(other, other), outgoing)  # fmt: skip
+                moving = _moved(
+                    schema, rec, redirect[str(rec["dup"])], redirect.get(other, other), outgoing
+                )
                 if moving is None:
                     continue
                 key, row = moving
@@ -148,8 +152,9 @@ def relation_reads_many(node_type: str) -> tuple[str, str]:
     )
 
 
-def _as_written(schema: Schema, node_type: str, before: dict[str, Any],
-                props: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def _as_written(
+    schema: Schema, node_type: str, before: dict[str, Any], props: dict[str, Any]
+) -> dict[str, Any]:
     """The node's properties after the writer's statement (`node_cypher`) sets `props` on a
     node with `before`: scalars replaced, lists unioned in order, the higher confidence."""
     nt = schema.node(node_type)
@@ -172,8 +177,9 @@ def _as_written(schema: Schema, node_type: str, before: dict[str, Any],
     return out
 
 
-def _moved(schema: Schema, rec: Any, canonical: str, other: str,
-           outgoing: bool) -> tuple[tuple[str, bool, str], dict[str, Any]] | None:  # fmt: skip
+def _moved(
+    schema: Schema, rec: Any, canonical: str, other: str, outgoing: bool
+) -> tuple[tuple[str, bool, str], dict[str, Any]] | None:
     """A duplicate's relation `rec` (to `other`, already redirected to its canonical node)
     as the canonical node's: its group (type, direction, other end's type) and its row.
     None when it would become a loop or the schema has no such relation."""
@@ -193,8 +199,9 @@ def _moved(schema: Schema, rec: Any, canonical: str, other: str,
     return (rel, outgoing, other_type), {"s": src, "t": tgt, "props": rprops}
 
 
-def _merge_one(tx: ManagedTransaction, schema: Schema, node_type: str, canonical: str,
-               duplicate: str) -> int:  # fmt: skip
+def _merge_one(
+    tx: ManagedTransaction, schema: Schema, node_type: str, canonical: str, duplicate: str
+) -> int:
     """One merge inside `tx` (see `merge_nodes`)."""
     found = {
         r["id"]: r["p"]
@@ -214,8 +221,9 @@ def _merge_one(tx: ManagedTransaction, schema: Schema, node_type: str, canonical
     for outgoing, cypher in zip((True, False), relation_reads(node_type), strict=True):
         for rec in list(tx.run(cypher, id=duplicate)):
             other = str(rec["other"])
-            moving = _moved(schema, rec, canonical, canonical if other == duplicate else other,
-                            outgoing)  # fmt: skip
+            moving = _moved(
+                schema, rec, canonical, canonical if other == duplicate else other, outgoing
+            )
             if moving is not None:
                 key, row = moving
                 rows = groups[key]

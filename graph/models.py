@@ -46,13 +46,17 @@ def manager_name(relation: str, target: str, targets: tuple[str, ...]) -> str:
     return base if len(targets) == 1 else f"{base}_{target.lower()}"
 
 
-def build_models(schema: Schema) -> tuple[dict[str, type[StructuredNode]], dict[str, type[StructuredRel]]]:
+def build_models(
+    schema: Schema,
+) -> tuple[dict[str, type[StructuredNode]], dict[str, type[StructuredRel]]]:
     rel_models: dict[str, type[StructuredRel]] = {}
     for rt in schema.relations.values():
         attrs: dict[str, Any] = {"__module__": __name__}
         for prop in (*schema.provenance.values(), *rt.properties.values()):
             attrs[prop.name] = ogm_property(prop)
-        rel_models[rt.name] = type(f"{rt.name.title().replace('_', '')}Rel", (StructuredRel,), attrs)
+        rel_models[rt.name] = type(
+            f"{rt.name.title().replace('_', '')}Rel", (StructuredRel,), attrs
+        )
 
     node_models: dict[str, type[StructuredNode]] = {}
     for nt in schema.nodes.values():

@@ -119,8 +119,11 @@ def build(quiet: bool = True) -> None:
         lib = LAUNCHER_DIR / "target" / "lib"
         if lib.exists():
             shutil.rmtree(lib)  # an older Neo4j's jars must not stay on the class path
-        print(f"building the Neo4j {pinned_version()} launcher with Maven (first time only)...",
-              file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"building the Neo4j {pinned_version()} launcher with Maven (first time only)...",
+            file=sys.stderr,
+            flush=True,
+        )
         cmd = ["mvn", "-B", "-q", "package"] if quiet else ["mvn", "-B", "package"]
         proc = subprocess.run(cmd, cwd=LAUNCHER_DIR, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
@@ -145,8 +148,12 @@ class Neo4jAddress:
         return f"neo4j://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
-        return {"NEO4J_URI": self.uri, "NEO4J_USER": self.user,
-                "NEO4J_PASSWORD": self.password, "NEO4J_DATABASE": self.database}  # fmt: skip
+        return {
+            "NEO4J_URI": self.uri,
+            "NEO4J_USER": self.user,
+            "NEO4J_PASSWORD": self.password,
+            "NEO4J_DATABASE": self.database,
+        }
 
 
 class Neo4jServer:
@@ -182,15 +189,32 @@ class Neo4jServer:
         log_path = self.home / "launcher.log"
         log = self._log = log_path.open("a", encoding="utf-8")
         cmd = [
-            "java", f"-Xmx{self.heap}", f"-Xms{self.heap}", "-XX:+UseG1GC",
-            "-cp", _classpath(), MAIN_CLASS, "--home", str(self.home / "dbms"),
-            "--port", str(port), "--password-file", str(pw_file),
-            "--pagecache-mb", str(self.pagecache_mb), "--until", until,
-        ]  # fmt: skip
+            "java",
+            f"-Xmx{self.heap}",
+            f"-Xms{self.heap}",
+            "-XX:+UseG1GC",
+            "-cp",
+            _classpath(),
+            MAIN_CLASS,
+            "--home",
+            str(self.home / "dbms"),
+            "--port",
+            str(port),
+            "--password-file",
+            str(pw_file),
+            "--pagecache-mb",
+            str(self.pagecache_mb),
+            "--until",
+            until,
+        ]
         proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE if until == "stdin" else None, stdout=subprocess.PIPE,
-            stderr=log, text=True, start_new_session=until == "stdin",
-        )  # fmt: skip
+            cmd,
+            stdin=subprocess.PIPE if until == "stdin" else None,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            start_new_session=until == "stdin",
+        )
         ready = threading.Event()
         first: list[str] = []
 
@@ -289,8 +313,11 @@ def _serve(data: Path, heap: str) -> int:
     # SIGTERM (kill, a service manager) stops Neo4j cleanly too, through the finally below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"Neo4j {pinned_version()} is serving {data / 'dbms'}; Ctrl-C stops it. Use it with:")
-    print(f"  export NEO4J_URI={address.uri} NEO4J_USER=neo4j "
-          f"NEO4J_PASSWORD=\"$(cat {data / 'credentials'})\"", flush=True)  # fmt: skip
+    print(
+        f"  export NEO4J_URI={address.uri} NEO4J_USER=neo4j "
+        f'NEO4J_PASSWORD="$(cat {data / "credentials"})"',
+        flush=True,
+    )
     try:
         assert server.process is not None
         server.process.wait()
@@ -302,12 +329,16 @@ def _serve(data: Path, heap: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graph.neo4j_server", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m graph.neo4j_server",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run a local Neo4j until Ctrl-C")
-    serve.add_argument("--data", type=Path, default=None,
-                       help="its data directory (default: TNR_DATA_DIR/neo4j)")  # fmt: skip
+    serve.add_argument(
+        "--data", type=Path, default=None, help="its data directory (default: TNR_DATA_DIR/neo4j)"
+    )
     serve.add_argument("--heap", default="2g")
     run = sub.add_parser("run", help="run a command against a fresh, temporary Neo4j")
     run.add_argument("--heap", default=os.environ.get("TNR_NEO4J_HEAP", "1g"))

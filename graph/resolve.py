@@ -112,11 +112,15 @@ class Decision:
 
     def node(self, source: Node) -> Node:
         props: dict[str, Any] = {
-            "node_type": self.node_type, "left": self.left, "right": self.right,
-            "judgement": self.judgement, "score": self.score, "method": self.method or None,
+            "node_type": self.node_type,
+            "left": self.left,
+            "right": self.right,
+            "judgement": self.judgement,
+            "score": self.score,
+            "method": self.method or None,
             "decided_by": self.decided_by,
             "decided_at": self.decided_at or dt.date.today().isoformat(),
-        }  # fmt: skip
+        }
         return Node(MERGE_DECISION, props, Provenance(source.id, f"{self.left}~{self.right}"))
 
 
@@ -252,8 +256,11 @@ class Resolver:
         """Blocking keys of every name of a candidate."""
         return set().union(*self.prepare(c).keys)
 
-    def _name_blocks(self, cands: Sequence[Candidate], focus: Collection[int] | None = None,
-                     ) -> tuple[Prepared, list[int], list[list[int]]]:  # fmt: skip
+    def _name_blocks(
+        self,
+        cands: Sequence[Candidate],
+        focus: Collection[int] | None = None,
+    ) -> tuple[Prepared, list[int], list[list[int]]]:
         """Every name (prepared, flattened), its candidate, and the blocks (lists of name
         indexes) that hold names of two candidates or more and no more than `max_block`;
         with `focus`, only the blocks of a key of a focus candidate's names."""
@@ -292,8 +299,9 @@ class Resolver:
                 found[key].add(i)
         return {k: sorted(v) for k, v in found.items() if 1 < len(v) <= self.max_block}
 
-    def shortlist(self, cands: Sequence[Candidate],
-                  focus: Collection[int] | None = None) -> list[tuple[int, int]]:  # fmt: skip
+    def shortlist(
+        self, cands: Sequence[Candidate], focus: Collection[int] | None = None
+    ) -> list[tuple[int, int]]:
         """Pairs of candidates (i < j) that share a block and whose quick score reaches
         `quick_floor`; with `focus`, only pairs with at least one candidate in it.
 
@@ -331,17 +339,22 @@ class Resolver:
             li, ri = left.tolist(), right.tolist()
             quick = names.quick
             score = process.cpdist(
-                [quick[k] for k in li], [quick[k] for k in ri],
-                scorer=fuzz.ratio, dtype=np.uint8, workers=self.workers,
-            )  # fmt: skip  (token-sort ratio: the quick forms are sorted)
+                [quick[k] for k in li],
+                [quick[k] for k in ri],
+                scorer=fuzz.ratio,
+                dtype=np.uint8,
+                workers=self.workers,
+            )  # token-sort ratio: the quick forms are sorted
             flag = np.asarray(names.special, dtype=bool)
             odd = np.nonzero(flag[left] | flag[right])[0]
             if odd.size:  # one token, or Arabic/Chinese...: also compared without spaces
                 whole = process.cpdist(
                     [names.whole[li[k]] for k in odd.tolist()],
                     [names.whole[ri[k]] for k in odd.tolist()],
-                    scorer=fuzz.ratio, dtype=np.uint8, workers=self.workers,
-                )  # fmt: skip
+                    scorer=fuzz.ratio,
+                    dtype=np.uint8,
+                    workers=self.workers,
+                )
                 score[odd] = np.maximum(score[odd], whole)
             hit = score >= self.quick_floor
             left, right = left[hit], right[hit]
@@ -390,8 +403,9 @@ class Resolver:
     def judge(self, score: float) -> str:
         return "match" if score >= self.high else "unsure" if score >= self.low else "no-match"
 
-    def resolve(self, cands: Sequence[Candidate],
-                focus: Collection[int] | None = None) -> list[Decision]:  # fmt: skip
+    def resolve(
+        self, cands: Sequence[Candidate], focus: Collection[int] | None = None
+    ) -> list[Decision]:
         """Match and unsure decisions among `cands` (no-matches are not kept); with
         `focus` (indexes into `cands`), only decisions that involve one of those."""
         out: list[Decision] = []
@@ -403,8 +417,11 @@ class Resolver:
             cmp = self.compare(_narrowed(cands[i], names), _narrowed(cands[j], names))
             judgement = self.judge(cmp.score)
             if judgement != "no-match":
-                out.append(Decision(self.node_type, cands[i].id, cands[j].id, judgement,
-                                    cmp.score, cmp.method))  # fmt: skip
+                out.append(
+                    Decision(
+                        self.node_type, cands[i].id, cands[j].id, judgement, cmp.score, cmp.method
+                    )
+                )
         return out
 
 
@@ -427,14 +444,17 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def load_candidates(store: Store, node_type: str,
-                    ids: Collection[str] | None = None) -> list[Candidate]:  # fmt: skip
+def load_candidates(
+    store: Store, node_type: str, ids: Collection[str] | None = None
+) -> list[Candidate]:
     """The candidates of a type (with `ids`: of those nodes only, one read), by id. Only
     the properties a candidate reads are returned (not `properties(n)`)."""
     nt = store.schema.node(node_type)
     label = nt.label_property
     wanted = [k for k in ("aliases", "birth_date", *_COUNTRY_PROPS) if k in nt.properties]
-    fields = ", ".join([f"n.`{label}` AS p0"] + [f"n.`{k}` AS p{i}" for i, k in enumerate(wanted, 1)])
+    fields = ", ".join(
+        [f"n.`{label}` AS p0"] + [f"n.`{k}` AS p{i}" for i, k in enumerate(wanted, 1)]
+    )
     ret = f"RETURN n.id AS id, {fields}, n.source_ids AS sources"
     if ids is None:
         rows = store.read(f"MATCH (n:`{node_type}`) {ret}")
@@ -449,16 +469,23 @@ def load_candidates(store: Store, node_type: str,
         if not row["id"] or not name:
             continue
         countries = tuple(sorted({c for k in _COUNTRY_PROPS for c in _as_list(p.get(k))}))
-        out.append(Candidate(
-            str(row["id"]), node_type, str(name), tuple(_as_list(p.get("aliases"))),
-            str(p["birth_date"]) if p.get("birth_date") else None, countries,
-            len(_as_list(row["sources"])),
-        ))  # fmt: skip
+        out.append(
+            Candidate(
+                str(row["id"]),
+                node_type,
+                str(name),
+                tuple(_as_list(p.get("aliases"))),
+                str(p["birth_date"]) if p.get("birth_date") else None,
+                countries,
+                len(_as_list(row["sources"])),
+            )
+        )
     return sorted(out, key=lambda c: c.id)
 
 
-def load_decisions(store: Store, node_type: str | None = None,
-                   touching: Collection[str] | None = None) -> list[Decision]:  # fmt: skip
+def load_decisions(
+    store: Store, node_type: str | None = None, touching: Collection[str] | None = None
+) -> list[Decision]:
     """The stored decisions (of one type); with `touching`, only a person's decisions and
     the resolver's on a pair with a node in `touching` (one read either way)."""
     where = "($t IS NULL OR m.node_type = $t)"
@@ -470,7 +497,9 @@ def load_decisions(store: Store, node_type: str | None = None,
         f"MATCH (m:MergeDecision) WHERE {where} "
         "RETURN m.node_type AS t, m.left AS l, m.right AS r, m.judgement AS j, m.score AS s, "
         "m.method AS m, m.decided_by AS b, m.decided_at AS a",
-        t=node_type, r=RESOLVER, ids=sorted(touching or ()),
+        t=node_type,
+        r=RESOLVER,
+        ids=sorted(touching or ()),
     )
     out = [
         Decision(
@@ -571,8 +600,12 @@ class ResolveIndex:
         out = {c.id for c in cands if known.get(c.id) != fingerprint(c)}
         return out | self.pending.get(node_type, set())
 
-    def update(self, node_type: str, cands: Iterable[Candidate] | dict[str, Candidate],
-               only: Collection[str] | None = None) -> None:  # fmt: skip
+    def update(
+        self,
+        node_type: str,
+        cands: Iterable[Candidate] | dict[str, Candidate],
+        only: Collection[str] | None = None,
+    ) -> None:
         """Record the present state of the type's nodes; with `only` (and `cands` by id),
         of those ids only: the rest are as this index last recorded them."""
         if only is None or not isinstance(cands, dict):
@@ -588,8 +621,9 @@ class ResolveIndex:
                     seen[i] = fingerprint(c)
         self.pending.pop(node_type, None)
 
-    def mark_pending(self, changed: dict[str, set[str]],
-                     types: Sequence[str] | None = None) -> None:  # fmt: skip
+    def mark_pending(
+        self, changed: dict[str, set[str]], types: Sequence[str] | None = None
+    ) -> None:
         """Remember what a load without resolution wrote, for the next load that resolves
         (of the `types`; by default the schema's `matchable` ones)."""
         types = load_schema().matchable if types is None else types
@@ -603,8 +637,10 @@ class ResolveIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         pending = {t: sorted(v) for t, v in self.pending.items()}
-        tmp.write_text(json.dumps({"version": self.VERSION, "types": self.seen,
-                                   "pending": pending}), encoding="utf-8")  # fmt: skip
+        tmp.write_text(
+            json.dumps({"version": self.VERSION, "types": self.seen, "pending": pending}),
+            encoding="utf-8",
+        )
         tmp.replace(self.path)
 
 
@@ -627,8 +663,11 @@ def _count(store: Store, node_type: str) -> int:
 
 def index_path(settings: Settings) -> Path:
     """Where the resolve index of the store these settings open is kept."""
-    where = f"{settings.neo4j_uri}/{settings.neo4j_database}" if settings.uses_neo4j \
-        else str(settings.engine_dir.resolve())  # fmt: skip
+    where = (
+        f"{settings.neo4j_uri}/{settings.neo4j_database}"
+        if settings.uses_neo4j
+        else str(settings.engine_dir.resolve())
+    )
     digest = hashlib.blake2b(where.encode(), digest_size=6).hexdigest()
     return settings.data_dir / "resolver" / f"index-{digest}.json"
 
@@ -668,9 +707,15 @@ def _clusters(decisions: Iterable[Decision], present: set[str]) -> list[list[str
     return sorted(sorted(g) for g in members.values() if len(g) > 1)
 
 
-def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None, *,
-                 changed: Collection[str] | None = None, index: ResolveIndex | None = None,
-                 max_rounds: int = 5) -> TypeReport:  # fmt: skip
+def resolve_type(
+    store: Store,
+    node_type: str,
+    resolver: Resolver | None = None,
+    *,
+    changed: Collection[str] | None = None,
+    index: ResolveIndex | None = None,
+    max_rounds: int = 5,
+) -> TypeReport:
     """Resolve the nodes of one type and merge the matches.
 
     Without `changed` and `index` every node is compared with every other (in blocks).
@@ -725,17 +770,18 @@ def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None,
     report.focus = len(by_id) if focus_ids is None else len(focus_ids & by_id.keys())
     for _round in range(max_rounds):
         cands = sorted(by_id.values(), key=lambda c: c.id)
-        focus = None if focus_ids is None else [
-            i for i, c in enumerate(cands) if c.id in focus_ids
-        ]  # fmt: skip
+        focus = None if focus_ids is None else [i for i, c in enumerate(cands) if c.id in focus_ids]
         fresh = resolver.resolve(cands, focus) if focus is None or focus else []
         to_write = [
-            d for d in fresh
+            d
+            for d in fresh
             if d.pair not in stored
-            or (not stored[d.pair].by_person
+            or (
+                not stored[d.pair].by_person
                 and (stored[d.pair].judgement, stored[d.pair].score, stored[d.pair].method)
-                != (d.judgement, d.score, d.method))
-        ]  # fmt: skip
+                != (d.judgement, d.score, d.method)
+            )
+        ]
         report.decisions_written += write_decisions(store, to_write)
         effective = _effective(list(stored.values()), fresh)
         stored.update((d.pair, d) for d in to_write)
@@ -771,9 +817,13 @@ def resolve_type(store: Store, node_type: str, resolver: Resolver | None = None,
     return report
 
 
-def resolve_store(store: Store, types: Sequence[str] | None = None, *,
-                  changed: dict[str, set[str]] | None = None,
-                  index: ResolveIndex | None = None) -> ResolveReport:  # fmt: skip
+def resolve_store(
+    store: Store,
+    types: Sequence[str] | None = None,
+    *,
+    changed: dict[str, set[str]] | None = None,
+    index: ResolveIndex | None = None,
+) -> ResolveReport:
     """Resolve the nodes of each type in the graph, merging matches; idempotent.
 
     With `changed` (a writer's `Summary.changed`) and/or `index`, only what changed is
@@ -782,18 +832,25 @@ def resolve_store(store: Store, types: Sequence[str] | None = None, *,
     """
     types = store.schema.matchable if types is None else types
     incremental = changed is not None or index is not None
-    report = ResolveReport([
-        resolve_type(store, t, changed=(changed or {}).get(t, set()) if incremental else None,
-                     index=index)
-        for t in types
-    ])  # fmt: skip
+    report = ResolveReport(
+        [
+            resolve_type(
+                store,
+                t,
+                changed=(changed or {}).get(t, set()) if incremental else None,
+                index=index,
+            )
+            for t in types
+        ]
+    )
     if index is not None:
         index.save()
     return report
 
 
-def record_decision(store: Store, left: str, right: str, judgement: str, decided_by: str,
-                    *, apply: bool = True) -> Decision:  # fmt: skip
+def record_decision(
+    store: Store, left: str, right: str, judgement: str, decided_by: str, *, apply: bool = True
+) -> Decision:
     """Record a person's decision on two nodes (and, by default, apply it at once)."""
     if decided_by == RESOLVER:
         raise ValueError(f"{RESOLVER!r} is the resolver's name; give the reviewer's")
@@ -804,8 +861,9 @@ def record_decision(store: Store, left: str, right: str, judgement: str, decided
     decision = Decision(node_type, left, right, judgement, None, "review", decided_by)
     prior = old.get(decision.pair)
     if prior is not None:
-        decision = Decision(node_type, left, right, judgement, prior.score,
-                            prior.method or "review", decided_by)  # fmt: skip
+        decision = Decision(
+            node_type, left, right, judgement, prior.score, prior.method or "review", decided_by
+        )
     write_decisions(store, [decision])
     if apply:
         resolve_type(store, node_type, changed=())  # apply decisions, compare nothing anew
@@ -820,8 +878,10 @@ def names_of(store: Store, ids: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for t, wanted in by_type.items():
         label = store.schema.node(t).label_property
-        for r in store.read(f"MATCH (n:`{t}`) WHERE n.id IN $ids RETURN n.id AS id, n.`{label}` AS name",
-                            ids=sorted(wanted)):  # fmt: skip
+        for r in store.read(
+            f"MATCH (n:`{t}`) WHERE n.id IN $ids RETURN n.id AS id, n.`{label}` AS name",
+            ids=sorted(wanted),
+        ):
             out[r["id"]] = str(r["name"])
     return out
 
@@ -838,8 +898,9 @@ EXPORT_FIELDS = (
 )
 
 
-def export_rows(store: Store, node_type: str | None = None,
-                judgement: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def export_rows(
+    store: Store, node_type: str | None = None, judgement: str | None = None
+) -> list[dict[str, Any]]:
     """Decisions as plain rows with both names (names of merged-away nodes are empty)."""
     decisions = [d for d in load_decisions(store, node_type) if judgement in (None, d.judgement)]
     names = names_of(store, (i for d in decisions for i in d.pair))
@@ -854,11 +915,18 @@ def export_rows(store: Store, node_type: str | None = None,
 def import_rows(store: Store, rows: Iterable[dict[str, Any]], *, apply: bool = True) -> int:
     """Write decisions from exported rows (a person's override the resolver's) and apply them."""
     decisions = [
-        Decision(str(r["node_type"]), str(r["left"]), str(r["right"]), str(r["judgement"]),
-                 float(r["score"]) if r.get("score") is not None else None, str(r.get("method") or ""),
-                 str(r.get("decided_by") or RESOLVER), str(r.get("decided_at") or ""))
+        Decision(
+            str(r["node_type"]),
+            str(r["left"]),
+            str(r["right"]),
+            str(r["judgement"]),
+            float(r["score"]) if r.get("score") is not None else None,
+            str(r.get("method") or ""),
+            str(r.get("decided_by") or RESOLVER),
+            str(r.get("decided_at") or ""),
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
     n = write_decisions(store, decisions)
     if apply:
         for t in sorted({d.node_type for d in decisions}):
@@ -890,8 +958,9 @@ def group_unsure(decisions: Iterable[Decision], names: dict[str, str]) -> list[R
     chain of look-alikes does not become one group of hundreds. The group closest to a
     match comes first, then larger groups.
     """
-    pending = [d for d in decisions
-               if d.judgement == "unsure" and d.left in names and d.right in names]  # fmt: skip
+    pending = [
+        d for d in decisions if d.judgement == "unsure" and d.left in names and d.right in names
+    ]
     degree: dict[str, int] = defaultdict(int)
     for d in pending:
         degree[d.left] += 1

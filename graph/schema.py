@@ -13,7 +13,9 @@ import yaml
 
 SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
 
-PROPERTY_TYPES = frozenset({"string", "text", "int", "float", "bool", "date", "url", "list[string]"})
+PROPERTY_TYPES = frozenset(
+    {"string", "text", "int", "float", "bool", "date", "url", "list[string]"}
+)
 
 #: Properties every relation may carry besides its declared ones.
 RELATION_COMMON: dict[str, dict[str, Any]] = {
@@ -34,14 +36,31 @@ WATCH = "Watch"
 NOTIFICATION = "Notification"
 
 #: The keys a node type and a relation type may declare (anything else is a mistake).
-NODE_KEYS = frozenset({
-    "description", "keys", "label_property", "properties", "visibility", "admin_only",
-    "internal", "mentions_people", "relevance", "matchable", "editable", "colour", "caption",
-    "network", "stix", "ftm", "root_fields",
-})  # fmt: skip
+NODE_KEYS = frozenset(
+    {
+        "description",
+        "keys",
+        "label_property",
+        "properties",
+        "visibility",
+        "admin_only",
+        "internal",
+        "mentions_people",
+        "relevance",
+        "matchable",
+        "editable",
+        "colour",
+        "caption",
+        "network",
+        "stix",
+        "ftm",
+        "root_fields",
+    }
+)
 RELATION_KEYS = frozenset({"description", "source", "target", "properties", "stix", "ftm"})
-STIX_KEYS = frozenset({"type", "identity_class", "sectors", "location", "perpetrator",
-                       "not_spyware", "standard"})  # fmt: skip
+STIX_KEYS = frozenset(
+    {"type", "identity_class", "sectors", "location", "perpetrator", "not_spyware", "standard"}
+)
 FTM_KEYS = frozenset({"schema", "properties", "country"})
 RELATION_STIX_KEYS = frozenset({"type", "reversed", "actor"})
 RELATION_FTM_KEYS = frozenset({"property", "value", "edge", "source", "target", "properties"})
@@ -214,7 +233,9 @@ class Schema:
         try:
             return self.nodes[name]
         except KeyError:
-            raise KeyError(f"unknown node type {name!r}; declared: {', '.join(self.nodes)}") from None
+            raise KeyError(
+                f"unknown node type {name!r}; declared: {', '.join(self.nodes)}"
+            ) from None
 
     def relation(self, name: str) -> RelationType:
         try:
@@ -268,7 +289,9 @@ def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
             sensitive=bool(spec.get("sensitive", False)),
             description=str(spec.get("description", "")),
             values=tuple(str(v) for v in spec.get("values") or ()),
-            filterable=bool(spec.get("filterable", not ptype.startswith("list[") and ptype != "text")),
+            filterable=bool(
+                spec.get("filterable", not ptype.startswith("list[") and ptype != "text")
+            ),
         )
     return props
 
@@ -278,7 +301,9 @@ def _check_keys(spec: Any, allowed: frozenset[str], where: str) -> dict[str, Any
         raise SchemaError(f"{where}: expected a mapping, got {spec!r}")
     unknown = sorted(set(spec) - allowed)
     if unknown:
-        raise SchemaError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+        raise SchemaError(
+            f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
+        )
     return spec
 
 
@@ -312,14 +337,20 @@ def _stix(name: str, spec: dict[str, Any], props: dict[str, Property]) -> StixMa
     for key in ("location", "perpetrator", "not_spyware", "identity_class"):
         if not isinstance(raw.get(key, ""), str):
             raise SchemaError(f"{where}.{key}: expected a string, got {raw[key]!r}")
-    standard = frozenset(_names(raw["standard"], f"{where}.standard")) if "standard" in raw else frozenset()
+    standard = (
+        frozenset(_names(raw["standard"], f"{where}.standard"))
+        if "standard" in raw
+        else frozenset()
+    )
     _declared(props, standard | ({raw["location"]} if raw.get("location") else set()), where)
     return StixMapping(
         type=str(raw.get("type") or f"x-tnr-{name.lower()}"),
         identity_class=str(raw.get("identity_class", "")),
         sectors=_names(raw["sectors"], f"{where}.sectors") if "sectors" in raw else (),
-        location=str(raw.get("location", "")), perpetrator=str(raw.get("perpetrator", "")),
-        not_spyware=str(raw.get("not_spyware", "")), standard=standard,
+        location=str(raw.get("location", "")),
+        perpetrator=str(raw.get("perpetrator", "")),
+        not_spyware=str(raw.get("not_spyware", "")),
+        standard=standard,
     )
 
 
@@ -353,7 +384,7 @@ def _knowledge(name: str, spec: dict[str, Any], props: dict[str, Property]) -> d
     _check_keys(spec, NODE_KEYS, name)
     colour = spec.get("colour", "")
     if colour and not (isinstance(colour, str) and COLOUR.fullmatch(colour)):
-        raise SchemaError(f"{name}.colour: expected \"#rrggbb\", got {colour!r}")
+        raise SchemaError(f'{name}.colour: expected "#rrggbb", got {colour!r}')
     return {
         "matchable": _flag(spec, "matchable", False, name),
         "editable": _flag(spec, "editable", False, name),
@@ -384,8 +415,10 @@ def _relation_knowledge(name: str, spec: dict[str, Any]) -> dict[str, Any]:
             raise SchemaError(f"{where}: an `edge` needs the FtM `source` and `target` properties")
         out["ftm"] = RelationFtm(
             property=_names(raw["property"], f"{where}.property") if raw.get("property") else (),
-            value=str(raw.get("value") or ""), edge=str(raw.get("edge") or ""),
-            source=str(raw.get("source") or ""), target=str(raw.get("target") or ""),
+            value=str(raw.get("value") or ""),
+            edge=str(raw.get("edge") or ""),
+            source=str(raw.get("source") or ""),
+            target=str(raw.get("target") or ""),
             properties={str(k): str(v) for k, v in (raw.get("properties") or {}).items()},
         )
     return out
@@ -414,7 +447,11 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
         if unknown:
             raise SchemaError(f"{name}.visibility: {unknown} are not declared properties")
         nodes[name] = NodeType(
-            name, str(spec.get("description", "")), keys, label, props,
+            name,
+            str(spec.get("description", "")),
+            keys,
+            label,
+            props,
             admin_only=bool(spec.get("admin_only", False)),
             internal=bool(spec.get("internal", False)),
             redact_when=tuple(vis.get("redact_when") or ()),
@@ -432,15 +469,23 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
             if end not in nodes:
                 raise SchemaError(f"relation {name}: unknown node type {end!r}")
         props = {**_properties(RELATION_COMMON, name), **_properties(spec.get("properties"), name)}
-        relations[name] = RelationType(name, str(spec.get("description", "")), *ends, props,
-                                       **_relation_knowledge(name, spec))
+        relations[name] = RelationType(
+            name, str(spec.get("description", "")), *ends, props, **_relation_knowledge(name, spec)
+        )
     for nt in nodes.values():
         for rel in nt.tied_by:
             if rel not in relations:
                 raise SchemaError(f"{nt.name}.visibility.tied_by: unknown relation {rel!r}")
     by_prefix = {nt.id_prefix: nt.name for nt in nodes.values()}
-    return Schema(int(raw.get("version", 1)), provenance, nodes, relations, by_prefix,
-                  lifecycle=lifecycle, record_time=record_time)
+    return Schema(
+        int(raw.get("version", 1)),
+        provenance,
+        nodes,
+        relations,
+        by_prefix,
+        lifecycle=lifecycle,
+        record_time=record_time,
+    )
 
 
 @cache

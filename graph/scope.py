@@ -6,12 +6,16 @@ incident carries no stored scope.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 #: The scopes of an Incident (graph/schema.yaml, Incident.scope).
 SCOPES = ("transnational", "domestic", "unknown")
 
 
 def incident_scope(
-    origins: set[str], hosts: set[str] = frozenset(), residences: set[str] = frozenset()  # type: ignore[assignment]
+    origins: AbstractSet[str],
+    hosts: AbstractSet[str] = frozenset(),
+    residences: AbstractSet[str] = frozenset(),
 ) -> str:
     """An incident's scope from where the target was against the origin states (ISO codes or
     State ids, compared as given): the host states, else the target's countries of residence.

@@ -77,9 +77,13 @@ class Settings:
             neo4j_user=e.get("NEO4J_USER", defaults.neo4j_user),
             neo4j_password=e.get("NEO4J_PASSWORD", defaults.neo4j_password),
             neo4j_database=e.get("NEO4J_DATABASE", defaults.neo4j_database),
-            data_dir=Path(e["TNR_DATA_DIR"]).expanduser() if e.get("TNR_DATA_DIR") else defaults.data_dir,
+            data_dir=Path(e["TNR_DATA_DIR"]).expanduser()
+            if e.get("TNR_DATA_DIR")
+            else defaults.data_dir,
             engine_heap=e.get("TNR_ENGINE_HEAP", defaults.engine_heap),
-            engine_start_timeout=float(e.get("TNR_ENGINE_START_TIMEOUT", defaults.engine_start_timeout)),
+            engine_start_timeout=float(
+                e.get("TNR_ENGINE_START_TIMEOUT", defaults.engine_start_timeout)
+            ),
             host=e.get("TNR_HOST", defaults.host),
             port=int(e.get("TNR_PORT", defaults.port)),
             cors_origins=_list(e.get("TNR_CORS_ORIGINS", "")),
@@ -91,14 +95,18 @@ class Settings:
             max_body_bytes=int(e.get("TNR_MAX_BODY_BYTES", defaults.max_body_bytes)),
             api_keys=e.get("TNR_API_KEYS", ""),
             api_keys_file=Path(e["TNR_API_KEYS_FILE"]).expanduser()
-            if e.get("TNR_API_KEYS_FILE") else None,
+            if e.get("TNR_API_KEYS_FILE")
+            else None,
             query_timeout=float(e.get("TNR_QUERY_TIMEOUT", defaults.query_timeout)),
-            max_concurrent_queries=max(1, int(e.get("TNR_MAX_CONCURRENT_QUERIES",
-                                                    defaults.max_concurrent_queries))),
-            max_queued_queries=max(0, int(e.get("TNR_MAX_QUEUED_QUERIES",
-                                                defaults.max_queued_queries))),
+            max_concurrent_queries=max(
+                1, int(e.get("TNR_MAX_CONCURRENT_QUERIES", defaults.max_concurrent_queries))
+            ),
+            max_queued_queries=max(
+                0, int(e.get("TNR_MAX_QUEUED_QUERIES", defaults.max_queued_queries))
+            ),
             queue_wait=float(e.get("TNR_QUEUE_WAIT", defaults.queue_wait)),
             redaction_key=e.get("TNR_REDACTION_KEY", ""),
             node_modules=Path(e["TNR_NODE_MODULES"]).expanduser()
-            if e.get("TNR_NODE_MODULES") else None,
+            if e.get("TNR_NODE_MODULES")
+            else None,
         )

@@ -109,7 +109,10 @@ class Store:
         retry_s = 30.0 if engine is None else EMBEDDED_RETRY_S  # 30 s: the driver's default
         options = NEO4J_DRIVER_OPTIONS if engine is None else {}
         driver = GraphDatabase.driver(
-            uri, auth=auth, max_connection_pool_size=50, max_transaction_retry_time=retry_s,
+            uri,
+            auth=auth,
+            max_connection_pool_size=50,
+            max_transaction_retry_time=retry_s,
             **options,
         )
         try:
@@ -129,7 +132,9 @@ class Store:
             install_redaction_key(settings)
         except OSError as exc:
             store.close()
-            raise StoreError(f"cannot make the redaction key in {settings.data_dir}: {exc}") from exc
+            raise StoreError(
+                f"cannot make the redaction key in {settings.data_dir}: {exc}"
+            ) from exc
         if bind_ogm:
             store.bind_ogm()
         return store

@@ -49,7 +49,11 @@ def coerce(prop: Property, value: Any) -> Any:
         if t == "float":
             if isinstance(value, bool):
                 raise TypeError
-            number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+            number = (
+                float(str(value).strip().replace(",", ""))
+                if isinstance(value, str)
+                else float(value)
+            )
             if math.isnan(number) or math.isinf(number):
                 raise TypeError
             return number
@@ -69,7 +73,9 @@ def coerce(prop: Property, value: Any) -> Any:
                 return value.isoformat()
             text = str(value).strip()
             if not _DATE.match(text):
-                raise RecordError(prop.name, f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {text[:40]!r}")
+                raise RecordError(
+                    prop.name, f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {text[:40]!r}"
+                )
             if len(text) == 10:
                 dt.date.fromisoformat(text)
             elif len(text) == 7 and not 1 <= int(text[5:]) <= 12:
@@ -103,8 +109,10 @@ def _clean(props: dict[str, Any], declared: dict[str, Property], what: str) -> d
         coerced = coerce(declared[name], value)
         allowed = declared[name].values
         if allowed and coerced is not None and coerced not in allowed:
-            raise RecordError(name, f"{what}.{name} must be one of {', '.join(allowed)}, "
-                              f"got {str(coerced)[:40]!r}")  # fmt: skip
+            raise RecordError(
+                name,
+                f"{what}.{name} must be one of {', '.join(allowed)}, got {str(coerced)[:40]!r}",
+            )
         if coerced is not None:
             out[name] = coerced
     for prop in declared.values():
@@ -134,7 +142,10 @@ def validate_edge(edge: Edge, schema: Schema | None = None) -> dict[str, Any]:
     schema = schema or load_schema()
     rt = schema.relation(edge.type)
     _check_provenance(edge.provenance.confidence, edge.provenance.source_id)
-    for end, allowed, field in ((edge.source, rt.sources, "source"), (edge.target, rt.targets, "target")):
+    for end, allowed, field in (
+        (edge.source, rt.sources, "source"),
+        (edge.target, rt.targets, "target"),
+    ):
         try:
             end_type = schema.type_of_id(end)
         except KeyError as exc:

@@ -199,8 +199,11 @@ class Names:
             if long:
                 ident.add(long[-1])  # the surname (or the only word)
             ident.update(t for t in long if seen[t] <= cls.RARE)
-        places = {tuple(toks) for toks in map(tokens, public)
-                  if len(toks) > 1 and ident & set(toks) and tuple(toks) not in seqs}  # fmt: skip
+        places = {
+            tuple(toks)
+            for toks in map(tokens, public)
+            if len(toks) > 1 and ident & set(toks) and tuple(toks) not in seqs
+        }
         return cls(frozenset(seqs), frozenset(ident), frozenset(places))
 
     @functools.cached_property
@@ -227,7 +230,7 @@ class Names:
         by_first = self._places_by_first
         for i, t in enumerate(toks):
             for form in by_first.get(t, ()):
-                if tuple(toks[i:i + len(form)]) == form:
+                if tuple(toks[i : i + len(form)]) == form:
                     inside.update(range(i, i + len(form)))
         return inside
 
@@ -240,7 +243,7 @@ class Names:
             if t in self.identifying and i not in places:
                 found.append((i, i + 1))
             for form in by_first.get(t, ()):
-                if tuple(toks[i:i + len(form)]) == form:
+                if tuple(toks[i : i + len(form)]) == form:
                     found.append((i, i + len(form)))
         return found
 
@@ -272,7 +275,7 @@ class Names:
         out, last = [], 0
         for k, w in enumerate(words):
             if k in bad:
-                out += [text[last:w.start()], WITHHELD]
+                out += [text[last : w.start()], WITHHELD]
                 last = w.end()
         out.append(text[last:])
         shown = "".join(out)
@@ -362,11 +365,14 @@ class Hidden:
         public_names: list[str] = []
         for nt in schema.nodes.values():  # names that name no person: a state's, a tactic's
             if not nt.mentions_people and nt.label_property == "name":
-                for r in store.read(f"MATCH (n:`{nt.name}`) RETURN n.name AS name, "
-                                    "coalesce(n.aliases, []) AS aliases"):  # fmt: skip
+                for r in store.read(
+                    f"MATCH (n:`{nt.name}`) RETURN n.name AS name, "
+                    "coalesce(n.aliases, []) AS aliases"
+                ):
                     public_names += [str(x) for x in [r["name"], *r["aliases"]] if x]
-        names = Names.build((n for p in redacted.values() for n in p["names"]), all_names,
-                            public_names)  # fmt: skip
+        names = Names.build(
+            (n for p in redacted.values() for n in p["names"]), all_names, public_names
+        )
         ids = sorted(redacted)
         tied: dict[str, str] = {}
         stored: dict[str, str] = {}  # a hidden node's stored label -> the label shown
@@ -413,9 +419,16 @@ class Hidden:
             stored.update((n, labels[i]) for n in p["names"] if len(n) >= 3)
         labels.update(tied)
         labels.update((s, WITHHELD_SOURCE) for s in sources)
-        return cls(frozenset(redacted), tied, frozenset(sources), frozenset(mentioning),
-                   names, {anon_id(i): i for i in hidden}, labels,
-                   tuple(sorted(stored.items(), key=lambda kv: -len(kv[0]))))  # fmt: skip
+        return cls(
+            frozenset(redacted),
+            tied,
+            frozenset(sources),
+            frozenset(mentioning),
+            names,
+            {anon_id(i): i for i in hidden},
+            labels,
+            tuple(sorted(stored.items(), key=lambda kv: -len(kv[0]))),
+        )
 
     @staticmethod
     def _mentioning(store: Any, schema: Schema, names: Names) -> set[str]:
@@ -424,8 +437,11 @@ class Hidden:
         for nt in schema.nodes.values():
             if not nt.mentions_people or nt.admin_only or nt.internal or nt.name == SOURCE:
                 continue
-            texts = [p.name for p in nt.properties.values()
-                     if p.type in ("string", "text", "url", "list[string]")]  # fmt: skip
+            texts = [
+                p.name
+                for p in nt.properties.values()
+                if p.type in ("string", "text", "url", "list[string]")
+            ]
             if not texts:
                 continue
             cols = ", ".join(f"n.`{p}`" for p in texts)
@@ -793,7 +809,9 @@ class View:
             out.append(self.text(c))
         return out
 
-    def relation(self, rel_type: str, props: Mapping[str, Any], ends: Iterable[str]) -> dict[str, Any] | None:
+    def relation(
+        self, rel_type: str, props: Mapping[str, Any], ends: Iterable[str]
+    ) -> dict[str, Any] | None:
         """A relation's properties for this role; None when it must not be shown at all."""
         if not self.public:
             return dict(props)
@@ -805,8 +823,12 @@ class View:
             rt = self.schema.relations.get(rel_type)
             keep = {k: v for k, v in props.items() if rt is None or k in rt.properties}
             keep = {k: self._text(v) for k, v in keep.items()}
-            return {**keep, "id": anon_id(str(props.get("id") or "")), "source_ids": [],
-                    "citations": []}  # fmt: skip
+            return {
+                **keep,
+                "id": anon_id(str(props.get("id") or "")),
+                "source_ids": [],
+                "citations": [],
+            }
         out = {k: self._text(v) for k, v in props.items() if k not in ("source_ids", "citations")}
         out["source_ids"] = self.sources_of(props.get("source_ids"))
         out["citations"] = self.citations_of(props.get("citations"))
@@ -822,8 +844,9 @@ class View:
         return IDENTIFYING_RELATIONS, self.hidden.redacted
 
     def shows_relation(self, rel_type: str, owner: str) -> bool:
-        return not (self.public and rel_type in IDENTIFYING_RELATIONS
-                    and str(owner) in self.hidden.redacted)  # fmt: skip
+        return not (
+            self.public and rel_type in IDENTIFYING_RELATIONS and str(owner) in self.hidden.redacted
+        )
 
     # Cypher the readers build (names from the schema only; values are parameters)
     def masked_ids(self, nt: NodeType) -> list[str]:

@@ -25,9 +25,22 @@ def fold(text: str) -> str:
 
 #: Canonical vendor name -> other names used in sources.
 VENDOR_ALIASES: dict[str, tuple[str, ...]] = {
-    "NSO Group": ("NSO", "NSO Group Technologies", "NSO Group Technologies Ltd", "Q Cyber Technologies"),
-    "Gamma Group": ("Gamma", "Gamma International", "Gamma International GmbH", "Gamma International UK",
-                    "Gamma TSE", "FinFisher", "FinFisher GmbH", "Gamma Group International"),
+    "NSO Group": (
+        "NSO",
+        "NSO Group Technologies",
+        "NSO Group Technologies Ltd",
+        "Q Cyber Technologies",
+    ),
+    "Gamma Group": (
+        "Gamma",
+        "Gamma International",
+        "Gamma International GmbH",
+        "Gamma International UK",
+        "Gamma TSE",
+        "FinFisher",
+        "FinFisher GmbH",
+        "Gamma Group International",
+    ),
     "Cytrox": ("Cytrox AD", "Cytrox Holdings"),
     "Intellexa": ("Intellexa Alliance", "Intellexa Consortium"),
     "Candiru": ("Saito Tech", "Sourgum"),
@@ -93,14 +106,31 @@ EXPLOITS: dict[str, str] = {
 }
 
 #: Tactic codes of the typology (data/curated/tactics.yaml defines them, with sources).
-TACTIC_CODES: frozenset[str] = frozenset({
-    "transnational-repression",
-    "physical", "assassination", "assault", "abduction", "detention", "unlawful-deportation", "rendition",
-    "legal", "interpol-abuse", "extradition-request",
-    "mobility", "denial-of-entry", "denial-of-services",
-    "coercion", "threats-to-family", "intimidation",
-    "digital", "digital-threats", "spyware", "surveillance",
-})
+TACTIC_CODES: frozenset[str] = frozenset(
+    {
+        "transnational-repression",
+        "physical",
+        "assassination",
+        "assault",
+        "abduction",
+        "detention",
+        "unlawful-deportation",
+        "rendition",
+        "legal",
+        "interpol-abuse",
+        "extradition-request",
+        "mobility",
+        "denial-of-entry",
+        "denial-of-services",
+        "coercion",
+        "threats-to-family",
+        "intimidation",
+        "digital",
+        "digital-threats",
+        "spyware",
+        "surveillance",
+    }
+)
 
 
 def _alias_index() -> dict[str, str]:

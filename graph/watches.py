@@ -58,24 +58,38 @@ class Watch:
     @classmethod
     def from_props(cls, p: dict[str, Any]) -> Watch:
         return cls(
-            owner=str(p["owner"]), name=str(p["name"]), role=Role.parse(str(p["role"])),
-            query=str(p["query"]), variables=json.loads(p.get("variables") or "{}"),
+            owner=str(p["owner"]),
+            name=str(p["name"]),
+            role=Role.parse(str(p["role"])),
+            query=str(p["query"]),
+            variables=json.loads(p.get("variables") or "{}"),
             owner_role=Role.parse(str(p.get("owner_role") or "admin")),
-            webhook=p.get("webhook") or None, digest=bool(p.get("digest")),
-            created=str(p.get("created") or ""), last_answer=p.get("last_answer"),
-            last_checked=str(p.get("last_checked") or ""), checked_at=p.get("checked_at"),
+            webhook=p.get("webhook") or None,
+            digest=bool(p.get("digest")),
+            created=str(p.get("created") or ""),
+            last_answer=p.get("last_answer"),
+            last_checked=str(p.get("last_checked") or ""),
+            checked_at=p.get("checked_at"),
             last_error=p.get("last_error"),
-        )  # fmt: skip
+        )
 
     def props(self) -> dict[str, Any]:
         return {
-            "id": self.id, "owner": self.owner, "name": self.name, "role": self.role.name.lower(),
-            "owner_role": self.owner_role.name.lower(), "query": self.query,
-            "variables": json.dumps(self.variables, sort_keys=True), "webhook": self.webhook,
-            "digest": self.digest, "created": self.created, "last_answer": self.last_answer,
-            "last_checked": self.last_checked, "checked_at": self.checked_at,
+            "id": self.id,
+            "owner": self.owner,
+            "name": self.name,
+            "role": self.role.name.lower(),
+            "owner_role": self.owner_role.name.lower(),
+            "query": self.query,
+            "variables": json.dumps(self.variables, sort_keys=True),
+            "webhook": self.webhook,
+            "digest": self.digest,
+            "created": self.created,
+            "last_answer": self.last_answer,
+            "last_checked": self.last_checked,
+            "checked_at": self.checked_at,
             "last_error": self.last_error,
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True)
@@ -100,19 +114,37 @@ class Notification:
     @classmethod
     def from_props(cls, p: dict[str, Any]) -> Notification:
         return cls(
-            str(p["id"]), str(p["watch_id"]), str(p.get("watch_name") or ""),
-            str(p.get("owner") or ""), str(p["at"]), str(p.get("since") or ""),
-            str(p.get("until") or ""), str(p.get("summary") or ""),
-            json.loads(p.get("diff") or "{}"), json.loads(p.get("causes") or "[]"),
-            str(p.get("status") or NONE), int(p.get("attempts") or 0), p.get("next_attempt"),
-            p.get("delivered_at"), p.get("last_error"), p.get("digest_day"),
-        )  # fmt: skip
+            str(p["id"]),
+            str(p["watch_id"]),
+            str(p.get("watch_name") or ""),
+            str(p.get("owner") or ""),
+            str(p["at"]),
+            str(p.get("since") or ""),
+            str(p.get("until") or ""),
+            str(p.get("summary") or ""),
+            json.loads(p.get("diff") or "{}"),
+            json.loads(p.get("causes") or "[]"),
+            str(p.get("status") or NONE),
+            int(p.get("attempts") or 0),
+            p.get("next_attempt"),
+            p.get("delivered_at"),
+            p.get("last_error"),
+            p.get("digest_day"),
+        )
 
     def payload(self) -> dict[str, Any]:
         """What a webhook receives (and `--json` prints)."""
-        return {"id": self.id, "watch": self.watch_name, "watchId": self.watch_id, "at": self.at,
-                "since": self.since, "until": self.until, "summary": self.summary,
-                "diff": self.diff, "causes": self.causes}  # fmt: skip
+        return {
+            "id": self.id,
+            "watch": self.watch_name,
+            "watchId": self.watch_id,
+            "at": self.at,
+            "since": self.since,
+            "until": self.until,
+            "summary": self.summary,
+            "diff": self.diff,
+            "causes": self.causes,
+        }
 
 
 # -- watches ------------------------------------------------------------------------------
@@ -125,16 +157,19 @@ def get_watch(store: Store, owner: str | None, name: str) -> Watch | None:
     """The watch `name` of `owner` (any owner's, when `owner` is None and the name is unique)."""
     rows = store.read(
         "MATCH (w:Watch) WHERE (w.name = $name OR w.id = $name) AND ($owner IS NULL OR "
-        "w.owner = $owner) RETURN properties(w) AS p ORDER BY w.owner", name=name, owner=owner,
-    )  # fmt: skip
+        "w.owner = $owner) RETURN properties(w) AS p ORDER BY w.owner",
+        name=name,
+        owner=owner,
+    )
     return Watch.from_props(rows[0]["p"]) if rows else None
 
 
 def list_watches(store: Store, owner: str | None = None) -> list[Watch]:
     rows = store.read(
         "MATCH (w:Watch) WHERE $owner IS NULL OR w.owner = $owner "
-        "RETURN properties(w) AS p ORDER BY w.owner, w.name", owner=owner,
-    )  # fmt: skip
+        "RETURN properties(w) AS p ORDER BY w.owner, w.name",
+        owner=owner,
+    )
     return [Watch.from_props(r["p"]) for r in rows]
 
 
@@ -147,41 +182,65 @@ def delete_watch(store: Store, watch: Watch) -> int:
     return int(rows[0]["c"]) if rows else 0
 
 
-def mark_checked(store: Store, watch: Watch, *, answer: str | None, until: str,
-                 error: str | None) -> None:  # fmt: skip
+def mark_checked(
+    store: Store, watch: Watch, *, answer: str | None, until: str, error: str | None
+) -> None:
     """After an evaluation: the answer kept (unless it failed), the loads seen, the error."""
     store.write(
         "MATCH (w:Watch {id: $id}) SET w.checked_at = $at, w.last_error = $error, "
         "w.last_checked = CASE WHEN $error IS NULL THEN $until ELSE w.last_checked END, "
         "w.last_answer = CASE WHEN $error IS NULL THEN $answer ELSE w.last_answer END",
-        id=watch.id, at=utc_now(), error=error, until=until, answer=answer,
-    )  # fmt: skip
+        id=watch.id,
+        at=utc_now(),
+        error=error,
+        until=until,
+        answer=answer,
+    )
 
 
 # -- notifications ------------------------------------------------------------------------
-def record_notification(store: Store, watch: Watch, *, since: str, until: str, summary: str,
-                        diff: dict[str, Any], causes: list[dict[str, Any]]) -> Notification:  # fmt: skip
+def record_notification(
+    store: Store,
+    watch: Watch,
+    *,
+    since: str,
+    until: str,
+    summary: str,
+    diff: dict[str, Any],
+    causes: list[dict[str, Any]],
+) -> Notification:
     at = utc_now()
     status = PENDING if watch.webhook else NONE
     props = {
-        "id": make_id(NOTIFICATION, watch.id, at), "watch_id": watch.id,
-        "watch_name": watch.name, "owner": watch.owner, "at": at, "since": since,
-        "until": until, "summary": summary, "diff": json.dumps(diff, sort_keys=True),
-        "causes": json.dumps(causes, sort_keys=True), "status": status, "attempts": 0,
+        "id": make_id(NOTIFICATION, watch.id, at),
+        "watch_id": watch.id,
+        "watch_name": watch.name,
+        "owner": watch.owner,
+        "at": at,
+        "since": since,
+        "until": until,
+        "summary": summary,
+        "diff": json.dumps(diff, sort_keys=True),
+        "causes": json.dumps(causes, sort_keys=True),
+        "status": status,
+        "attempts": 0,
         "next_attempt": at if watch.webhook else None,
         "digest_day": at[:10] if watch.digest else None,
-    }  # fmt: skip
+    }
     store.write("CREATE (n:Notification) SET n = $props", props=props)
     return Notification.from_props(props)
 
 
-def list_notifications(store: Store, watch_ids: list[str] | None = None,
-                       first: int = 20) -> list[Notification]:  # fmt: skip
+def list_notifications(
+    store: Store, watch_ids: list[str] | None = None, first: int = 20
+) -> list[Notification]:
     """The newest first; of these watches (all, when None)."""
     rows = store.read(
         "MATCH (n:Notification) WHERE $ids IS NULL OR n.watch_id IN $ids "
-        "RETURN properties(n) AS p ORDER BY n.at DESC LIMIT $first", ids=watch_ids, first=first,
-    )  # fmt: skip
+        "RETURN properties(n) AS p ORDER BY n.at DESC LIMIT $first",
+        ids=watch_ids,
+        first=first,
+    )
     return [Notification.from_props(r["p"]) for r in rows]
 
 
@@ -192,18 +251,33 @@ def due_notifications(store: Store, now: str, *, failed: bool = False) -> list[N
     rows = store.read(
         "MATCH (n:Notification) WHERE n.status IN $states AND (n.status = $failed OR "
         "n.next_attempt IS NULL OR n.next_attempt <= $now) RETURN properties(n) AS p "
-        "ORDER BY n.at", states=states, now=now, failed=FAILED,
-    )  # fmt: skip
+        "ORDER BY n.at",
+        states=states,
+        now=now,
+        failed=FAILED,
+    )
     return [Notification.from_props(r["p"]) for r in rows]
 
 
-def mark_delivery(store: Store, ids: list[str], *, ok: bool, error: str | None,
-                  next_attempt: str | None, gave_up: bool) -> None:  # fmt: skip
+def mark_delivery(
+    store: Store,
+    ids: list[str],
+    *,
+    ok: bool,
+    error: str | None,
+    next_attempt: str | None,
+    gave_up: bool,
+) -> None:
     """One delivery attempt of these notifications (one, or a day's digest)."""
     status = DELIVERED if ok else (FAILED if gave_up else PENDING)
     store.write(
         "MATCH (n:Notification) WHERE n.id IN $ids SET n.attempts = coalesce(n.attempts, 0) + 1, "
         "n.status = $status, n.last_error = $error, n.next_attempt = $next, "
         "n.delivered_at = CASE WHEN $ok THEN $now ELSE n.delivered_at END",
-        ids=ids, status=status, error=error, next=next_attempt, ok=ok, now=utc_now(),
-    )  # fmt: skip
+        ids=ids,
+        status=status,
+        error=error,
+        next=next_attempt,
+        ok=ok,
+        now=utc_now(),
+    )

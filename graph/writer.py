@@ -151,19 +151,27 @@ def edge_cypher(
     )
 
 
-def write_node_in(tx: ManagedTransaction, schema: Schema, type_name: str,
-                  row: dict[str, Any]) -> None:  # fmt: skip
+def write_node_in(
+    tx: ManagedTransaction, schema: Schema, type_name: str, row: dict[str, Any]
+) -> None:
     """Write one node inside the caller's transaction with the writer's own MERGE, and the
     record time of now (`row`: `i`, `id`, `props` and its sightings, `seen`)."""
     tx.run(node_cypher(schema, type_name, True), rows=[row], now=record_now()).consume()
 
 
-def write_edge_in(tx: ManagedTransaction, schema: Schema, rel_type: str, source_type: str,
-                  target_type: str, row: dict[str, Any]) -> None:  # fmt: skip
+def write_edge_in(
+    tx: ManagedTransaction,
+    schema: Schema,
+    rel_type: str,
+    source_type: str,
+    target_type: str,
+    row: dict[str, Any],
+) -> None:
     """Write one relation inside the caller's transaction, as `write_node_in` a node (`row`
     also names its ends: `s`, `t`)."""
-    tx.run(edge_cypher(schema, rel_type, source_type, target_type, True), rows=[row],
-           now=record_now()).consume()  # fmt: skip
+    tx.run(
+        edge_cypher(schema, rel_type, source_type, target_type, True), rows=[row], now=record_now()
+    ).consume()
 
 
 def record_now() -> str:
@@ -268,20 +276,25 @@ class Writer:
                 summary.add(row.type, "rejected")
                 summary.rejects.append(
                     Rejected(
-                        self.origin, row.location, "source" if row.source else "target",
+                        self.origin,
+                        row.location,
+                        "source" if row.source else "target",
                         f"{row.type} points to a record that is not in the graph "
                         f"({row.source} -> {row.target})",
                     )
-                )  # fmt: skip
+                )
         summary.report_path = self._report(summary.rejects)
         self._finish(summary)
         return summary
 
     def _finish(self, summary: Summary) -> None:
         """Mark what a complete load no longer contains, then record the load itself."""
-        written = sorted(t for t, c in summary.counts.items()
-                         if t in self.schema.nodes or t in self.schema.relations
-                         if c.created + c.updated + c.unchanged)  # fmt: skip
+        written = sorted(
+            t
+            for t, c in summary.counts.items()
+            if t in self.schema.nodes or t in self.schema.relations
+            if c.created + c.updated + c.unchanged
+        )
         if not self.complete and not (summary.total("created") or summary.total("updated")):
             return  # a partial write that only confirmed facts is not a load worth listing
         if self.complete:
@@ -292,24 +305,35 @@ class Writer:
             summary.lost = sum(self._mark_lost(t) for t in sorted(types))
         load_id = make_id(LOAD, self.dataset, self.now)
         props = {
-            "dataset": self.dataset, "loader": self.dataset.partition(":")[0] if ":" in
-            self.dataset else None, "file": Path(self.origin).name or None,
-            "started": self.now, "finished": record_now(), "complete": self.complete,
-            "created": summary.total("created"), "updated": summary.total("updated"),
-            "unchanged": summary.total("unchanged"), "rejected": summary.total("rejected"),
-            "lost": summary.lost, "types": written, "source_ids": sorted(self._cited),
-            "citations": [], "confidence": 1.0,
-        }  # fmt: skip
+            "dataset": self.dataset,
+            "loader": self.dataset.partition(":")[0] if ":" in self.dataset else None,
+            "file": Path(self.origin).name or None,
+            "started": self.now,
+            "finished": record_now(),
+            "complete": self.complete,
+            "created": summary.total("created"),
+            "updated": summary.total("updated"),
+            "unchanged": summary.total("unchanged"),
+            "rejected": summary.total("rejected"),
+            "lost": summary.lost,
+            "types": written,
+            "source_ids": sorted(self._cited),
+            "citations": [],
+            "confidence": 1.0,
+        }
         self.store.write(
             "MERGE (l:Load {id: $id}) SET l += $props",
-            id=load_id, props={k: v for k, v in props.items() if v is not None},
+            id=load_id,
+            props={k: v for k, v in props.items() if v is not None},
         )
         summary.load_id = load_id
 
     def _mark_lost(self, type_name: str, chunk: int = 5000) -> int:
         """Sightings of `type_name` facts by this dataset that this load did not confirm:
         marked no longer confirmed (now), a chunk per transaction. Returns how many facts."""
-        pattern = f"(n:`{type_name}`)" if type_name in self.schema.nodes else f"()-[n:`{type_name}`]->()"
+        pattern = (
+            f"(n:`{type_name}`)" if type_name in self.schema.nodes else f"()-[n:`{type_name}`]->()"
+        )
         mine = "split(s, '|')[1] = $d AND s ENDS WITH '|'"
         query = (
             f"MATCH {pattern} WHERE n.last_seen < $now AND any(s IN n.sightings WHERE {mine}) "
@@ -373,17 +397,24 @@ class Writer:
                 kept.append(row)
             else:
                 self._reject(
-                    summary, row.type, row.location,
+                    summary,
+                    row.type,
+                    row.location,
                     RecordError("source", f"cites {sid!r}, which is not a Source in the graph"),
-                )  # fmt: skip
+                )
         return kept
 
     def _skip_deleted(self, rows: list[_Row], summary: Summary) -> list[_Row]:
         """Rows of soft-deleted nodes stay out: a re-load does not bring a deleted node back."""
         ids = {i for row in rows for i in (row.key, row.source, row.target) if i}
-        found = self.store.read(
-            "MATCH (d:DeletedNode) WHERE d.node_id IN $ids RETURN d.node_id AS id", ids=sorted(ids)
-        ) if ids else []  # fmt: skip
+        found = (
+            self.store.read(
+                "MATCH (d:DeletedNode) WHERE d.node_id IN $ids RETURN d.node_id AS id",
+                ids=sorted(ids),
+            )
+            if ids
+            else []
+        )
         gone = {str(r["id"]) for r in found}
         if not gone:
             return rows
@@ -404,8 +435,15 @@ class Writer:
             if k in merged:
                 merged[k].props = _merge_props(merged[k].props, row.props)
             else:
-                merged[k] = _Row(row.kind, row.type, row.key, dict(row.props), row.location,
-                                 row.source, row.target)  # fmt: skip
+                merged[k] = _Row(
+                    row.kind,
+                    row.type,
+                    row.key,
+                    dict(row.props),
+                    row.location,
+                    row.source,
+                    row.target,
+                )
         unique = self._skip_deleted(self._check_sources(list(merged.values()), summary), summary)
         nodes: dict[str, list[_Row]] = defaultdict(list)
         edges: dict[tuple[str, str, str], list[_Row]] = defaultdict(list)
@@ -422,19 +460,28 @@ class Writer:
             order = sorted(nodes, key=lambda t: t != SOURCE)
             for type_name in order:
                 group = nodes[type_name]
-                payload = [{"i": i, "id": r.key, "props": r.props, "seen": self._seen(r)}
-                           for i, r in enumerate(group)]  # fmt: skip
-                result = tx.run(node_cypher(self.schema, type_name, True), rows=payload,
-                                now=self.now)  # fmt: skip
+                payload = [
+                    {"i": i, "id": r.key, "props": r.props, "seen": self._seen(r)}
+                    for i, r in enumerate(group)
+                ]
+                result = tx.run(
+                    node_cypher(self.schema, type_name, True), rows=payload, now=self.now
+                )
                 statuses += [(type_name, rec["status"], group[int(rec["i"])].key) for rec in result]
             for (rel, s_type, t_type), group in edges.items():
                 payload = [
-                    {"i": i, "s": r.source, "t": r.target, "props": {**r.props, "id": r.key},
-                     "seen": self._seen(r)}
+                    {
+                        "i": i,
+                        "s": r.source,
+                        "t": r.target,
+                        "props": {**r.props, "id": r.key},
+                        "seen": self._seen(r),
+                    }
                     for i, r in enumerate(group)
-                ]  # fmt: skip
-                result = tx.run(edge_cypher(self.schema, rel, s_type, t_type, True),
-                                rows=payload, now=self.now)  # fmt: skip
+                ]
+                result = tx.run(
+                    edge_cypher(self.schema, rel, s_type, t_type, True), rows=payload, now=self.now
+                )
                 done: set[int] = set()
                 for rec in result:
                     done.add(int(rec["i"]))
@@ -473,9 +520,15 @@ class Writer:
             for r in rejects:
                 fh.write(
                     json.dumps(
-                        {"file": r.file, "location": r.location, "field": r.field,
-                         "message": r.message, "raw": r.raw},
+                        {
+                            "file": r.file,
+                            "location": r.location,
+                            "field": r.field,
+                            "message": r.message,
+                            "raw": r.raw,
+                        },
                         ensure_ascii=False,
-                    ) + "\n"
-                )  # fmt: skip
+                    )
+                    + "\n"
+                )
         return path

@@ -40,8 +40,12 @@ def registry() -> dict[str, LoaderSpec]:
         name = getattr(module, "NAME", None)
         parse = getattr(module, "parse", None)
         if isinstance(name, str) and callable(parse):
-            options = tuple(p.name for p in inspect.signature(parse).parameters.values()
-                            if p.kind is inspect.Parameter.KEYWORD_ONLY)  # fmt: skip
-            found[name] = LoaderSpec(name, str(getattr(module, "DESCRIPTION", "")), parse,
-                                     module.__name__, options)  # fmt: skip
+            options = tuple(
+                p.name
+                for p in inspect.signature(parse).parameters.values()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY
+            )
+            found[name] = LoaderSpec(
+                name, str(getattr(module, "DESCRIPTION", "")), parse, module.__name__, options
+            )
     return dict(sorted(found.items()))

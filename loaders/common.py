@@ -60,12 +60,17 @@ def file_source(path: Path, title: str, kind: str = "dataset", **props: Any) -> 
     meta: dict[str, Any] = {}
     for entry in known_datasets():
         if digest.startswith(str(entry.get("sha256", "-"))):
-            meta = {k: entry[k] for k in ("title", "publisher", "url", "licence", "date") if k in entry}
+            meta = {
+                k: entry[k] for k in ("title", "publisher", "url", "licence", "date") if k in entry
+            }
             break
     retrieved = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date().isoformat()
     base = {"kind": kind, "file": path.name, "sha256": digest, "retrieved": retrieved}
-    return source_node(f"file:{path.name}#sha256:{digest[:16]}", meta.pop("title", title),
-                       **{**base, **meta, **props})  # fmt: skip
+    return source_node(
+        f"file:{path.name}#sha256:{digest[:16]}",
+        meta.pop("title", title),
+        **{**base, **meta, **props},
+    )
 
 
 def csv_rows(path: Path, **fmt: Any) -> Iterator[tuple[int, dict[str, str]]]:
@@ -75,15 +80,23 @@ def csv_rows(path: Path, **fmt: Any) -> Iterator[tuple[int, dict[str, str]]]:
         _ = reader.fieldnames  # reads the header, so line_num counts it
         line = reader.line_num + 1
         for row in reader:
-            yield line, {(k or "").strip(): (v if isinstance(v, str) else "") for k, v in row.items()}
+            yield (
+                line,
+                {(k or "").strip(): (v if isinstance(v, str) else "") for k, v in row.items()},
+            )
             line = reader.line_num + 1
 
 
 def state_node(c: Country, prov: Provenance, *extra_aliases: str) -> Node:
     """The State node of a resolved country, with its canonical name and known aliases."""
     aliases = [*aliases_of(c.code), *(a for a in extra_aliases if a)]
-    props: dict[str, Any] = {"code": c.code, "alpha3": c.alpha3, "name": c.name,
-                             "aliases": aliases, "eu_member": c.eu_member}  # fmt: skip
+    props: dict[str, Any] = {
+        "code": c.code,
+        "alpha3": c.alpha3,
+        "name": c.name,
+        "aliases": aliases,
+        "eu_member": c.eu_member,
+    }
     if c.official_name:
         props["official_name"] = c.official_name
     return Node("State", props, prov)

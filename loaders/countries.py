@@ -21,13 +21,28 @@ EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "AE": ("UAE", "U.A.E.", "Emirates"),
     "RU": ("Russia", "Russian Federation", "RF"),
     "TR": ("Turkey", "Türkiye", "Turkiye", "Republic of Turkey"),
-    "GB": ("UK", "U.K.", "United Kingdom", "Great Britain", "Britain", "England", "Scotland", "Wales",
-           "Northern Ireland"),
+    "GB": (
+        "UK",
+        "U.K.",
+        "United Kingdom",
+        "Great Britain",
+        "Britain",
+        "England",
+        "Scotland",
+        "Wales",
+        "Northern Ireland",
+    ),
     "US": ("USA", "U.S.", "U.S.A.", "United States", "America"),
     "IR": ("Iran", "Islamic Republic of Iran"),
     "SY": ("Syria",),
     "KR": ("South Korea", "Korea, South", "Republic of Korea", "Korea (South)"),
-    "KP": ("North Korea", "Korea, North", "DPRK", "Korea (North)", "Democratic People's Republic of Korea"),
+    "KP": (
+        "North Korea",
+        "Korea, North",
+        "DPRK",
+        "Korea (North)",
+        "Democratic People's Republic of Korea",
+    ),
     "VN": ("Vietnam", "Viet Nam"),
     "LA": ("Laos",),
     "MD": ("Moldova",),
@@ -42,8 +57,13 @@ EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "PS": ("Palestine", "Occupied Palestinian Territories", "OPT", "West Bank", "Gaza"),
     "TW": ("Taiwan",),
     "XK": ("Kosovo",),
-    "CD": ("DRC", "Democratic Republic of Congo", "Democratic Republic of the Congo", "Congo, Democratic Republic",
-           "Congo (Kinshasa)"),
+    "CD": (
+        "DRC",
+        "Democratic Republic of Congo",
+        "Democratic Republic of the Congo",
+        "Congo, Democratic Republic",
+        "Congo (Kinshasa)",
+    ),
     "CG": ("Republic of Congo", "Congo (Brazzaville)", "Congo"),
     "VA": ("Vatican", "Holy See"),
     "BN": ("Brunei",),
@@ -83,11 +103,24 @@ def _countries() -> dict[str, Country]:
         out[c.alpha_2] = Country(c.alpha_2, c.alpha_3, name, getattr(c, "official_name", None))
     out["XK"] = Country("XK", "XKX", "Kosovo", "Republic of Kosovo")
     # Short names people use in reporting, where pycountry's are formal.
-    for code, short in {"RU": "Russia", "IR": "Iran", "SY": "Syria", "KR": "South Korea",
-                        "KP": "North Korea", "VN": "Vietnam", "TR": "Türkiye", "MD": "Moldova",
-                        "VE": "Venezuela", "BO": "Bolivia", "TZ": "Tanzania", "LA": "Laos",
-                        "CZ": "Czechia", "PS": "Palestine", "GB": "United Kingdom",
-                        "US": "United States"}.items():  # fmt: skip
+    for code, short in {
+        "RU": "Russia",
+        "IR": "Iran",
+        "SY": "Syria",
+        "KR": "South Korea",
+        "KP": "North Korea",
+        "VN": "Vietnam",
+        "TR": "Türkiye",
+        "MD": "Moldova",
+        "VE": "Venezuela",
+        "BO": "Bolivia",
+        "TZ": "Tanzania",
+        "LA": "Laos",
+        "CZ": "Czechia",
+        "PS": "Palestine",
+        "GB": "United Kingdom",
+        "US": "United States",
+    }.items():
         c0 = out[code]
         out[code] = Country(c0.code, c0.alpha3, short, c0.official_name or c0.name)
     return out

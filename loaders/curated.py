@@ -119,8 +119,14 @@ class _Parser:
         out: list[tuple[str, str, int, Any]] = []
         for section, entries in doc.items():
             if section not in self.schema.nodes:
-                self.rejects.append(Rejected(path.name, str(section), "",
-                                             f"{section!r} is not a node type of graph/schema.yaml"))  # fmt: skip
+                self.rejects.append(
+                    Rejected(
+                        path.name,
+                        str(section),
+                        "",
+                        f"{section!r} is not a node type of graph/schema.yaml",
+                    )
+                )
                 continue
             if not isinstance(entries, list):
                 self.rejects.append(
@@ -149,8 +155,9 @@ class _Parser:
             return
         self.sources[normalize_key(ref)] = node
 
-    def citations(self, file: str, where: str, raw: Any, default_conf: Any,
-                  fieldname: str = "cite") -> list[Provenance] | None:  # fmt: skip
+    def citations(
+        self, file: str, where: str, raw: Any, default_conf: Any, fieldname: str = "cite"
+    ) -> list[Provenance] | None:
         """The provenances of a `cite` value, or None (and a Rejected) when it is unusable."""
         cites = raw if isinstance(raw, list) else [raw] if raw is not None else []
         if not cites:
@@ -161,18 +168,33 @@ class _Parser:
         out: list[Provenance] = []
         for c in cites:
             if not isinstance(c, dict):
-                self.rejects.append(Rejected(file, where, fieldname,
-                                             "a citation is {source: <ref>, passage: '...'}"))  # fmt: skip
+                self.rejects.append(
+                    Rejected(
+                        file, where, fieldname, "a citation is {source: <ref>, passage: '...'}"
+                    )
+                )
                 return None
             src = self.sources.get(normalize_key(c.get("source")))
             if src is None:
-                self.rejects.append(Rejected(file, where, f"{fieldname}.source",
-                                             f"cites {c.get('source')!r}, which no Source entry defines"))  # fmt: skip
+                self.rejects.append(
+                    Rejected(
+                        file,
+                        where,
+                        f"{fieldname}.source",
+                        f"cites {c.get('source')!r}, which no Source entry defines",
+                    )
+                )
                 return None
             passage = " ".join(str(c.get("passage") or "").split())
             if not passage:
-                self.rejects.append(Rejected(file, where, f"{fieldname}.passage",
-                                             "a citation must quote or pin the passage"))  # fmt: skip
+                self.rejects.append(
+                    Rejected(
+                        file,
+                        where,
+                        f"{fieldname}.passage",
+                        "a citation must quote or pin the passage",
+                    )
+                )
                 return None
             conf = c.get("confidence", default_conf)
             try:
@@ -269,8 +291,9 @@ class _Parser:
             self.index.add(node.type, canonical_vendor(str(node.props["name"])), node.id)
 
     # -- links ------------------------------------------------------------------------
-    def resolve(self, target_types: tuple[str, ...], ref: str, explicit: str | None,
-                prov: Provenance) -> tuple[Node | None, str | None, str]:  # fmt: skip
+    def resolve(
+        self, target_types: tuple[str, ...], ref: str, explicit: str | None, prov: Provenance
+    ) -> tuple[Node | None, str | None, str]:
         """(State node to yield or None, target id or None, problem) for one reference."""
         types = (explicit,) if explicit else target_types
         if explicit and explicit not in target_types:
@@ -311,16 +334,27 @@ class _Parser:
                 yield Rejected(entry.file, entry.location, fieldname, str(exc.args[0]))
                 continue
             if entry.type not in rt.sources:
-                yield Rejected(entry.file, entry.location, fieldname,
-                               f"{rel_name} goes from {' or '.join(rt.sources)}, not {entry.type}")  # fmt: skip
+                yield Rejected(
+                    entry.file,
+                    entry.location,
+                    fieldname,
+                    f"{rel_name} goes from {' or '.join(rt.sources)}, not {entry.type}",
+                )
                 continue
             for target in targets if isinstance(targets, list) else [targets]:
                 yield from self.edge(
                     entry, rt.name, rt.targets, set(rt.properties), target, fieldname
                 )
 
-    def edge(self, entry: _Entry, rel: str, target_types: tuple[str, ...], allowed: set[str],
-             target: Any, fieldname: str) -> Iterator[Node | Edge | Rejected]:  # fmt: skip
+    def edge(
+        self,
+        entry: _Entry,
+        rel: str,
+        target_types: tuple[str, ...],
+        allowed: set[str],
+        target: Any,
+        fieldname: str,
+    ) -> Iterator[Node | Edge | Rejected]:
         assert entry.node is not None
         spec: dict[str, Any] = target if isinstance(target, dict) else {"to": target}
         ref = spec.get("to")
@@ -332,13 +366,22 @@ class _Parser:
         props = {k: v for k, v in spec.items() if k not in ("to", "type", "cite", "confidence")}
         unknown = set(props) - allowed
         if unknown:
-            yield Rejected(entry.file, entry.location, fieldname,
-                           f"{rel} has no property {sorted(unknown)[0]!r}")  # fmt: skip
+            yield Rejected(
+                entry.file,
+                entry.location,
+                fieldname,
+                f"{rel} has no property {sorted(unknown)[0]!r}",
+            )
             return
         provs = entry.provs
         if "cite" in spec:
-            got = self.citations(entry.file, entry.location, spec["cite"],
-                                 spec.get("confidence", 1.0), f"{fieldname}.cite")  # fmt: skip
+            got = self.citations(
+                entry.file,
+                entry.location,
+                spec["cite"],
+                spec.get("confidence", 1.0),
+                f"{fieldname}.cite",
+            )
             if got is None:
                 yield self.rejects.pop()
                 return
@@ -380,7 +423,9 @@ def _derive_scope(parser: _Parser, entry: _Entry) -> None:
         return
     origins = _codes(_targets(entry.links, "ORIGIN_STATE"))
     hosts = _codes(_targets(entry.links, "HOST_STATE"))
-    people = {e.node.id: e.node for e in parser.entries if e.node is not None and e.type == "Person"}
+    people = {
+        e.node.id: e.node for e in parser.entries if e.node is not None and e.type == "Person"
+    }
     residences: set[str] = set()
     for key, explicit in _targets(entry.links, "TARGETED"):
         if explicit in (None, "Person"):

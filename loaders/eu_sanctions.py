@@ -207,9 +207,13 @@ def _merged_entities(path: Path, delimiter: str, fname: str) -> Iterator[_Entity
         where = f"line {line}"
         key = _entity_id(_na(row.get("Entity_logical_id...2")) or _na(row.get("logicalId")))
         if not key:
-            yield Rejected(fname, where, "Entity_logical_id...2",
-                           "no entity id (neither Entity_logical_id...2 nor logicalId)",
-                           _na(row.get("remark"))[:200])  # fmt: skip
+            yield Rejected(
+                fname,
+                where,
+                "Entity_logical_id...2",
+                "no entity id (neither Entity_logical_id...2 nor logicalId)",
+                _na(row.get("remark"))[:200],
+            )
             continue
         subject = _na(row.get("Subject_type")) or _na(row.get("subjectType.classificationCode"))
         if subject not in ("P", "E"):
@@ -219,9 +223,12 @@ def _merged_entities(path: Path, delimiter: str, fname: str) -> Iterator[_Entity
         if not programme:
             found = by_decision.get(_na(row.get("regulation.publicationUrl")), set())
             if len(found) != 1:
-                yield Rejected(fname, where, "Programme",
-                               "no programme code, and no Council Decision in the file that "
-                               "names one")  # fmt: skip
+                yield Rejected(
+                    fname,
+                    where,
+                    "Programme",
+                    "no programme code, and no Council Decision in the file that names one",
+                )
                 continue
             programme = next(iter(found))
         ent = entities.get(key)
@@ -250,8 +257,9 @@ def _merged_entities(path: Path, delimiter: str, fname: str) -> Iterator[_Entity
                 if not isinstance(aliases, list):
                     raise ValueError("not a list")
             except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
-                yield Rejected(fname, where, "nameAlias", f"unreadable alias list: {exc}",
-                               raw_aliases[:200])  # fmt: skip
+                yield Rejected(
+                    fname, where, "nameAlias", f"unreadable alias list: {exc}", raw_aliases[:200]
+                )
                 aliases = []
             for alias in aliases:
                 if isinstance(alias, dict) and isinstance(alias.get("wholeName"), str):
@@ -292,8 +300,12 @@ def _fsf_entities(path: Path, delimiter: str, fname: str) -> Iterator[_Entity | 
             subject = _FSF_SUBJECT.get(raw_subject, "")
             programme = (row.get("Entity_Regulation_Programme") or "").strip()
             if not subject:
-                yield Rejected(fname, where, "Entity_SubjectType",
-                               f"subject type is not P or E: {raw_subject!r}")  # fmt: skip
+                yield Rejected(
+                    fname,
+                    where,
+                    "Entity_SubjectType",
+                    f"subject type is not P or E: {raw_subject!r}",
+                )
                 continue
             if not programme:
                 yield Rejected(fname, where, "Entity_Regulation_Programme", "no programme code")
@@ -348,9 +360,15 @@ def _records(
     prov = Provenance(source_id, f"line {ent.line}")
     if ent.programme not in seen:
         seen.add(ent.programme)
-        yield Node("SanctionRegime", {"authority": AUTHORITY, "code": ent.programme,
-                                      "name": REGIME_NAMES.get(ent.programme, ent.programme)},
-                   prov)  # fmt: skip
+        yield Node(
+            "SanctionRegime",
+            {
+                "authority": AUTHORITY,
+                "code": ent.programme,
+                "name": REGIME_NAMES.get(ent.programme, ent.programme),
+            },
+            prov,
+        )
     regime = Node("SanctionRegime", {"authority": AUTHORITY, "code": ent.programme}, prov).id
     if not ent.names:
         yield Rejected(fname, prov.locator, "name", f"entity {ent.key} has no name")
@@ -396,9 +414,12 @@ def _records(
                 yield Edge("BASED_IN", party.id, home.id, stated)
         else:
             # A state organ that its listed name ties to its state: an Agency, PART_OF it.
-            named = Provenance(source_id, f"{prov.locator} (the state named in {organ[1]!r})",
-                               ORGAN_CONFIDENCE)  # fmt: skip
-            party = Node("Agency", {"name": name, "aliases": aliases, "state_code": organ[0].code}, prov)
+            named = Provenance(
+                source_id, f"{prov.locator} (the state named in {organ[1]!r})", ORGAN_CONFIDENCE
+            )
+            party = Node(
+                "Agency", {"name": name, "aliases": aliases, "state_code": organ[0].code}, prov
+            )
             home = state_node(organ[0], named)
             yield home
             yield Edge("PART_OF", party.id, home.id, named)
@@ -426,9 +447,23 @@ def _records(
 
 
 #: Words of a listed entity's name that make it an organ of a state (with the state named too).
-ORGAN_WORDS = frozenset({"agency", "ministry", "police", "bureau", "prosecutor", "prosecutors",
-                         "procuratorate", "intelligence", "directorate", "army", "guard", "court",
-                         "security"})  # fmt: skip
+ORGAN_WORDS = frozenset(
+    {
+        "agency",
+        "ministry",
+        "police",
+        "bureau",
+        "prosecutor",
+        "prosecutors",
+        "procuratorate",
+        "intelligence",
+        "directorate",
+        "army",
+        "guard",
+        "court",
+        "security",
+    }
+)
 #: Confidence of an entity's state read from its name (not stated in a column).
 ORGAN_CONFIDENCE = 0.8
 
@@ -445,7 +480,7 @@ def _organ_of_state(names: dict[str, Any]) -> tuple[Any, str] | None:
         for i, w in enumerate(lowered):
             if w != "of":
                 continue
-            rest = words[i + 1:]
+            rest = words[i + 1 :]
             while rest and rest[0].lower() in ("the", "government", "of"):
                 rest = rest[1:]
             c = resolve_country(" ".join(rest)) if rest else None
@@ -486,9 +521,14 @@ def parse(path: Path) -> Iterator[Node | Edge | Rejected]:
         yield Rejected(path.name, "", "", f"cannot read the file: {exc}")
         return
     if not layout:
-        yield Rejected(path.name, "line 1", "", "not an EU sanctions file: the header has neither "
-                       "Entity_LogicalId/NameAlias_WholeName (FSF 1.1) nor "
-                       "Entity_logical_id...2/Naal_wholename (merged)")  # fmt: skip
+        yield Rejected(
+            path.name,
+            "line 1",
+            "",
+            "not an EU sanctions file: the header has neither "
+            "Entity_LogicalId/NameAlias_WholeName (FSF 1.1) nor "
+            "Entity_logical_id...2/Naal_wholename (merged)",
+        )
         return
     source = file_source(path, f"EU consolidated financial sanctions ({path.name})")
     yield source

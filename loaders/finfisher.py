@@ -42,7 +42,9 @@ from loaders.countries import Country, resolve_country
 from loaders.trade import product_node, split_cell, variant_edges, vendor_node
 
 NAME = "finfisher-customers"
-DESCRIPTION = "WikiLeaks Spy Files 4: FinFisher customer accounts as sales (licences, costs, products)"
+DESCRIPTION = (
+    "WikiLeaks Spy Files 4: FinFisher customer accounts as sales (licences, costs, products)"
+)
 
 #: Confidence of a vendor inferred from the products of the file (not stated by it).
 INFERRED_CONFIDENCE = 0.9
@@ -57,7 +59,9 @@ COLUMNS = {
     "software": "Software Purchased",
 }
 CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
-_AMOUNT = re.compile(r"^(?P<cur>[€$£]|[A-Z]{3})?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<dec>\d+))?\s*(?P<cur2>[€$£]|[A-Z]{3})?$")
+_AMOUNT = re.compile(
+    r"^(?P<cur>[€$£]|[A-Z]{3})?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<dec>\d+))?\s*(?P<cur2>[€$£]|[A-Z]{3})?$"
+)
 
 
 def parse_amount(text: str) -> tuple[float, str | None]:
@@ -109,8 +113,12 @@ def parse(path: Path, *, vendor: str | None = None) -> Iterator[Record]:
         yield Rejected(fname, "", "", f"cannot read the file: {exc}")
         return
     if COLUMNS["id"] not in header or COLUMNS["user"] not in header:
-        yield Rejected(fname, "line 1", COLUMNS["id"],
-                       "not a FinFisher customers CSV: no Username / ID columns")  # fmt: skip
+        yield Rejected(
+            fname,
+            "line 1",
+            COLUMNS["id"],
+            "not a FinFisher customers CSV: no Username / ID columns",
+        )
         return
     locator, confidence = "", 1.0
     if not vendor:
@@ -123,10 +131,14 @@ def parse(path: Path, *, vendor: str | None = None) -> Iterator[Record]:
             yield Rejected(fname, "whole file", "", f"the CSV cannot be read: {exc}")
             return
         if vendor is None:
-            yield Rejected(fname, "whole file", COLUMNS["software"],
-                           "the file does not name the vendor and its products "
-                           f"({', '.join(known_products) or 'none known'}) are not those of one known "
-                           "vendor: give --vendor")  # fmt: skip
+            yield Rejected(
+                fname,
+                "whole file",
+                COLUMNS["software"],
+                "the file does not name the vendor and its products "
+                f"({', '.join(known_products) or 'none known'}) are not those of one known "
+                "vendor: give --vendor",
+            )
             return
         locator = f"{COLUMNS['software']}: {', '.join(known_products)} are {vendor}'s (loaders.vocabulary)"
         confidence = INFERRED_CONFIDENCE
@@ -151,8 +163,13 @@ def _row(
     user, acct = cell["user"], cell["id"]
     if not acct.isdigit():
         what = f"not an account id: {acct!r}" if acct else "no account id"
-        yield Rejected(fname, loc, COLUMNS["id"], f"{what} (row {user!r} is not a customer account)",
-                       raw=",".join(row.values()))  # fmt: skip
+        yield Rejected(
+            fname,
+            loc,
+            COLUMNS["id"],
+            f"{what} (row {user!r} is not a customer account)",
+            raw=",".join(row.values()),
+        )
         return
     rejects: list[Rejected] = []
     licences: int | None = None
@@ -160,8 +177,9 @@ def _row(
         if cell["licences"].replace(",", "").isdigit():
             licences = int(cell["licences"].replace(",", ""))
         else:
-            rejects.append(Rejected(fname, loc, COLUMNS["licences"],
-                                    f"not a number: {cell['licences']!r}"))  # fmt: skip
+            rejects.append(
+                Rejected(fname, loc, COLUMNS["licences"], f"not a number: {cell['licences']!r}")
+            )
     money: dict[str, float] = {}
     currencies: list[str] = []
     for key, prop in (("cost", "total_cost"), ("cost_deleted", "total_cost_with_deleted")):
@@ -183,14 +201,18 @@ def _row(
         yield Rejected(fname, loc, COLUMNS["cost"], f"costs in several currencies: {currencies}")
         money, currencies = {}, []
 
-    sale = Node("Sale", {
-        "ref": f"finfisher:{user or acct}/{acct}",
-        "customer_label": cell["customer"] or None,
-        "licences": licences,
-        **money,
-        "currency": currencies[0] if currencies else None,
-        "current_customer": cell["current"].lower() in ("yes", "y", "true", "1"),
-    }, prov)  # fmt: skip
+    sale = Node(
+        "Sale",
+        {
+            "ref": f"finfisher:{user or acct}/{acct}",
+            "customer_label": cell["customer"] or None,
+            "licences": licences,
+            **money,
+            "currency": currencies[0] if currencies else None,
+            "current_customer": cell["current"].lower() in ("yes", "y", "true", "1"),
+        },
+        prov,
+    )
     yield sale
     yield Edge("SELLER", sale.id, seller.id, prov)
 
@@ -206,8 +228,12 @@ def _row(
     if cell["customer"]:
         found = split_attribution(cell["customer"])
         if found is None:
-            yield Rejected(fname, loc, COLUMNS["customer"],
-                           f"no known country in the attribution {cell['customer']!r}")  # fmt: skip
+            yield Rejected(
+                fname,
+                loc,
+                COLUMNS["customer"],
+                f"no known country in the attribution {cell['customer']!r}",
+            )
             return
         country, written, agency_name = found
         state = state_node(country, prov, written)

@@ -137,8 +137,14 @@ def _countries(line: _Line, fname: str, *names: str) -> tuple[list[Country], lis
             try:
                 c = country(code)
             except KeyError:
-                bad.append(Rejected(fname, f"record {line.number}", name,
-                                    f"country code {code!r} is not a state's ISO code"))  # fmt: skip
+                bad.append(
+                    Rejected(
+                        fname,
+                        f"record {line.number}",
+                        name,
+                        f"country code {code!r} is not a state's ISO code",
+                    )
+                )
                 continue
             if c not in found:
                 found.append(c)
@@ -282,8 +288,9 @@ def _sanction(
         yield Rejected(fname, prov.locator, "program", "Sanction names no authority or programme")
         return
     authority, code, regime_name = regime
-    regime_node = Node("SanctionRegime", {"authority": authority, "code": code, "name": regime_name},
-                       prov)  # fmt: skip
+    regime_node = Node(
+        "SanctionRegime", {"authority": authority, "code": code, "name": regime_name}, prov
+    )
     if regime_node.id not in regimes:
         regimes.add(regime_node.id)
         yield regime_node
@@ -302,8 +309,12 @@ def _sanction(
     party_ids = [parties[t] for t in targets if t in parties]
     for t in targets:
         if t not in parties:
-            yield Rejected(fname, prov.locator, "entity",
-                           f"Sanction points to {t!r}, which is not a named party in this file")  # fmt: skip
+            yield Rejected(
+                fname,
+                prov.locator,
+                "entity",
+                f"Sanction points to {t!r}, which is not a named party in this file",
+            )
     if not party_ids:
         return
     yield listing

@@ -37,9 +37,21 @@ DESCRIPTION = (
     "A case database of incidents (CSV, JSON list or JSON lines; docs/incidents-format.md)"
 )
 
-FIELDS = ("date", "origin_state", "host_state", "tactics", "target_name", "target_profile",
-          "perpetrator", "outcome", "source_url", "source_title", "verification", "description",
-          "ref")  # fmt: skip
+FIELDS = (
+    "date",
+    "origin_state",
+    "host_state",
+    "tactics",
+    "target_name",
+    "target_profile",
+    "perpetrator",
+    "outcome",
+    "source_url",
+    "source_title",
+    "verification",
+    "description",
+    "ref",
+)
 VERIFICATION = ("verified", "reported", "alleged")
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
@@ -131,14 +143,24 @@ def _check(row: dict[str, Any], where: str, fname: str) -> dict[str, Any] | Reje
     tactics = [t.casefold() for t in _split(row.get("tactics"))]
     for code in tactics:
         if code not in TACTIC_CODES:
-            return bad("tactics", f"unknown tactic code {code!r}; known codes: "
-                                  f"{', '.join(sorted(TACTIC_CODES))}")  # fmt: skip
+            return bad(
+                "tactics",
+                f"unknown tactic code {code!r}; known codes: {', '.join(sorted(TACTIC_CODES))}",
+            )
     verification = _text(row, "verification").casefold()
     if verification and verification not in VERIFICATION:
-        return bad("verification", f"verification must be one of {', '.join(VERIFICATION)}, "
-                                   f"got {verification!r}")  # fmt: skip
-    return {"url": url, "date": date, "origin": states["origin_state"],
-            "host": states["host_state"], "tactics": tactics, "verification": verification}  # fmt: skip
+        return bad(
+            "verification",
+            f"verification must be one of {', '.join(VERIFICATION)}, got {verification!r}",
+        )
+    return {
+        "url": url,
+        "date": date,
+        "origin": states["origin_state"],
+        "host": states["host_state"],
+        "tactics": tactics,
+        "verification": verification,
+    }
 
 
 def derived_ref(date: str, origin: str, host: str, tactics: list[str], url: str) -> str:
@@ -212,7 +234,14 @@ def parse(path: Path) -> Iterator[Node | Edge | Rejected]:
             yield Edge("PART_OF", agency.id, state_node(origin, cite).id, cite)
             yield Edge("PERPETRATED_BY", incident.id, agency.id, cite)
         if target := _text(row, "target_name"):
-            person = Node("Person", {"name": target, "is_target": True,
-                                     "roles": _split(row.get("target_profile")) or None}, cite)  # fmt: skip
+            person = Node(
+                "Person",
+                {
+                    "name": target,
+                    "is_target": True,
+                    "roles": _split(row.get("target_profile")) or None,
+                },
+                cite,
+            )
             yield person
             yield Edge("TARGETED", incident.id, person.id, cite)

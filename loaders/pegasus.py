@@ -64,13 +64,17 @@ from loaders.trade import (
 )
 
 NAME = "spyware-victims"
-DESCRIPTION = "Spyware victims (GranittHQ Pegasus victims CSV layout): targets, incidents, operators"
+DESCRIPTION = (
+    "Spyware victims (GranittHQ Pegasus victims CSV layout): targets, incidents, operators"
+)
 
 NEEDED = ("name", "code_name")
 #: Confidence of a product inferred from an exploit name (not stated by the row).
 INFERRED_CONFIDENCE = 0.9
-MISSING = ("the file does not say which spyware its victims were targeted with: give "
-           "--product (and --vendor), or add product / vendor columns")  # fmt: skip
+MISSING = (
+    "the file does not say which spyware its victims were targeted with: give "
+    "--product (and --vendor), or add product / vendor columns"
+)
 
 
 @dataclass(frozen=True)
@@ -98,9 +102,13 @@ def _product_of(
     if len(set(found.values())) == 1:
         name = next(iter(found.values()))
         named = ", ".join(found)
-        return _Product(name, vendor, "exploit",
-                        f"Product inferred from the exploit name {named} "
-                        f"(attributed to {name} by public forensic reports).")  # fmt: skip
+        return _Product(
+            name,
+            vendor,
+            "exploit",
+            f"Product inferred from the exploit name {named} "
+            f"(attributed to {name} by public forensic reports).",
+        )
     if found:
         return f"the exploit names point to several products ({found}): give --product"
     return MISSING
@@ -154,22 +162,31 @@ def parse(path: Path, *, product: str | None = None, vendor: str | None = None) 
         return
     missing = [c for c in NEEDED if c not in header]
     if missing:
-        yield Rejected(fname, "line 1", missing[0],
-                       f"not a spyware-victims CSV: no column {', '.join(missing)}")  # fmt: skip
+        yield Rejected(
+            fname,
+            "line 1",
+            missing[0],
+            f"not a spyware-victims CSV: no column {', '.join(missing)}",
+        )
         return
     facts = dataset_facts(path)
     try:
         told = any(
             isinstance(_product_of(_cells(row), product, vendor, facts), _Product)
             for _, row in csv_rows(path)
-        )  # fmt: skip
+        )
     except (csv.Error, UnicodeDecodeError) as exc:
         yield Rejected(fname, "whole file", "", f"the CSV cannot be read: {exc}")
         return
     if not told:
-        yield Rejected(fname, "whole file", "product", f"{MISSING}; no row names an exploit known to "
-                       "belong to one product, and the file is not a known dataset "
-                       "(data/datasets.yaml)")  # fmt: skip
+        yield Rejected(
+            fname,
+            "whole file",
+            "product",
+            f"{MISSING}; no row names an exploit known to "
+            "belong to one product, and the file is not a known dataset "
+            "(data/datasets.yaml)",
+        )
         return
     src = file_source(path, f"Spyware victims ({fname})")
     yield src
@@ -204,7 +221,9 @@ def _row(
     if which.basis == "exploit":
         pprov = Provenance(source_id, f"{loc} (exploit_name)", INFERRED_CONFIDENCE)
     elif which.basis == "dataset":
-        pprov = Provenance(source_id, f"{loc} (product from the file's provenance, data/datasets.yaml)")
+        pprov = Provenance(
+            source_id, f"{loc} (product from the file's provenance, data/datasets.yaml)"
+        )
     prod = product_node(which.name, which.vendor, pprov, category="spyware", is_spyware=True)
     tactic = tactic_node("spyware", prov)
     shared: list[Node | Edge] = [prod, tactic]
@@ -256,8 +275,12 @@ def _row(
     roles = [r.lower() for r in split_cell(cell.get("role"))]
     person: Node | None = None
     if name or code:
-        props: dict[str, object] = {"name": name or code, "is_target": True, "roles": roles or None,
-                                    "affiliation": cell.get("affiliation") or None}  # fmt: skip
+        props: dict[str, object] = {
+            "name": name or code,
+            "is_target": True,
+            "roles": roles or None,
+            "affiliation": cell.get("affiliation") or None,
+        }
         if code:
             props["aliases"] = [code]
         if not name:
@@ -269,9 +292,15 @@ def _row(
     notes: list[str] = []
     disclosed, by = cell.get("disclosed"), "; ".join(split_cell(cell.get("disclosed_by")))
     if disclosed or by:
-        notes.append("Disclosed" + (f" {disclosed}" if disclosed else "") + (f" by {by}" if by else "") + ".")
-    for column, label in (("forensics_by", "Forensics by"), ("tech_notified", "Notified by"),
-                          ("device_type", "Device:"), ("lockdown_bypass", "Lockdown Mode bypass:")):  # fmt: skip
+        notes.append(
+            "Disclosed" + (f" {disclosed}" if disclosed else "") + (f" by {by}" if by else "") + "."
+        )
+    for column, label in (
+        ("forensics_by", "Forensics by"),
+        ("tech_notified", "Notified by"),
+        ("device_type", "Device:"),
+        ("lockdown_bypass", "Lockdown Mode bypass:"),
+    ):
         if cell.get(column):
             notes.append(f"{label} {'; '.join(split_cell(cell[column]))}.")
     if which.note:
@@ -282,22 +311,33 @@ def _row(
         notes.append(f"Occurred in {'; '.join(map(str, years))}.")
     if len(first) > 1 or len(last) > 1:
         notes.append(f"Activity: first {'; '.join(first) or '?'}, last {'; '.join(last) or '?'}.")
-    outcome = "; ".join(split_cell("; ".join(r.lower() for r in split_cell(cell.get("attack_result")))))
-    incident = Node("Incident", {
-        "ref": f"{path.stem}:line-{line}",
-        "title": _title(prod.props["name"], roles, person is not None, [s.props["name"] for s in states]),
-        "year": min(years) if years else None,
-        "date": min(first) if first else None,
-        "end_date": max(last) if last else None,
-        "outcome": outcome or None,
-        "attack_vector": "; ".join(split_cell(cell.get("attack_vector"))) or None,
-        "exploit": "; ".join(split_cell(cell.get("exploit_name") or cell.get("exploit"))) or None,
-        "verification": "reported",
-        "target_profiles": roles or None,
-        # The file names the operator, not where the target was: never transnational by default.
-        "scope": incident_scope({s.props["code"] for s in states}, residences=_residences(cell)),
-        "description": " ".join(notes) or None,
-    }, prov)  # fmt: skip
+    outcome = "; ".join(
+        split_cell("; ".join(r.lower() for r in split_cell(cell.get("attack_result"))))
+    )
+    incident = Node(
+        "Incident",
+        {
+            "ref": f"{path.stem}:line-{line}",
+            "title": _title(
+                prod.props["name"], roles, person is not None, [s.props["name"] for s in states]
+            ),
+            "year": min(years) if years else None,
+            "date": min(first) if first else None,
+            "end_date": max(last) if last else None,
+            "outcome": outcome or None,
+            "attack_vector": "; ".join(split_cell(cell.get("attack_vector"))) or None,
+            "exploit": "; ".join(split_cell(cell.get("exploit_name") or cell.get("exploit")))
+            or None,
+            "verification": "reported",
+            "target_profiles": roles or None,
+            # The file names the operator, not where the target was: never transnational by default.
+            "scope": incident_scope(
+                {s.props["code"] for s in states}, residences=_residences(cell)
+            ),
+            "description": " ".join(notes) or None,
+        },
+        prov,
+    )
     row_facts.append(incident)
     if person is not None:
         row_facts.append(Edge("TARGETED", incident.id, person.id, prov))

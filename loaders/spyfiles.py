@@ -39,16 +39,38 @@ from loaders.trade import product_node, split_cell, variant_edges, vendor_node
 NAME = "spyfiles-documents"
 DESCRIPTION = "WikiLeaks Spy Files leaked company documents: vendors, products, countries"
 
-NOT_PRODUCTS = frozenset({"misc", "miscellaneous", "various", "n/a", "na", "none", "unknown",
-                          "unspecified", "-", "general"})  # fmt: skip
+NOT_PRODUCTS = frozenset(
+    {
+        "misc",
+        "miscellaneous",
+        "various",
+        "n/a",
+        "na",
+        "none",
+        "unknown",
+        "unspecified",
+        "-",
+        "general",
+    }
+)
 NOT_COUNTRIES = frozenset({"global", "worldwide", "international", "various", "unspecified"})
 _LEGAL_SUFFIX = re.compile(
     r"^(inc|ltd|llc|llp|lp|plc|gmbh|ag|sa|s\.a|sas|srl|s\.r\.l|spa|s\.p\.a|bv|nv|co|corp|limited|"
     r"pty|pte|oy|ab|as|a/s|kg|ug)\.?$",
     re.IGNORECASE,
 )
-COLUMNS = ("document name", "company", "year", "country codes", "tags", "target system",
-           "product", "document page", "download link", "spy files release")  # fmt: skip
+COLUMNS = (
+    "document name",
+    "company",
+    "year",
+    "country codes",
+    "tags",
+    "target system",
+    "product",
+    "document page",
+    "download link",
+    "spy files release",
+)
 
 
 def split_companies(text: str) -> list[str]:
@@ -84,7 +106,9 @@ def parse(path: Path) -> Iterator[Record]:
         yield Rejected(fname, "", "", f"cannot read the file: {exc}")
         return
     if "company" not in header:
-        yield Rejected(fname, "line 1", "Company", "not a Spy Files documents CSV: no Company column")
+        yield Rejected(
+            fname, "line 1", "Company", "not a Spy Files documents CSV: no Company column"
+        )
         return
     src = file_source(path, f"WikiLeaks Spy Files documents ({fname})")
     yield src

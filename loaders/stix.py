@@ -50,15 +50,42 @@ DESCRIPTION = "STIX 2.1 bundles (Amnesty Tech format): spyware products and thei
 log = logging.getLogger(__name__)
 
 #: Cyber-observable object types of STIX 2.1 (section 6); others are custom.
-STANDARD_SCO = frozenset({
-    "artifact", "autonomous-system", "directory", "domain-name", "email-addr", "email-message",
-    "file", "ipv4-addr", "ipv6-addr", "mac-addr", "mutex", "network-traffic", "process",
-    "software", "url", "user-account", "windows-registry-key", "x509-certificate",
-})  # fmt: skip
+STANDARD_SCO = frozenset(
+    {
+        "artifact",
+        "autonomous-system",
+        "directory",
+        "domain-name",
+        "email-addr",
+        "email-message",
+        "file",
+        "ipv4-addr",
+        "ipv6-addr",
+        "mac-addr",
+        "mutex",
+        "network-traffic",
+        "process",
+        "software",
+        "url",
+        "user-account",
+        "windows-registry-key",
+        "x509-certificate",
+    }
+)
 PRODUCT_TYPES = ("malware", "tool")
-VENDOR_PROPERTIES = ("x_vendor", "x_vendor_name", "x_vendor_ref", "x_manufacturer", "x_developer",
-                     "x_maker", "x_author", "x_company")  # fmt: skip
-VENDOR_RELATIONS = frozenset({"authored-by", "made-by", "developed-by", "x-made-by", "x-authored-by"})
+VENDOR_PROPERTIES = (
+    "x_vendor",
+    "x_vendor_name",
+    "x_vendor_ref",
+    "x_manufacturer",
+    "x_developer",
+    "x_maker",
+    "x_author",
+    "x_company",
+)
+VENDOR_RELATIONS = frozenset(
+    {"authored-by", "made-by", "developed-by", "x-made-by", "x-authored-by"}
+)
 _COMPARISON = re.compile(
     r"(?P<type>[a-z0-9][a-z0-9-]*):(?P<path>[A-Za-z0-9_.\[\]*'-]+)\s*(?:=|LIKE|MATCHES)\s*"
     r"'(?P<value>(?:[^'\\]|\\.)*)'",
@@ -122,8 +149,13 @@ def parse(path: Path) -> Iterator[Record]:
     for i, obj in enumerate(objects):
         if not isinstance(obj, dict) or not _text(obj.get("id")) or not _text(obj.get("type")):
             field = "id" if isinstance(obj, dict) and _text(obj.get("type")) else "type"
-            yield Rejected(fname, f"objects[{i}]", field, "not a STIX object with a type and an id",
-                           raw=json.dumps(obj)[:200])  # fmt: skip
+            yield Rejected(
+                fname,
+                f"objects[{i}]",
+                field,
+                "not a STIX object with a type and an id",
+                raw=json.dumps(obj)[:200],
+            )
             continue
         by_id[obj["id"].strip()] = obj
 
@@ -166,8 +198,11 @@ def parse(path: Path) -> Iterator[Record]:
             elif ours not in (None, "Organization"):
                 continue  # a State, Agency or Person of our own export: not read here
             elif name and obj.get("identity_class") in (None, "organization", "group", "class"):
-                yield Node("Organization", {"name": name, "description": _text(obj.get("description"))},
-                           prov)  # fmt: skip
+                yield Node(
+                    "Organization",
+                    {"name": name, "description": _text(obj.get("description"))},
+                    prov,
+                )
         elif kind == "indicator":
             yield from _indicator(fname, oid, obj, prov, indicators)
 
@@ -184,12 +219,20 @@ def parse(path: Path) -> Iterator[Record]:
         s, t = by_id.get(s_ref), by_id.get(t_ref)
         if s is None or t is None:
             field = "source_ref" if s is None else "target_ref"
-            yield Rejected(fname, f"object {oid}", field,
-                           f"points to {s_ref if s is None else t_ref!r}, which is not in the bundle")  # fmt: skip
+            yield Rejected(
+                fname,
+                f"object {oid}",
+                field,
+                f"points to {s_ref if s is None else t_ref!r}, which is not in the bundle",
+            )
             continue
         if s["type"] != "indicator" or t_ref not in products:
-            yield Rejected(fname, f"object {oid}", "target_ref",
-                           f"'indicates' from {s['type']} to {t['type']}: only indicator -> malware/tool is read")  # fmt: skip
+            yield Rejected(
+                fname,
+                f"object {oid}",
+                "target_ref",
+                f"'indicates' from {s['type']} to {t['type']}: only indicator -> malware/tool is read",
+            )
             continue
         if s_ref in indicators:  # else the indicator itself was rejected
             yield Edge("INDICATES", indicators[s_ref], products[t_ref], prov)
@@ -213,10 +256,15 @@ def _product(
         vendor_name = next((v for a in aliases if (v := canonical_product(a)[1])), None)
     # exports/stix.py writes the category and the spyware flag of products that are not spyware
     spyware = obj.get("x_tnr_is_spyware")
-    prod = product_node(name, vendor_name, prov, aliases=aliases,
-                        category=_text(obj.get("x_tnr_category")) or "spyware",
-                        is_spyware=spyware if isinstance(spyware, bool) else True,
-                        description=_text(obj.get("description")))  # fmt: skip
+    prod = product_node(
+        name,
+        vendor_name,
+        prov,
+        aliases=aliases,
+        category=_text(obj.get("x_tnr_category")) or "spyware",
+        is_spyware=spyware if isinstance(spyware, bool) else True,
+        description=_text(obj.get("description")),
+    )
     products[oid] = prod.id
     yield prod
     if prod.props.get("vendor"):
@@ -238,16 +286,30 @@ def _indicator(
     if pattern_type == "stix":
         kind, value, types = parse_pattern(pattern)
         if not types:
-            yield Rejected(fname, loc, "pattern", f"no comparison in the STIX pattern {pattern[:80]!r}",
-                           raw=pattern)  # fmt: skip
+            yield Rejected(
+                fname,
+                loc,
+                "pattern",
+                f"no comparison in the STIX pattern {pattern[:80]!r}",
+                raw=pattern,
+            )
             return
         custom = [t for t in types if t not in STANDARD_SCO]
         if custom:
-            log.warning("%s: %s: non-standard STIX object type %s in pattern %r, kept as it is",
-                        fname, loc, ", ".join(custom), pattern)  # fmt: skip
+            log.warning(
+                "%s: %s: non-standard STIX object type %s in pattern %r, kept as it is",
+                fname,
+                loc,
+                ", ".join(custom),
+                pattern,
+            )
     else:
-        log.warning("%s: %s: pattern type %r is not parsed; the pattern is kept whole",
-                    fname, loc, pattern_type)  # fmt: skip
+        log.warning(
+            "%s: %s: pattern type %r is not parsed; the pattern is kept whole",
+            fname,
+            loc,
+            pattern_type,
+        )
     valid_from = _text(obj.get("valid_from"))
     date = None
     if valid_from:
@@ -257,17 +319,26 @@ def _indicator(
                 raise ValueError
         except ValueError:
             date = None
-            yield Rejected(fname, loc, "valid_from", f"not a STIX timestamp: {valid_from[:40]!r}",
-                           raw=valid_from)  # fmt: skip
+            yield Rejected(
+                fname,
+                loc,
+                "valid_from",
+                f"not a STIX timestamp: {valid_from[:40]!r}",
+                raw=valid_from,
+            )
     types_list = [t for t in obj.get("indicator_types", []) or [] if isinstance(t, str)]
-    node = Node("Indicator", {
-        "pattern": pattern,
-        "pattern_type": pattern_type,
-        "kind": kind,
-        "value": value,
-        "indicator_types": types_list or None,
-        "valid_from": date,
-        "stix_id": oid,
-    }, prov)  # fmt: skip
+    node = Node(
+        "Indicator",
+        {
+            "pattern": pattern,
+            "pattern_type": pattern_type,
+            "kind": kind,
+            "value": value,
+            "indicator_types": types_list or None,
+            "valid_from": date,
+            "stix_id": oid,
+        },
+        prov,
+    )
     indicators[oid] = node.id
     yield node

@@ -74,7 +74,9 @@ def product_node(name: str, vendor: str | None, prov: Provenance, **props: Any) 
     given = " ".join(name.split())
     aliases = props.pop("aliases", None) or []
     aliases = [a for a in (given, *aliases) if a != canonical]
-    return Node("Product", {"name": canonical, "vendor": maker, "aliases": aliases or None, **props}, prov)
+    return Node(
+        "Product", {"name": canonical, "vendor": maker, "aliases": aliases or None, **props}, prov
+    )
 
 
 def variant_edges(prod: Node, prov: Provenance) -> list[Node | Edge]:
@@ -83,8 +85,11 @@ def variant_edges(prod: Node, prov: Provenance) -> list[Node | Edge]:
     if parent is None:
         return []
     # The source names the variant; that it is a variant of `parent` is the vocabulary's word.
-    said = Provenance(prov.source_id, f"{prov.locator} (VARIANT_OF per loaders.vocabulary.VARIANTS)".strip(),
-                      min(prov.confidence, VARIANT_CONFIDENCE))  # fmt: skip
+    said = Provenance(
+        prov.source_id,
+        f"{prov.locator} (VARIANT_OF per loaders.vocabulary.VARIANTS)".strip(),
+        min(prov.confidence, VARIANT_CONFIDENCE),
+    )
     base = product_node(parent, prod.props.get("vendor"), said)
     return [base, Edge("VARIANT_OF", prod.id, base.id, said)]
 

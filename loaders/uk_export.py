@@ -112,8 +112,12 @@ def _parse(path: Path) -> Iterator[Node | Edge | Rejected]:
         header = [h.strip() for h in next(reader, [])]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
-            yield Rejected(fname, "line 1", missing[0],
-                           f"not a CAAT values file: missing column(s) {', '.join(missing)}")  # fmt: skip
+            yield Rejected(
+                fname,
+                "line 1",
+                missing[0],
+                f"not a CAAT values file: missing column(s) {', '.join(missing)}",
+            )
             return
         source = file_source(path, f"UK strategic export licence decisions ({fname})")
         yield source
@@ -130,8 +134,9 @@ def _parse(path: Path) -> Iterator[Node | Edge | Rejected]:
             where = f"line {line}"
             line = reader.line_num + 1
             if len(row) != width:
-                yield Rejected(fname, where, "", f"expected {width} cells, got {len(row)}",
-                               ",".join(row)[:200])  # fmt: skip
+                yield Rejected(
+                    fname, where, "", f"expected {width} cells, got {len(row)}", ",".join(row)[:200]
+                )
                 continue
             group, date, rating, count, value, dest, refused = (row[i].strip() for i in ix)
             prov = Provenance(sid, where)
@@ -189,6 +194,10 @@ def _parse(path: Path) -> Iterator[Node | Edge | Rejected]:
             if target is not None:
                 yield Edge("DESTINATION", licence.id, target, prov)
             else:
-                yield Rejected(fname, where, "country",
-                               f"destination {dest!r} is not a state with an ISO code; "
-                               "licence kept without DESTINATION")  # fmt: skip
+                yield Rejected(
+                    fname,
+                    where,
+                    "country",
+                    f"destination {dest!r} is not a state with an ISO code; "
+                    "licence kept without DESTINATION",
+                )

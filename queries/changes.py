@@ -105,21 +105,33 @@ def loads(store: Store, since: str = "", until: str | None = None) -> list[LoadR
     rows = store.read(
         "MATCH (l:Load) WHERE l.started > $since AND ($until IS NULL OR l.started <= $until) "
         "RETURN properties(l) AS p ORDER BY l.started",
-        since=since, until=until,
-    )  # fmt: skip
+        since=since,
+        until=until,
+    )
     out = []
     for r in rows:
         p = r["p"]
-        out.append(LoadRef(
-            str(p["id"]), str(p.get("dataset") or ""), str(p.get("started") or ""),
-            p.get("finished"), p.get("loader"), p.get("file"), bool(p.get("complete")),
-            *(int(p.get(k) or 0) for k in ("created", "updated", "unchanged", "rejected", "lost")),
-        ))  # fmt: skip
+        out.append(
+            LoadRef(
+                str(p["id"]),
+                str(p.get("dataset") or ""),
+                str(p.get("started") or ""),
+                p.get("finished"),
+                p.get("loader"),
+                p.get("file"),
+                bool(p.get("complete")),
+                *(
+                    int(p.get(k) or 0)
+                    for k in ("created", "updated", "unchanged", "rejected", "lost")
+                ),
+            )
+        )
     return out
 
 
-def _sighting_changes(sightings: Any, since: str, until: str | None,
-                      kinds: set[str]) -> list[tuple[Kind, str, str, str]]:  # fmt: skip
+def _sighting_changes(
+    sightings: Any, since: str, until: str | None, kinds: set[str]
+) -> list[tuple[Kind, str, str, str]]:
     """(kind, source, dataset, at) of one fact's sightings in the window."""
     out: list[tuple[Kind, str, str, str]] = []
     for text in sightings or ():
@@ -155,8 +167,12 @@ def changes(
         raise ValueError(f"limit must be between 0 and {MAX_LIMIT}")
     schema = store.schema
     public = view is not None and view.public
-    node_types = [nt for nt in schema.nodes.values() if nt.name != LOAD
-                  if not (public and (nt.admin_only or nt.internal))]  # fmt: skip
+    node_types = [
+        nt
+        for nt in schema.nodes.values()
+        if nt.name != LOAD
+        if not (public and (nt.admin_only or nt.internal))
+    ]
     rel_types = list(schema.relations.values())
     if types is not None:
         bad = sorted(set(types) - set(schema.nodes) - set(schema.relations))
@@ -177,11 +193,13 @@ def changes(
     found_loads = loads(store, since, until)
     by_time = {ld.started: ld.id for ld in found_loads}
     items: list[Change] = []
+
     def read(match: str, returns: str) -> list[dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
         for where in conditions:
-            for row in store.read(f"MATCH {match} WHERE {where} RETURN {returns}",
-                                  since=since, until=until):  # fmt: skip
+            for row in store.read(
+                f"MATCH {match} WHERE {where} RETURN {returns}", since=since, until=until
+            ):
                 found.setdefault(str(row["p"].get("id")), row)
         return list(found.values())
 
@@ -194,13 +212,23 @@ def changes(
                     continue
                 shown = view.node(nt.name, p) if view is not None else p
                 label = str(shown.get("label") or label_of(schema, nt.name, p))
-                for kind, source, dataset, at in _sighting_changes(p.get("sightings"), since,
-                                                                   until, wanted):  # fmt: skip
+                for kind, source, dataset, at in _sighting_changes(
+                    p.get("sightings"), since, until, wanted
+                ):
                     if public and view is not None and source in view.hidden.sources:
                         continue
-                    items.append(Change(kind, nt.name, real, label, source,
-                                        view.text(dataset) if view else dataset, at,
-                                        by_time.get(at)))  # fmt: skip
+                    items.append(
+                        Change(
+                            kind,
+                            nt.name,
+                            real,
+                            label,
+                            source,
+                            view.text(dataset) if view else dataset,
+                            at,
+                            by_time.get(at),
+                        )
+                    )
         for rt in rel_types:
             for r in read(f"(a)-[x:`{rt.name}`]->(b)", "properties(x) AS p, a.id AS a, b.id AS b"):
                 p, a, b = r["p"], str(r["a"]), str(r["b"])
@@ -210,22 +238,45 @@ def changes(
                     continue
                 if public and any(_internal(schema, e) for e in (a, b)):
                     continue
-                for kind, source, dataset, at in _sighting_changes(p.get("sightings"), since,
-                                                                   until, wanted):  # fmt: skip
+                for kind, source, dataset, at in _sighting_changes(
+                    p.get("sightings"), since, until, wanted
+                ):
                     if public and view is not None and source in view.hidden.sources:
                         continue
-                    items.append(Change(kind, rt.name, str(p.get("id") or ""), rt.name, source,
-                                        view.text(dataset) if view else dataset, at,
-                                        by_time.get(at), a, b))  # fmt: skip
+                    items.append(
+                        Change(
+                            kind,
+                            rt.name,
+                            str(p.get("id") or ""),
+                            rt.name,
+                            source,
+                            view.text(dataset) if view else dataset,
+                            at,
+                            by_time.get(at),
+                            a,
+                            b,
+                        )
+                    )
     items.sort(key=lambda c: (c.at, KINDS.index(c.kind), c.type, c.id, c.source_id))
     counted = Counter((c.load_id, c.kind, c.type) for c in items)
-    counts = tuple(ChangeCount(load, kind, t, n) for (load, kind, t), n in sorted(
-        counted.items(), key=lambda kv: (str(kv[0][0]), KINDS.index(kv[0][1]), kv[0][2])))
+    counts = tuple(
+        ChangeCount(load, kind, t, n)
+        for (load, kind, t), n in sorted(
+            counted.items(), key=lambda kv: (str(kv[0][0]), KINDS.index(kv[0][1]), kv[0][2])
+        )
+    )
     shown_loads = tuple(
-        LoadRef(**{**ld.__dict__, "dataset": view.text(ld.dataset),
-                   "file": view.text(ld.file) if ld.file else None})
-        if view is not None else ld for ld in found_loads
-    )  # fmt: skip
+        LoadRef(
+            **{
+                **ld.__dict__,
+                "dataset": view.text(ld.dataset),
+                "file": view.text(ld.file) if ld.file else None,
+            }
+        )
+        if view is not None
+        else ld
+        for ld in found_loads
+    )
     return Changes(since, until, shown_loads, counts, tuple(items[:limit]), len(items))
 
 

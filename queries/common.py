@@ -114,9 +114,12 @@ class Sources:
             return
         for row in self.store.read(self._QUERY, ids=wanted):
             self._known[row["id"]] = SourceRef(
-                row["id"], row.get("title"), row.get("publisher"),
-                None if row.get("date") is None else str(row["date"]), row.get("url"),
-            )  # fmt: skip
+                row["id"],
+                row.get("title"),
+                row.get("publisher"),
+                None if row.get("date") is None else str(row["date"]),
+                row.get("url"),
+            )
 
     def refs(self, *lists: Iterable[str] | None) -> tuple[SourceRef, ...]:
         """SourceRefs for these ids (ids not found as Source nodes are kept, bare)."""
@@ -149,8 +152,9 @@ def check_time(value: str | None, name: str) -> str | None:
         return None
     text = value.strip()
     if not RECORD_TIME.fullmatch(text):
-        raise ValueError(f"{name} must be a UTC ISO 8601 date or time, e.g. 2026-12-01 or "
-                         f"2026-12-01T09:30:00Z")  # fmt: skip
+        raise ValueError(
+            f"{name} must be a UTC ISO 8601 date or time, e.g. 2026-12-01 or 2026-12-01T09:30:00Z"
+        )
     return text
 
 
@@ -180,8 +184,10 @@ def all_recorded(*variables: str, param: str = "$as_of") -> str:
 
 def path_recorded(path: str, param: str = "$as_of") -> str:
     """Every node and relation of the path `path` was in the graph at `param`."""
-    return (f"all(x IN nodes({path}) WHERE {recorded('x', param)}) AND "
-            f"all(x IN relationships({path}) WHERE {recorded('x', param)})")  # fmt: skip
+    return (
+        f"all(x IN nodes({path}) WHERE {recorded('x', param)}) AND "
+        f"all(x IN relationships({path}) WHERE {recorded('x', param)})"
+    )
 
 
 def lookup_ids(store: Store, type_name: str, text: str, as_of: str | None = None) -> list[str]:
@@ -194,8 +200,10 @@ def lookup_ids(store: Store, type_name: str, text: str, as_of: str | None = None
     ]
     if "aliases" in nt.properties:
         conditions.append("any(a IN coalesce(n.aliases, []) WHERE toLower(a) = toLower($text))")
-    query = (f"MATCH (n:`{type_name}`) WHERE ({' OR '.join(conditions)}) AND {recorded('n')} "
-             "RETURN n.id AS id ORDER BY id")  # fmt: skip
+    query = (
+        f"MATCH (n:`{type_name}`) WHERE ({' OR '.join(conditions)}) AND {recorded('n')} "
+        "RETURN n.id AS id ORDER BY id"
+    )
     return [r["id"] for r in store.read(query, text=text.strip(), as_of=check_as_of(as_of))]
 
 
@@ -203,9 +211,10 @@ def state_index(store: Store, as_of: str | None = None) -> dict[str, NodeRef]:
     """Every State (recorded at `as_of`; none: now) by id and by ISO code (both keys point
     to the same NodeRef)."""
     out: dict[str, NodeRef] = {}
-    for row in store.read(f"MATCH (s:State) WHERE {recorded('s')} "
-                          "RETURN s.id AS id, s.code AS code, s.name AS name",
-                          as_of=check_as_of(as_of)):  # fmt: skip
+    for row in store.read(
+        f"MATCH (s:State) WHERE {recorded('s')} RETURN s.id AS id, s.code AS code, s.name AS name",
+        as_of=check_as_of(as_of),
+    ):
         ref = NodeRef(row["id"], "State", row.get("name"))
         out[row["id"]] = ref
         if row.get("code"):
@@ -233,7 +242,9 @@ def check_scope(scope: str | None) -> str:
     """The scope asked for ("transnational" when None); ValueError for anything else."""
     scope = DEFAULT_SCOPE if scope is None else scope.strip().lower()
     if scope not in (*SCOPES, ALL_SCOPES):
-        raise ValueError(f"unknown scope {scope!r}; choose one of {', '.join((*SCOPES, ALL_SCOPES))}")
+        raise ValueError(
+            f"unknown scope {scope!r}; choose one of {', '.join((*SCOPES, ALL_SCOPES))}"
+        )
     return scope
 
 
@@ -249,8 +260,9 @@ _SCOPES = (
 )
 
 
-def incident_scopes(store: Store, ids: Iterable[str] | None = None,
-                    as_of: str | None = None) -> dict[str, str]:  # fmt: skip
+def incident_scopes(
+    store: Store, ids: Iterable[str] | None = None, as_of: str | None = None
+) -> dict[str, str]:
     """The scope of each incident: "transnational" or "domestic" as stored (the loader's or the
     source's word), else as the graph gives it (HOST_STATE, else the targets' residence,
     against ORIGIN_STATE), else "unknown". Never a guess. Of the incidents recorded at
@@ -263,9 +275,10 @@ def incident_scopes(store: Store, ids: Iterable[str] | None = None,
             out[row["id"]] = str(stored)
             continue
         out[row["id"]] = incident_scope(
-            {str(c) for c in row["origins"] or () if c}, {str(c) for c in row["hosts"] or () if c},
+            {str(c) for c in row["origins"] or () if c},
+            {str(c) for c in row["hosts"] or () if c},
             {str(c) for c in row["residences"] or () if c},
-        )  # fmt: skip
+        )
     return out
 
 

@@ -46,9 +46,12 @@ from queries.common import (
 GroupBy = Literal["tactic", "origin", "host", "perpetrator"]
 
 Reason = Literal[
-    "COVERED", "PARTLY_COVERED", "PERPETRATORS_NOT_DESIGNATED", "NO_PERPETRATOR_KNOWN",
+    "COVERED",
+    "PARTLY_COVERED",
+    "PERPETRATORS_NOT_DESIGNATED",
+    "NO_PERPETRATOR_KNOWN",
     "NO_INCIDENTS_IN_SCOPE",
-]  # fmt: skip
+]
 #: Why a group is or is not covered, as a client may show it.
 REASONS: dict[str, str] = {
     "COVERED": "every incident names a designated perpetrator",
@@ -57,8 +60,7 @@ REASONS: dict[str, str] = {
     "designated (a gap)",
     "NO_PERPETRATOR_KNOWN": "no incident names a perpetrator: nobody is known who could be "
     "designated (not a sanctions gap)",
-    "NO_INCIDENTS_IN_SCOPE": "every incident of the group is of another scope (counted in "
-    "leftOut)",
+    "NO_INCIDENTS_IN_SCOPE": "every incident of the group is of another scope (counted in leftOut)",
 }
 GROUPINGS: tuple[str, ...] = ("tactic", "origin", "host", "perpetrator")
 
@@ -152,10 +154,13 @@ def explain(reason: str, no_perpetrator: int, not_designated: int, designated: i
     head = REASONS[reason][0].upper() + REASONS[reason][1:]
     if reason == "NO_INCIDENTS_IN_SCOPE":
         return head + "."
-    parts = [f"{designated} naming a designated perpetrator" if designated else "",
-             f"{not_designated} naming perpetrators none of whom is designated"
-             if not_designated else "",
-             f"{no_perpetrator} naming no perpetrator" if no_perpetrator else ""]  # fmt: skip
+    parts = [
+        f"{designated} naming a designated perpetrator" if designated else "",
+        f"{not_designated} naming perpetrators none of whom is designated"
+        if not_designated
+        else "",
+        f"{no_perpetrator} naming no perpetrator" if no_perpetrator else "",
+    ]
     counted = ", ".join(p for p in parts if p)
     return f"{head}. Of {_plural(total, 'incident')}: {counted}."
 
@@ -185,8 +190,12 @@ _DESIGNATIONS: dict[str, str] = {
 }
 
 
-def designations(store: Store, perpetrator_ids: list[str], sources: Sources | None = None,
-                 as_of: str | None = None) -> dict[str, list[Designation]]:  # fmt: skip
+def designations(
+    store: Store,
+    perpetrator_ids: list[str],
+    sources: Sources | None = None,
+    as_of: str | None = None,
+) -> dict[str, list[Designation]]:
     """The designations covering each perpetrator (see the module docstring), as the graph
     stood at the record time `as_of` (none: now)."""
     sources = sources or Sources(store)
@@ -198,20 +207,32 @@ def designations(store: Store, perpetrator_ids: list[str], sources: Sources | No
         for row in store.read(query, ids=perpetrator_ids, as_of=as_of):
             listing: dict[str, Any] = row["l"]
             regime: dict[str, Any] | None = row["g"]
-            out[row["perp"]].append(Designation(
-                perpetrator_id=row["perp"], designated_id=row["party"], via=via,
-                listing_id=listing["id"], reference=listing.get("reference"),
-                party_name=listing.get("party_name"),
-                year=year_of(listing.get("year"), listing.get("listing_date")),
-                regime=None if regime is None else RegimeRef(
-                    regime["id"], regime.get("authority"), regime.get("code"), regime.get("name")),
-                sources=sources.refs(row.get("src"), listing.get("source_ids")),
-            ))  # fmt: skip
+            out[row["perp"]].append(
+                Designation(
+                    perpetrator_id=row["perp"],
+                    designated_id=row["party"],
+                    via=via,
+                    listing_id=listing["id"],
+                    reference=listing.get("reference"),
+                    party_name=listing.get("party_name"),
+                    year=year_of(listing.get("year"), listing.get("listing_date")),
+                    regime=None
+                    if regime is None
+                    else RegimeRef(
+                        regime["id"],
+                        regime.get("authority"),
+                        regime.get("code"),
+                        regime.get("name"),
+                    ),
+                    sources=sources.refs(row.get("src"), listing.get("source_ids")),
+                )
+            )
     return out
 
 
-def sanctions_coverage(store: Store, by: GroupBy = "origin", scope: str | None = None,
-                       as_of: str | None = None) -> Coverage:  # fmt: skip
+def sanctions_coverage(
+    store: Store, by: GroupBy = "origin", scope: str | None = None, as_of: str | None = None
+) -> Coverage:
     """Incidents, perpetrators and designated perpetrators per group, with the gaps, for the
     incidents of one scope (transnational by default; "all" for every scope), as the graph
     stood at the record time `as_of` (none: now)."""
@@ -270,37 +291,60 @@ def sanctions_coverage(store: Store, by: GroupBy = "origin", scope: str | None =
     result: list[CoverageGroup] = []
     for key, (ref, iids) in groups.items():
         group_perps = (
-            ([key] if iids else []) if by == "perpetrator" else sorted({p for i in iids for p in perps_of.get(i, ())})
+            ([key] if iids else [])
+            if by == "perpetrator"
+            else sorted({p for i in iids for p in perps_of.get(i, ())})
         )
         found = [d for p in group_perps for d in covered.get(p, [])]
         designated = sorted({d.perpetrator_id for d in found})
         mine = set(group_perps)
         no_perp = sum(1 for i in iids if not perps_of.get(i, set()) & mine)
-        with_designated = sum(1 for i in iids if any(covered.get(p) for p in perps_of.get(i, set()) & mine))
+        with_designated = sum(
+            1 for i in iids if any(covered.get(p) for p in perps_of.get(i, set()) & mine)
+        )
         not_designated = len(iids) - no_perp - with_designated
         reason = _reason(no_perp, not_designated, with_designated)
         regimes = {d.regime.id: d.regime for d in found if d.regime is not None}
         years = sorted({y for i in iids if (y := incident_years.get(i)) is not None})
-        result.append(CoverageGroup(
-            key=key, type=ref.type, label=ref.label, incidents=len(iids),
-            incident_ids=tuple(sorted(iids)), years=tuple(years), perpetrators=len(group_perps),
-            perpetrator_ids=tuple(group_perps), designated=len(designated),
-            designated_ids=tuple(designated),
-            regimes=tuple(sorted(regimes.values(), key=lambda g: (g.authority or "", g.code or ""))),
-            designations=tuple(found), gap=reason == "PERPETRATORS_NOT_DESIGNATED",
-            sources=merge_sources(sources.refs(*(incident_src[i] for i in sorted(iids))),
-                                  *(d.sources for d in found)),
-            left_out=left_out(scope, (outside[i] for i in sorted(out_groups.get(key, (ref, set()))[1]))),
-            reason=reason, explanation=explain(reason, no_perp, not_designated, with_designated),
-            incidents_no_perpetrator=no_perp, incidents_not_designated=not_designated,
-            incidents_designated=with_designated,
-            undesignated=tuple(perp_refs[p] for p in group_perps if not covered.get(p)),
-        ))  # fmt: skip
+        result.append(
+            CoverageGroup(
+                key=key,
+                type=ref.type,
+                label=ref.label,
+                incidents=len(iids),
+                incident_ids=tuple(sorted(iids)),
+                years=tuple(years),
+                perpetrators=len(group_perps),
+                perpetrator_ids=tuple(group_perps),
+                designated=len(designated),
+                designated_ids=tuple(designated),
+                regimes=tuple(
+                    sorted(regimes.values(), key=lambda g: (g.authority or "", g.code or ""))
+                ),
+                designations=tuple(found),
+                gap=reason == "PERPETRATORS_NOT_DESIGNATED",
+                sources=merge_sources(
+                    sources.refs(*(incident_src[i] for i in sorted(iids))),
+                    *(d.sources for d in found),
+                ),
+                left_out=left_out(
+                    scope, (outside[i] for i in sorted(out_groups.get(key, (ref, set()))[1]))
+                ),
+                reason=reason,
+                explanation=explain(reason, no_perp, not_designated, with_designated),
+                incidents_no_perpetrator=no_perp,
+                incidents_not_designated=not_designated,
+                incidents_designated=with_designated,
+                undesignated=tuple(perp_refs[p] for p in group_perps if not covered.get(p)),
+            )
+        )
     result.sort(key=lambda g: (-g.incidents, g.key))
     all_perps = {p for g in result for p in g.perpetrator_ids}
     # Each incident of the scope once, whatever the grouping.
     no_perp = sum(1 for i in incident_years if not perps_of.get(i))
-    with_designated = sum(1 for i in incident_years if any(covered.get(p) for p in perps_of.get(i, ())))
+    with_designated = sum(
+        1 for i in incident_years if any(covered.get(p) for p in perps_of.get(i, ()))
+    )
     return Coverage(
         by=by,
         groups=tuple(result),

@@ -50,8 +50,9 @@ from queries.common import (
 )
 from queries.coverage import RegimeRef, designations
 
-Status = Literal["NOBODY_DESIGNATED", "DESIGNATED_NOT_LINKED", "PARTLY_LINKED", "LINKED",
-                 "NO_INCIDENTS_IN_SCOPE"]  # fmt: skip
+Status = Literal[
+    "NOBODY_DESIGNATED", "DESIGNATED_NOT_LINKED", "PARTLY_LINKED", "LINKED", "NO_INCIDENTS_IN_SCOPE"
+]
 #: What a state's designations under the regime say, as a client may show it.
 STATUSES: dict[str, str] = {
     "NOBODY_DESIGNATED": "nobody of the state, and no perpetrator of its incidents, is "
@@ -61,8 +62,7 @@ STATUSES: dict[str, str] = {
     "PARTLY_LINKED": "some of its designations are linked to its documented incidents, others "
     "are not",
     "LINKED": "every designation is linked to its documented incidents",
-    "NO_INCIDENTS_IN_SCOPE": "every incident of the state is of another scope (counted in "
-    "leftOut)",
+    "NO_INCIDENTS_IN_SCOPE": "every incident of the state is of another scope (counted in leftOut)",
 }
 
 #: tie -> the pattern from a designated party `x` to its state `s`
@@ -150,15 +150,24 @@ def find_regime(store: Store, regime: str, as_of: str | None = None) -> RegimeRe
     recorded at `as_of` (none: now). A ValueError that lists the regimes of the graph when
     none or several match."""
     text = " ".join(str(regime or "").split()).casefold()
-    rows = store.read(f"MATCH (g:SanctionRegime) WHERE {recorded('g')} RETURN properties(g) AS g",
-                      as_of=check_as_of(as_of))  # fmt: skip
-    regimes = sorted((RegimeRef(r["g"]["id"], r["g"].get("authority"), r["g"].get("code"),
-                                r["g"].get("name")) for r in rows),
-                     key=lambda g: (g.authority or "", g.code or ""))  # fmt: skip
+    rows = store.read(
+        f"MATCH (g:SanctionRegime) WHERE {recorded('g')} RETURN properties(g) AS g",
+        as_of=check_as_of(as_of),
+    )
+    regimes = sorted(
+        (
+            RegimeRef(r["g"]["id"], r["g"].get("authority"), r["g"].get("code"), r["g"].get("name"))
+            for r in rows
+        ),
+        key=lambda g: (g.authority or "", g.code or ""),
+    )
 
     def names(g: RegimeRef) -> set[str]:
-        return {g.id.casefold(), f"{g.authority}/{g.code}".casefold(),
-                *((g.name.casefold(),) if g.name else ())}
+        return {
+            g.id.casefold(),
+            f"{g.authority}/{g.code}".casefold(),
+            *((g.name.casefold(),) if g.name else ()),
+        }
 
     found = [g for g in regimes if text in names(g)] or [
         g for g in regimes if text == str(g.code).casefold()
@@ -167,12 +176,15 @@ def find_regime(store: Store, regime: str, as_of: str | None = None) -> RegimeRe
         return found[0]
     known = ", ".join(f"{g.authority}/{g.code}" for g in (found or regimes))
     if found:
-        raise ValueError(f"several sanctions regimes have that code; name one as "
-                         f"authority/code: {known}")  # fmt: skip
+        raise ValueError(
+            f"several sanctions regimes have that code; name one as authority/code: {known}"
+        )
     if not regimes:
         raise ValueError("the graph holds no sanctions regime: load a sanctions list first")
-    raise ValueError(f"no sanctions regime of that name in the graph; give one as "
-                     f"authority/code (e.g. {regimes[0].authority}/{regimes[0].code}): {known}")  # fmt: skip
+    raise ValueError(
+        f"no sanctions regime of that name in the graph; give one as "
+        f"authority/code (e.g. {regimes[0].authority}/{regimes[0].code}): {known}"
+    )
 
 
 def _plural(n: int, word: str) -> str:
@@ -189,20 +201,29 @@ def _status(incidents: int, linked: int, not_linked: int) -> Status:
     return "LINKED" if not not_linked else "PARTLY_LINKED"
 
 
-def explain(status: str, regime: RegimeRef, incidents: int, no_perpetrator: int,
-            linked: int, not_linked: int) -> str:  # fmt: skip
+def explain(
+    status: str,
+    regime: RegimeRef,
+    incidents: int,
+    no_perpetrator: int,
+    linked: int,
+    not_linked: int,
+) -> str:
     """The status and the counts in a sentence a client can show as it is (names nobody)."""
     head = STATUSES[status][0].upper() + STATUSES[status][1:]
     if status == "NO_INCIDENTS_IN_SCOPE":
         return head + "."
     under = f"{regime.authority}/{regime.code}"
-    return (f"{head}. {_plural(linked + not_linked, 'listing')} under {under}, {linked} linked "
-            f"to its incidents; {_plural(incidents, 'incident')}, {no_perpetrator} naming no "
-            f"perpetrator.")  # fmt: skip
+    return (
+        f"{head}. {_plural(linked + not_linked, 'listing')} under {under}, {linked} linked "
+        f"to its incidents; {_plural(incidents, 'incident')}, {no_perpetrator} naming no "
+        f"perpetrator."
+    )
 
 
-def designations_by_origin(store: Store, regime: str, scope: str | None = None,
-                           as_of: str | None = None) -> DesignationsByOrigin:  # fmt: skip
+def designations_by_origin(
+    store: Store, regime: str, scope: str | None = None, as_of: str | None = None
+) -> DesignationsByOrigin:
     """Per origin state with documented incidents: the listings under `regime` of its
     parties and of its incidents' perpetrators, linked or not (see the module docstring),
     as the graph stood at the record time `as_of` (none: now)."""
@@ -243,21 +264,30 @@ def designations_by_origin(store: Store, regime: str, scope: str | None = None,
         perps_of[row["incident"]].add(str(row["perpetrator"]))
     in_scope_ids = {i for ids in incidents_of.values() for i in ids}
     perps = sorted({p for i in in_scope_ids for p in perps_of.get(i, ())})
-    covering = {p: [d for d in ds if d.regime is not None and d.regime.id == reg.id]
-                for p, ds in designations(store, perps, sources, as_of).items()}  # fmt: skip
+    covering = {
+        p: [d for d in ds if d.regime is not None and d.regime.id == reg.id]
+        for p, ds in designations(store, perps, sources, as_of).items()
+    }
 
     # Every listing under the regime, and the states its party belongs to.
     listings: dict[str, tuple[dict[str, Any], NodeRef, list[str]]] = {}
     for row in store.read(_LISTINGS, regime=reg.id, as_of=as_of):
         listing = row["l"]
-        listings[listing["id"]] = (listing, node_ref(schema, row["x"], row["x_labels"]),
-                                   list(row.get("src") or ()))  # fmt: skip
-    ties: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # listing -> state -> ties
+        listings[listing["id"]] = (
+            listing,
+            node_ref(schema, row["x"], row["x_labels"]),
+            list(row.get("src") or ()),
+        )
+    ties: dict[str, dict[str, set[str]]] = defaultdict(
+        lambda: defaultdict(set)
+    )  # listing -> state -> ties
     tie_src: dict[str, list[str]] = defaultdict(list)
     for tie, (pattern, between) in _TIES.items():
-        query = (f"MATCH (l:SanctionListing)-[d:DESIGNATES]->{pattern} WHERE l.id IN $ids AND "
-                 f"{all_recorded('d', 'x', 't', *between, 's')} "
-                 "RETURN l.id AS listing, s.id AS state, t.source_ids AS src")  # fmt: skip
+        query = (
+            f"MATCH (l:SanctionListing)-[d:DESIGNATES]->{pattern} WHERE l.id IN $ids AND "
+            f"{all_recorded('d', 'x', 't', *between, 's')} "
+            "RETURN l.id AS listing, s.id AS state, t.source_ids AS src"
+        )
         for row in store.read(query, ids=sorted(listings), as_of=as_of):
             ties[row["listing"]][str(row["state"])].add(_TIE_NAME.get(tie, tie))
             tie_src[row["listing"]] += list(row.get("src") or ())
@@ -280,43 +310,68 @@ def designations_by_origin(store: Store, regime: str, scope: str | None = None,
                 continue
             listing, party, src = listings[lid]
             link = links.get(lid, {})
-            rows.append(OriginDesignation(
-                listing_id=lid, reference=listing.get("reference"), party=party,
-                party_name=listing.get("party_name"),
-                year=year_of(listing.get("year"), listing.get("listing_date")),
-                ties=tuple(sorted(ties.get(lid, {}).get(sid, ()))), linked=bool(link),
-                incident_ids=tuple(sorted(link.get("incidents", ()))),
-                perpetrator_ids=tuple(sorted(link.get("perpetrators", ()))),
-                via=tuple(sorted(link.get("via", ()))),
-                sources=sources.refs(src, listing.get("source_ids"), tie_src.get(lid)),
-            ))  # fmt: skip
+            rows.append(
+                OriginDesignation(
+                    listing_id=lid,
+                    reference=listing.get("reference"),
+                    party=party,
+                    party_name=listing.get("party_name"),
+                    year=year_of(listing.get("year"), listing.get("listing_date")),
+                    ties=tuple(sorted(ties.get(lid, {}).get(sid, ()))),
+                    linked=bool(link),
+                    incident_ids=tuple(sorted(link.get("incidents", ()))),
+                    perpetrator_ids=tuple(sorted(link.get("perpetrators", ()))),
+                    via=tuple(sorted(link.get("via", ()))),
+                    sources=sources.refs(src, listing.get("source_ids"), tie_src.get(lid)),
+                )
+            )
         shown |= {r.listing_id for r in rows}
         rows.sort(key=lambda r: (not r.linked, r.party_name or "", r.listing_id))
         linked = sum(1 for r in rows if r.linked)
         no_perp = sum(1 for i in iids if not perps_of.get(i))
         incidents_linked = len({i for r in rows for i in r.incident_ids})
         status = _status(len(iids), linked, len(rows) - linked)
-        result.append(OriginState(
-            key=codes[sid], state=ref, status=status,
-            explanation=explain(status, reg, len(iids), no_perp, linked, len(rows) - linked),
-            incidents=len(iids), incident_ids=tuple(sorted(iids)),
-            incidents_no_perpetrator=no_perp, incidents_linked=incidents_linked,
-            designated=len(rows), linked=linked, not_linked=len(rows) - linked,
-            designations=tuple(rows),
-            sources=merge_sources(sources.refs(*(incident_src[i] for i in sorted(iids))),
-                                  *(r.sources for r in rows)),
-            left_out=left_out(scope, out_of_scope.get(sid, ())),
-        ))  # fmt: skip
+        result.append(
+            OriginState(
+                key=codes[sid],
+                state=ref,
+                status=status,
+                explanation=explain(status, reg, len(iids), no_perp, linked, len(rows) - linked),
+                incidents=len(iids),
+                incident_ids=tuple(sorted(iids)),
+                incidents_no_perpetrator=no_perp,
+                incidents_linked=incidents_linked,
+                designated=len(rows),
+                linked=linked,
+                not_linked=len(rows) - linked,
+                designations=tuple(rows),
+                sources=merge_sources(
+                    sources.refs(*(incident_src[i] for i in sorted(iids))),
+                    *(r.sources for r in rows),
+                ),
+                left_out=left_out(scope, out_of_scope.get(sid, ())),
+            )
+        )
     result.sort(key=lambda s: (-s.incidents, s.key))
     unattributed = sorted(lid for lid in listings if not ties.get(lid) and lid not in shown)
     return DesignationsByOrigin(
-        regime=reg, scope=scope, states=tuple(result),
+        regime=reg,
+        scope=scope,
+        states=tuple(result),
         nobody_designated=tuple(s.key for s in result if s.status == "NOBODY_DESIGNATED"),
         not_linked=tuple(s.key for s in result if s.not_linked and s.incidents),
-        incidents=len(in_scope_ids), without_origin=len(without_origin),
+        incidents=len(in_scope_ids),
+        without_origin=len(without_origin),
         listings=len(listings),
         other_states=sum(1 for lid in listings if lid not in shown and ties.get(lid)),
-        unattributed=len(unattributed), unattributed_ids=tuple(unattributed),
-        left_out=left_out(scope, (scopes.get(i, "unknown") for i in scopes
-                                  if not in_scope(scope, scopes.get(i, "unknown")))),
-    )  # fmt: skip
+        unattributed=len(unattributed),
+        unattributed_ids=tuple(unattributed),
+        left_out=left_out(
+            scope,
+            (
+                scopes.get(i, "unknown")
+                for i in scopes
+                if not in_scope(scope, scopes.get(i, "unknown"))
+            ),
+        ),
+    )

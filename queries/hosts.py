@@ -33,8 +33,12 @@ from queries.common import (
 
 #: Tactics that need the host's authorities: detention, deportation, handover, entry, services.
 HOST_ACTIONS: tuple[str, ...] = (
-    "detention", "unlawful-deportation", "rendition", "denial-of-entry", "denial-of-services",
-)  # fmt: skip
+    "detention",
+    "unlawful-deportation",
+    "rendition",
+    "denial-of-entry",
+    "denial-of-services",
+)
 assert set(HOST_ACTIONS) <= TACTIC_CODES
 
 
@@ -96,9 +100,14 @@ _DETAILS = (
 
 
 def host_collaboration(
-    store: Store, *, origin: str | None = None, host: str | None = None, limit: int = 100,
-    scope: str | None = None, as_of: str | None = None,
-) -> list[HostState]:  # fmt: skip
+    store: Store,
+    *,
+    origin: str | None = None,
+    host: str | None = None,
+    limit: int = 100,
+    scope: str | None = None,
+    as_of: str | None = None,
+) -> list[HostState]:
     """Host states ranked by incidents in which their authorities acted for an origin state.
 
     `origin` and `host` filter by ISO code or State id; `scope` is transnational by default
@@ -125,8 +134,9 @@ def host_collaboration(
         entry.src += list(row["src"] or ())
     if not hits:
         return []
-    details = {r["id"]: r for r in store.read(_DETAILS, ids=sorted({i for _, i in hits}),
-                                                as_of=as_of)}  # fmt: skip
+    details = {
+        r["id"]: r for r in store.read(_DETAILS, ids=sorted({i for _, i in hits}), as_of=as_of)
+    }
 
     origin_ref = states.get(origin.upper() if origin else "") or states.get(origin or "")
     host_ref = states.get(host.upper() if host else "") or states.get(host or "")
@@ -149,13 +159,18 @@ def host_collaboration(
         if not in_scope(scope, scopes.get(iid, "unknown")):
             outside[host_id].append(scopes.get(iid, "unknown"))
             continue
-        per_host[host_id].append(HostIncident(
-            id=iid, title=d.get("title"), year=year_of(d.get("year"), d.get("date")),
-            tactics=tuple(sorted(d["tactics"] or ())), origins=tuple(sorted(d["origins"] or ())),
-            via=tuple(sorted(entry.via)),
-            assisted_by=tuple(sorted(entry.actors.values(), key=lambda a: a.id)),
-            sources=sources.refs(d.get("src"), entry.src),
-        ))  # fmt: skip
+        per_host[host_id].append(
+            HostIncident(
+                id=iid,
+                title=d.get("title"),
+                year=year_of(d.get("year"), d.get("date")),
+                tactics=tuple(sorted(d["tactics"] or ())),
+                origins=tuple(sorted(d["origins"] or ())),
+                via=tuple(sorted(entry.via)),
+                assisted_by=tuple(sorted(entry.actors.values(), key=lambda a: a.id)),
+                sources=sources.refs(d.get("src"), entry.src),
+            )
+        )
     result: list[HostState] = []
     for host_id in outside:
         per_host.setdefault(host_id, [])  # listed with 0 incidents of the scope
@@ -163,13 +178,17 @@ def host_collaboration(
         incidents.sort(key=lambda i: (i.year or 0, i.id))
         ref = states.get(host_id, NodeRef(host_id, "State"))
         code = next((k for k, v in states.items() if v.id == host_id and k != host_id), None)
-        result.append(HostState(
-            state=ref, code=code, incidents=len(incidents),
-            origins=tuple(sorted({o for i in incidents for o in i.origins})),
-            years=tuple(sorted({i.year for i in incidents if i.year is not None})),
-            incident_list=tuple(incidents),
-            sources=merge_sources(*(i.sources for i in incidents)),
-            left_out=left_out(scope, outside.get(host_id, ())),
-        ))  # fmt: skip
+        result.append(
+            HostState(
+                state=ref,
+                code=code,
+                incidents=len(incidents),
+                origins=tuple(sorted({o for i in incidents for o in i.origins})),
+                years=tuple(sorted({i.year for i in incidents if i.year is not None})),
+                incident_list=tuple(incidents),
+                sources=merge_sources(*(i.sources for i in incidents)),
+                left_out=left_out(scope, outside.get(host_id, ())),
+            )
+        )
     result.sort(key=lambda h: (-h.incidents, h.code or h.state.id))
     return result[:limit]

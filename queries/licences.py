@@ -136,8 +136,9 @@ def licences_to_tnr_states(
     for row in store.read(
         f"MATCH (a:Agency) WHERE a.id IN $ids OPTIONAL MATCH (a)-[r:PART_OF]->(s:State) "
         f"WHERE {all_recorded('r', 's')} RETURN s.id AS s, a.state_code AS code",
-        ids=sorted(operators), as_of=as_of,
-    ):  # fmt: skip
+        ids=sorted(operators),
+        as_of=as_of,
+    ):
         ref = states.get(row["s"] or "") or states.get(str(row["code"] or "").upper())
         if ref:
             reasons[ref.id].add("spyware-operator")
@@ -146,37 +147,55 @@ def licences_to_tnr_states(
     dest_code = None
     if destination:
         dest_ref = states.get(destination.upper() if len(destination) == 2 else destination)
-        dest_code = next((k for k, ref in states.items() if dest_ref and ref.id == dest_ref.id
-                          and k != ref.id), None)  # fmt: skip
+        dest_code = next(
+            (k for k, ref in states.items() if dest_ref and ref.id == dest_ref.id and k != ref.id),
+            None,
+        )
     rows = store.read(
         _licences_query(exporter),
         exporter=exporter.upper() if exporter and len(exporter) == 2 else exporter,
-        prefix=control_prefix or None, decision=decision or None, min_value=min_value,
-        year_from=year_from, year_to=year_to,
+        prefix=control_prefix or None,
+        decision=decision or None,
+        min_value=min_value,
+        year_from=year_from,
+        year_to=year_to,
         destination=(dest_ref.id if dest_ref else destination) if destination else None,
-        destination_code=dest_code, as_of=as_of,
-    )  # fmt: skip
+        destination_code=dest_code,
+        as_of=as_of,
+    )
     groups: dict[str, dict[str, Any]] = {}
     for row in rows:
         dest = node_ref(schema, row["x"], row["x_labels"])
-        state = states.get(dest.id) if dest.type == "State" else (
-            states.get(row["x_state"] or "") or states.get(str(row["x_code"] or "").upper()))  # fmt: skip
+        state = (
+            states.get(dest.id)
+            if dest.type == "State"
+            else (states.get(row["x_state"] or "") or states.get(str(row["x_code"] or "").upper()))
+        )
         why = reasons.get(dest.id, set()) | (reasons.get(state.id, set()) if state else set())
         if not why:
             continue
         lic = row["l"]
         value = lic.get("value")
         entry = groups.setdefault(dest.id, {"dest": dest, "state": state, "why": why, "rows": []})
-        entry["rows"].append(LicenceRow(
-            id=lic["id"], ref=lic.get("ref"), control_code=lic.get("control_code"),
-            item=lic.get("item"), decision=lic.get("decision"),
-            year=year_of(lic.get("year"), lic.get("decision_date")),
-            value=None if value is None else float(value), currency=lic.get("currency"),
-            exporter=row.get("exporter"), sources=sources.refs(lic.get("source_ids"), row["d_src"]),
-            decision_date=None if lic.get("decision_date") is None else str(lic["decision_date"]),
-            count=None if lic.get("count") is None else int(lic["count"]),
-            description=lic.get("description"),
-        ))  # fmt: skip
+        entry["rows"].append(
+            LicenceRow(
+                id=lic["id"],
+                ref=lic.get("ref"),
+                control_code=lic.get("control_code"),
+                item=lic.get("item"),
+                decision=lic.get("decision"),
+                year=year_of(lic.get("year"), lic.get("decision_date")),
+                value=None if value is None else float(value),
+                currency=lic.get("currency"),
+                exporter=row.get("exporter"),
+                sources=sources.refs(lic.get("source_ids"), row["d_src"]),
+                decision_date=None
+                if lic.get("decision_date") is None
+                else str(lic["decision_date"]),
+                count=None if lic.get("count") is None else int(lic["count"]),
+                description=lic.get("description"),
+            )
+        )
     result: list[DestinationGroup] = []
     for entry in groups.values():
         lics: list[LicenceRow] = sorted(entry["rows"], key=lambda r: (r.year or 0, r.ref or ""))
@@ -184,14 +203,20 @@ def licences_to_tnr_states(
         for r in lics:
             if r.value is not None:
                 by_currency[r.currency or ""] += r.value
-        result.append(DestinationGroup(
-            destination=entry["dest"], state=entry["state"], reasons=tuple(sorted(entry["why"])),
-            count=len(lics),
-            granted=sum(1 for r in lics if (r.decision or "").lower() == "granted"),
-            refused=sum(1 for r in lics if (r.decision or "").lower() == "refused"),
-            total_value=sum(by_currency.values()), value_by_currency=dict(by_currency),
-            years=tuple(sorted({r.year for r in lics if r.year is not None})),
-            licences=tuple(lics), sources=merge_sources(*(r.sources for r in lics)),
-        ))  # fmt: skip
+        result.append(
+            DestinationGroup(
+                destination=entry["dest"],
+                state=entry["state"],
+                reasons=tuple(sorted(entry["why"])),
+                count=len(lics),
+                granted=sum(1 for r in lics if (r.decision or "").lower() == "granted"),
+                refused=sum(1 for r in lics if (r.decision or "").lower() == "refused"),
+                total_value=sum(by_currency.values()),
+                value_by_currency=dict(by_currency),
+                years=tuple(sorted({r.year for r in lics if r.year is not None})),
+                licences=tuple(lics),
+                sources=merge_sources(*(r.sources for r in lics)),
+            )
+        )
     result.sort(key=lambda g: (-g.total_value, -g.count, g.destination.id))
     return result

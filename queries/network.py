@@ -84,10 +84,15 @@ class Graph:
                 continue
             edge_id = str(shown.get("id") or e.id)
             shown["id"] = edge_id
-            edges.append(GraphEdge(edge_id, e.type, view.shown_id(e.source),
-                                   view.shown_id(e.target), shown))  # fmt: skip
-        left_out = tuple(x for x in self.left_out if x.type in schema.nodes
-                         and not (schema.node(x.type).admin_only or schema.node(x.type).internal))  # fmt: skip
+            edges.append(
+                GraphEdge(edge_id, e.type, view.shown_id(e.source), view.shown_id(e.target), shown)
+            )
+        left_out = tuple(
+            x
+            for x in self.left_out
+            if x.type in schema.nodes
+            and not (schema.node(x.type).admin_only or schema.node(x.type).internal)
+        )
         return Graph(tuple(nodes), tuple(edges), self.truncated, left_out)
 
     def to_cytoscape(self) -> dict[str, list[dict[str, Any]]]:
@@ -98,11 +103,19 @@ class Graph:
                 for n in self.nodes
             ],
             "edges": [
-                {"data": {**e.properties, "id": e.id, "type": e.type, "label": e.type,
-                          "source": e.source, "target": e.target}}
+                {
+                    "data": {
+                        **e.properties,
+                        "id": e.id,
+                        "type": e.type,
+                        "label": e.type,
+                        "source": e.source,
+                        "target": e.target,
+                    }
+                }
                 for e in self.edges
             ],
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True)
@@ -147,8 +160,13 @@ def _in_window(props: dict[str, Any], start: int | None, end: int | None, edge: 
     if edge:
         first, last = year_of(props.get("start")), year_of(props.get("end"))
     else:
-        first = year_of(props.get("year"), props.get("date"), props.get("period_start"),
-                        props.get("decision_date"), props.get("listing_date"))  # fmt: skip
+        first = year_of(
+            props.get("year"),
+            props.get("date"),
+            props.get("period_start"),
+            props.get("decision_date"),
+            props.get("listing_date"),
+        )
         last = year_of(props.get("end_date"), props.get("period_end")) or first
     if first is None and last is None:
         return True
@@ -165,8 +183,9 @@ def fetch_nodes(store: Store, ids: Iterable[str], as_of: str | None = None) -> d
         rows = store.read(
             f"MATCH (n:`{label}`) WHERE n.id IN $ids AND {recorded('n')} "
             "RETURN properties(n) AS p, labels(n) AS l",
-            ids=group, as_of=as_of,
-        )  # fmt: skip
+            ids=group,
+            as_of=as_of,
+        )
         for row in rows:
             node = _node(store, row["p"], row["l"])
             out[node.id] = node
@@ -191,15 +210,24 @@ def _cypher_year(expr: str) -> str:
 def _window_condition(node: bool) -> str:
     """`_in_window` in Cypher, on `m` (node) or `r` (edge), with $start/$end (years)."""
     if node:
-        first = ("coalesce(toInteger(m.`year`), " + ", ".join(
-            _cypher_year(f"m.`{p}`") for p in ("date", "period_start", "decision_date",
-                                              "listing_date")) + ")")  # fmt: skip
-        last = f"coalesce({_cypher_year('m.`end_date`')}, {_cypher_year('m.`period_end`')}, {first})"
+        first = (
+            "coalesce(toInteger(m.`year`), "
+            + ", ".join(
+                _cypher_year(f"m.`{p}`")
+                for p in ("date", "period_start", "decision_date", "listing_date")
+            )
+            + ")"
+        )
+        last = (
+            f"coalesce({_cypher_year('m.`end_date`')}, {_cypher_year('m.`period_end`')}, {first})"
+        )
     else:
         first, last = _cypher_year("r.`start`"), _cypher_year("r.`end`")
     lo, hi = f"coalesce({first}, {last})", f"coalesce({last}, {first})"
-    return (f"({lo} IS NULL OR NOT (($end IS NOT NULL AND {lo} > $end) OR "
-            f"($start IS NOT NULL AND {hi} < $start)))")  # fmt: skip
+    return (
+        f"({lo} IS NULL OR NOT (($end IS NOT NULL AND {lo} > $end) OR "
+        f"($start IS NOT NULL AND {hi} < $start)))"
+    )
 
 
 def neighbourhood(
@@ -262,10 +290,17 @@ def neighbourhood(
     if windowed:
         walk += f" AND {_window_condition(node=False)}"
     fresh = "$seen[m.id] IS NULL" + (f" AND {_window_condition(node=True)}" if windowed else "")
-    base = {"rels": sorted(avoid[0]), "avoid": sorted(avoid[1]), "start": start, "end": end,
-            "as_of": as_of}  # fmt: skip
-    ret = ("RETURN n.id AS n, type(r) AS t, startNode(r).id AS s, properties(r) AS rp, "
-           "properties(m) AS mp, labels(m) AS ml")  # fmt: skip
+    base = {
+        "rels": sorted(avoid[0]),
+        "avoid": sorted(avoid[1]),
+        "start": start,
+        "end": end,
+        "as_of": as_of,
+    }
+    ret = (
+        "RETURN n.id AS n, type(r) AS t, startNode(r).id AS s, properties(r) AS rp, "
+        "properties(m) AS mp, labels(m) AS ml"
+    )
 
     def keep_edge(row: dict[str, Any]) -> None:
         m_id = str(row["mp"]["id"])
@@ -292,20 +327,30 @@ def neighbourhood(
             for row in store.read(
                 f"MATCH (n:`{label}`) WHERE n.id IN $ids MATCH (n)-[r]-(m) "
                 f"WHERE $seen[m.id] IS NOT NULL AND {walk} WITH n, r, m {ret}",
-                ids=group, seen=seen, **base,
-            ):  # fmt: skip
+                ids=group,
+                seen=seen,
+                **base,
+            ):
                 if walked(row):
                     keep_edge(row)
             for other in _neighbour_types(store, label, wanted):
                 # Ordered and cut before anything is projected: the engine reads the
                 # properties of the rows kept, not of every relation of the frontier.
-                match = (f"MATCH (n:`{label}`) WHERE n.id IN $ids MATCH (n)-[r]-(m:`{other}`) "
-                         f"WHERE {fresh} AND {walk}")  # fmt: skip
-                rows = store.read(f"{match} WITH n, r, m ORDER BY m.id LIMIT $cap {ret}",
-                                  ids=group, seen=seen, cap=cap, **base)  # fmt: skip
+                match = (
+                    f"MATCH (n:`{label}`) WHERE n.id IN $ids MATCH (n)-[r]-(m:`{other}`) "
+                    f"WHERE {fresh} AND {walk}"
+                )
+                rows = store.read(
+                    f"{match} WITH n, r, m ORDER BY m.id LIMIT $cap {ret}",
+                    ids=group,
+                    seen=seen,
+                    cap=cap,
+                    **base,
+                )
                 if len(rows) >= cap:
-                    found_rows = store.read(f"{match} RETURN count(DISTINCT m) AS c",
-                                            ids=group, seen=seen, **base)  # fmt: skip
+                    found_rows = store.read(
+                        f"{match} RETURN count(DISTINCT m) AS c", ids=group, seen=seen, **base
+                    )
                     counted[other] = counted.get(other, 0) + int(found_rows[0]["c"])
                     rows = rows[: cap - 1]
                 mine = candidates.setdefault(other, {})
@@ -314,8 +359,10 @@ def neighbourhood(
                         mine.setdefault(str(row["mp"]["id"]), []).append(row)
         # Balanced: each type in turn (by relevance) takes one more node, until the budget
         # is spent or every candidate is in.
-        order = sorted((t for t in candidates if candidates[t]),
-                       key=lambda t: (store.schema.node(t).relevance, t))  # fmt: skip
+        order = sorted(
+            (t for t in candidates if candidates[t]),
+            key=lambda t: (store.schema.node(t).relevance, t),
+        )
         queues = {t: list(candidates[t]) for t in order}
         kept: dict[str, list[str]] = {t: [] for t in order}
         while budget > 0 and any(queues.values()):
@@ -341,16 +388,23 @@ def neighbourhood(
         frontier = found
         if not frontier:
             break
-    out = tuple(LeftOut(t, c) for t, c in sorted(
-        left_out.items(), key=lambda kv: (store.schema.node(kv[0]).relevance, kv[0])))  # fmt: skip
+    out = tuple(
+        LeftOut(t, c)
+        for t, c in sorted(
+            left_out.items(), key=lambda kv: (store.schema.node(kv[0]).relevance, kv[0])
+        )
+    )
     return Graph(tuple(nodes.values()), tuple(edges.values()), truncated, out)
 
 
 def shortest_path(
-    store: Store, source_id: str, target_id: str, max_length: int = MAX_PATH,
+    store: Store,
+    source_id: str,
+    target_id: str,
+    max_length: int = MAX_PATH,
     avoid: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
     as_of: str | None = None,
-) -> Path:  # fmt: skip
+) -> Path:
     """The shortest chain of relations (either direction) between two nodes, up to
     `max_length`, walking no relation of `avoid`'s types that touches `avoid`'s nodes, and
     (`as_of`, a record time) only nodes and relations recorded by then."""
@@ -370,8 +424,12 @@ def shortest_path(
         "RETURN [x IN nodes(p) | properties(x)] AS ns, [x IN nodes(p) | labels(x)] AS ls, "
         "[r IN relationships(p) | {t: type(r), s: startNode(r).id, e: endNode(r).id, "
         "p: properties(r)}] AS rs",
-        a=source_id, b=target_id, rels=sorted(avoid[0]), avoid=sorted(avoid[1]), as_of=as_of,
-    )  # fmt: skip
+        a=source_id,
+        b=target_id,
+        rels=sorted(avoid[0]),
+        avoid=sorted(avoid[1]),
+        as_of=as_of,
+    )
     if not rows and as_of is not None and not store.profile.filters_shortest_paths:
         return _walked_path(store, source_id, target_id, max_length, avoid, as_of)
     if not rows:
@@ -387,15 +445,21 @@ MAX_WALKED = 50_000
 
 
 def _walked_path(
-    store: Store, source_id: str, target_id: str, max_length: int,
-    avoid: tuple[frozenset[str], frozenset[str]], as_of: str,
-) -> Path:  # fmt: skip
+    store: Store,
+    source_id: str,
+    target_id: str,
+    max_length: int,
+    avoid: tuple[frozenset[str], frozenset[str]],
+    as_of: str,
+) -> Path:
     """`shortest_path` as of a record time for an engine whose shortestPath applies the
     WHERE after its search (graph/engines.py, EngineProfile.filters_shortest_paths): a
     breadth-first search from both ends, a level of the smaller side at a time, walking
     only what was recorded by `as_of`. ValueError past MAX_WALKED nodes."""
-    walk = (f"NOT (type(r) IN $rels AND (m.id IN $avoid OR n.id IN $avoid)) AND "
-            f"{recorded('r')} AND {recorded('m')}")  # fmt: skip
+    walk = (
+        f"NOT (type(r) IN $rels AND (m.id IN $avoid OR n.id IN $avoid)) AND "
+        f"{recorded('r')} AND {recorded('m')}"
+    )
     ends = fetch_nodes(store, [source_id, target_id], as_of)
     if len(ends) < 2:
         return Path(False, None, Graph((), ()))
@@ -411,8 +475,11 @@ def _walked_path(
                 f"MATCH (n:`{label}`) WHERE n.id IN $ids MATCH (n)-[r]-(m) WHERE {walk} "
                 "RETURN n.id AS n, m.id AS m, type(r) AS t, startNode(r).id AS s, "
                 "properties(r) AS rp ORDER BY m",
-                ids=group, rels=sorted(avoid[0]), avoid=sorted(avoid[1]), as_of=as_of,
-            ):  # fmt: skip
+                ids=group,
+                rels=sorted(avoid[0]),
+                avoid=sorted(avoid[1]),
+                as_of=as_of,
+            ):
                 m_id = str(row["m"])
                 if m_id not in mine:
                     mine[m_id] = row
@@ -422,8 +489,10 @@ def _walked_path(
         if meet is not None:
             break
         if len(reached[0]) + len(reached[1]) > MAX_WALKED:
-            raise ValueError(f"the path search as of that time reached more than {MAX_WALKED} "
-                             "nodes; ask for a shorter max_length")  # fmt: skip
+            raise ValueError(
+                f"the path search as of that time reached more than {MAX_WALKED} "
+                "nodes; ask for a shorter max_length"
+            )
         frontiers = (found, frontiers[1]) if side == 0 else (frontiers[0], found)
         if not found:
             break
@@ -441,13 +510,16 @@ def _walked_path(
         at = str(reached[1][at]["n"])
         ids.append(at)
     nodes = fetch_nodes(store, ids, as_of)
-    edges = tuple(_edge(r["t"], r["s"], str(r["m"]) if r["s"] == r["n"] else str(r["n"]), r["rp"])
-                  for r in steps)  # fmt: skip
+    edges = tuple(
+        _edge(r["t"], r["s"], str(r["m"]) if r["s"] == r["n"] else str(r["n"]), r["rp"])
+        for r in steps
+    )
     return Path(True, len(edges), Graph(tuple(nodes[i] for i in ids), edges))
 
 
-def subgraph(store: Store, ids: Iterable[str], limit: int = MAX_LIMIT,
-             as_of: str | None = None) -> Graph:  # fmt: skip
+def subgraph(
+    store: Store, ids: Iterable[str], limit: int = MAX_LIMIT, as_of: str | None = None
+) -> Graph:
     """These nodes and every relation among them (as recorded at `as_of`; none: now)."""
     wanted = list(dict.fromkeys(ids))
     if len(wanted) > limit:
@@ -460,8 +532,10 @@ def subgraph(store: Store, ids: Iterable[str], limit: int = MAX_LIMIT,
         rows = store.read(
             f"MATCH (n:`{label}`) WHERE n.id IN $ids MATCH (n)-[r]->(m) WHERE m.id IN $all "
             f"AND {recorded('r')} RETURN n.id AS s, m.id AS e, type(r) AS t, properties(r) AS p",
-            ids=group, all=present, as_of=as_of,
-        )  # fmt: skip
+            ids=group,
+            all=present,
+            as_of=as_of,
+        )
         for r in rows:
             edge = _edge(r["t"], r["s"], r["e"], r["p"])
             edges[edge.id] = edge

@@ -196,8 +196,9 @@ class _Data:
         """The index's words that `word` may stand for, with their similarity (0..1)."""
         found = {word: 1.0} if word in self.postings else {}
         if len(word) >= FUZZY_MIN_LEN and self.vocab:
-            for other, sim, _ in process.extract(word, self.vocab, scorer=fuzz.ratio,
-                                                 score_cutoff=WORD_CUTOFF, limit=50):  # fmt: skip
+            for other, sim, _ in process.extract(
+                word, self.vocab, scorer=fuzz.ratio, score_cutoff=WORD_CUTOFF, limit=50
+            ):
                 found.setdefault(other, float(sim) / 100)
         return found
 
@@ -239,9 +240,13 @@ class _Data:
         # A misspelling of the whole name ("Gama Grup"), and names written as one word
         # or two ("FinFisher", "Fin Fisher"): the ratio of the folded names.
         if len(query) >= 2 * FUZZY_MIN_LEN:
-            for _, ratio, i in process.extract(query, self.keys, scorer=fuzz.ratio,
-                                               score_cutoff=max(NAME_CUTOFF, min_score),
-                                               limit=50):  # fmt: skip
+            for _, ratio, i in process.extract(
+                query,
+                self.keys,
+                scorer=fuzz.ratio,
+                score_cutoff=max(NAME_CUTOFF, min_score),
+                limit=50,
+            ):
                 out[int(i)] = max(out.get(int(i), 0.0), min(float(ratio), 99.0))
         return out
 

@@ -110,11 +110,15 @@ def _matching(store: Store, f: Filters, as_of: str | None = None) -> list[dict[s
     # The clauses are chosen by which filters are set; the values are parameters.
     parts = [f"MATCH (i:Incident) WHERE {recorded('i')}"]
     if f.origin:
-        parts.append("MATCH (i)-[ro:ORIGIN_STATE]->(o:State) WHERE (o.code = $origin OR "
-                     f"o.id = $origin) AND {all_recorded('ro', 'o')}")  # fmt: skip
+        parts.append(
+            "MATCH (i)-[ro:ORIGIN_STATE]->(o:State) WHERE (o.code = $origin OR "
+            f"o.id = $origin) AND {all_recorded('ro', 'o')}"
+        )
     if f.host:
-        parts.append("MATCH (i)-[rh:HOST_STATE]->(h:State) WHERE (h.code = $host OR "
-                     f"h.id = $host) AND {all_recorded('rh', 'h')}")  # fmt: skip
+        parts.append(
+            "MATCH (i)-[rh:HOST_STATE]->(h:State) WHERE (h.code = $host OR "
+            f"h.id = $host) AND {all_recorded('rh', 'h')}"
+        )
     if f.tactic:
         parts.append(
             "MATCH (i)-[ru:USED_TACTIC]->(u:Tactic) WHERE "
@@ -126,17 +130,22 @@ def _matching(store: Store, f: Filters, as_of: str | None = None) -> list[dict[s
         " ".join(parts),
         origin=(f.origin or "").upper() if f.origin and len(f.origin) == 2 else f.origin,
         host=(f.host or "").upper() if f.host and len(f.host) == 2 else f.host,
-        tactic=f.tactic, as_of=as_of,
+        tactic=f.tactic,
+        as_of=as_of,
     )
 
 
 def _wanted(f: Filters) -> list[tuple[str, str]]:
-    return [(role, value) for role, value in
-            (("origin", f.origin), ("host", f.host), ("tactic", f.tactic)) if value]  # fmt: skip
+    return [
+        (role, value)
+        for role, value in (("origin", f.origin), ("host", f.host), ("tactic", f.tactic))
+        if value
+    ]
 
 
-def stated_figures(store: Store, filters: Filters | None = None,
-                   as_of: str | None = None) -> list[StatedFigure]:  # fmt: skip
+def stated_figures(
+    store: Store, filters: Filters | None = None, as_of: str | None = None
+) -> list[StatedFigure]:
     """Statistic nodes ABOUT every filtered subject (with that role, or with no role);
     without filters, the figures about no particular origin, host or tactic. As the graph
     stood at the record time `as_of` (none: now)."""
@@ -160,16 +169,27 @@ def stated_figures(store: Store, filters: Filters | None = None,
             continue
         st = row["st"]
         value = st.get("value")
-        out.append(StatedFigure(
-            id=st["id"], ref=st.get("ref"), measure=st.get("measure"),
-            value=None if value is None else float(value), qualifier=st.get("qualifier"),
-            unit=st.get("unit"), period_start=st.get("period_start"),
-            period_end=st.get("period_end"), start_year=year_of(st.get("period_start")),
-            end_year=year_of(st.get("period_end")),
-            about=tuple(sorted(f"{a.get('role') or 'subject'}:{a.get('code') or a.get('id')}"
-                               for a in about)),
-            sources=sources.refs(st.get("source_ids")),
-        ))  # fmt: skip
+        out.append(
+            StatedFigure(
+                id=st["id"],
+                ref=st.get("ref"),
+                measure=st.get("measure"),
+                value=None if value is None else float(value),
+                qualifier=st.get("qualifier"),
+                unit=st.get("unit"),
+                period_start=st.get("period_start"),
+                period_end=st.get("period_end"),
+                start_year=year_of(st.get("period_start")),
+                end_year=year_of(st.get("period_end")),
+                about=tuple(
+                    sorted(
+                        f"{a.get('role') or 'subject'}:{a.get('code') or a.get('id')}"
+                        for a in about
+                    )
+                ),
+                sources=sources.refs(st.get("source_ids")),
+            )
+        )
     out.sort(key=lambda s: (s.start_year or 0, s.id))
     return out
 
@@ -188,14 +208,19 @@ def incidents_per_year(
     """Documented incidents per year (optionally by origin, host, tactic and year range), of
     one scope (transnational by default; "all" for every scope), as the graph stood at the
     record time `as_of` (none: now)."""
-    return _trend(store, Filters(origin, host, tactic), start, end, check_scope(scope),
-                  check_as_of(as_of))[0]  # fmt: skip
+    return _trend(
+        store, Filters(origin, host, tactic), start, end, check_scope(scope), check_as_of(as_of)
+    )[0]
 
 
 def _trend(
-    store: Store, f: Filters, start: int | None, end: int | None, scope: str,
+    store: Store,
+    f: Filters,
+    start: int | None,
+    end: int | None,
+    scope: str,
     as_of: str | None = None,
-) -> tuple[Trend, dict[int, list[str]]]:  # fmt: skip
+) -> tuple[Trend, dict[int, list[str]]]:
     """The trend, and the scopes of the incidents per year that its scope leaves out."""
     per_year: dict[int, list[str]] = defaultdict(list)
     out_per_year: dict[int, list[str]] = defaultdict(list)
@@ -206,7 +231,9 @@ def _trend(
     out_scopes: list[str] = []
     for row in rows:
         year = year_of(row.get("year"), row.get("date"))
-        if year is not None and ((start is not None and year < start) or (end is not None and year > end)):
+        if year is not None and (
+            (start is not None and year < start) or (end is not None and year > end)
+        ):
             continue
         of_row = scopes.get(row["id"], "unknown")
         if not in_scope(scope, of_row):
@@ -221,31 +248,53 @@ def _trend(
         src += list(row.get("src") or ())
     years = tuple(YearCount(y, len(ids), tuple(sorted(ids))) for y, ids in sorted(per_year.items()))
     trend = Trend(
-        filters=f, years=years, total=sum(y.count for y in years), undated=undated,
-        statistics=tuple(stated_figures(store, f, as_of)), sources=Sources(store).refs(src),
-        scope=scope, left_out=left_out(scope, out_scopes),
-    )  # fmt: skip
+        filters=f,
+        years=years,
+        total=sum(y.count for y in years),
+        undated=undated,
+        statistics=tuple(stated_figures(store, f, as_of)),
+        sources=Sources(store).refs(src),
+        scope=scope,
+        left_out=left_out(scope, out_scopes),
+    )
     return trend, dict(out_per_year)
 
 
-def _period(trend: Trend, start: int, end: int, out: dict[int, list[str]] | None = None) -> PeriodCount:
+def _period(
+    trend: Trend, start: int, end: int, out: dict[int, list[str]] | None = None
+) -> PeriodCount:
     if end < start:
         raise ValueError(f"a period ends after it starts: {start}-{end}")
     ids = [i for y in trend.years if start <= y.year <= end for i in y.incident_ids]
     n_years = end - start + 1
     others = [s for y, scopes in (out or {}).items() if start <= y <= end for s in scopes]
-    return PeriodCount(start, end, n_years, len(ids), len(ids) / n_years, tuple(sorted(ids)),
-                       left_out(trend.scope, others))  # fmt: skip
+    return PeriodCount(
+        start,
+        end,
+        n_years,
+        len(ids),
+        len(ids) / n_years,
+        tuple(sorted(ids)),
+        left_out(trend.scope, others),
+    )
 
 
 def incidents_in_period(
-    store: Store, start: int, end: int, *, origin: str | None = None, host: str | None = None,
-    tactic: str | None = None, scope: str | None = None, as_of: str | None = None,
-) -> PeriodCount:  # fmt: skip
+    store: Store,
+    start: int,
+    end: int,
+    *,
+    origin: str | None = None,
+    host: str | None = None,
+    tactic: str | None = None,
+    scope: str | None = None,
+    as_of: str | None = None,
+) -> PeriodCount:
     """Incidents in the years start..end (inclusive) and their yearly average (as the graph
     stood at the record time `as_of`; none: now)."""
-    trend, out = _trend(store, Filters(origin, host, tactic), None, None, check_scope(scope),
-                        check_as_of(as_of))  # fmt: skip
+    trend, out = _trend(
+        store, Filters(origin, host, tactic), None, None, check_scope(scope), check_as_of(as_of)
+    )
     return _period(trend, start, end, out)
 
 
@@ -263,8 +312,9 @@ def compare_periods(
     """Two periods side by side (e.g. 2014-2021 vs 2022-2024): counts, yearly averages, ratios,
     of one scope (transnational by default); each period says what it left out. As the graph
     stood at the record time `as_of` (none: now)."""
-    trend, out = _trend(store, Filters(origin, host, tactic), None, None, check_scope(scope),
-                        check_as_of(as_of))  # fmt: skip
+    trend, out = _trend(
+        store, Filters(origin, host, tactic), None, None, check_scope(scope), check_as_of(as_of)
+    )
     a, b = _period(trend, *first, out), _period(trend, *second, out)
     ratio = b.per_year / a.per_year if a.per_year else None
     ids = set(a.incident_ids) | set(b.incident_ids)
@@ -273,9 +323,13 @@ def compare_periods(
         "MATCH (i:Incident) WHERE i.id IN $ids RETURN i.source_ids AS src", ids=sorted(ids)
     )
     return PeriodComparison(
-        filters=trend.filters, first=a, second=b, ratio=ratio,
+        filters=trend.filters,
+        first=a,
+        second=b,
+        ratio=ratio,
         count_ratio=b.count / a.count if a.count else None,
         change_percent=None if ratio is None else (ratio - 1.0) * 100.0,
         statistics=trend.statistics,
-        sources=Sources(store).refs(*(r["src"] for r in rows)), scope=trend.scope,
-    )  # fmt: skip
+        sources=Sources(store).refs(*(r["src"] for r in rows)),
+        scope=trend.scope,
+    )

@@ -82,7 +82,9 @@ class ChainIncident:
 class Chain:
     vendor: NodeRef
     product: NodeRef
-    link: str  # "sale" | "export-licence" | "deployment" | "documented-use" | "use-operator-unknown"
+    link: (
+        str  # "sale" | "export-licence" | "deployment" | "documented-use" | "use-operator-unknown"
+    )
     via: NodeRef | None  # the Sale, ExportLicence or Incident of the link
     customer: NodeRef | None  # a State or an Agency; None when the buyer is unknown
     state: NodeRef | None  # the customer's state
@@ -161,15 +163,16 @@ _ABOUT_INCIDENT = (
 )
 _INCIDENT_TAIL = (
     _ABOUT_INCIDENT.replace("{keep}", "x, i, r")
-    +     "RETURN x.id AS party, properties(i) AS i, properties(r) AS r, targets, products, "
+    + "RETURN x.id AS party, properties(i) AS i, properties(r) AS r, targets, products, "
     "collect(DISTINCT tc.code) AS tactics"
 )
 _UNATTRIBUTED = (
     "MATCH (i:Incident)-[r:USED_PRODUCT]->(p:Product) WHERE p.id IN $pids "
     f"AND {all_recorded('i', 'r')} AND NOT EXISTS {{ MATCH (i)-[ro:ORIGIN_STATE]->(o:State) "
     f"WHERE {all_recorded('ro', 'o')} }} "
-    "WITH p, i, r " + _ABOUT_INCIDENT.replace("{keep}", "p, i, r")
-    +     "RETURN p.id AS product, properties(i) AS i, properties(r) AS r, targets, products, "
+    "WITH p, i, r "
+    + _ABOUT_INCIDENT.replace("{keep}", "p, i, r")
+    + "RETURN p.id AS product, properties(i) AS i, properties(r) AS r, targets, products, "
     "collect(DISTINCT tc.code) AS tactics"
 )
 _INCIDENTS: dict[str, str] = {
@@ -180,16 +183,27 @@ _INCIDENTS: dict[str, str] = {
 }
 
 
-def _hop(sources: Sources, rel: str, a: str, b: str, props: dict[str, Any] | None,
-         year: int | None = None) -> Hop:  # fmt: skip
+def _hop(
+    sources: Sources,
+    rel: str,
+    a: str,
+    b: str,
+    props: dict[str, Any] | None,
+    year: int | None = None,
+) -> Hop:
     props = props or {}
     conf = props.get("confidence")
-    return Hop(rel, a, b, sources.refs(props.get("source_ids")),
-               None if conf is None else float(conf), year)  # fmt: skip
+    return Hop(
+        rel,
+        a,
+        b,
+        sources.refs(props.get("source_ids")),
+        None if conf is None else float(conf),
+        year,
+    )
 
 
-def _resolve(store: Store, type_name: str, text: str | None,
-             as_of: str | None) -> list[str] | None:  # fmt: skip
+def _resolve(store: Store, type_name: str, text: str | None, as_of: str | None) -> list[str] | None:
     return None if text is None else lookup_ids(store, type_name, text, as_of)
 
 
@@ -212,15 +226,20 @@ def vendor_chains(
     states = _resolve(store, "State", state, as_of)
     agencies = _resolve(store, "Agency", agency, as_of)
     if states is not None:
-        chains = [c for c in chains if c.customer is not None
-                  and ({c.customer.id, c.state.id if c.state else ""} & set(states))]  # fmt: skip
+        chains = [
+            c
+            for c in chains
+            if c.customer is not None
+            and ({c.customer.id, c.state.id if c.state else ""} & set(states))
+        ]
     if agencies is not None:
         chains = [c for c in chains if c.customer is not None and c.customer.id in agencies]
     return chains if limit is None else chains[:limit]
 
 
-def _all_chains(store: Store, vendor: str | None, product: str | None,
-                as_of: str | None) -> list[Chain]:  # fmt: skip
+def _all_chains(
+    store: Store, vendor: str | None, product: str | None, as_of: str | None
+) -> list[Chain]:
     schema = store.schema
     sources = Sources(store)
     vendors = _resolve(store, "Vendor", vendor, as_of)
@@ -276,9 +295,12 @@ def _all_chains(store: Store, vendor: str | None, product: str | None,
     unattributed: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in store.read(_UNATTRIBUTED, pids=pids, as_of=as_of):
         unattributed[row["product"]].append({**row, "links": [], "rels": [row["r"]]})
-    scopes = incident_scopes(store, {i for party in incidents.values() for i in party}
-                             | {r["i"]["id"] for rows in unattributed.values() for r in rows},
-                             as_of)  # fmt: skip
+    scopes = incident_scopes(
+        store,
+        {i for party in incidents.values() for i in party}
+        | {r["i"]["id"] for rows in unattributed.values() for r in rows},
+        as_of,
+    )
 
     chains: list[Chain] = []
     for b in base:
@@ -292,15 +314,20 @@ def _all_chains(store: Store, vendor: str | None, product: str | None,
                 _chain(sources, schema, v_ref, p_ref, makes, link, row, states, incidents, scopes)
             )
         if unattributed.get(p_ref.id):
-            chains.append(_unattributed_chain(sources, v_ref, p_ref, makes,
-                                              unattributed[p_ref.id], scopes))  # fmt: skip
+            chains.append(
+                _unattributed_chain(sources, v_ref, p_ref, makes, unattributed[p_ref.id], scopes)
+            )
     return chains
 
 
 def _incident(
-    sources: Sources, p_ref: NodeRef, iid: str, entry: dict[str, Any], scopes: dict[str, str],
+    sources: Sources,
+    p_ref: NodeRef,
+    iid: str,
+    entry: dict[str, Any],
+    scopes: dict[str, str],
     unattributed: bool = False,
-) -> ChainIncident:  # fmt: skip
+) -> ChainIncident:
     props = entry["i"]
     targets = tuple(sorted(entry["targets"]))
     stated = props.get("target_count")
@@ -309,7 +336,9 @@ def _incident(
     if unattributed:
         relation = "used-product-operator-unknown"
     else:
-        relation = "used-product" if used else "used-other-product" if products else "no-product-named"
+        relation = (
+            "used-product" if used else "used-other-product" if products else "no-product-named"
+        )
     return ChainIncident(
         id=iid,
         title=props.get("title"),
@@ -319,31 +348,46 @@ def _incident(
         tactics=tuple(sorted(entry["tactics"])),
         target_count=max(len(targets), int(stated or 0)),
         target_ids=targets,
-        sources=sources.refs(props.get("source_ids"),
-                             *[(r or {}).get("source_ids") for r in entry["rels"]]),
-        relation=relation, relation_text=RELATIONS[relation], product_ids=products,
+        sources=sources.refs(
+            props.get("source_ids"), *[(r or {}).get("source_ids") for r in entry["rels"]]
+        ),
+        relation=relation,
+        relation_text=RELATIONS[relation],
+        product_ids=products,
         scope=scopes.get(iid, "unknown"),
-    )  # fmt: skip
+    )
 
 
 def _unattributed_chain(
-    sources: Sources, v_ref: NodeRef, p_ref: NodeRef, makes: Hop, rows: list[dict[str, Any]],
+    sources: Sources,
+    v_ref: NodeRef,
+    p_ref: NodeRef,
+    makes: Hop,
+    rows: list[dict[str, Any]],
     scopes: dict[str, str],
-) -> Chain:  # fmt: skip
+) -> Chain:
     """Vendor -> product -> (buyer unknown) -> the incidents that used it with no origin state."""
     found = [_incident(sources, p_ref, r["i"]["id"], r, scopes, unattributed=True) for r in rows]
     found.sort(key=lambda c: (c.year or 0, c.id))
     hops = [makes, *(_hop(sources, "USED_PRODUCT", r["i"]["id"], p_ref.id, r["r"]) for r in rows)]
     years = tuple(sorted({c.year for c in found if c.year is not None}))
     return Chain(
-        vendor=v_ref, product=p_ref, link="use-operator-unknown", via=None, customer=None,
-        state=None, year=None, hops=tuple(hops), incidents=tuple(found),
+        vendor=v_ref,
+        product=p_ref,
+        link="use-operator-unknown",
+        via=None,
+        customer=None,
+        state=None,
+        year=None,
+        hops=tuple(hops),
+        incidents=tuple(found),
         incident_count=len(found),
         target_count=len({t for c in found for t in c.target_ids})
         + sum(c.target_count - len(c.target_ids) for c in found),
-        years=years, sources=merge_sources(*(h.sources for h in hops), *(c.sources for c in found)),
+        years=years,
+        sources=merge_sources(*(h.sources for h in hops), *(c.sources for c in found)),
         used_product_count=len(found),
-    )  # fmt: skip
+    )
 
 
 def _chain(
@@ -380,23 +424,37 @@ def _chain(
     for party in {customer.id, *([state.id] if state else [])}:
         for iid, entry in incidents.get(party, {}).items():
             if iid in found:
-                found[iid] = {**found[iid], "links": found[iid]["links"] + entry["links"],
-                              "rels": found[iid]["rels"] + entry["rels"]}  # fmt: skip
+                found[iid] = {
+                    **found[iid],
+                    "links": found[iid]["links"] + entry["links"],
+                    "rels": found[iid]["rels"] + entry["rels"],
+                }
             else:
                 found[iid] = entry
-    chain_incidents = [_incident(sources, p_ref, iid, entry, scopes) for iid, entry in found.items()]
+    chain_incidents = [
+        _incident(sources, p_ref, iid, entry, scopes) for iid, entry in found.items()
+    ]
     chain_incidents.sort(key=lambda c: (c.year or 0, c.id))
     years = {y for y in [year, *(c.year for c in chain_incidents)] if y is not None}
     all_sources = merge_sources(
-        *(h.sources for h in hops), sources.refs(via_props.get("source_ids")),
+        *(h.sources for h in hops),
+        sources.refs(via_props.get("source_ids")),
         *(c.sources for c in chain_incidents),
-    )  # fmt: skip
+    )
     return Chain(
-        vendor=v_ref, product=p_ref, link=link, via=via, customer=customer, state=state,
-        year=year, hops=tuple(hops), incidents=tuple(chain_incidents),
+        vendor=v_ref,
+        product=p_ref,
+        link=link,
+        via=via,
+        customer=customer,
+        state=state,
+        year=year,
+        hops=tuple(hops),
+        incidents=tuple(chain_incidents),
         incident_count=len(chain_incidents),
         target_count=len({t for c in chain_incidents for t in c.target_ids})
         + sum(c.target_count - len(c.target_ids) for c in chain_incidents),
-        years=tuple(sorted(years)), sources=all_sources,
+        years=tuple(sorted(years)),
+        sources=all_sources,
         used_product_count=sum(1 for c in chain_incidents if c.used_product),
-    )  # fmt: skip
+    )

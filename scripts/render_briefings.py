@@ -54,21 +54,46 @@ def load(store: object, marker: Path) -> None:
 
 def screenshot(html: Path, png: Path, width: int = 1000, height: int = 6000) -> None:
     """A full-length screenshot of an HTML page (chromium headless, no network)."""
-    subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu",
-                    "--hide-scrollbars", f"--window-size={width},{height}",
-                    f"--screenshot={png}", html.as_uri()],
-                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--window-size={width},{height}",
+            f"--screenshot={png}",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def html_pages(html: Path, stem: Path) -> None:
     """The HTML's print layout (chromium --print-to-pdf), page by page as PNG (pdftoppm)."""
     printed = stem.with_name(stem.name + "-html.pdf")
-    subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu",
-                    "--no-pdf-header-footer", f"--print-to-pdf={printed}", html.as_uri()],
-                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={printed}",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "70", str(printed), str(printed.with_suffix(""))],
-                       check=True, timeout=300)  # fmt: skip
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "70", str(printed), str(printed.with_suffix(""))],
+            check=True,
+            timeout=300,
+        )
 
 
 def pdf_pages(pdf: Path, stem: Path) -> int:
@@ -77,8 +102,9 @@ def pdf_pages(pdf: Path, stem: Path) -> int:
 
     pages = len(PdfReader(str(pdf)).pages)
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(stem)], check=True,
-                       timeout=300)  # fmt: skip
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "70", str(pdf), str(stem)], check=True, timeout=300
+        )
     return pages
 
 
@@ -137,9 +163,12 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.no_html_png:
                     screenshot(html, stem.with_suffix(".png"))
                     html_pages(html, stem)
-                print(f"{kind} {subject}: {pages} PDF pages, {len(b.sections)} sections, "
-                      f"{sum(len(t.rows) for t in b.appendix)} appendix rows "
-                      f"({time.perf_counter() - started:.0f}s)", flush=True)  # fmt: skip
+                print(
+                    f"{kind} {subject}: {pages} PDF pages, {len(b.sections)} sections, "
+                    f"{sum(len(t.rows) for t in b.appendix)} appendix rows "
+                    f"({time.perf_counter() - started:.0f}s)",
+                    flush=True,
+                )
     finally:
         store.close()
         if tmp is not None:

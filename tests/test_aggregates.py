@@ -62,8 +62,10 @@ def loaded(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     """The curated data, the Pegasus victims and the UK licences rated 5A001."""
     src = shared_file(UK)
     subset = tmp_path_factory.mktemp("uk") / UK
-    with src.open(encoding="utf-8", newline="") as fh, subset.open("w", encoding="utf-8",
-                                                                    newline="") as out:  # fmt: skip
+    with (
+        src.open(encoding="utf-8", newline="") as fh,
+        subset.open("w", encoding="utf-8", newline="") as out,
+    ):
         reader = csv.DictReader(fh)
         writer = csv.DictWriter(out, fieldnames=list(reader.fieldnames or []))
         writer.writeheader()
@@ -72,8 +74,11 @@ def loaded(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     store.bind_ogm()
     store.wipe()
     visibility_changed(store)
-    for name, path in (("curated", CURATED), ("spyware-victims", shared_file(PEGASUS)),
-                       ("uk-export-licences", subset)):  # fmt: skip
+    for name, path in (
+        ("curated", CURATED),
+        ("spyware-victims", shared_file(PEGASUS)),
+        ("uk-export-licences", subset),
+    ):
         Writer(store).write(loaders[name].parse(path))
     visibility_changed(store)
     yield store
@@ -98,10 +103,15 @@ def test_top_five_5a001_destinations_by_summed_value_in_one_request(loaded: Stor
     assert all(g["type"] == "State" for g in groups)
     # each group's key is the State its licences go to (a hand-written Cypher count)
     for g in groups:
-        found = loaded.read("MATCH (l:ExportLicence {control_code: '5A001'})-[:DESTINATION]->"
-                            "(s:State {id: $id}) RETURN count(l) AS c", id=g["key"])  # fmt: skip
+        found = loaded.read(
+            "MATCH (l:ExportLicence {control_code: '5A001'})-[:DESTINATION]->"
+            "(s:State {id: $id}) RETURN count(l) AS c",
+            id=g["key"],
+        )
         assert found[0]["c"] == g["count"]
-    assert {g["label"] for g in groups} >= {"Iraq", "Lebanon", "Indonesia", "Malaysia"} & set(expected)
+    assert {g["label"] for g in groups} >= {"Iraq", "Lebanon", "Indonesia", "Malaysia"} & set(
+        expected
+    )
 
     values = [float(r["value"]) for r in rows if r["value"]]
     assert agg["count"] == len(rows)
@@ -115,15 +125,21 @@ def test_top_five_5a001_destinations_by_summed_value_in_one_request(loaded: Stor
 def test_group_by_a_property_counts_like_the_csv(loaded: Store) -> None:
     rows = uk_rows()
     decisions = Counter("refused" if r["refused"] == "1" else "granted" for r in rows)
-    data = gql(loaded, """{ exportLicences(first: 0, filter: {controlCode: {eq: "5A001"}}) {
-      aggregate { groupBy(by: {property: DECISION}) { key count } } } }""")
+    data = gql(
+        loaded,
+        """{ exportLicences(first: 0, filter: {controlCode: {eq: "5A001"}}) {
+      aggregate { groupBy(by: {property: DECISION}) { key count } } } }""",
+    )
     got = {g["key"]: g["count"] for g in data["exportLicences"]["aggregate"]["groupBy"]}
     assert got == dict(decisions)
 
     years = Counter(r["date"][:4] for r in rows)
-    data = gql(loaded, """{ exportLicences(first: 0, filter: {controlCode: {eq: "5A001"}}) {
+    data = gql(
+        loaded,
+        """{ exportLicences(first: 0, filter: {controlCode: {eq: "5A001"}}) {
       aggregate { groupBy(by: {property: YEAR}, limit: 3, orderBy: {by: KEY, direction: ASC}) {
-        key count stats { value { max } } } } } }""")
+        key count stats { value { max } } } } } }""",
+    )
     groups = data["exportLicences"]["aggregate"]["groupBy"]
     assert [(g["key"], g["count"]) for g in groups] == sorted(years.items())[:3]
     for g in groups:
@@ -133,9 +149,12 @@ def test_group_by_a_property_counts_like_the_csv(loaded: Store) -> None:
 
 def test_aggregates_follow_the_connections_filter(loaded: Store) -> None:
     rows = [r for r in uk_rows() if r["refused"] == "1" and r["date"][:4] >= "2012"]
-    data = gql(loaded, """{ exportLicences(first: 0, filter: {controlCode: {eq: "5A001"},
+    data = gql(
+        loaded,
+        """{ exportLicences(first: 0, filter: {controlCode: {eq: "5A001"},
       decision: {eq: "refused"}, year: {gte: 2012}}) { totalCount aggregate { count
-      stats { value { count sum } } } } }""")
+      stats { value { count sum } } } } }""",
+    )
     conn = data["exportLicences"]
     assert conn["totalCount"] == conn["aggregate"]["count"] == len(rows)
     values = [float(r["value"]) for r in rows if r["value"]]
@@ -146,26 +165,37 @@ def test_aggregates_follow_the_connections_filter(loaded: Store) -> None:
 
 
 def test_incidents_with_no_origin_state(loaded: Store) -> None:
-    expected = loaded.read("MATCH (i:Incident) WHERE NOT (i)-[:ORIGIN_STATE]->() "
-                           "RETURN count(i) AS c")[0]["c"]  # fmt: skip
+    expected = loaded.read(
+        "MATCH (i:Incident) WHERE NOT (i)-[:ORIGIN_STATE]->() RETURN count(i) AS c"
+    )[0]["c"]
     total = loaded.read("MATCH (i:Incident) RETURN count(i) AS c")[0]["c"]
     with shared_file(PEGASUS).open(encoding="utf-8", newline="") as fh:
         no_operator = sum(1 for r in csv.DictReader(fh) if not r["operator"].strip())
     assert expected >= 1 and no_operator >= 1
     for role in (Role.PUBLIC, Role.ANALYST):
-        data = gql(loaded, """{ without: incidents(first: 0, filter: {hasOriginState: false}) {
+        data = gql(
+            loaded,
+            """{ without: incidents(first: 0, filter: {hasOriginState: false}) {
           totalCount } with: incidents(first: 0, filter: {hasOriginState: true}) {
-          aggregate { count } } }""", role)  # fmt: skip
+          aggregate { count } } }""",
+            role,
+        )
         assert data["without"]["totalCount"] == expected
         assert data["with"]["aggregate"]["count"] == total - expected
 
 
 def test_group_incidents_by_origin_state_like_cypher(loaded: Store) -> None:
-    rows = loaded.read("MATCH (i:Incident) OPTIONAL MATCH (i)-[:ORIGIN_STATE]->(s:State) "
-                       "WITH DISTINCT i, s RETURN s.id AS s, count(i) AS c")  # fmt: skip
+    rows = loaded.read(
+        "MATCH (i:Incident) OPTIONAL MATCH (i)-[:ORIGIN_STATE]->(s:State) "
+        "WITH DISTINCT i, s RETURN s.id AS s, count(i) AS c"
+    )
     expected = {r["s"]: r["c"] for r in rows}
-    data = gql(loaded, """{ incidents(first: 0) { aggregate { groupBy(by: {relation: ORIGIN_STATE},
-      limit: 200) { key count } } } }""", Role.ANALYST)  # fmt: skip
+    data = gql(
+        loaded,
+        """{ incidents(first: 0) { aggregate { groupBy(by: {relation: ORIGIN_STATE},
+      limit: 200) { key count } } } }""",
+        Role.ANALYST,
+    )
     got = {g["key"]: g["count"] for g in data["incidents"]["aggregate"]["groupBy"]}
     assert got == expected
     counts = [g["count"] for g in data["incidents"]["aggregate"]["groupBy"]]
@@ -173,12 +203,21 @@ def test_group_incidents_by_origin_state_like_cypher(loaded: Store) -> None:
 
 
 def test_bad_group_requests_are_refused(loaded: Store) -> None:
-    assert "exactly one" in gql_error(loaded, """{ exportLicences(first: 0) { aggregate {
-      groupBy(by: {property: DECISION, relation: DESTINATION}) { key } } } }""")
-    assert "limit" in gql_error(loaded, """{ exportLicences(first: 0) { aggregate {
-      groupBy(by: {property: DECISION}, limit: 201) { key } } } }""")
-    assert "numeric field" in gql_error(loaded, """{ exportLicences(first: 0) { aggregate {
-      groupBy(by: {property: DECISION}, orderBy: {by: SUM}) { key } } } }""")
+    assert "exactly one" in gql_error(
+        loaded,
+        """{ exportLicences(first: 0) { aggregate {
+      groupBy(by: {property: DECISION, relation: DESTINATION}) { key } } } }""",
+    )
+    assert "limit" in gql_error(
+        loaded,
+        """{ exportLicences(first: 0) { aggregate {
+      groupBy(by: {property: DECISION}, limit: 201) { key } } } }""",
+    )
+    assert "numeric field" in gql_error(
+        loaded,
+        """{ exportLicences(first: 0) { aggregate {
+      groupBy(by: {property: DECISION}, orderBy: {by: SUM}) { key } } } }""",
+    )
 
 
 def _cost_errors(query: str, max_cost: int) -> list[str]:

@@ -37,8 +37,12 @@ def _graph() -> tuple[list[Node | Edge], dict[str, str]]:
     records: list[Node | Edge] = [s1, s2, alpha, beta, gamma, spy, rend, agency]
     records.append(Edge("PART_OF", agency.id, alpha.id, Provenance(s2.id, "row 9", 0.7)))
     for i in range(N_INCIDENTS):
-        props: dict[str, Any] = {"ref": f"INC-{i:02d}", "title": f"Incident {i:02d}",
-                                 "year": 2010 + i % 10, "target_count": i}  # fmt: skip
+        props: dict[str, Any] = {
+            "ref": f"INC-{i:02d}",
+            "title": f"Incident {i:02d}",
+            "year": 2010 + i % 10,
+            "target_count": i,
+        }
         if i % 5 == 0:
             props["title"] = f"Spyware case {i:02d}"
         if i % 4 == 0:
@@ -50,8 +54,15 @@ def _graph() -> tuple[list[Node | Edge], dict[str, str]]:
             Edge("HOST_STATE", inc.id, gamma.id, p2),
             Edge("USED_TACTIC", inc.id, (spy if i % 3 else rend).id, p1),
         ]
-    ids = {"alpha": alpha.id, "beta": beta.id, "gamma": gamma.id, "agency": agency.id,
-           "spy": spy.id, "s1": s1.id, "s2": s2.id}  # fmt: skip
+    ids = {
+        "alpha": alpha.id,
+        "beta": beta.id,
+        "gamma": gamma.id,
+        "agency": agency.id,
+        "spy": spy.id,
+        "s1": s1.id,
+        "s2": s2.id,
+    }
     return records, ids
 
 
@@ -144,7 +155,7 @@ def test_every_declared_type_property_and_relation_has_its_graphql_field() -> No
         "indicators",
         "mergeDecisions",
     ):
-        assert name in roots  # fmt: skip
+        assert name in roots
 
 
 # -- connections ----------------------------------------------------------------------------
@@ -221,17 +232,30 @@ def test_filters_on_strings_ranges_year_and_relations(
         assert conn["totalCount"] == len(conn["edges"])
         return sorted(_refs(conn))
 
-    assert refs({"title": {"contains": "SPYWARE"}}) == ["INC-00", "INC-05", "INC-10", "INC-15",
-                                                        "INC-20"]  # fmt: skip
+    assert refs({"title": {"contains": "SPYWARE"}}) == [
+        "INC-00",
+        "INC-05",
+        "INC-10",
+        "INC-15",
+        "INC-20",
+    ]
     assert refs({"ref": {"eq": "INC-03"}}) == ["INC-03"]
     assert refs({"ref": {"in": ["INC-01", "INC-02"]}}) == ["INC-01", "INC-02"]
     assert refs({"targetCount": {"gte": 20, "lt": 23}}) == ["INC-21", "INC-22"]
     assert refs({"year": {"gte": 2018}}) == ["INC-08", "INC-09", "INC-18", "INC-19"]
-    assert refs({"relatedTo": ids["alpha"], "year": {"lte": 2011}}) == ["INC-01", "INC-11",
-                                                                        "INC-21"]  # fmt: skip
+    assert refs({"relatedTo": ids["alpha"], "year": {"lte": 2011}}) == [
+        "INC-01",
+        "INC-11",
+        "INC-21",
+    ]
     assert len(refs({"relatedTo": ids["spy"]})) == 16
     assert refs({"confidence": {"lt": 0.9}, "ref": {"contains": "inc-0"}}) == [
-        "INC-00", "INC-02", "INC-04", "INC-06", "INC-08"]  # fmt: skip
+        "INC-00",
+        "INC-02",
+        "INC-04",
+        "INC-06",
+        "INC-08",
+    ]
     states = data(client, "{ states(filter: {euMember: true}) { edges { node { name } } } }")
     assert [e["node"]["name"] for e in states["states"]["edges"]] == ["Alphaland"]
 
@@ -248,8 +272,13 @@ def test_node_by_id_and_typed_fields(client: TestClient, ids: dict[str, str]) ->
     q = """query($id: ID!) { node(id: $id) { id __typename ... on State { name code euMember } }
             state(id: $id) { label } agency(id: $id) { name } }"""
     d = data(client, q, id=ids["alpha"])
-    assert d["node"] == {"id": ids["alpha"], "__typename": "State", "name": "Alphaland",
-                         "code": "AA", "euMember": True}  # fmt: skip
+    assert d["node"] == {
+        "id": ids["alpha"],
+        "__typename": "State",
+        "name": "Alphaland",
+        "code": "AA",
+        "euMember": True,
+    }
     assert d["state"] == {"label": "Alphaland"}
     assert d["agency"] is None
     assert data(client, q, id="state_doesnotexist")["node"] is None

@@ -36,14 +36,35 @@ FINFISHER = "spyfiles_customers_of_finfisher.csv"
 EU = "eu_sanctions_merged_dataset_20220913.csv"
 #: Kalashnikov, Bastrykin, Krasnov: EU human-rights listings of 2 March 2021.
 EU_ENTITIES = {"127726", "127732", "127738"}
-PEGASUS_OPERATORS = {"Mexico": "MX", "India": "IN", "UAE": "AE", "Saudi Arabia": "SA",
-                     "Bahrain": "BH", "Morocco": "MA", "Kenya": "KE", "El Salvador": "SV"}  # fmt: skip
+PEGASUS_OPERATORS = {
+    "Mexico": "MX",
+    "India": "IN",
+    "UAE": "AE",
+    "Saudi Arabia": "SA",
+    "Bahrain": "BH",
+    "Morocco": "MA",
+    "Kenya": "KE",
+    "El Salvador": "SV",
+}
 FINFISHER_STATES = {
-    "Australia": "AU", "Bahrain": "BH", "Bangladesh": "BD", "Belgium": "BE", "Bosnia": "BA",
-    "Estonia": "EE", "Hungary": "HU", "Italy": "IT", "Mongolia": "MN", "Netherlands": "NL",
-    "Nigeria": "NG", "Pakistan": "PK", "Qatar": "QA", "Singapore": "SG", "Slovakia": "SK",
-    "South Africa": "ZA", "Vietnam": "VN",
-}  # fmt: skip
+    "Australia": "AU",
+    "Bahrain": "BH",
+    "Bangladesh": "BD",
+    "Belgium": "BE",
+    "Bosnia": "BA",
+    "Estonia": "EE",
+    "Hungary": "HU",
+    "Italy": "IT",
+    "Mongolia": "MN",
+    "Netherlands": "NL",
+    "Nigeria": "NG",
+    "Pakistan": "PK",
+    "Qatar": "QA",
+    "Singapore": "SG",
+    "Slovakia": "SK",
+    "South Africa": "ZA",
+    "Vietnam": "VN",
+}
 
 SCHEMA = build_schema()
 
@@ -161,34 +182,50 @@ def curated(store: Store) -> Iterator[Store]:
 
 
 class TestBundledDataset:
-    def test_finspy_incidents_without_an_operator_are_reached_from_gamma(self, curated: Store) -> None:
+    def test_finspy_incidents_without_an_operator_are_reached_from_gamma(
+        self, curated: Store
+    ) -> None:
         expected = {
-            make_id("Incident", inc["ref"]) for inc in _curated_yaml()["Incident"]
+            make_id("Incident", inc["ref"])
+            for inc in _curated_yaml()["Incident"]
             if "FinSpy" in _link_names(inc.get("links", {}).get("USED_PRODUCT"))
             and not inc.get("links", {}).get("ORIGIN_STATE")
-        }  # fmt: skip
+        }
         assert len(expected) == 4
         page = gql(curated, CHAINS, vendor="Gamma Group", first=1000)["vendorChains"]
         unknown = [c for c in page["nodes"] if c["link"] == "use-operator-unknown"]
-        assert [(c["product"]["label"], c["customer"], c["state"]) for c in unknown] == [("FinSpy", None, None)]
+        assert [(c["product"]["label"], c["customer"], c["state"]) for c in unknown] == [
+            ("FinSpy", None, None)
+        ]
         (chain,) = unknown
         assert {i["id"] for i in chain["incidents"]} == expected
         assert chain["incidentCount"] == chain["usedProductCount"] == 4
         assert {(i["relation"], i["usedProduct"], i["scope"]) for i in chain["incidents"]} == {
-            ("used-product-operator-unknown", True, "unknown")}  # fmt: skip
+            ("used-product-operator-unknown", True, "unknown")
+        }
         # A state filter keeps only chains whose customer is that state (or its agency).
-        assert gql(curated, CHAINS, vendor="Gamma Group", state="Turkey")["vendorChains"]["totalCount"] == 0
+        assert (
+            gql(curated, CHAINS, vendor="Gamma Group", state="Turkey")["vendorChains"]["totalCount"]
+            == 0
+        )
 
     def test_russian_transnational_incidents_are_counted_and_nothing_is_left_out(
         self, curated: Store
     ) -> None:
-        refs = [inc for inc in _curated_yaml()["Incident"]
-                if "Russia" in _link_names(inc.get("links", {}).get("ORIGIN_STATE"))]  # fmt: skip
+        refs = [
+            inc
+            for inc in _curated_yaml()["Incident"]
+            if "Russia" in _link_names(inc.get("links", {}).get("ORIGIN_STATE"))
+        ]
         cov = gql(curated, COVERAGE, by="ORIGIN")["sanctionsCoverage"]
         ru = next(g for g in cov["groups"] if g["key"] == "RU")
         assert ru["incidents"] == len(refs) == 6 and ru["leftOut"] == []
         # The incidents with no origin state are of unknown scope: counted apart, not mixed in.
-        no_origin = [inc for inc in _curated_yaml()["Incident"] if not inc.get("links", {}).get("ORIGIN_STATE")]
+        no_origin = [
+            inc
+            for inc in _curated_yaml()["Incident"]
+            if not inc.get("links", {}).get("ORIGIN_STATE")
+        ]
         assert cov["leftOut"] == [{"scope": "unknown", "incidents": len(no_origin)}]
         assert cov["incidents"] == len(refs)
 
@@ -224,8 +261,9 @@ class TestBundledDataset:
         public = gql(curated, NETWORK, id=ru, depth=1, limit=1000)["neighbourhood"]
         assert len(public["nodes"]) == len(graph["nodes"])
         # Targets, and the incidents that targeted them, are shown under anonymous ids.
-        targets = {r["m"] for r in rows if r["target"]} | (Hidden.load(curated).ids & {
-            r["m"] for r in rows})  # fmt: skip
+        targets = {r["m"] for r in rows if r["target"]} | (
+            Hidden.load(curated).ids & {r["m"] for r in rows}
+        )
         assert {r["m"] for r in rows if r["target"]} < targets
         seen = {n["id"] for n in public["nodes"]}
         assert not targets & seen
@@ -253,19 +291,28 @@ class TestBundledDataset:
         assert checked
 
     def test_subgraph_has_every_relation_among_the_ids(self, curated: Store) -> None:
-        ids = [r["id"] for r in curated.read(
-            "MATCH (n) WHERE n:State OR n:Incident OR n:Tactic RETURN n.id AS id ORDER BY id")]  # fmt: skip
+        ids = [
+            r["id"]
+            for r in curated.read(
+                "MATCH (n) WHERE n:State OR n:Incident OR n:Tactic RETURN n.id AS id ORDER BY id"
+            )
+        ]
         expected = curated.read(
             "MATCH (a)-[r]->(b) WHERE a.id IN $ids AND b.id IN $ids RETURN count(r) AS c", ids=ids
         )[0]["c"]
-        graph = gql(curated, "query($ids: [ID!]!) { subgraph(ids: $ids) { nodes { id } edges { id } } }",
-                    Role.ANALYST, ids=ids)["subgraph"]  # fmt: skip
+        graph = gql(
+            curated,
+            "query($ids: [ID!]!) { subgraph(ids: $ids) { nodes { id } edges { id } } }",
+            Role.ANALYST,
+            ids=ids,
+        )["subgraph"]
         assert [n["id"] for n in graph["nodes"]] == ids
         assert len(graph["edges"]) == expected > 0
         # Public: the real id of an incident against a target is refused like an unknown one.
         hidden = Hidden.load(curated).ids
-        public = gql(curated, "query($ids: [ID!]!) { subgraph(ids: $ids) { nodes { id } } }",
-                     ids=ids)["subgraph"]  # fmt: skip
+        public = gql(
+            curated, "query($ids: [ID!]!) { subgraph(ids: $ids) { nodes { id } } }", ids=ids
+        )["subgraph"]
         assert [n["id"] for n in public["nodes"]] == [i for i in ids if i not in hidden]
         assert set(ids) & hidden
 
@@ -279,18 +326,24 @@ class TestBundledDataset:
         assert cov["incidents"] == total and cov["leftOut"] == []
         # By default only transnational incidents count; the others are counted apart.
         default = gql(curated, COVERAGE, by="ORIGIN")["sanctionsCoverage"]
-        by_scope = Counter(r["s"] for r in curated.read(
-            "MATCH (i:Incident) RETURN coalesce(i.scope, 'unknown') AS s"))  # fmt: skip
+        by_scope = Counter(
+            r["s"]
+            for r in curated.read("MATCH (i:Incident) RETURN coalesce(i.scope, 'unknown') AS s")
+        )
         assert default["incidents"] == by_scope["transnational"]
         assert {o["scope"]: o["incidents"] for o in default["leftOut"]} == {
-            k: v for k, v in by_scope.items() if k != "transnational"}  # fmt: skip
+            k: v for k, v in by_scope.items() if k != "transnational"
+        }
 
     def test_public_answers_name_no_target(self, curated: Store) -> None:
         data = _curated_yaml()
-        names = {n for inc in data["Incident"]
-                 for n in _link_names(inc.get("links", {}).get("TARGETED"))}  # fmt: skip
-        target_ids = {r["id"] for r in curated.read(
-            "MATCH (p:Person) WHERE p.is_target = true RETURN p.id AS id")}  # fmt: skip
+        names = {
+            n for inc in data["Incident"] for n in _link_names(inc.get("links", {}).get("TARGETED"))
+        }
+        target_ids = {
+            r["id"]
+            for r in curated.read("MATCH (p:Person) WHERE p.is_target = true RETURN p.id AS id")
+        }
         assert names and target_ids
         ru = make_id("State", "RU")
         answers = [
@@ -376,9 +429,13 @@ class TestSharedFiles:
         assert len(seen) == len(every) > 100  # more than one default page of 100
         assert [c["link"] for c in seen] == [c.link for c in every]
 
-    def test_gamma_chains_to_bahrain_say_its_incidents_used_another_product(self, shared: Store) -> None:
+    def test_gamma_chains_to_bahrain_say_its_incidents_used_another_product(
+        self, shared: Store
+    ) -> None:
         rows = [r for r in _csv(shared_file(PEGASUS)) if "Bahrain" in r["operator"]]
-        page = gql(shared, CHAINS, vendor="Gamma Group", state="Bahrain", first=1000)["vendorChains"]
+        page = gql(shared, CHAINS, vendor="Gamma Group", state="Bahrain", first=1000)[
+            "vendorChains"
+        ]
         chains = page["nodes"]
         assert chains and page["totalCount"] == len(chains)
         assert {c["state"]["id"] for c in chains} == {make_id("State", "BH")}
@@ -398,14 +455,16 @@ class TestSharedFiles:
         cov = gql(shared, COVERAGE, by="ORIGIN")["sanctionsCoverage"]
         assert cov["scope"] == "transnational" and cov["incidents"] == 0 and cov["gaps"] == []
         assert {g["key"]: g["incidents"] for g in cov["groups"]} == dict.fromkeys(expected, 0)
-        assert {g["key"]: [(o["scope"], o["incidents"]) for o in g["leftOut"]]
-                for g in cov["groups"]} == {k: [("unknown", n)] for k, n in expected.items()}  # fmt: skip
+        assert {
+            g["key"]: [(o["scope"], o["incidents"]) for o in g["leftOut"]] for g in cov["groups"]
+        } == {k: [("unknown", n)] for k, n in expected.items()}
         every = gql(shared, COVERAGE, by="ORIGIN", scope="ALL")["sanctionsCoverage"]
         assert {g["key"]: g["incidents"] for g in every["groups"]} == dict(expected)
         # The same counts through the chains of the product (documented use).
         chains = gql(shared, CHAINS, product="Pegasus")["vendorChains"]["nodes"]
-        used = {c["customer"]["id"]: c["incidentCount"] for c in chains
-                if c["link"] == "documented-use"}  # fmt: skip
+        used = {
+            c["customer"]["id"]: c["incidentCount"] for c in chains if c["link"] == "documented-use"
+        }
         assert used == {make_id("State", code): n for code, n in expected.items()}
 
     def test_mexican_incidents_per_year_match_the_csv(self, shared: Store) -> None:
@@ -473,8 +532,10 @@ class TestSharedFiles:
         ]
         for name in sorted(names):
             hits = gql(shared, SEARCH, text=name)["search"]
-            assert all(h["type"] != "Person" or not h["id"].startswith("person_")
-                       or h["id"] not in real for h in hits)  # fmt: skip
+            assert all(
+                h["type"] != "Person" or not h["id"].startswith("person_") or h["id"] not in real
+                for h in hits
+            )
             answers.append(hits)
         text = json.dumps(answers, ensure_ascii=False)
         leaked = [n for n in names if n in text]
@@ -488,11 +549,15 @@ class TestSharedFiles:
     ) -> None:
         app = create_app(test_settings, store=shared)
         with TestClient(app) as client:
-            response = client.post("/graphql", json={
-                "query": "{ search(text: \"Ahmed Mansoor\", types: [\"Person\"]) { id label } "
-                         "comparePeriods(first: {start: 2016, end: 2018}, second: {start: 2019, end: 2021}, "
-                         "origin: \"MX\", scope: UNKNOWN) { scope first { count leftOut { scope } } "
-                         "second { count } ratio } }"})  # fmt: skip
+            response = client.post(
+                "/graphql",
+                json={
+                    "query": '{ search(text: "Ahmed Mansoor", types: ["Person"]) { id label } '
+                    "comparePeriods(first: {start: 2016, end: 2018}, second: {start: 2019, end: 2021}, "
+                    'origin: "MX", scope: UNKNOWN) { scope first { count leftOut { scope } } '
+                    "second { count } ratio } }"
+                },
+            )
         body = response.json()
         assert response.status_code == 200 and "errors" not in body, body
         assert body["data"]["search"] == []

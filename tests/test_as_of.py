@@ -34,8 +34,7 @@ SCHEMA = build_schema()
 def _load(store: Store, path: Path, loader: str) -> Summary:
     spec = registry()[loader]
     dataset = "curated:curated" if loader == "curated" else f"{loader}:{path.name}"
-    return Writer(store, origin=str(path), dataset=dataset,
-                  complete=True).write(spec.parse(path))  # fmt: skip
+    return Writer(store, origin=str(path), dataset=dataset, complete=True).write(spec.parse(path))
 
 
 def _run(store: Store, query: str, role: Role, **variables: Any) -> Any:
@@ -108,12 +107,19 @@ def test_as_of_the_first_load_answers_as_the_graph_stood_before_the_second(
     for name in before:
         if name == "shortestPath":  # one of the shortest paths: the same length
             assert {k: then[name][k] for k in ("found", "length")} == {
-                k: before[name][k] for k in ("found", "length")}
+                k: before[name][k] for k in ("found", "length")
+            }
             continue
         assert then[name] == before[name], name
     # The second load shows without asOf (so each comparison above can fail).
-    for name in ("incidentsPerYear", "sanctionsCoverage", "neighbourhood", "incidents",
-                 "persons", "vendorChains"):  # fmt: skip
+    for name in (
+        "incidentsPerYear",
+        "sanctionsCoverage",
+        "neighbourhood",
+        "incidents",
+        "persons",
+        "vendorChains",
+    ):
         assert now[name] != before[name], name
     assert now["incidents"]["totalCount"] > before["incidents"]["totalCount"] > 0
     assert now["incidentsPerYear"]["total"] > before["incidentsPerYear"]["total"] > 0
@@ -131,8 +137,11 @@ def _ids(graph: network.Graph) -> tuple[set[str], set[str]]:
 def _tnr(settings: Settings, *args: str) -> Any:
     env = {"TNR_DATA_DIR": str(settings.data_dir), "TNR_ENGINE_HEAP": settings.engine_heap}
     if settings.neo4j_uri:
-        env.update(NEO4J_URI=settings.neo4j_uri, NEO4J_USER=settings.neo4j_user,
-                   NEO4J_PASSWORD=settings.neo4j_password)  # fmt: skip
+        env.update(
+            NEO4J_URI=settings.neo4j_uri,
+            NEO4J_USER=settings.neo4j_user,
+            NEO4J_PASSWORD=settings.neo4j_password,
+        )
     return CliRunner().invoke(app, ["query", *args], env=env)
 
 
@@ -143,23 +152,30 @@ def test_the_queries_and_the_cli_take_as_of_on_two_more_real_files(
     are as stored now (record time dates facts, not each value): the network compares ids."""
     first = _load(empty_store, CURATED, "curated")
     state = _state(empty_store, "AE")
-    before = (trends.incidents_per_year(empty_store, scope="all"),
-              coverage.sanctions_coverage(empty_store, "perpetrator", "all"))
+    before = (
+        trends.incidents_per_year(empty_store, scope="all"),
+        coverage.sanctions_coverage(empty_store, "perpetrator", "all"),
+    )
     walked = _ids(network.neighbourhood(empty_store, state, depth=2, limit=300))
     printed = _tnr(test_settings, "trends", "--scope", "all", "--json")
     assert printed.exit_code == 0, printed.output
     _load(empty_store, shared_file(FINFISHER), "finfisher-customers")
     _load(empty_store, shared_file(PEGASUS), "spyware-victims")
-    then = (trends.incidents_per_year(empty_store, scope="all", as_of=first.started),
-            coverage.sanctions_coverage(empty_store, "perpetrator", "all", as_of=first.started))
+    then = (
+        trends.incidents_per_year(empty_store, scope="all", as_of=first.started),
+        coverage.sanctions_coverage(empty_store, "perpetrator", "all", as_of=first.started),
+    )
     assert then == before
-    assert _ids(network.neighbourhood(empty_store, state, depth=2, limit=300,
-                                      as_of=first.started)) == walked  # fmt: skip
+    assert (
+        _ids(network.neighbourhood(empty_store, state, depth=2, limit=300, as_of=first.started))
+        == walked
+    )
     now = _ids(network.neighbourhood(empty_store, state, depth=2, limit=300))
     assert now[0] > walked[0] and now[1] > walked[1]
     assert trends.incidents_per_year(empty_store, scope="all").total > before[0].total
-    then_printed = _tnr(test_settings, "trends", "--scope", "all", "--as-of", first.started,
-                        "--json")  # fmt: skip
+    then_printed = _tnr(
+        test_settings, "trends", "--scope", "all", "--as-of", first.started, "--json"
+    )
     assert then_printed.exit_code == 0 and then_printed.output == printed.output
     assert _tnr(test_settings, "trends", "--scope", "all", "--json").output != printed.output
     bad = _tnr(test_settings, "coverage", "--as-of", "yesterday")
@@ -201,12 +217,15 @@ def test_a_relation_recorded_later_between_earlier_nodes_is_not_followed_then(
     assert then["incidents"]["totalCount"] == now["incidents"]["totalCount"] - 1
 
 
-@pytest.mark.parametrize("field", [
-    'incidentsPerYear(asOf: "yesterday") { total }',
-    'sanctionsCoverage(asOf: "yesterday") { incidents }',
-    'neighbourhood(id: "x", asOf: "yesterday") { truncated }',
-    'incidents(asOf: "yesterday") { totalCount }',
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "field",
+    [
+        'incidentsPerYear(asOf: "yesterday") { total }',
+        'sanctionsCoverage(asOf: "yesterday") { incidents }',
+        'neighbourhood(id: "x", asOf: "yesterday") { truncated }',
+        'incidents(asOf: "yesterday") { totalCount }',
+    ],
+)
 def test_a_bad_as_of_is_a_clear_error_naming_the_argument(empty_store: Store, field: str) -> None:
     result = _run(empty_store, "{ " + field + " }", Role.PUBLIC)
     assert result.errors is not None
@@ -221,4 +240,3 @@ def test_as_of_reads_a_date_or_a_time_at_full_precision() -> None:
     assert check_as_of(None) is None
     with pytest.raises(ValueError, match="as_of must be"):
         check_as_of("yesterday")
-

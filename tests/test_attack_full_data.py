@@ -49,8 +49,10 @@ def full(empty_store: Store, test_settings: Settings) -> Iterator[tuple[Store, s
 def _needles(store: Store) -> dict[str, str]:
     """Folded full names of the people at risk (code names like "#3" aside), and their
     surnames where no state or other visible name could be spelt the same."""
-    rows = store.read("MATCH (n:Person) WHERE n.is_target = true OR n.protected = true "
-                      "RETURN n.name AS name, coalesce(n.aliases, []) AS aliases")  # fmt: skip
+    rows = store.read(
+        "MATCH (n:Person) WHERE n.is_target = true OR n.protected = true "
+        "RETURN n.name AS name, coalesce(n.aliases, []) AS aliases"
+    )
     places = {t for r in store.read("MATCH (s:State) RETURN s.name AS n") for t in tokens(r["n"])}
     out: dict[str, str] = {}
     for r in rows:
@@ -72,8 +74,10 @@ def _found(blob: str, needles: dict[str, str]) -> set[str]:
 def _pages(client: httpx.Client, field: str, selection: str) -> Iterator[dict[str, Any]]:
     after = None
     while True:
-        q = (f"query($a: String) {{ {field}(first: 100, after: $a) {{ pageInfo {{ hasNextPage "
-             f"endCursor }} edges {{ node {{ {selection} }} }} }} }}")  # fmt: skip
+        q = (
+            f"query($a: String) {{ {field}(first: 100, after: $a) {{ pageInfo {{ hasNextPage "
+            f"endCursor }} edges {{ node {{ {selection} }} }} }} }}"
+        )
         body = client.post("/graphql", json={"query": q, "variables": {"a": after}}).json()
         assert not body.get("errors"), body["errors"]
         yield body
@@ -93,33 +97,49 @@ def test_public_pages_searches_walks_and_exports_of_the_full_data_name_nobody(
     with httpx.Client(base_url=base, timeout=300) as client:
         for field, selection in (
             ("persons", "id label name aliases position affiliation description citations"),
-            ("incidents", "id title description ref citations targeted { node { id label } } "
-                          "sources { title url ref }"),
+            (
+                "incidents",
+                "id title description ref citations targeted { node { id label } } "
+                "sources { title url ref }",
+            ),
             ("sources", "id title url ref file"),
             ("organizations", "id name description incomingMemberOf { id node { id label } }"),
             ("sanctionListings", "id reference citations"),
-        ):  # fmt: skip
+        ):
             for body in _pages(client, field, selection):
                 if found := _found(json.dumps(body, ensure_ascii=False), needles):
                     leaks.setdefault(field, set()).update(found)
         surnames = sorted({k for k in needles if " " not in k})[:40]
         for word in surnames:
-            body = client.post("/graphql", json={"query": "query($t: String!) { search(text: $t) "
-                               "{ id label matched } }", "variables": {"t": word}}).text  # fmt: skip
+            body = client.post(
+                "/graphql",
+                json={
+                    "query": "query($t: String!) { search(text: $t) { id label matched } }",
+                    "variables": {"t": word},
+                },
+            ).text
             if found := _found(body, needles):
                 leaks.setdefault("search", set()).update(found)
         for r in store.read("MATCH (s:State)<-[:ORIGIN_STATE]-() RETURN DISTINCT s.id AS id"):
-            body = client.post("/graphql", json={"query": "query($id: ID!) { neighbourhood(id: $id, "
-                               "depth: 2, limit: 2000) { nodes { id label properties } edges { id "
-                               "properties } } }", "variables": {"id": r["id"]}}).text  # fmt: skip
+            body = client.post(
+                "/graphql",
+                json={
+                    "query": "query($id: ID!) { neighbourhood(id: $id, "
+                    "depth: 2, limit: 2000) { nodes { id label properties } edges { id "
+                    "properties } } }",
+                    "variables": {"id": r["id"]},
+                },
+            ).text
             if found := _found(body, needles):
                 leaks.setdefault("neighbourhood", set()).update(found)
-        for q in ("{ sanctionsCoverage(by: ORIGIN) { groups { key label incidentIds } } }",
-                  "{ sanctionsCoverage(by: PERPETRATOR, scope: ALL) { groups { key label explanation "
-                  "undesignated { id label } designations { partyName reference } } } }",
-                  "{ designationsByOrigin(regime: \"EU/HR\", scope: ALL) { states { key explanation "
-                  "designations { partyName reference party { id label } incidentIds perpetratorIds } } } }",
-                  "{ vendorChains(first: 1000) { nodes { vendor { label } incidents { id title targetIds } } } }"):  # fmt: skip
+        for q in (
+            "{ sanctionsCoverage(by: ORIGIN) { groups { key label incidentIds } } }",
+            "{ sanctionsCoverage(by: PERPETRATOR, scope: ALL) { groups { key label explanation "
+            "undesignated { id label } designations { partyName reference } } } }",
+            '{ designationsByOrigin(regime: "EU/HR", scope: ALL) { states { key explanation '
+            "designations { partyName reference party { id label } incidentIds perpetratorIds } } } }",
+            "{ vendorChains(first: 1000) { nodes { vendor { label } incidents { id title targetIds } } } }",
+        ):
             body = client.post("/graphql", json={"query": q}).text
             if found := _found(body, needles):
                 leaks.setdefault(q[:20], set()).update(found)

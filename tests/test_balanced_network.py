@@ -52,9 +52,12 @@ def bahrain(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     loaders = registry()
     store.bind_ogm()
     store.wipe()
-    for name, path in (("curated", CURATED), ("spyware-victims", shared_file(PEGASUS)),
-                       ("finfisher-customers", shared_file(FINFISHER)),
-                       ("uk-export-licences", subset)):  # fmt: skip
+    for name, path in (
+        ("curated", CURATED),
+        ("spyware-victims", shared_file(PEGASUS)),
+        ("finfisher-customers", shared_file(FINFISHER)),
+        ("uk-export-licences", subset),
+    ):
         Writer(store).write(loaders[name].parse(path))
     visibility_changed(store)
     yield store
@@ -73,7 +76,9 @@ def _around(store: Store) -> dict[str, set[str]]:
 def test_a_cut_neighbourhood_of_bahrain_keeps_the_sale_and_the_incidents(bahrain: Store) -> None:
     around = _around(bahrain)
     licences = _bahrain_rows()
-    assert len(around["ExportLicence"]) == len({(r["licence_group"], r["rating"]) for r in licences})
+    assert len(around["ExportLicence"]) == len(
+        {(r["licence_group"], r["rating"]) for r in licences}
+    )
     with shared_file(PEGASUS).open(encoding="utf-8", newline="") as fh:
         operated = sum(1 for r in csv.DictReader(fh) if "Bahrain" in r["operator"].split("; "))
     assert len(around["Incident"]) >= operated > 0
@@ -131,7 +136,8 @@ def test_the_graphql_neighbourhood_reports_what_it_left_out(bahrain: Store) -> N
         kept = Counter(n["type"] for n in got["nodes"] if n["id"] != BH)
         assert got["truncated"] and set(kept) == set(around)
         assert {x["type"]: x["count"] for x in got["leftOut"]} == {
-            t: len(v) - kept[t] for t, v in around.items() if len(v) > kept[t]}
+            t: len(v) - kept[t] for t, v in around.items() if len(v) > kept[t]
+        }
 
 
 def test_a_cut_within_a_window_counts_only_what_is_dated_in_it(bahrain: Store) -> None:
@@ -141,9 +147,12 @@ def test_a_cut_within_a_window_counts_only_what_is_dated_in_it(bahrain: Store) -
     kept = Counter(n.type for n in graph.nodes if n.id != BH)
     left = {x.type: x.count for x in graph.left_out}
     assert kept["ExportLicence"] + left["ExportLicence"] == len(in_window)
-    assert all(2012 <= int(n.properties["year"]) <= 2013 for n in graph.nodes
-               if n.type == "ExportLicence")  # fmt: skip
+    assert all(
+        2012 <= int(n.properties["year"]) <= 2013 for n in graph.nodes if n.type == "ExportLicence"
+    )
     # only types: a cut of licences alone is still counted
     only = neighbourhood(bahrain, BH, depth=1, types=["ExportLicence"], limit=10)
     assert {n.type for n in only.nodes[1:]} == {"ExportLicence"} and len(only.nodes) == 10
-    assert [(x.type, x.count) for x in only.left_out] == [("ExportLicence", len(_bahrain_rows()) - 9)]
+    assert [(x.type, x.count) for x in only.left_out] == [
+        ("ExportLicence", len(_bahrain_rows()) - 9)
+    ]

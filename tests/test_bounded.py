@@ -47,6 +47,8 @@ SLOW_CLIENT = "UNWIND range(1, 3000) AS a UNWIND range(1, 3000) AS b RETURN coun
 
 def slow(store: Store) -> str:
     return SLOW_CLIENT if client_side_timeout(store.profile) else SLOW_SERVER
+
+
 KEY = "test-bounded-analyst-key-0123456789"
 ANALYST = {"Authorization": f"Bearer {KEY}"}
 COVERAGE = "query { sanctionsCoverage(by: ORIGIN) { incidents } }"
@@ -83,7 +85,9 @@ def short_timeout(empty_store: Store) -> Iterator[Store]:
     empty_store.timeout = before
 
 
-def test_a_read_past_the_timeout_is_stopped_and_the_store_stays_usable(short_timeout: Store) -> None:
+def test_a_read_past_the_timeout_is_stopped_and_the_store_stays_usable(
+    short_timeout: Store,
+) -> None:
     with pytest.raises(QueryTimeout):
         short_timeout.read(slow(short_timeout))
     assert short_timeout.read("RETURN 1 AS one") == [{"one": 1}]
@@ -97,13 +101,16 @@ def test_a_request_past_the_timeout_gets_a_timeout_error_and_the_next_one_works(
     with running(app) as base, httpx.Client(base_url=base, timeout=60) as client:
         monkeypatch.setattr(analysis.coverage, "sanctions_coverage", slow_coverage())
         for accept in ("application/json", "application/graphql-response+json"):
-            r = client.post("/graphql", json={"query": COVERAGE},
-                            headers={"Accept": accept, **ANALYST})  # fmt: skip
+            r = client.post(
+                "/graphql", json={"query": COVERAGE}, headers={"Accept": accept, **ANALYST}
+            )
             body = r.json()
             assert r.status_code == 200, body  # a field error: the response has data
             assert body["data"] is None  # sanctionsCoverage is non-null: the null reaches the root
             (error,) = body["errors"]
-            assert error["extensions"]["code"] == "TIMEOUT" and error["path"] == ["sanctionsCoverage"]
+            assert error["extensions"]["code"] == "TIMEOUT" and error["path"] == [
+                "sanctionsCoverage"
+            ]
             assert "UNWIND" not in error["message"] and "longer than" in error["message"]
         monkeypatch.undo()
         short_timeout.timeout = test_settings.query_timeout  # as in the next test
@@ -114,16 +121,18 @@ def test_a_request_past_the_timeout_gets_a_timeout_error_and_the_next_one_works(
 def test_a_server_at_its_limit_answers_503_with_retry_after(
     empty_store: Store, test_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = replace(test_settings, max_concurrent_queries=1, max_queued_queries=0,
-                       api_keys=f"analyst:{KEY}")  # fmt: skip
+    settings = replace(
+        test_settings, max_concurrent_queries=1, max_queued_queries=0, api_keys=f"analyst:{KEY}"
+    )
     entered, release = threading.Event(), threading.Event()
     monkeypatch.setattr(analysis.coverage, "sanctions_coverage", held_coverage(entered, release))
     app = create_app(settings, store=empty_store)
     with running(app) as base, httpx.Client(base_url=base, timeout=60) as client:
         first: dict[str, Any] = {}
         worker = threading.Thread(
-            target=lambda: first.update(r=client.post("/graphql", json={"query": COVERAGE},
-                                                      headers=ANALYST))
+            target=lambda: first.update(
+                r=client.post("/graphql", json={"query": COVERAGE}, headers=ANALYST)
+            )
         )
         worker.start()
         try:
@@ -148,9 +157,11 @@ def ranked(store: Store) -> Iterator[Store]:
     loaders = registry()
     store.bind_ogm()
     store.wipe()
-    for name, path in (("curated", ROOT / "data" / "curated"),
-                       ("finfisher-customers", shared_file(FINFISHER)),
-                       ("eu-sanctions", shared_file(EU))):  # fmt: skip
+    for name, path in (
+        ("curated", ROOT / "data" / "curated"),
+        ("finfisher-customers", shared_file(FINFISHER)),
+        ("eu-sanctions", shared_file(EU)),
+    ):
         Writer(store).write(loaders[name].parse(path))
     visibility_changed(store)
     yield store
@@ -177,8 +188,9 @@ def test_gamma_group_lists_the_vendor_first_and_not_every_group(ranked: Store) -
     hits = SearchIndex(ranked).refresh().search("Gamma Group")
     assert hits[0].id in vendors and hits[0].type == "Vendor"
     # Below the relevance floor: a name that shares only the common word.
-    assert all("gamma" in fold(h.matched).split() or "gamma" in fold(h.label).split()
-               for h in hits), [h.matched for h in hits]  # fmt: skip
+    assert all(
+        "gamma" in fold(h.matched).split() or "gamma" in fold(h.label).split() for h in hits
+    ), [h.matched for h in hits]
 
 
 def test_gamma_group_first_for_the_public_role_over_http(
@@ -186,12 +198,19 @@ def test_gamma_group_first_for_the_public_role_over_http(
 ) -> None:
     vendors = {i for i, names in _names_of(ranked, "Vendor").items() if "gamma group" in names}
     with running(create_app(test_settings, store=ranked)) as base:
-        r = httpx.post(f"{base}/graphql", timeout=120, json={
-            "query": 'query { search(text: "Gamma Group") { id type label } }'})  # fmt: skip
+        r = httpx.post(
+            f"{base}/graphql",
+            timeout=120,
+            json={"query": 'query { search(text: "Gamma Group") { id type label } }'},
+        )
     hits = r.json()["data"]["search"]
     assert hits[0]["id"] in vendors and hits[0]["type"] == "Vendor"
-    assert not any("group" in h["label"].lower() and "gamma" not in h["label"].lower()
-                   and h["type"] == "SanctionListing" for h in hits)  # fmt: skip
+    assert not any(
+        "group" in h["label"].lower()
+        and "gamma" not in h["label"].lower()
+        and h["type"] == "SanctionListing"
+        for h in hits
+    )
 
 
 def test_a_name_in_another_script_finds_its_listing(ranked: Store) -> None:
@@ -202,10 +221,17 @@ def test_a_name_in_another_script_finds_its_listing(ranked: Store) -> None:
             name = row["Naal_wholename"].strip()
             if CYRILLIC.search(name):
                 cyrillic.setdefault(row["Entity_logical_id...2"], name)
-    listings = {r["ref"]: (r["id"], r["name"]) for r in ranked.read(
-        "MATCH (l:SanctionListing) RETURN l.reference AS ref, l.id AS id, l.party_name AS name")}  # fmt: skip
-    cases = sorted((lid, name) for lid, name in cyrillic.items()
-                   if lid in listings and (listings[lid][1] or "").isascii())[:12]  # fmt: skip
+    listings = {
+        r["ref"]: (r["id"], r["name"])
+        for r in ranked.read(
+            "MATCH (l:SanctionListing) RETURN l.reference AS ref, l.id AS id, l.party_name AS name"
+        )
+    }
+    cases = sorted(
+        (lid, name)
+        for lid, name in cyrillic.items()
+        if lid in listings and (listings[lid][1] or "").isascii()
+    )[:12]
     assert len(cases) >= 5
     index = SearchIndex(ranked).refresh()
     for lid, name in cases:

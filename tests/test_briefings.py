@@ -30,11 +30,24 @@ from queries.vendor_chains import vendor_chains
 CURATED = Path(__file__).resolve().parents[1] / "data" / "curated"
 PEGASUS = SHARED_DATA / "data-pegasus-victims.csv"
 #: Targets of the curated data, by surname too (a URL may carry the surname alone).
-CURATED_TARGETS = ("Roman Dobrokhotov", "Alvi Akiev", "Maksim Kuzminov", "Irina Dolinina",
-                   "Ahmed Mansoor", "Dobrokhotov", "Akiev", "Kuzminov", "Dolinina", "Mansoor")  # fmt: skip
+CURATED_TARGETS = (
+    "Roman Dobrokhotov",
+    "Alvi Akiev",
+    "Maksim Kuzminov",
+    "Irina Dolinina",
+    "Ahmed Mansoor",
+    "Dobrokhotov",
+    "Akiev",
+    "Kuzminov",
+    "Dolinina",
+    "Mansoor",
+)
 ANALYST_KEY = "briefing-analyst-key-0123456789"
-SUBJECTS = {"russia": ("state", "Russia"), "nso": ("vendor", "NSO Group"),
-            "denial": ("tactic", "Denial of Entry")}  # fmt: skip
+SUBJECTS = {
+    "russia": ("state", "Russia"),
+    "nso": ("vendor", "NSO Group"),
+    "denial": ("tactic", "Denial of Entry"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +107,11 @@ def test_russia_numbers_are_those_of_the_queries(graph: Store, built: dict[Any, 
     assert years.labels == tuple(str(y.year) for y in trend.years)
     assert years.values == tuple(float(y.count) for y in trend.years)
     ids = set(group.incident_ids)
-    tactics = {g.label: len(set(g.incident_ids) & ids)
-               for g in sanctions_coverage(graph, "tactic").groups if set(g.incident_ids) & ids}  # fmt: skip
+    tactics = {
+        g.label: len(set(g.incident_ids) & ids)
+        for g in sanctions_coverage(graph, "tactic").groups
+        if set(g.incident_ids) & ids
+    }
     chart = b.chart("tactics")
     assert chart is not None and dict(zip(chart.labels, chart.values, strict=True)) == tactics
     hosts = host_collaboration(graph, origin="RU")
@@ -220,8 +236,10 @@ def test_analyst_briefing_may_name_a_target(built: dict[Any, Briefing]) -> None:
 
 
 def test_a_source_text_names_someone_by_name_slug_or_surname_but_not_by_code_name_words() -> None:
-    names = Names.build(["Roman Dobrokhotov", "Amnesty International #1"],
-                        ["Roman Dobrokhotov", "Amnesty International #1", "Roman Abramovich"])
+    names = Names.build(
+        ["Roman Dobrokhotov", "Amnesty International #1"],
+        ["Roman Dobrokhotov", "Amnesty International #1", "Roman Abramovich"],
+    )
     assert names.mentions("https://m.io/a-roman-dobrokhotov-b")
     assert names.mentions("Dobrokhotov interview")
     assert not names.mentions("Amnesty International EU office page")  # a code name's words
@@ -246,10 +264,23 @@ def test_graphql_briefing_follows_the_callers_role(graph: Store, test_settings: 
     variables = {"subject": "RU", "kind": "STATE", "format": "MD"}
     with TestClient(create_app(settings, store=graph)) as client:
         public = client.post("/graphql", json={"query": QUERY, "variables": variables}).json()
-        analyst = client.post("/graphql", json={"query": QUERY, "variables": variables},
-                              headers={"Authorization": f"Bearer {ANALYST_KEY}"}).json()  # fmt: skip
-        pdf = client.post("/graphql", json={"query": QUERY, "variables": {
-            **variables, "subject": "Denial of Entry", "kind": "TACTIC", "format": "PDF"}}).json()  # fmt: skip
+        analyst = client.post(
+            "/graphql",
+            json={"query": QUERY, "variables": variables},
+            headers={"Authorization": f"Bearer {ANALYST_KEY}"},
+        ).json()
+        pdf = client.post(
+            "/graphql",
+            json={
+                "query": QUERY,
+                "variables": {
+                    **variables,
+                    "subject": "Denial of Entry",
+                    "kind": "TACTIC",
+                    "format": "PDF",
+                },
+            },
+        ).json()
     assert "errors" not in public, public
     doc = public["data"]["briefing"]
     assert doc["encoding"] == "utf-8" and doc["mediaType"].startswith("text/markdown")

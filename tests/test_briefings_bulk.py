@@ -36,9 +36,14 @@ CURATED = Path(__file__).resolve().parents[1] / "data" / "curated"
 UK = "uk_export_licence_values_2008-2015.csv"
 #: The UK file's destinations loaded here (every row for them).
 UK_COUNTRIES = ("Russia", "Mexico")
-SUBJECTS = {"russia": ("state", "Russia"), "mexico": ("state", "Mexico"),
-            "poland": ("host", "Poland"), "gamma": ("vendor", "Gamma Group"),
-            "nso": ("vendor", "NSO Group"), "denial": ("tactic", "Denial of Entry")}  # fmt: skip
+SUBJECTS = {
+    "russia": ("state", "Russia"),
+    "mexico": ("state", "Mexico"),
+    "poland": ("host", "Poland"),
+    "gamma": ("vendor", "Gamma Group"),
+    "nso": ("vendor", "NSO Group"),
+    "denial": ("tactic", "Denial of Entry"),
+}
 
 
 def uk_rows(country: str) -> list[dict[str, str]]:
@@ -51,7 +56,10 @@ def _slices(tmp: Path) -> tuple[Path, Path]:
     human-rights designations of Russian citizens."""
     src = shared_file(UK)
     uk = tmp / "uk_export_licence_values_slice.csv"
-    with src.open(encoding="utf-8", newline="") as fh, uk.open("w", encoding="utf-8", newline="") as oh:
+    with (
+        src.open(encoding="utf-8", newline="") as fh,
+        uk.open("w", encoding="utf-8", newline="") as oh,
+    ):
         reader = csv.DictReader(fh)
         writer = csv.DictWriter(oh, fieldnames=list(reader.fieldnames or []))
         writer.writeheader()
@@ -60,11 +68,16 @@ def _slices(tmp: Path) -> tuple[Path, Path]:
     (tmp / ratings.name).write_bytes(ratings.read_bytes())
     eu_src = shared_file("eu_sanctions_merged_dataset_20220913.csv")
     eu = tmp / "eu_sanctions_ru_slice.csv"
-    with eu_src.open(encoding="utf-8", newline="") as fh, eu.open("w", encoding="utf-8", newline="") as oh:
+    with (
+        eu_src.open(encoding="utf-8", newline="") as fh,
+        eu.open("w", encoding="utf-8", newline="") as oh,
+    ):
         reader = csv.DictReader(fh)
         writer = csv.DictWriter(oh, fieldnames=list(reader.fieldnames or []))
         writer.writeheader()
-        writer.writerows(r for r in reader if r["citizenship.countryDescription"] == "RUSSIAN FEDERATION")
+        writer.writerows(
+            r for r in reader if r["citizenship.countryDescription"] == "RUSSIAN FEDERATION"
+        )
     return uk, eu
 
 
@@ -75,9 +88,13 @@ def graph(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
     changed(store)
     uk, eu = _slices(tmp_path_factory.mktemp("bulk"))
     loaders = registry()
-    for name, path in (("curated", CURATED), ("spyware-victims", shared_file("data-pegasus-victims.csv")),
-                       ("finfisher-customers", shared_file("spyfiles_customers_of_finfisher.csv")),
-                       ("uk-export-licences", uk), ("eu-sanctions", eu)):  # fmt: skip
+    for name, path in (
+        ("curated", CURATED),
+        ("spyware-victims", shared_file("data-pegasus-victims.csv")),
+        ("finfisher-customers", shared_file("spyfiles_customers_of_finfisher.csv")),
+        ("uk-export-licences", uk),
+        ("eu-sanctions", eu),
+    ):
         Writer(store, origin=str(path)).write(loaders[name].parse(path))
     changed(store)
     yield store
@@ -146,9 +163,15 @@ def test_licence_table_counts_are_those_of_the_raw_csv(built: dict[Any, Briefing
     seen = Counter[str]()
     for row in table.rows[:-1]:
         label = row.cells[0]
-        key = ("Military" if label.startswith("Military") else
-               "UK national" if label.startswith("UK national") else
-               "Other" if label.startswith("Other") else label.split(":")[0])  # fmt: skip
+        key = (
+            "Military"
+            if label.startswith("Military")
+            else "UK national"
+            if label.startswith("UK national")
+            else "Other"
+            if label.startswith("Other")
+            else label.split(":")[0]
+        )
         seen[key] += int(row.cells[cols.index("Total")])
         for y in years:
             assert int(row.cells[cols.index(y)] or 0) == by_year[(key, y)], (label, y)
@@ -157,7 +180,8 @@ def test_licence_table_counts_are_those_of_the_raw_csv(built: dict[Any, Briefing
     chart = b.chart("licences_categories")
     assert chart is not None
     assert sorted(chart.values, reverse=True) == sorted(
-        (float(n) for n in expected.values()), reverse=True)  # fmt: skip
+        (float(n) for n in expected.values()), reverse=True
+    )
     # and the text says how many were refused, of how many
     section = b.section("licences")
     assert section is not None and f"{refused:,} refused" in section.paragraphs[0].text
@@ -178,14 +202,40 @@ def test_csv_appendix_rows_are_the_raw_rows_of_the_subject(built: dict[Any, Brie
             lines = []
     licences = next(v for k, v in blocks.items() if k.startswith("Export licences to Russia"))
 
-    def key(ref: str, date: str, rating: str, count: str, value: str, refused: bool) -> tuple[Any, ...]:
-        return (ref, date, rating, int(count) if count else None, float(value) if value else None,
-                refused)  # fmt: skip
+    def key(
+        ref: str, date: str, rating: str, count: str, value: str, refused: bool
+    ) -> tuple[Any, ...]:
+        return (
+            ref,
+            date,
+            rating,
+            int(count) if count else None,
+            float(value) if value else None,
+            refused,
+        )
 
-    got = Counter(key(r["Licence"], r["Decision date"], r["Control code"], r["Items"], r["Value"],
-                      r["Decision"] == "refused") for r in licences)  # fmt: skip
-    raw = Counter(key(f"UK-CAAT/{r['licence_group']}", r["date"], r["rating"], r["count"],
-                      r["value"], r["refused"] == "1") for r in uk_rows("Russia"))  # fmt: skip
+    got = Counter(
+        key(
+            r["Licence"],
+            r["Decision date"],
+            r["Control code"],
+            r["Items"],
+            r["Value"],
+            r["Decision"] == "refused",
+        )
+        for r in licences
+    )
+    raw = Counter(
+        key(
+            f"UK-CAAT/{r['licence_group']}",
+            r["date"],
+            r["rating"],
+            r["count"],
+            r["value"],
+            r["refused"] == "1",
+        )
+        for r in uk_rows("Russia")
+    )
     assert got == raw
     assert {r["Destination"] for r in licences} == {"Russia"}
     incidents = next(v for k, v in blocks.items() if k.startswith("Incidents counted"))
@@ -222,17 +272,24 @@ def test_a_vendor_network_labels_sales_by_customer_and_product(built: dict[Any, 
     b = built[("gamma", Role.PUBLIC)]
     network = next(s.network for s in b.sections if s.network)
     sales = [n for n in network.nodes if n.type == "Sale"]
-    assert sales and all(n.label.startswith(("Sale to ", "Sale, customer not named")) for n in sales)
+    assert sales and all(
+        n.label.startswith(("Sale to ", "Sale, customer not named")) for n in sales
+    )
     assert not [n.label for n in network.nodes if re.search(r"finfisher:|UK-CAAT/", n.label)]
     with shared_file("spyfiles_customers_of_finfisher.csv").open(encoding="utf-8") as fh:
         customers = {r["Country Attribution"].strip() for r in csv.DictReader(fh)} - {""}
-    named = {n.label.removeprefix("Sale to ").split(":")[0] for n in sales
-             if n.label.startswith("Sale to ")}  # fmt: skip
+    named = {
+        n.label.removeprefix("Sale to ").split(":")[0]
+        for n in sales
+        if n.label.startswith("Sale to ")
+    }
     assert named and named <= customers
 
 
 # -- tables: no broken word, no repeated column -------------------------------------------------
-def test_no_word_of_a_table_is_broken_in_the_pdf(built: dict[Any, Briefing], russia_pdf: bytes) -> None:
+def test_no_word_of_a_table_is_broken_in_the_pdf(
+    built: dict[Any, Briefing], russia_pdf: bytes
+) -> None:
     for key, data in (("russia", russia_pdf), ("gamma", None)):
         b = built[(key, Role.PUBLIC)]
         pdf = data if data is not None else render(b, "pdf")
@@ -284,17 +341,25 @@ def test_the_left_out_incidents_are_those_the_query_leaves_out(
     assert trend.left_out  # Pegasus victims with no known host: of unknown scope
     text = b.left_out[0].text
     for c in trend.left_out:
-        said = (f"{c.incidents:,} incident" if c.scope == "unknown" else f"{c.incidents:,} {c.scope} incident")
+        said = (
+            f"{c.incidents:,} incident"
+            if c.scope == "unknown"
+            else f"{c.incidents:,} {c.scope} incident"
+        )
         assert said in text and (c.scope != "unknown" or "of unknown scope" in text)
     everything = build_briefing(graph, "state", "Mexico", Role.PUBLIC, scope="all")
     assert everything.figures["incidents"] == b.figures["incidents"] + sum(
-        c.incidents for c in trend.left_out)  # fmt: skip
+        c.incidents for c in trend.left_out
+    )
 
 
 # -- people at risk -------------------------------------------------------------------------------
-def test_public_briefing_and_appendix_name_no_target(graph: Store, built: dict[Any, Briefing]) -> None:
-    rows = graph.read("MATCH (p:Person) WHERE p.is_target = true OR p.protected = true "
-                      "RETURN p.name AS n")  # fmt: skip
+def test_public_briefing_and_appendix_name_no_target(
+    graph: Store, built: dict[Any, Briefing]
+) -> None:
+    rows = graph.read(
+        "MATCH (p:Person) WHERE p.is_target = true OR p.protected = true RETURN p.name AS n"
+    )
     names = sorted({str(r["n"]) for r in rows if r["n"] and len(str(r["n"])) > 6})
     assert len(names) > 50
     for key in ("russia", "mexico", "nso"):
@@ -320,10 +385,13 @@ def test_graphql_briefing_returns_its_csv_appendix_on_request(
     graph: Store, test_settings: Settings
 ) -> None:
     with TestClient(create_app(test_settings, store=graph)) as client:
-        body = client.post("/graphql", json={"query": QUERY, "variables": {
-            "subject": "RU", "kind": "STATE"}}).json()  # fmt: skip
-        every = client.post("/graphql", json={"query": QUERY, "variables": {
-            "subject": "MX", "kind": "STATE", "scope": "ALL"}}).json()  # fmt: skip
+        body = client.post(
+            "/graphql", json={"query": QUERY, "variables": {"subject": "RU", "kind": "STATE"}}
+        ).json()
+        every = client.post(
+            "/graphql",
+            json={"query": QUERY, "variables": {"subject": "MX", "kind": "STATE", "scope": "ALL"}},
+        ).json()
     assert "errors" not in body, body
     doc = body["data"]["briefing"]
     lines = doc["appendix"].splitlines()
@@ -342,7 +410,14 @@ def test_licences_query_keeps_one_destination(graph: Store) -> None:
     by_id = licences_to_tnr_states(graph, destination=by_code[0].destination.id)
     assert [g.count for g in by_id] == [g.count for g in by_code]
     first = min((r["date"], r["licence_group"], r["rating"]) for r in rows)
-    lic = min(by_code[0].licences, key=lambda r: (r.decision_date or "", r.ref or "", r.control_code or ""))
-    assert (lic.decision_date, lic.ref, lic.control_code) == (first[0], f"UK-CAAT/{first[1]}", first[2])
+    lic = min(
+        by_code[0].licences,
+        key=lambda r: (r.decision_date or "", r.ref or "", r.control_code or ""),
+    )
+    assert (lic.decision_date, lic.ref, lic.control_code) == (
+        first[0],
+        f"UK-CAAT/{first[1]}",
+        first[2],
+    )
     everywhere = licences_to_tnr_states(graph)
     assert sum(g.count for g in everywhere) == len(rows) + len(uk_rows("Mexico"))

@@ -26,14 +26,19 @@ runner = CliRunner()
 def _env(settings: Settings) -> dict[str, str]:
     env = {"TNR_DATA_DIR": str(settings.data_dir), "TNR_ENGINE_HEAP": settings.engine_heap}
     if settings.neo4j_uri:
-        env.update(NEO4J_URI=settings.neo4j_uri, NEO4J_USER=settings.neo4j_user,
-                   NEO4J_PASSWORD=settings.neo4j_password)  # fmt: skip
+        env.update(
+            NEO4J_URI=settings.neo4j_uri,
+            NEO4J_USER=settings.neo4j_user,
+            NEO4J_PASSWORD=settings.neo4j_password,
+        )
     return env
 
 
 def test_status_shows_engine_and_counts(empty_store: Store, test_settings: Settings) -> None:
     src = source_node("seed:test", "A test source")
-    Writer(empty_store).write([src, Node("State", {"code": "GE", "name": "Georgia"}, Provenance(src.id))])
+    Writer(empty_store).write(
+        [src, Node("State", {"code": "GE", "name": "Georgia"}, Provenance(src.id))]
+    )
     result = runner.invoke(app, ["status"], env=_env(test_settings))
     assert result.exit_code == 0, result.output
     # the State, its Source and the Load that wrote them (graph/writer.py records each load)
@@ -61,7 +66,9 @@ def test_reset_refuses_without_confirmation_then_wipes(
     assert empty_store.node_count() == 0
 
 
-def _wait_health(url: str, proc: subprocess.Popen[bytes], timeout: float = 240) -> dict[str, object]:
+def _wait_health(
+    url: str, proc: subprocess.Popen[bytes], timeout: float = 240
+) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -82,8 +89,10 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env.pop("NEO4J_URI", None)
     return subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> bytes:
@@ -109,7 +118,9 @@ def test_serve_loads_bundled_data_answers_health_and_keeps_data_across_restarts(
         err = _stop(proc)
     assert first["status"] == "ok" and first["engine"] == "arcadedb"
     counts = first["counts"]
-    assert isinstance(counts, dict) and counts.get("State", 0) >= 25 and counts.get("Source", 0) >= 5
+    assert (
+        isinstance(counts, dict) and counts.get("State", 0) >= 25 and counts.get("Source", 0) >= 5
+    )
     assert b"Traceback" not in err
     assert not (tmp_path / "engine" / "engine.json").exists(), "the engine was stopped"
 
@@ -123,8 +134,12 @@ def test_serve_loads_bundled_data_answers_health_and_keeps_data_across_restarts(
 
 
 def test_serve_explains_an_unreachable_neo4j(tmp_path: Path) -> None:
-    env = {**os.environ, "TNR_DATA_DIR": str(tmp_path),
-           "NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": "x"}  # fmt: skip
+    env = {
+        **os.environ,
+        "TNR_DATA_DIR": str(tmp_path),
+        "NEO4J_URI": f"bolt://127.0.0.1:{free_port()}",
+        "NEO4J_PASSWORD": "x",
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "cli", "serve"], env=env, capture_output=True, timeout=120
     )

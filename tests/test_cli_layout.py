@@ -68,8 +68,11 @@ def test_groups_import_only_cli_common_and_common_imports_no_cli_module() -> Non
     assert set(GROUPS) <= set(modules), "every group module exists"
     assert _cli_imports(modules["cli.common"]) == set(), "cli.common is the bottom of cli/"
     for name in GROUPS:
-        extra = {m for m in _cli_imports(modules[name]) - {"cli.common"}
-                 if (name, m) not in SIBLING_IMPORTS}  # fmt: skip
+        extra = {
+            m
+            for m in _cli_imports(modules[name]) - {"cli.common"}
+            if (name, m) not in SIBLING_IMPORTS
+        }
         assert not extra, f"{name} imports {sorted(extra)}: share it through cli.common"
 
 
@@ -87,8 +90,11 @@ def test_tnr_help_lists_every_command_of_every_group() -> None:
     assert isinstance(root, TyperGroup)
     wanted = set().union(*GROUPS.values())
     assert set(root.commands) == wanted
-    listed = {line.split()[1] for line in result.output.splitlines()
-              if len(line.split()) > 1 and line.split()[1] in wanted}  # fmt: skip
+    listed = {
+        line.split()[1]
+        for line in result.output.splitlines()
+        if len(line.split()) > 1 and line.split()[1] in wanted
+    }
     assert listed == wanted, result.output
 
 

@@ -20,7 +20,10 @@ def _uk_slice(tmp: Path, countries: set[str], rows: int = 400) -> Path:
     """The first `rows` UK licence rows bound for `countries`, with the ratings file beside them."""
     src = shared_file("uk_export_licence_values_2008-2015.csv")
     out = tmp / "uk_export_licence_values_slice.csv"
-    with src.open(encoding="utf-8", newline="") as fh, out.open("w", encoding="utf-8", newline="") as oh:
+    with (
+        src.open(encoding="utf-8", newline="") as fh,
+        out.open("w", encoding="utf-8", newline="") as oh,
+    ):
         reader = csv.DictReader(fh)
         writer = csv.DictWriter(oh, fieldnames=list(reader.fieldnames or []))
         writer.writeheader()
@@ -40,12 +43,18 @@ def _eu_slice(tmp: Path) -> Path:
     """The EU sanctions rows of persons with Russian citizenship (a few hundred rows)."""
     src = shared_file("eu_sanctions_merged_dataset_20220913.csv")
     out = tmp / "eu_sanctions_ru_slice.csv"
-    with src.open(encoding="utf-8", newline="") as fh, out.open("w", encoding="utf-8", newline="") as oh:
+    with (
+        src.open(encoding="utf-8", newline="") as fh,
+        out.open("w", encoding="utf-8", newline="") as oh,
+    ):
         reader = csv.DictReader(fh)
         writer = csv.DictWriter(oh, fieldnames=list(reader.fieldnames or []))
         writer.writeheader()
         for row in reader:
-            if row["citizenship.countryDescription"] == "RUSSIAN FEDERATION" and row["Programme"] == "HR":
+            if (
+                row["citizenship.countryDescription"] == "RUSSIAN FEDERATION"
+                and row["Programme"] == "HR"
+            ):
                 writer.writerow(row)
     return out
 
@@ -56,31 +65,40 @@ def test_one_state_per_country_whatever_the_source(empty_store: Store, tmp_path:
     pegasus = shared_file("data-pegasus-victims.csv")
     uk = _uk_slice(tmp_path, {"United Arab Emirates", "Russia", "Mexico"})
     eu = _eu_slice(tmp_path)
-    for name, path in [("curated", Path("data/curated")), ("spyware-victims", pegasus),
-                       ("uk-export-licences", uk), ("eu-sanctions", eu)]:  # fmt: skip
+    for name, path in [
+        ("curated", Path("data/curated")),
+        ("spyware-victims", pegasus),
+        ("uk-export-licences", uk),
+        ("eu-sanctions", eu),
+    ]:
         summary = writer.write(loaders[name].parse(path))
         assert summary.total("created") > 0, name
 
-    for code, spellings in {"AE": ("UAE", "United Arab Emirates"),
-                            "RU": ("Russia", "RUSSIAN FEDERATION"),
-                            "MX": ("Mexico",)}.items():  # fmt: skip
+    for code, spellings in {
+        "AE": ("UAE", "United Arab Emirates"),
+        "RU": ("Russia", "RUSSIAN FEDERATION"),
+        "MX": ("Mexico",),
+    }.items():
         rows = empty_store.read(
             "MATCH (s:State) WHERE s.code = $code OR any(a IN coalesce(s.aliases, []) WHERE a IN $names) "
             "RETURN s.id AS id, s.source_ids AS sources",
-            code=code, names=list(spellings),
-        )  # fmt: skip
+            code=code,
+            names=list(spellings),
+        )
         assert len(rows) == 1, f"{code}: {len(rows)} State nodes"
         assert rows[0]["id"] == state_node(country(code), Provenance("x")).id
         files = {
             r["file"]
             for r in empty_store.read(
-                "MATCH (src:Source) WHERE src.id IN $ids RETURN src.file AS file", ids=rows[0]["sources"]
+                "MATCH (src:Source) WHERE src.id IN $ids RETURN src.file AS file",
+                ids=rows[0]["sources"],
             )
         }
         refs = {
             r["ref"]
             for r in empty_store.read(
-                "MATCH (src:Source) WHERE src.id IN $ids RETURN src.ref AS ref", ids=rows[0]["sources"]
+                "MATCH (src:Source) WHERE src.id IN $ids RETURN src.ref AS ref",
+                ids=rows[0]["sources"],
             )
         }
         expected_files = {uk.name} | ({pegasus.name} if code in ("AE", "MX") else {eu.name})
@@ -91,6 +109,8 @@ def test_one_state_per_country_whatever_the_source(empty_store: Store, tmp_path:
     uae = state_node(country("AE"), Provenance("x")).id
     linked = {
         r["t"]
-        for r in empty_store.read("MATCH (n)-[r]->(s:State {id: $id}) RETURN DISTINCT type(r) AS t", id=uae)
+        for r in empty_store.read(
+            "MATCH (n)-[r]->(s:State {id: $id}) RETURN DISTINCT type(r) AS t", id=uae
+        )
     }
     assert {"DESTINATION", "ORIGIN_STATE", "ABOUT"} <= linked, linked

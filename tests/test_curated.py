@@ -20,8 +20,23 @@ from loaders.curated import parse
 CURATED = Path(__file__).resolve().parents[1] / "data" / "curated"
 
 TEN_ORIGIN_STATES = {"CN", "TR", "TJ", "RU", "EG", "KH", "TM", "UZ", "IR", "BY"}
-FIFTEEN_DESTINATIONS = {"AM", "AT", "BG", "CY", "FR", "GE", "DE", "IT", "KZ", "KG", "MN", "PL",
-                        "RO", "RS", "ES"}  # fmt: skip
+FIFTEEN_DESTINATIONS = {
+    "AM",
+    "AT",
+    "BG",
+    "CY",
+    "FR",
+    "GE",
+    "DE",
+    "IT",
+    "KZ",
+    "KG",
+    "MN",
+    "PL",
+    "RO",
+    "RS",
+    "ES",
+}
 POSITION_PAPER_STATES = {"CZ", "CY", "EE", "FI", "IE", "IT", "PL", "SE", "GB"}
 
 
@@ -79,8 +94,14 @@ def test_the_bundled_dataset_parses_without_rejects_and_fits_the_schema(data: Da
 
 
 def test_sources_come_first_then_nodes_then_edges(data: Dataset) -> None:
-    kinds = ["source" if isinstance(r, Node) and r.type == "Source" else
-             "node" if isinstance(r, Node) else "edge" for r in data.records]  # fmt: skip
+    kinds = [
+        "source"
+        if isinstance(r, Node) and r.type == "Source"
+        else "node"
+        if isinstance(r, Node)
+        else "edge"
+        for r in data.records
+    ]
     assert kinds == sorted(kinds, key=["source", "node", "edge"].index)
 
 
@@ -88,8 +109,13 @@ def test_every_fact_cites_a_source_the_dataset_defines(data: Dataset) -> None:
     sources = {n.id for n in data.of_type("Source")}
     assert len(sources) >= 5
     refs = {n.props["ref"] for n in data.of_type("Source")}
-    for seed in ("000_263ef0e587220b4e.txt", "001_35c7dbc5f51ec942.txt", "002_c33b13ce30022adc.txt",
-                 "003_f37227072253acbf.txt", "004_c6025d259952e3b7.txt"):  # fmt: skip
+    for seed in (
+        "000_263ef0e587220b4e.txt",
+        "001_35c7dbc5f51ec942.txt",
+        "002_c33b13ce30022adc.txt",
+        "003_f37227072253acbf.txt",
+        "004_c6025d259952e3b7.txt",
+    ):
         assert f"seed:{seed}" in refs
     for r in data.records:
         if isinstance(r, Node | Edge) and not (isinstance(r, Node) and r.type == "Source"):
@@ -129,11 +155,19 @@ def test_the_fifteen_destination_countries_of_the_russian_study(data: Dataset) -
     ],
 )
 def test_the_russian_study_counts_are_statistics_with_qualifier_and_period(
-    data: Dataset, value: int, qualifier: str, start: str | None, end: str | None,
-    host: str | None, tactic: str | None,
-) -> None:  # fmt: skip
-    found = [s for s in data.of_type("Statistic") if s.props["value"] == value
-             and s.props.get("period_start") == start]  # fmt: skip
+    data: Dataset,
+    value: int,
+    qualifier: str,
+    start: str | None,
+    end: str | None,
+    host: str | None,
+    tactic: str | None,
+) -> None:
+    found = [
+        s
+        for s in data.of_type("Statistic")
+        if s.props["value"] == value and s.props.get("period_start") == start
+    ]
     assert len(found) == 1, found
     stat = found[0]
     assert stat.props["qualifier"] == qualifier
@@ -219,8 +253,14 @@ def test_the_typology_uses_the_vocabulary_codes_with_parents(data: Dataset) -> N
     assert parents["transnational-repression"] == set()
     for family in ("physical", "legal", "mobility", "coercion", "digital"):
         assert parents[family] == {"transnational-repression"}
-    for code in ("assassination", "assault", "abduction", "detention", "unlawful-deportation",
-                 "rendition"):  # fmt: skip
+    for code in (
+        "assassination",
+        "assault",
+        "abduction",
+        "detention",
+        "unlawful-deportation",
+        "rendition",
+    ):
         assert parents[code] == {"physical"}
     assert parents["interpol-abuse"] == parents["extradition-request"] == {"legal"}
     assert parents["denial-of-entry"] == parents["denial-of-services"] == {"mobility"}
@@ -363,16 +403,26 @@ def test_every_incident_has_the_scope_its_own_links_give(data: Dataset) -> None:
         links = e.get("links") or {}
         origins, hosts = codes(links.get("ORIGIN_STATE")), codes(links.get("HOST_STATE"))
         targeted = links.get("TARGETED")
-        names = [t["to"] if isinstance(t, dict) else t
-                 for t in (targeted if isinstance(targeted, list) else [targeted] if targeted else [])]  # fmt: skip
+        names = [
+            t["to"] if isinstance(t, dict) else t
+            for t in (targeted if isinstance(targeted, list) else [targeted] if targeted else [])
+        ]
         places = hosts or {people[n] for n in names if n in people}
-        expected[e["ref"]] = ("unknown" if not origins or not places
-                              else "transnational" if places - origins else "domestic")  # fmt: skip
+        expected[e["ref"]] = (
+            "unknown"
+            if not origins or not places
+            else "transnational"
+            if places - origins
+            else "domestic"
+        )
     got = {n.props["ref"]: n.props.get("scope") for n in data.of_type("Incident")}
     assert got == expected
     assert sum(1 for s in got.values() if s == "transnational") == 6
     no_origin = {e["ref"] for e in entries if not (e.get("links") or {}).get("ORIGIN_STATE")}
     assert {r for r, s in got.items() if s == "unknown"} == no_origin
     assert {r for r in no_origin if r.startswith("finspy-")} == {
-        "finspy-tr-civil-society", "finspy-id-civil-society", "finspy-ua-civil-society",
-        "finspy-ve-civil-society"}  # fmt: skip
+        "finspy-tr-civil-society",
+        "finspy-id-civil-society",
+        "finspy-ua-civil-society",
+        "finspy-ve-civil-society",
+    }

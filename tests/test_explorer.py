@@ -29,14 +29,26 @@ from loaders import registry
 from queries.search import index_for
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 CURATED = Path(__file__).resolve().parents[1] / "data" / "curated"
 FINFISHER = "spyfiles_customers_of_finfisher.csv"
 GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
 IDLE = "() => !document.body.dataset.busy"
-DATE_PROPERTIES = ("year", "date", "end_date", "period_start", "period_end", "decision_date",
-                   "listing_date")  # fmt: skip
+DATE_PROPERTIES = (
+    "year",
+    "date",
+    "end_date",
+    "period_start",
+    "period_end",
+    "decision_date",
+    "listing_date",
+)
 
 
 def attributed_customers(path: Path) -> set[str]:
@@ -44,8 +56,10 @@ def attributed_customers(path: Path) -> set[str]:
     out: set[str] = set()
     with path.open(encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh):
-            bought = any((row.get(c) or "").strip() not in ("", "0") for c in (
-                "Number of Licenses", "Total Costs", "Software Purchased"))  # fmt: skip
+            bought = any(
+                (row.get(c) or "").strip() not in ("", "0")
+                for c in ("Number of Licenses", "Total Costs", "Software Purchased")
+            )
             if row["ID"].strip().isdigit() and bought and row["Country Attribution"].strip():
                 out.add(" ".join(row["Country Attribution"].split()))
     return out
@@ -165,9 +179,10 @@ def test_gamma_expands_to_its_products_and_customer_states(
     [gamma] = [n for n in nodes if n["label"] == "Gamma Group"]
     assert gamma["type"] == "Vendor"
     # drawn in its type's colour, the schema's (served in <body data-colours>)
-    drawn = page.evaluate("(id) => window.tnrExplorer.cy.getElementById(id)"
-                          ".style('background-color')", gamma["id"])  # fmt: skip
-    red, green, blue = (int(loaded.schema.node("Vendor").colour[i:i + 2], 16) for i in (1, 3, 5))
+    drawn = page.evaluate(
+        "(id) => window.tnrExplorer.cy.getElementById(id).style('background-color')", gamma["id"]
+    )
+    red, green, blue = (int(loaded.schema.node("Vendor").colour[i : i + 2], 16) for i in (1, 3, 5))
     assert drawn.replace(" ", "") == f"rgb({red},{green},{blue})"
     products = {n["label"] for n in nodes if n["type"] == "Product"}
     assert {"FinSpy", "FinFly USB"} <= products
@@ -205,8 +220,9 @@ def test_gamma_expands_to_its_products_and_customer_states(
     # filter by tactic: of the incidents in the view, only those that used it stay
     incidents = {n["id"] for n in view(page) if n["type"] == "Incident"}
     used: dict[str, set[str]] = {}
-    for row in loaded.read("MATCH (i:Incident)-[:USED_TACTIC]->(t:Tactic) "
-                           "RETURN i.id AS i, t.id AS t"):  # fmt: skip
+    for row in loaded.read(
+        "MATCH (i:Incident)-[:USED_TACTIC]->(t:Tactic) RETURN i.id AS i, t.id AS t"
+    ):
         if row["i"] in incidents:
             used.setdefault(row["t"], set()).add(row["i"])
     tactic = max(sorted(used), key=lambda t: len(used[t]))
@@ -254,7 +270,10 @@ def test_gamma_expands_to_its_products_and_customer_states(
 
     # nothing but this server was asked for anything
     assert requests
-    external = [u for u in requests
-                if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname != "127.0.0.1"]  # fmt: skip
+    external = [
+        u
+        for u in requests
+        if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname != "127.0.0.1"
+    ]
     assert not external, external
     assert not errors, errors

@@ -41,48 +41,130 @@ CREATED = "2024-01-01T00:00:00.000Z"
 
 def trade_records() -> list[Record]:
     """What the curated data lacks: a licence, a sale, a listing, an indicator, a DPI product."""
-    src = source_node("seed:exports-test", "Export test records", publisher="tnr-graph tests",
-                      url="https://example.org/exports-test")  # fmt: skip
+    src = source_node(
+        "seed:exports-test",
+        "Export test records",
+        publisher="tnr-graph tests",
+        url="https://example.org/exports-test",
+    )
     p = Provenance(src.id, "test row 1")
     gb = Node("State", {"code": "GB", "name": "United Kingdom"}, p)
     bh = Node("State", {"code": "BH", "name": "Bahrain"}, p)
-    agency = Node("Agency", {"name": "National Security Agency of Bahrain", "state_code": "BH",
-                             "kind": "intelligence", "aliases": ["NSA Bahrain"]}, p)  # fmt: skip
-    vendor = Node("Vendor", {"name": "Test Interception Ltd", "country": "GB",
-                             "url": "https://interception.example"}, p)  # fmt: skip
+    agency = Node(
+        "Agency",
+        {
+            "name": "National Security Agency of Bahrain",
+            "state_code": "BH",
+            "kind": "intelligence",
+            "aliases": ["NSA Bahrain"],
+        },
+        p,
+    )
+    vendor = Node(
+        "Vendor",
+        {"name": "Test Interception Ltd", "country": "GB", "url": "https://interception.example"},
+        p,
+    )
     lonely = Node("Vendor", {"name": "Lonely Vendor GmbH", "country": "DE"}, p)
     de = Node("State", {"code": "DE", "name": "Germany"}, p)
-    dpi = Node("Product", {"name": "TestDPI", "vendor": "Test Interception Ltd",
-                           "category": "dpi", "is_spyware": False}, p)  # fmt: skip
-    licence = Node("ExportLicence", {"ref": "GB-2015-001", "control_code": "5A001",
-                                     "decision": "granted", "value": 125000.0, "currency": "GBP",
-                                     "year": 2015}, p)  # fmt: skip
+    dpi = Node(
+        "Product",
+        {
+            "name": "TestDPI",
+            "vendor": "Test Interception Ltd",
+            "category": "dpi",
+            "is_spyware": False,
+        },
+        p,
+    )
+    licence = Node(
+        "ExportLicence",
+        {
+            "ref": "GB-2015-001",
+            "control_code": "5A001",
+            "decision": "granted",
+            "value": 125000.0,
+            "currency": "GBP",
+            "year": 2015,
+        },
+        p,
+    )
     sale = Node("Sale", {"ref": "sale-test-1", "customer_label": "Bahrain NSA", "year": 2016}, p)
-    regime = Node("SanctionRegime", {"authority": "EU", "code": "HR",
-                                     "name": "EU Global Human Rights Sanctions Regime"}, p)  # fmt: skip
-    listing = Node("SanctionListing", {"regime": "EU/HR", "reference": "EU.TEST.1",
-                                       "listing_date": "2021-03-22", "year": 2021,
-                                       "measures": ["asset freeze"], "reason": "test reason"}, p)  # fmt: skip
-    official = Node("Person", {"name": "Test Official", "birth_date": "1960-05-01",
-                               "nationality": ["BH"], "position": "director"}, p)  # fmt: skip
-    indicator = Node("Indicator", {"pattern": "[domain-name:value = 'test-c2.example']",
-                                   "pattern_type": "stix", "kind": "domain-name",
-                                   "value": "test-c2.example", "valid_from": "2021-07-18",
-                                   "stix_id": "indicator--2a5a5b2e-9c8e-4e5f-8d7c-0b1a2c3d4e5f"}, p)  # fmt: skip
+    regime = Node(
+        "SanctionRegime",
+        {"authority": "EU", "code": "HR", "name": "EU Global Human Rights Sanctions Regime"},
+        p,
+    )
+    listing = Node(
+        "SanctionListing",
+        {
+            "regime": "EU/HR",
+            "reference": "EU.TEST.1",
+            "listing_date": "2021-03-22",
+            "year": 2021,
+            "measures": ["asset freeze"],
+            "reason": "test reason",
+        },
+        p,
+    )
+    official = Node(
+        "Person",
+        {
+            "name": "Test Official",
+            "birth_date": "1960-05-01",
+            "nationality": ["BH"],
+            "position": "director",
+        },
+        p,
+    )
+    indicator = Node(
+        "Indicator",
+        {
+            "pattern": "[domain-name:value = 'test-c2.example']",
+            "pattern_type": "stix",
+            "kind": "domain-name",
+            "value": "test-c2.example",
+            "valid_from": "2021-07-18",
+            "stix_id": "indicator--2a5a5b2e-9c8e-4e5f-8d7c-0b1a2c3d4e5f",
+        },
+        p,
+    )
     pegasus = Node("Product", {"name": "Pegasus", "vendor": "NSO Group"}, p)
-    nodes = [gb, bh, de, agency, vendor, lonely, dpi, licence, sale, regime, listing, official,
-             indicator, pegasus]  # fmt: skip
+    nodes = [
+        gb,
+        bh,
+        de,
+        agency,
+        vendor,
+        lonely,
+        dpi,
+        licence,
+        sale,
+        regime,
+        listing,
+        official,
+        indicator,
+        pegasus,
+    ]
     edges = [
-        Edge("PART_OF", agency.id, bh.id, p), Edge("BASED_IN", vendor.id, gb.id, p),
-        Edge("BASED_IN", lonely.id, de.id, p), Edge("MAKES", vendor.id, dpi.id, p),
-        Edge("LICENSED_BY", licence.id, gb.id, p), Edge("EXPORTER", licence.id, vendor.id, p),
-        Edge("DESTINATION", licence.id, bh.id, p), Edge("COVERS", licence.id, dpi.id, p),
-        Edge("SELLER", sale.id, vendor.id, p), Edge("BUYER", sale.id, agency.id, p),
-        Edge("SOLD", sale.id, dpi.id, p), Edge("UNDER_REGIME", listing.id, regime.id, p),
-        Edge("DESIGNATES", listing.id, agency.id, p), Edge("DESIGNATES", listing.id, official.id, p),
-        Edge("CITIZEN_OF", official.id, bh.id, p), Edge("MEMBER_OF", official.id, agency.id, p),
+        Edge("PART_OF", agency.id, bh.id, p),
+        Edge("BASED_IN", vendor.id, gb.id, p),
+        Edge("BASED_IN", lonely.id, de.id, p),
+        Edge("MAKES", vendor.id, dpi.id, p),
+        Edge("LICENSED_BY", licence.id, gb.id, p),
+        Edge("EXPORTER", licence.id, vendor.id, p),
+        Edge("DESTINATION", licence.id, bh.id, p),
+        Edge("COVERS", licence.id, dpi.id, p),
+        Edge("SELLER", sale.id, vendor.id, p),
+        Edge("BUYER", sale.id, agency.id, p),
+        Edge("SOLD", sale.id, dpi.id, p),
+        Edge("UNDER_REGIME", listing.id, regime.id, p),
+        Edge("DESIGNATES", listing.id, agency.id, p),
+        Edge("DESIGNATES", listing.id, official.id, p),
+        Edge("CITIZEN_OF", official.id, bh.id, p),
+        Edge("MEMBER_OF", official.id, agency.id, p),
         Edge("INDICATES", indicator.id, pegasus.id, p),
-    ]  # fmt: skip
+    ]
     return [src, *nodes, *edges]
 
 
@@ -110,8 +192,7 @@ def views(loaded: Store) -> dict[Role, ExportView]:
 @pytest.fixture(scope="module")
 def redacted_people(loaded: Store) -> list[dict[str, Any]]:
     redacted = Hidden.load(loaded).redacted
-    return [n.properties for n in whole_graph(loaded, View(Role.ADMIN)).nodes
-            if n.id in redacted]  # fmt: skip
+    return [n.properties for n in whole_graph(loaded, View(Role.ADMIN)).nodes if n.id in redacted]
 
 
 def stix_errors(bundle: dict[str, Any]) -> list[str]:
@@ -124,8 +205,9 @@ def stix_errors(bundle: dict[str, Any]) -> list[str]:
 def incident_ids(store: Store, n: int) -> list[str]:
     rows = store.read(
         "MATCH (i:Incident)-[:TARGETED]->(p:Person) MATCH (i)-[r]->(m) "
-        "RETURN DISTINCT i.id AS i, m.id AS m ORDER BY i, m LIMIT $n", n=n,
-    )  # fmt: skip
+        "RETURN DISTINCT i.id AS i, m.id AS m ORDER BY i, m LIMIT $n",
+        n=n,
+    )
     return list(dict.fromkeys([r["i"] for r in rows] + [r["m"] for r in rows]))
 
 
@@ -137,15 +219,38 @@ def test_whole_graph_bundle_passes_the_oasis_validator(
     bundle = stix_export.bundle(views[role], CREATED)
     assert stix_errors(bundle) == []
     types = {o["type"] for o in bundle["objects"]}
-    assert {"location", "identity", "threat-actor", "malware", "tool", "attack-pattern", "report",
-            "indicator", "relationship", "x-tnr-export-licence", "x-tnr-sale",
-            "x-tnr-sanction-listing"} <= types  # fmt: skip
+    assert {
+        "location",
+        "identity",
+        "threat-actor",
+        "malware",
+        "tool",
+        "attack-pattern",
+        "report",
+        "indicator",
+        "relationship",
+        "x-tnr-export-licence",
+        "x-tnr-sale",
+        "x-tnr-sanction-listing",
+    } <= types
     malware = [o for o in bundle["objects"] if o["type"] == "malware"]
     assert all(o["malware_types"] == ["spyware"] and o["is_family"] for o in malware)
     custom = [o for o in bundle["objects"] if o["type"].startswith("x-tnr-")]
-    assert all(k.startswith("x_") for o in custom for k in o
-               if k not in ("type", "id", "spec_version", "created", "modified",
-                            "external_references", "confidence"))  # fmt: skip
+    assert all(
+        k.startswith("x_")
+        for o in custom
+        for k in o
+        if k
+        not in (
+            "type",
+            "id",
+            "spec_version",
+            "created",
+            "modified",
+            "external_references",
+            "confidence",
+        )
+    )
 
 
 def test_a_subgraph_bundle_passes_too_and_ids_are_stable(loaded: Store) -> None:
@@ -200,8 +305,15 @@ def test_stix_round_trip(views: dict[Role, ExportView], tmp_path: Path) -> None:
 def test_ftm_entities_are_valid(views: dict[Role, ExportView], role: Role) -> None:
     lines = list(ftm_export.lines(views[role]))
     schemata = {json.loads(line)["schema"] for line in lines}
-    assert {"Person", "Organization", "Company", "PublicBody", "Sanction", "Event",
-            "Document"} <= schemata  # fmt: skip
+    assert {
+        "Person",
+        "Organization",
+        "Company",
+        "PublicBody",
+        "Sanction",
+        "Event",
+        "Document",
+    } <= schemata
     for line in lines:
         data = json.loads(line)
         proxy = model.get_proxy(data, cleaned=False)  # FtM cleans every value again
@@ -231,8 +343,10 @@ def test_ftm_round_trip(views: dict[Role, ExportView], tmp_path: Path) -> None:
         assert set(back[type_name]) == set(exported[type_name]), type_name
         for node_id, props in exported[type_name].items():
             # FtM cleans URLs ("http://x.team" -> "http://x.team/")
-            got = {k: (v.rstrip("/") if k == "url" else v) or None
-                   for k, v in back[type_name][node_id].items()}  # fmt: skip
+            got = {
+                k: (v.rstrip("/") if k == "url" else v) or None
+                for k, v in back[type_name][node_id].items()
+            }
             want = {k: (v.rstrip("/") if k == "url" else v) or None for k, v in props.items()}
             assert _keys(got, names) == _keys(want, names), (type_name, props)
     states = {n.properties["code"] for n in view.nodes if n.type == "State"}
@@ -241,8 +355,11 @@ def test_ftm_round_trip(views: dict[Role, ExportView], tmp_path: Path) -> None:
     covered = set(checks) | {"State"}
     ids = view.by_id()
     for e in view.edges:
-        if e.type in ("CITIZEN_OF", "BASED_IN", "PART_OF", "UNDER_REGIME", "DESIGNATES") and \
-                ids[e.source].type in covered and ids[e.target].type in covered:  # fmt: skip
+        if (
+            e.type in ("CITIZEN_OF", "BASED_IN", "PART_OF", "UNDER_REGIME", "DESIGNATES")
+            and ids[e.source].type in covered
+            and ids[e.target].type in covered
+        ):
             assert (e.type, e.source, e.target) in edges, e
 
 
@@ -284,8 +401,12 @@ def test_public_exports_never_identify_a_target(
     assert len(redacted_people) > 100  # the Pegasus file's targets
     public = _all_formats(views[Role.PUBLIC], tmp_path)
     analyst = _all_formats(views[Role.ANALYST], tmp_path)
-    names = {v for p in redacted_people for v in [p.get("name"), *(p.get("aliases") or [])]
-             if isinstance(v, str) and len(v) >= 5}  # fmt: skip
+    names = {
+        v
+        for p in redacted_people
+        for v in [p.get("name"), *(p.get("aliases") or [])]
+        if isinstance(v, str) and len(v) >= 5
+    }
     assert names
     assert [n for n in names if n in public] == []
     assert all(n in analyst for n in names)
@@ -313,11 +434,17 @@ def test_public_exports_never_identify_a_target(
 
 
 def test_cli_exports_each_format(loaded: Store, test_settings: Settings, tmp_path: Path) -> None:
-    env = {"TNR_DATA_DIR": str(test_settings.data_dir), "TNR_ENGINE_HEAP": test_settings.engine_heap,
-           "TNR_REDACTION_KEY": "exports-test-key"}  # fmt: skip
+    env = {
+        "TNR_DATA_DIR": str(test_settings.data_dir),
+        "TNR_ENGINE_HEAP": test_settings.engine_heap,
+        "TNR_REDACTION_KEY": "exports-test-key",
+    }
     if test_settings.neo4j_uri:
-        env.update(NEO4J_URI=test_settings.neo4j_uri, NEO4J_USER=test_settings.neo4j_user,
-                   NEO4J_PASSWORD=test_settings.neo4j_password)  # fmt: skip
+        env.update(
+            NEO4J_URI=test_settings.neo4j_uri,
+            NEO4J_USER=test_settings.neo4j_user,
+            NEO4J_PASSWORD=test_settings.neo4j_password,
+        )
     ids = incident_ids(loaded, 10)
     runner = CliRunner()
     id_args = [a for i in ids for a in ("--ids", i)]

@@ -181,7 +181,9 @@ def test_the_api_says_the_store_is_unreachable_with_503_and_recovers_by_itself(
     from api.graphql.errors import UNAVAILABLE_MESSAGE
 
     src = source_node("seed:faults-api", "A test source")
-    Writer(own_store).write([src, Node("State", {"code": "UZ", "name": "Uzbekistan"}, Provenance(src.id))])
+    Writer(own_store).write(
+        [src, Node("State", {"code": "UZ", "name": "Uzbekistan"}, Provenance(src.id))]
+    )
     query = {"query": "{ states(first: 5) { totalCount } }"}
     headers = {"accept": "application/graphql-response+json"}
     app = create_app(Settings(), store=own_store)

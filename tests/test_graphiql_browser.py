@@ -63,11 +63,25 @@ def served(store: Store, test_settings: Settings) -> Iterator[tuple[str, Recorde
 
 def _dump_dom(url: str, profile: Path) -> str:
     done = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync",
-         f"--user-data-dir={profile}", "--virtual-time-budget=20000", "--dump-dom", url],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -75,8 +89,12 @@ def _dump_dom(url: str, profile: Path) -> str:
 def test_graphiql_renders_from_local_files(served: tuple[str, Recorder], tmp_path: Path) -> None:
     base, recorder = served
     dom = _dump_dom(f"{base}/graphql", tmp_path / "profile")
-    for element in ("graphiql-container", "graphiql-query-editor", "graphiql-execute-button",
-                    "CodeMirror"):  # fmt: skip
+    for element in (
+        "graphiql-container",
+        "graphiql-query-editor",
+        "graphiql-execute-button",
+        "CodeMirror",
+    ):
         assert element in dom, f"{element} not rendered"
     assert "Loading GraphiQL..." not in dom
     assert "search(text:" in dom  # the default query is in the editor

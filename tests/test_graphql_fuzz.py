@@ -101,9 +101,21 @@ def test_the_checks_catch_a_leak() -> None:
 
 
 #: Root fields also fuzzed one at a time (the analytical ones and a few entity fields).
-ONE_AT_A_TIME = ["neighbourhood", "shortestPath", "search", "vendorChains", "sanctionsCoverage",
-                 "subgraph", "hostCollaboration", "incidentsPerYear", "comparePeriods",
-                 "licencesToRepressors", "incidents", "persons", "nodes"]  # fmt: skip
+ONE_AT_A_TIME = [
+    "neighbourhood",
+    "shortestPath",
+    "search",
+    "vendorChains",
+    "sanctionsCoverage",
+    "subgraph",
+    "hostCollaboration",
+    "incidentsPerYear",
+    "comparePeriods",
+    "licencesToRepressors",
+    "incidents",
+    "persons",
+    "nodes",
+]
 
 
 def test_the_fields_fuzzed_one_at_a_time_exist() -> None:
@@ -112,9 +124,12 @@ def test_the_fields_fuzzed_one_at_a_time_exist() -> None:
 
 FUZZ = dict(
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large],
-)  # fmt: skip
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 
 
 @settings(max_examples=40, derandomize=True, **FUZZ)  # type: ignore[arg-type]

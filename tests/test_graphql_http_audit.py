@@ -37,10 +37,21 @@ def _package_dir(tmp: Path) -> Path:
     if npm is None:
         pytest.skip("npm is not installed: cannot install the graphql-http audit")
     done = subprocess.run(
-        [npm, "install", "--prefix", str(tmp), "--no-audit", "--no-fund", "graphql-http",
-         "graphql"],
-        capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
+        [
+            npm,
+            "install",
+            "--prefix",
+            str(tmp),
+            "--no-audit",
+            "--no-fund",
+            "graphql-http",
+            "graphql",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     if done.returncode != 0:
         pytest.skip(f"npm could not install graphql-http: {done.stderr.strip()[-300:]}")
     return tmp
@@ -61,14 +72,22 @@ def test_graphql_over_http_audit_has_no_failures(
     prefix = _package_dir(tmp_path_factory.mktemp("graphql-http"))
     done = subprocess.run(
         [node, str(SCRIPT), served, str(prefix)],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.stdout, done.stderr
     summary = json.loads(done.stdout)
     failures = [r for r in summary["results"] if r["status"] == "error"]
-    warnings = [f"{r['id']} {r['name']}: {r['reason']}" for r in summary["results"]
-                if r["status"] == "warn"]  # fmt: skip
-    print(f"graphql-http audit: {summary['ok']} ok, {summary['warn']} warnings, "
-          f"{summary['error']} failures", *warnings, sep="\n")  # fmt: skip
+    warnings = [
+        f"{r['id']} {r['name']}: {r['reason']}" for r in summary["results"] if r["status"] == "warn"
+    ]
+    print(
+        f"graphql-http audit: {summary['ok']} ok, {summary['warn']} warnings, "
+        f"{summary['error']} failures",
+        *warnings,
+        sep="\n",
+    )
     assert failures == [], failures
     assert done.returncode == 0

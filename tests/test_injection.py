@@ -68,8 +68,9 @@ def graph(store: Store) -> Iterator[Store]:
     records.append(src)
     for i, payload in enumerate(STORED):
         records.append(Node("Vendor", {"name": payload, "description": payload}, prov))
-        records.append(Node("Incident", {"ref": f"inj-{i}", "title": payload,
-                                          "description": payload}, prov))  # fmt: skip
+        records.append(
+            Node("Incident", {"ref": f"inj-{i}", "title": payload, "description": payload}, prov)
+        )
     summary = Writer(store).write(records)
     assert summary.total("rejected") == 0, summary.rejects
     yield store
@@ -133,8 +134,11 @@ def literal(t: dict[str, Any], types: dict[str, Any]) -> str:
     if kind == "ENUM":
         return str(types[name]["enumValues"][0]["name"])
     if kind == "INPUT_OBJECT":
-        fields = [f"{f['name']}: {literal(f['type'], types)}" for f in types[name]["inputFields"]
-                  if f["type"]["kind"] == "NON_NULL" and f["defaultValue"] is None]  # fmt: skip
+        fields = [
+            f"{f['name']}: {literal(f['type'], types)}"
+            for f in types[name]["inputFields"]
+            if f["type"]["kind"] == "NON_NULL" and f["defaultValue"] is None
+        ]
         return "{" + ", ".join(fields) + "}"
     return {"Int": "2015", "Float": "1.0", "Boolean": "false", "JSON": "{}"}.get(name, '"x"')
 
@@ -154,9 +158,11 @@ def test_every_string_argument_of_every_root_field(
         for arg in field["args"]:
             if named(arg["type"])["name"] not in ("String", "ID"):
                 continue
-            others = [f"{a['name']}: {literal(a['type'], types)}" for a in field["args"]
-                      if a is not arg and a["type"]["kind"] == "NON_NULL"
-                      and a["defaultValue"] is None]  # fmt: skip
+            others = [
+                f"{a['name']}: {literal(a['type'], types)}"
+                for a in field["args"]
+                if a is not arg and a["type"]["kind"] == "NON_NULL" and a["defaultValue"] is None
+            ]
             decl = ", ".join(f"$p{i}: {type_string(arg['type'])}" for i in range(len(PAYLOADS)))
             calls = []
             for i in range(len(PAYLOADS)):
@@ -167,8 +173,14 @@ def test_every_string_argument_of_every_root_field(
             result = post(client, f"query({decl}) {{ {body} }}", values)
             assert "data" in result, (field["name"], arg["name"], result)
             tried.append(f"{field['name']}.{arg['name']}")
-    assert {"node.id", "search.text", "neighbourhood.id", "vendorChains.vendor",
-            "shortestPath.from", "incidents.after"} <= set(tried)  # fmt: skip
+    assert {
+        "node.id",
+        "search.text",
+        "neighbourhood.id",
+        "vendorChains.vendor",
+        "shortestPath.from",
+        "incidents.after",
+    } <= set(tried)
     assert snapshot(graph) == before
 
 
@@ -195,11 +207,15 @@ def test_every_string_filter_of_every_connection(
                 for i, p in enumerate(PAYLOADS):
                     value = json.dumps([p] if is_list(f["type"]) else p)  # a GraphQL literal
                     cond = f"{{{op}: {value}}}" if op else value
-                    parts.append(f"{op or 'id'}{i}: {field['name']}(filter: {{{f['name']}: "
-                                 f"{cond}}}) {{ edges {{ node {{ id }} }} }}")  # fmt: skip
+                    parts.append(
+                        f"{op or 'id'}{i}: {field['name']}(filter: {{{f['name']}: "
+                        f"{cond}}}) {{ edges {{ node {{ id }} }} }}"
+                    )
             if kind == "StringFilter":
-                parts.append(f"any: {field['name']}(filter: {{{f['name']}: {{in: "
-                             f"{json.dumps(PAYLOADS)}}}}}) {{ edges {{ node {{ id }} }} }}")  # fmt: skip
+                parts.append(
+                    f"any: {field['name']}(filter: {{{f['name']}: {{in: "
+                    f"{json.dumps(PAYLOADS)}}}}}) {{ edges {{ node {{ id }} }} }}"
+                )
             result = post(client, "{ " + " ".join(parts) + " }")
             assert "data" in result, (field["name"], f["name"], result)
             tried += 1
@@ -246,16 +262,35 @@ def test_tnr_load_incidents_keeps_payloads_as_data(
     graph: Store, test_settings: Settings, tmp_path: Path
 ) -> None:
     path = tmp_path / "incidents.csv"
-    fields = ["date", "origin_state", "host_state", "perpetrator", "outcome", "source_url",
-              "source_title", "description", "ref", "target_profile"]  # fmt: skip
+    fields = [
+        "date",
+        "origin_state",
+        "host_state",
+        "perpetrator",
+        "outcome",
+        "source_url",
+        "source_title",
+        "description",
+        "ref",
+        "target_profile",
+    ]
     rows = []
     for i, payload in enumerate(PAYLOADS):
         clean = payload.replace("\u0000", "")  # a CSV file cannot carry NUL
-        rows.append({"date": "2021", "origin_state": "Russia", "host_state": "Germany",
-                     "perpetrator": f"Agency {clean}", "outcome": clean,
-                     "source_url": f"https://example.org/src?q={i}",
-                     "source_title": clean, "description": clean, "ref": f"csv-{i}-{clean}",
-                     "target_profile": "journalist"})  # fmt: skip
+        rows.append(
+            {
+                "date": "2021",
+                "origin_state": "Russia",
+                "host_state": "Germany",
+                "perpetrator": f"Agency {clean}",
+                "outcome": clean,
+                "source_url": f"https://example.org/src?q={i}",
+                "source_title": clean,
+                "description": clean,
+                "ref": f"csv-{i}-{clean}",
+                "target_profile": "journalist",
+            }
+        )
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
@@ -266,13 +301,15 @@ def test_tnr_load_incidents_keeps_payloads_as_data(
         "TNR_ENGINE_HEAP": test_settings.engine_heap,
     }
     if test_settings.neo4j_uri:
-        env.update(NEO4J_URI=test_settings.neo4j_uri, NEO4J_USER=test_settings.neo4j_user,
-                   NEO4J_PASSWORD=test_settings.neo4j_password)  # fmt: skip
+        env.update(
+            NEO4J_URI=test_settings.neo4j_uri,
+            NEO4J_USER=test_settings.neo4j_user,
+            NEO4J_PASSWORD=test_settings.neo4j_password,
+        )
     try:
         # --no-resolve: resolution may merge look-alike names (the payloads are alike), which
         # deletes the merged nodes by design; here nothing may go.
-        result = CliRunner().invoke(cli, ["load", "incidents", "--no-resolve", str(path)],
-                                    env=env)  # fmt: skip
+        result = CliRunner().invoke(cli, ["load", "incidents", "--no-resolve", str(path)], env=env)
     finally:
         graph.bind_ogm()  # the command bound the OGM to its own store
     assert result.exit_code == 0, result.output
@@ -280,8 +317,10 @@ def test_tnr_load_incidents_keeps_payloads_as_data(
     # Nothing that was there has gone, nor changed but for the two States the rows name
     # (the writer merges them with what the loader knows of them: names, aliases, sources).
     assert set(old) <= set(new)
-    named_states = {r["id"] for r in graph.read(
-        "MATCH (s:State) WHERE s.code IN ['RU', 'DE'] RETURN s.id AS id")}  # fmt: skip
+    named_states = {
+        r["id"]
+        for r in graph.read("MATCH (s:State) WHERE s.code IN ['RU', 'DE'] RETURN s.id AS id")
+    }
     assert {k for k in old if new[k] != old[k]} <= named_states
     # ...and every row is there, its values as written.
     got = graph.read(

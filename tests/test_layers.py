@@ -137,7 +137,9 @@ def test_the_check_sees_lazy_relative_and_cyclic_imports(tmp_path: Path) -> None
     for layer in ("loaders", "exports", "briefings", "cli"):
         (tmp_path / layer).mkdir()
     graph = project_imports(tmp_path)
-    assert layer_violations(graph) == ["graph.a:2 imports queries (a higher layer)",
-                                       "graph.a:2 imports queries.b (a higher layer)"]
+    assert layer_violations(graph) == [
+        "graph.a:2 imports queries (a higher layer)",
+        "graph.a:2 imports queries.b (a higher layer)",
+    ]
     assert cycles(graph) == [["graph.a", "queries.b"]]
     assert (1, "api.d") in graph["api.graphql.c"]

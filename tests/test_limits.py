@@ -59,8 +59,9 @@ def reads(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def refused(client: TestClient, body: bytes | str, accept: str = GQL_JSON) -> tuple[int, str]:
     """POST the body; the status and the one error message (no data may come back)."""
-    r = client.post("/graphql", content=body,
-                    headers={"content-type": "application/json", "accept": accept})  # fmt: skip
+    r = client.post(
+        "/graphql", content=body, headers={"content-type": "application/json", "accept": accept}
+    )
     payload = r.json()
     assert payload.get("data") is None, payload
     assert isinstance(payload["errors"], list) and payload["errors"], payload
@@ -121,8 +122,13 @@ def test_the_settings_given_to_create_app_set_the_graphql_limits(
     for text in (shallow, costly, paged):
         r = client.post("/graphql", json={"query": text})
         assert r.status_code == 200 and "errors" not in r.json(), r.text
-    strict = dataclasses.replace(test_settings, api_keys=f"analyst:{KEY}", graphql_max_depth=2,
-                                 graphql_max_cost=5, graphql_max_page=1)  # fmt: skip
+    strict = dataclasses.replace(
+        test_settings,
+        api_keys=f"analyst:{KEY}",
+        graphql_max_depth=2,
+        graphql_max_cost=5,
+        graphql_max_page=1,
+    )
     with TestClient(create_app(strict, store=store), raise_server_exceptions=False) as c:
         c.headers["Authorization"] = f"Bearer {KEY}"
         status, message = refused(c, query(shallow))
@@ -144,8 +150,9 @@ def test_thousands_of_aliases_are_refused_unread(client: TestClient, reads: list
     )
     status, message = refused(client, query("{ " + many + " }"))
     assert status == 400 and ("tokens" in message or "aliases" in message), message
-    just_over = " ".join(f"a{i}: incidents(first: 1) {{ edges {{ node {{ id }} }} }}"
-                         for i in range(MAX_ALIASES + 1))  # fmt: skip
+    just_over = " ".join(
+        f"a{i}: incidents(first: 1) {{ edges {{ node {{ id }} }} }}" for i in range(MAX_ALIASES + 1)
+    )
     status, message = refused(client, query("{ " + just_over + " }"))
     assert status == 400 and f"{MAX_ALIASES + 1} aliases found. Allowed: {MAX_ALIASES}" == message
     assert reads == []
@@ -158,9 +165,14 @@ def test_a_page_of_100000_is_refused_unread(client: TestClient, reads: list[str]
     assert status == 400 and message.startswith("Query too expensive"), message
     # The same through a variable: the cost rule counts the largest page allowed, and
     # the resolver refuses the page before it reads.
-    r = client.post("/graphql", headers={"accept": GQL_JSON}, json={
-        "query": "query($n: Int) { incidents(first: $n) { edges { node { id } } } }",
-        "variables": {"n": 100000}})  # fmt: skip
+    r = client.post(
+        "/graphql",
+        headers={"accept": GQL_JSON},
+        json={
+            "query": "query($n: Int) { incidents(first: $n) { edges { node { id } } } }",
+            "variables": {"n": 100000},
+        },
+    )
     body = r.json()
     assert r.status_code == 200 and body["data"] is None, body
     assert "first" in body["errors"][0]["message"], body
@@ -178,8 +190,10 @@ def test_a_wide_fragment_cycle_is_refused_unread(client: TestClient, reads: list
     assert status == 400 and "Cannot spread fragment" in message, message
     # A fan of spreads without a cycle: each fragment spreads the next one twice, 40 deep,
     # around an aliased connection: 2**40 expansions, counted without expanding them.
-    fan = " ".join(f"fragment G{i} on Query {{ ... on Query {{ ...G{i + 1} }} ... on Query {{ ...G{i + 1} }} }}"
-                   for i in range(n))  # fmt: skip
+    fan = " ".join(
+        f"fragment G{i} on Query {{ ... on Query {{ ...G{i + 1} }} ... on Query {{ ...G{i + 1} }} }}"
+        for i in range(n)
+    )
     leaf = f"fragment G{n} on Query {{ x: incidents(first: 100) {{ edges {{ node {{ id }} }} }} }}"
     status, message = refused(client, query("{ ...G0 } " + fan + " " + leaf))
     assert status == 400 and ("aliases found" in message or "too expensive" in message), message
@@ -188,7 +202,10 @@ def test_a_wide_fragment_cycle_is_refused_unread(client: TestClient, reads: list
 
 def test_refusals_answer_application_json_with_200(client: TestClient, reads: list[str]) -> None:
     """The GraphQL-over-HTTP spec: plain application/json gets 200 for a well-formed request."""
-    status, message = refused(client, query("{ incidents(first: 100000) { edges { node { id } } } }"),
-                              accept="application/json")  # fmt: skip
+    status, message = refused(
+        client,
+        query("{ incidents(first: 100000) { edges { node { id } } } }"),
+        accept="application/json",
+    )
     assert status == 200 and message.startswith("Query too expensive")
     assert reads == []

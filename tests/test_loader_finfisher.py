@@ -16,11 +16,10 @@ from loaders import finfisher, registry
 from queries.vendor_chains import vendor_chains
 
 FILE = "spyfiles_customers_of_finfisher.csv"
-HEADER = ('Username,ID,Country Attribution,Number of Licenses,Current Customer?,Total Costs,'
-          '"Total Costs (with ""deleted"" licenses)",Software Purchased')  # fmt: skip
-
-
-
+HEADER = (
+    "Username,ID,Country Attribution,Number of Licenses,Current Customer?,Total Costs,"
+    '"Total Costs (with ""deleted"" licenses)",Software Purchased'
+)
 
 
 def test_registered() -> None:
@@ -32,18 +31,27 @@ def test_counts_match_the_file() -> None:
     rows = [r for r in csv_dicts(path) if r["ID"].isdigit()]
     records = list(finfisher.parse(path))
     attributed = [r for r in rows if r["Country Attribution"].strip()]
-    bought = [r for r in rows
-              if r["Number of Licenses"] not in ("", "0") or r["Total Costs"] or r["Software Purchased"]]  # fmt: skip
+    bought = [
+        r
+        for r in rows
+        if r["Number of Licenses"] not in ("", "0") or r["Total Costs"] or r["Software Purchased"]
+    ]
     sales = {n.props["ref"]: n.props for n in nodes_of(records, "Sale").values()}
     assert len(rows) == 87 and len(attributed) == 18
     assert len(sales) == len(bought) == 78
     assert sum(1 for s in sales.values() if s.get("customer_label")) == 18
     assert len(edges_of(records, "SELLER")) == len(sales)
-    raw_products = {p.strip() for r in rows for p in r["Software Purchased"].split(",") if p.strip()}
+    raw_products = {
+        p.strip() for r in rows for p in r["Software Purchased"].split(",") if p.strip()
+    }
     # Every product the file names is a product of its own ("FinSpy Mobile" is not FinSpy).
     assert len(nodes_of(records, "Product")) == len(raw_products) == 11
-    sold = {(f"finfisher:{r['Username']}/{r['ID']}", p.strip())
-            for r in rows for p in r["Software Purchased"].split(",") if p.strip()}  # fmt: skip
+    sold = {
+        (f"finfisher:{r['Username']}/{r['ID']}", p.strip())
+        for r in rows
+        for p in r["Software Purchased"].split(",")
+        if p.strip()
+    }
     assert len(edges_of(records, "SOLD")) == len(sold)
     states = {r["Country Attribution"].split()[0] for r in attributed}
     assert len(nodes_of(records, "State")) == len(states) == 17  # Italy twice
@@ -56,12 +64,18 @@ def test_counts_match_the_file() -> None:
 
 def test_agencies_of_the_attributions() -> None:
     records = list(finfisher.parse(shared_file(FILE)))
-    agencies = {(a.props["state_code"], a.props["name"]) for a in nodes_of(records, "Agency").values()}
+    agencies = {
+        (a.props["state_code"], a.props["name"]) for a in nodes_of(records, "Agency").values()
+    }
     assert {("QA", "SSB"), ("NL", "KLPD"), ("AU", "NSW Police")} <= agencies
     assert len(agencies) == 6
     assert len(edges_of(records, "PART_OF")) == 6
     assert len(edges_of(records, "BUYER")) == 18 + 6
-    sale = next(n for n in nodes_of(records, "Sale").values() if n.props.get("customer_label") == "Qatar SSB")
+    sale = next(
+        n
+        for n in nodes_of(records, "Sale").values()
+        if n.props.get("customer_label") == "Qatar SSB"
+    )
     buyers = {t for s, t in edges_of(records, "BUYER") if s == sale.id}
     states = nodes_of(records, "State")
     assert {states[t].props["code"] for t in buyers if t in states} == {"QA"}
@@ -79,25 +93,39 @@ def test_the_dummy_row_is_rejected_with_its_line() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("€1,170,840", (1170840.0, "EUR")), ("$12.50", (12.5, "USD")), ("1,000 GBP", (1000.0, "GBP")),
-     ("7", (7.0, None))],
-)  # fmt: skip
+    [
+        ("€1,170,840", (1170840.0, "EUR")),
+        ("$12.50", (12.5, "USD")),
+        ("1,000 GBP", (1000.0, "GBP")),
+        ("7", (7.0, None)),
+    ],
+)
 def test_amounts(text: str, expected: tuple[float, str | None]) -> None:
     assert finfisher.parse_amount(text) == expected
 
 
 def test_mangled_cells_are_reported_and_the_sale_kept(tmp_path: Path) -> None:
     path = tmp_path / "ff.csv"
-    path.write_text("\n".join([
-        HEADER,
-        'AAA,1,Atlantis Police,x,Yes,"€1,0,0",,"FinSpy"',
-        "BBB,,,3,,,,FinSpy",
-        "CCC,2,,0,,,,",
-    ]) + "\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "\n".join(
+            [
+                HEADER,
+                'AAA,1,Atlantis Police,x,Yes,"€1,0,0",,"FinSpy"',
+                "BBB,,,3,,,,FinSpy",
+                "CCC,2,,0,,,,",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     records = list(finfisher.parse(path))
     rejected = [(r.location, r.field) for r in records if isinstance(r, Rejected)]
-    assert rejected == [("line 2", "Number of Licenses"), ("line 2", "Total Costs"),
-                        ("line 2", "Country Attribution"), ("line 3", "ID")]  # fmt: skip
+    assert rejected == [
+        ("line 2", "Number of Licenses"),
+        ("line 2", "Total Costs"),
+        ("line 2", "Country Attribution"),
+        ("line 3", "ID"),
+    ]
     (sale,) = nodes_of(records, "Sale").values()
     assert sale.props["ref"] == "finfisher:AAA/1" and sale.props["current_customer"] is True
     assert "licences" not in sale.props or sale.props["licences"] is None
@@ -117,8 +145,12 @@ def test_the_customers_who_bought_finspy_mobile_are_those_of_the_file(empty_stor
     rows = [r for r in csv_dicts(path) if r["ID"].isdigit()]
 
     def bought(product: str) -> list[dict[str, str]]:
-        return [r for r in rows if r["Country Attribution"].strip()
-                and product in {p.strip() for p in r["Software Purchased"].split(",")}]  # fmt: skip
+        return [
+            r
+            for r in rows
+            if r["Country Attribution"].strip()
+            and product in {p.strip() for p in r["Software Purchased"].split(",")}
+        ]
 
     Writer(empty_store).write(finfisher.parse(path))
     for product in ("FinSpy Mobile", "FinSpy"):
@@ -137,14 +169,18 @@ def test_the_vendor_is_given_known_by_provenance_inferred_or_refused(tmp_path: P
     (seller,) = nodes_of(shared, "Vendor").values()
     assert "data/datasets.yaml" in seller.provenance.locator  # this exact file, by sha256
     other = tmp_path / "customers.csv"
-    other.write_text(HEADER + "\nAB12,1,Mongolia,2,Yes,\"€10,000\",,\"RCS Galileo\"\n", encoding="utf-8")
+    other.write_text(
+        HEADER + '\nAB12,1,Mongolia,2,Yes,"€10,000",,"RCS Galileo"\n', encoding="utf-8"
+    )
     (refusal,) = finfisher.parse(other)
     assert isinstance(refusal, Rejected) and refusal.field == "Software Purchased"
     assert "--vendor" in refusal.message
     told = list(finfisher.parse(other, vendor="Hacking Team"))
     assert [v.props["name"] for v in nodes_of(told, "Vendor").values()] == ["Hacking Team"]
-    other.write_text(HEADER + "\nAB12,1,Mongolia,2,Yes,\"€10,000\",,\"FinSpy Mobile, FinFly USB\"\n",
-                     encoding="utf-8")  # fmt: skip
+    other.write_text(
+        HEADER + '\nAB12,1,Mongolia,2,Yes,"€10,000",,"FinSpy Mobile, FinFly USB"\n',
+        encoding="utf-8",
+    )
     (inferred,) = nodes_of(list(finfisher.parse(other)), "Vendor").values()
     assert inferred.props["name"] == "Gamma Group"
     assert inferred.provenance.confidence == finfisher.INFERRED_CONFIDENCE

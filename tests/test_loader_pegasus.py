@@ -16,12 +16,11 @@ from loaders.common import state_node
 from loaders.countries import country
 
 FILE = "data-pegasus-victims.csv"
-HEADER = ("name,code_name,role,affiliation,occurred,disclosed,disclosed_by,forensics_by,pegasus_project,"
-          "tech_notified,device_type,attack_result,lockdown_bypass,attack_vector,exploit_name,"
-          "first_activity,last_activity,operator,sources")  # fmt: skip
-
-
-
+HEADER = (
+    "name,code_name,role,affiliation,occurred,disclosed,disclosed_by,forensics_by,pegasus_project,"
+    "tech_notified,device_type,attack_result,lockdown_bypass,attack_vector,exploit_name,"
+    "first_activity,last_activity,operator,sources"
+)
 
 
 def test_registered() -> None:
@@ -42,7 +41,9 @@ def test_counts_match_the_file() -> None:
     assert len(edges_of(records, "ORIGIN_STATE")) == sum(len(ops) for ops in operators)
     assert len(edges_of(records, "OPERATED_BY")) == 8
     assert len(edges_of(records, "TARGETED")) == len(rows)
-    assert len(edges_of(records, "USED_PRODUCT")) == len(edges_of(records, "USED_TACTIC")) == len(rows)
+    assert (
+        len(edges_of(records, "USED_PRODUCT")) == len(edges_of(records, "USED_TACTIC")) == len(rows)
+    )
     assert len(nodes_of(records, "Source")) == len(urls) + 1
     (product,) = nodes_of(records, "Product").values()
     assert product.props["name"] == "Pegasus" and product.props["vendor"] == "NSO Group"
@@ -76,8 +77,9 @@ def test_a_row_with_two_operators_has_two_origin_states() -> None:
     rows = csv_dicts(path)
     records = list(pegasus.parse(path))
     (i,) = [i for i, r in enumerate(rows) if ";" in r["operator"]]
-    incident = Node("Incident", {"ref": f"data-pegasus-victims:line-{i + 2}", "title": "x"},
-                    Provenance("s"))  # fmt: skip
+    incident = Node(
+        "Incident", {"ref": f"data-pegasus-victims:line-{i + 2}", "title": "x"}, Provenance("s")
+    )
     origins = {t for s, t in edges_of(records, "ORIGIN_STATE") if s == incident.id}
     codes = {st.props["code"] for st in nodes_of(records, "State").values() if st.id in origins}
     assert codes == {"MX", "SV"}
@@ -107,11 +109,17 @@ def test_target_names_stay_out_of_incidents_and_sources() -> None:
 
 def test_mangled_rows_are_reported_and_the_rest_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "victims.csv"
-    path.write_text("\n".join([
-        HEADER,
-        ",USJRN1,Journalist,,2021,,,,,,,Successful,,,,2021-13-01,2021-02-xx,Atlantis,https://example.org/a",
-        ",,Activist,,20x1,,,,,,,Attempted,,,,,,Mexico; El Salvador,not a url",
-    ]) + "\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "\n".join(
+            [
+                HEADER,
+                ",USJRN1,Journalist,,2021,,,,,,,Successful,,,,2021-13-01,2021-02-xx,Atlantis,https://example.org/a",
+                ",,Activist,,20x1,,,,,,,Attempted,,,,,,Mexico; El Salvador,not a url",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     records = list(pegasus.parse(path, product="Pegasus"))
     rejected = [(r.file, r.location, r.field) for r in records if isinstance(r, Rejected)]
     assert rejected == [
@@ -136,14 +144,18 @@ def test_mangled_rows_are_reported_and_the_rest_is_kept(tmp_path: Path) -> None:
 
 def test_product_and_vendor_from_columns_or_arguments(tmp_path: Path) -> None:
     path = tmp_path / "candiru.csv"
-    path.write_text(HEADER + ",product,vendor\n"
-                    "A B,,,,2021,,,,,,,,,,,,,,,DevilsTongue,Saito Tech\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        HEADER + ",product,vendor\nA B,,,,2021,,,,,,,,,,,,,,,DevilsTongue,Saito Tech\n",
+        encoding="utf-8",
+    )
     (prod,) = nodes_of(list(pegasus.parse(path)), "Product").values()
     assert (prod.props["name"], prod.props["vendor"]) == ("DevilsTongue", "Candiru")
     records = list(pegasus.parse(path, product="Predator", vendor="Intellexa"))
     (prod,) = nodes_of(records, "Product").values()
     assert (prod.props["name"], prod.props["vendor"]) == ("Predator", "Intellexa")
-    assert Counter(n.props["name"] for n in nodes_of(records, "Vendor").values()) == {"Intellexa": 1}
+    assert Counter(n.props["name"] for n in nodes_of(records, "Vendor").values()) == {
+        "Intellexa": 1
+    }
 
 
 def test_a_file_of_another_layout_is_rejected_whole(tmp_path: Path) -> None:
@@ -160,17 +172,25 @@ def _predator_victims(tmp: Path) -> Path:
     people, the operators and years of Citizen Lab's Predator report (2021-12-16), no
     product column, no exploit name the vocabulary knows."""
     path = tmp / "predator-victims.csv"
-    path.write_text("\n".join([
-        HEADER,
-        "Person A,,Journalist,,2021,2021-12-16,Citizen Lab,Citizen Lab,,,iPhone,Successful,,Link,,"
-        "2021-06,2021-06,Egypt,https://citizenlab.ca/2021/12/pegasus-vs-predator-dissidents-doubly-infected-iphone-reveals-cytrox-mercenary-spyware/",
-        "Person B,,Politician,,2021,2021-12-16,Citizen Lab,Citizen Lab,,,Android,Attempted,,Link,,"
-        ",,Greece,https://citizenlab.ca/2021/12/pegasus-vs-predator-dissidents-doubly-infected-iphone-reveals-cytrox-mercenary-spyware/",
-    ]) + "\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "\n".join(
+            [
+                HEADER,
+                "Person A,,Journalist,,2021,2021-12-16,Citizen Lab,Citizen Lab,,,iPhone,Successful,,Link,,"
+                "2021-06,2021-06,Egypt,https://citizenlab.ca/2021/12/pegasus-vs-predator-dissidents-doubly-infected-iphone-reveals-cytrox-mercenary-spyware/",
+                "Person B,,Politician,,2021,2021-12-16,Citizen Lab,Citizen Lab,,,Android,Attempted,,Link,,"
+                ",,Greece,https://citizenlab.ca/2021/12/pegasus-vs-predator-dissidents-doubly-infected-iphone-reveals-cytrox-mercenary-spyware/",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
-def test_a_victims_file_of_another_spyware_is_refused_not_recorded_as_pegasus(tmp_path: Path) -> None:
+def test_a_victims_file_of_another_spyware_is_refused_not_recorded_as_pegasus(
+    tmp_path: Path,
+) -> None:
     records = list(pegasus.parse(_predator_victims(tmp_path)))
     assert not [r for r in records if not isinstance(r, Rejected)], "nothing is recorded"
     (refusal,) = records
@@ -188,17 +208,25 @@ def test_the_product_given_is_recorded_and_pegasus_is_not(tmp_path: Path) -> Non
     assert {t for _, t in edges_of(records, "USED_PRODUCT")} == {prod.id}
 
 
-def test_the_cli_takes_product_and_vendor_and_refuses_without(tmp_path: Path, monkeypatch: object) -> None:
+def test_the_cli_takes_product_and_vendor_and_refuses_without(
+    tmp_path: Path, monkeypatch: object
+) -> None:
     from cli.main import app
 
     path = _predator_victims(tmp_path)
     runner = CliRunner()
-    refused = runner.invoke(app, ["load", "spyware-victims", str(path), "--no-resolve"],
-                            env={"TNR_DATA_DIR": str(tmp_path / "data"), "NEO4J_URI": ""})  # fmt: skip
+    refused = runner.invoke(
+        app,
+        ["load", "spyware-victims", str(path), "--no-resolve"],
+        env={"TNR_DATA_DIR": str(tmp_path / "data"), "NEO4J_URI": ""},
+    )
     assert refused.exit_code != 0
     assert "--product" in refused.output and "predator-victims.csv" in refused.output
-    wrong = runner.invoke(app, ["load", "finfisher-customers", str(path), "--product", "X"],
-                          env={"TNR_DATA_DIR": str(tmp_path / "data"), "NEO4J_URI": ""})  # fmt: skip
+    wrong = runner.invoke(
+        app,
+        ["load", "finfisher-customers", str(path), "--product", "X"],
+        env={"TNR_DATA_DIR": str(tmp_path / "data"), "NEO4J_URI": ""},
+    )
     assert wrong.exit_code != 0 and "--product" in wrong.output
 
 
@@ -208,8 +236,13 @@ def test_the_shared_file_is_pegasus_by_its_provenance_not_by_a_default(tmp_path:
     assert {p.props["name"] for p in nodes_of(records, "Product").values()} == {"Pegasus"}
     file_source = records[0]
     assert isinstance(file_source, Node) and file_source.props.get("sha256")
-    used = [r for r in records if isinstance(r, Edge) and r.type == "USED_PRODUCT"
-            and r.provenance.source_id == file_source.id]  # fmt: skip
+    used = [
+        r
+        for r in records
+        if isinstance(r, Edge)
+        and r.type == "USED_PRODUCT"
+        and r.provenance.source_id == file_source.id
+    ]
     assert used and all("data/datasets.yaml" in r.provenance.locator for r in used)
     # The same rows in a copy (one byte more) are no longer the known dataset: only the rows
     # whose exploit names the vocabulary attributes to Pegasus keep it, each said to be inferred.
@@ -218,15 +251,19 @@ def test_the_shared_file_is_pegasus_by_its_provenance_not_by_a_default(tmp_path:
     copy.write_bytes(shared.read_bytes() + b"\n")
     records = list(pegasus.parse(copy))
     known = {e.casefold() for e in EXPLOITS}
-    evidenced = [r for r in rows if any(e.strip().casefold() in known for e in r["exploit_name"].split(";"))]
+    evidenced = [
+        r for r in rows if any(e.strip().casefold() in known for e in r["exploit_name"].split(";"))
+    ]
     assert 0 < len(evidenced) < len(rows)
     assert len(nodes_of(records, "Incident")) == len(evidenced)
     missing = [r for r in records if isinstance(r, Rejected) and r.field == "product"]
     assert len(missing) == len(rows) - len(evidenced)
     inferred = [r for r in records if isinstance(r, Edge) and r.type == "USED_PRODUCT"]
     assert {r.provenance.confidence for r in inferred} == {pegasus.INFERRED_CONFIDENCE}
-    assert all("inferred from the exploit name" in (n.props["description"] or "")
-               for n in nodes_of(records, "Incident").values())  # fmt: skip
+    assert all(
+        "inferred from the exploit name" in (n.props["description"] or "")
+        for n in nodes_of(records, "Incident").values()
+    )
 
 
 def test_the_scope_is_unknown_unless_the_file_says_where_the_target_lived(tmp_path: Path) -> None:
@@ -234,13 +271,24 @@ def test_the_scope_is_unknown_unless_the_file_says_where_the_target_lived(tmp_pa
     scopes = Counter(n.props.get("scope") for n in nodes_of(records, "Incident").values())
     assert scopes == {"unknown": len(csv_dicts(shared_file(FILE)))}  # the operator, not the place
     path = tmp_path / "with-residence.csv"
-    path.write_text("\n".join([
-        HEADER + ",residence",
-        "A,,Activist,,2018,,,,,,,,,,,,,Saudi Arabia,https://example.org/a,Canada",
-        "B,,Journalist,,2018,,,,,,,,,,,,,Mexico,https://example.org/b,Mexico",
-        "C,,Journalist,,2018,,,,,,,,,,,,,,https://example.org/c,Canada",
-    ]) + "\n", encoding="utf-8")  # fmt: skip
-    got = {n.props["ref"]: n.props["scope"]
-           for n in nodes_of(list(pegasus.parse(path, product="Pegasus")), "Incident").values()}  # fmt: skip
-    assert got == {"with-residence:line-2": "transnational", "with-residence:line-3": "domestic",
-                   "with-residence:line-4": "unknown"}  # fmt: skip
+    path.write_text(
+        "\n".join(
+            [
+                HEADER + ",residence",
+                "A,,Activist,,2018,,,,,,,,,,,,,Saudi Arabia,https://example.org/a,Canada",
+                "B,,Journalist,,2018,,,,,,,,,,,,,Mexico,https://example.org/b,Mexico",
+                "C,,Journalist,,2018,,,,,,,,,,,,,,https://example.org/c,Canada",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    got = {
+        n.props["ref"]: n.props["scope"]
+        for n in nodes_of(list(pegasus.parse(path, product="Pegasus")), "Incident").values()
+    }
+    assert got == {
+        "with-residence:line-2": "transnational",
+        "with-residence:line-3": "domestic",
+        "with-residence:line-4": "unknown",
+    }

@@ -68,10 +68,16 @@ def test_values_dates_and_ratings(parsed: tuple[list[Node | Edge | Rejected], fl
     licences = [r for r in records if isinstance(r, Node) and r.type == "ExportLicence"]
     first = licences[0].props
     assert first == {
-        "ref": "UK-CAAT/1", "control_code": "ML10", "control_description": ratings["ML10"],
-        "decision": "granted", "currency": "GBP", "decision_date": "2008-01-02", "year": 2008,
-        "count": 1, "value": 3540.0,
-    }  # fmt: skip
+        "ref": "UK-CAAT/1",
+        "control_code": "ML10",
+        "control_description": ratings["ML10"],
+        "decision": "granted",
+        "currency": "GBP",
+        "decision_date": "2008-01-02",
+        "year": 2008,
+        "count": 1,
+        "value": 3540.0,
+    }
     interception = [n for n in licences if n.props["control_code"] == "5A001"]
     assert interception and interception[0].props["control_description"] == ratings["5A001"]
     assert all("value" not in n.props for n in licences if n.props["decision"] == "refused")

@@ -30,11 +30,16 @@ HR_URL = (
 
 def _entity(ftm_id: str, schema: str, **props: list[Any]) -> dict[str, Any]:
     return {
-        "id": ftm_id, "caption": (props.get("name") or [ftm_id])[0], "schema": schema,
-        "properties": props, "referents": [], "datasets": ["eu_fsf"],
-        "first_seen": "2021-03-02T00:00:00", "last_seen": "2022-09-13T00:00:00",
+        "id": ftm_id,
+        "caption": (props.get("name") or [ftm_id])[0],
+        "schema": schema,
+        "properties": props,
+        "referents": [],
+        "datasets": ["eu_fsf"],
+        "first_seen": "2021-03-02T00:00:00",
+        "last_seen": "2022-09-13T00:00:00",
         "target": schema != "Sanction",
-    }  # fmt: skip
+    }
 
 
 FTM_LINES = [
@@ -151,10 +156,16 @@ def test_ftm_load_twice(ftm_file: Path, empty_store: Store) -> None:
 # -- incidents ----------------------------------------------------------------------------------
 
 GOOD = {
-    "date": "2024", "origin_state": "Russia", "host_state": "Poland",
-    "tactics": "unlawful-deportation", "target_profile": "exile", "outcome": "deported",
-    "source_url": "http://cabt.team", "source_title": "CABT report", "verification": "reported",
-}  # fmt: skip
+    "date": "2024",
+    "origin_state": "Russia",
+    "host_state": "Poland",
+    "tactics": "unlawful-deportation",
+    "target_profile": "exile",
+    "outcome": "deported",
+    "source_url": "http://cabt.team",
+    "source_title": "CABT report",
+    "verification": "reported",
+}
 
 
 def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -195,9 +206,12 @@ def test_incident_rejections_are_clear(tmp_path: Path) -> None:
     records = list(incidents.parse(_csv(tmp_path / "cases.csv", rows)))
     rejects = [r for r in records if isinstance(r, Rejected)]
     assert [(r.location, r.field) for r in rejects] == [
-        ("line 3", "tactics"), ("line 4", "host_state"), ("line 5", "date"),
-        ("line 6", "source_url"), ("line 7", "verification"),
-    ]  # fmt: skip
+        ("line 3", "tactics"),
+        ("line 4", "host_state"),
+        ("line 5", "date"),
+        ("line 6", "source_url"),
+        ("line 7", "verification"),
+    ]
     assert "unknown tactic code 'teleportation'" in rejects[0].message
     assert "unknown country: 'Atlantis'" in rejects[1].message
     assert "source is mandatory" in rejects[3].message
@@ -206,8 +220,12 @@ def test_incident_rejections_are_clear(tmp_path: Path) -> None:
 
 
 def test_json_list_and_lines_and_target_privacy(tmp_path: Path) -> None:
-    row = {**GOOD, "tactics": ["detention", "rendition"], "target_name": "A. Person",
-           "perpetrator": "Federal Security Service (FSB)"}  # fmt: skip
+    row = {
+        **GOOD,
+        "tactics": ["detention", "rendition"],
+        "target_name": "A. Person",
+        "perpetrator": "Federal Security Service (FSB)",
+    }
     as_list = tmp_path / "cases.json"
     as_list.write_text(json.dumps([row, {**row, "origin_state": "Nowhere"}]), encoding="utf-8")
     as_lines = tmp_path / "cases.jsonl"
@@ -247,7 +265,14 @@ def test_incidents_load(tmp_path: Path, empty_store: Store) -> None:
 
 
 def test_incident_scope_comes_from_origin_and_host_columns(tmp_path: Path) -> None:
-    rows = [GOOD, {**GOOD, "host_state": "Russia", "date": "2023"}, {**GOOD, "host_state": "", "date": "2022"}]
+    rows = [
+        GOOD,
+        {**GOOD, "host_state": "Russia", "date": "2023"},
+        {**GOOD, "host_state": "", "date": "2022"},
+    ]
     records = list(incidents.parse(_csv(tmp_path / "cases.csv", rows)))
-    got = sorted((n.props["year"], n.props["scope"]) for n in {n.id: n for n in _of(records, "Incident")}.values())
+    got = sorted(
+        (n.props["year"], n.props["scope"])
+        for n in {n.id: n for n in _of(records, "Incident")}.values()
+    )
     assert got == [(2022, "unknown"), (2023, "domestic"), (2024, "transnational")]

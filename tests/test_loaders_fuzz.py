@@ -32,29 +32,66 @@ from loaders import LoaderSpec, registry
 
 # -- what each loader reads ----------------------------------------------------------------------
 
-PEGASUS = ("name,code_name,role,affiliation,occurred,disclosed,disclosed_by,forensics_by,"
-           "pegasus_project,tech_notified,device_type,attack_result,lockdown_bypass,"
-           "attack_vector,exploit_name,first_activity,last_activity,operator,sources").split(",")  # fmt: skip
-FINFISHER = ["Username", "ID", "Country Attribution", "Number of Licenses", "Current Customer?",
-             "Total Costs", 'Total Costs (with "deleted" licenses)', "Software Purchased"]  # fmt: skip
-SPYFILES = ["Document Name", "Company", "Document Type", "Year", "Country Codes", "Tags",
-            "Target System", "Product", "Document Page", "Download Link", "Spy FIles Release"]  # fmt: skip
+PEGASUS = (
+    "name,code_name,role,affiliation,occurred,disclosed,disclosed_by,forensics_by,"
+    "pegasus_project,tech_notified,device_type,attack_result,lockdown_bypass,"
+    "attack_vector,exploit_name,first_activity,last_activity,operator,sources"
+).split(",")
+FINFISHER = [
+    "Username",
+    "ID",
+    "Country Attribution",
+    "Number of Licenses",
+    "Current Customer?",
+    "Total Costs",
+    'Total Costs (with "deleted" licenses)',
+    "Software Purchased",
+]
+SPYFILES = [
+    "Document Name",
+    "Company",
+    "Document Type",
+    "Year",
+    "Country Codes",
+    "Tags",
+    "Target System",
+    "Product",
+    "Document Page",
+    "Download Link",
+    "Spy FIles Release",
+]
 UK_EXPORT = ["licence_group", "date", "rating", "count", "value", "country", "refused"]
-EU_MERGED = ("Entity_logical_id...2,Subject_type,Leba_numtitle,Leba_publication_date,Leba_url,"
-             "Programme,Entity_remark,Naal_logical_id,Naal_wholename,Naal_function,Naal_programme,"
-             "Birt_date,logicalId,remark,nameAlias,nameAlias.wholeName,"
-             "subjectType.classificationCode,birthdate.year,nameAlias.function,"
-             "citizenship.countryDescription,regulation.publicationUrl,regulation.numberTitle,"
-             "type").split(",")  # fmt: skip
-EU_FSF = ("Entity_LogicalId Entity_DesignationDate Entity_Remark Entity_SubjectType "
-          "Entity_SubjectType_ClassificationCode Entity_Regulation_PublicationDate "
-          "Entity_Regulation_NumberTitle Entity_Regulation_Programme "
-          "Entity_Regulation_PublicationUrl NameAlias_WholeName NameAlias_Function "
-          "NameAlias_LogicalId BirthDate_BirthDate BirthDate_Year Citizenship_CountryIso2Code "
-          "Citizenship_CountryDescription").split()  # fmt: skip
-INCIDENTS = ["date", "origin_state", "host_state", "tactics", "target_name", "target_profile",
-             "perpetrator", "outcome", "source_url", "source_title", "verification",
-             "description", "ref"]  # fmt: skip
+EU_MERGED = (
+    "Entity_logical_id...2,Subject_type,Leba_numtitle,Leba_publication_date,Leba_url,"
+    "Programme,Entity_remark,Naal_logical_id,Naal_wholename,Naal_function,Naal_programme,"
+    "Birt_date,logicalId,remark,nameAlias,nameAlias.wholeName,"
+    "subjectType.classificationCode,birthdate.year,nameAlias.function,"
+    "citizenship.countryDescription,regulation.publicationUrl,regulation.numberTitle,"
+    "type"
+).split(",")
+EU_FSF = (
+    "Entity_LogicalId Entity_DesignationDate Entity_Remark Entity_SubjectType "
+    "Entity_SubjectType_ClassificationCode Entity_Regulation_PublicationDate "
+    "Entity_Regulation_NumberTitle Entity_Regulation_Programme "
+    "Entity_Regulation_PublicationUrl NameAlias_WholeName NameAlias_Function "
+    "NameAlias_LogicalId BirthDate_BirthDate BirthDate_Year Citizenship_CountryIso2Code "
+    "Citizenship_CountryDescription"
+).split()
+INCIDENTS = [
+    "date",
+    "origin_state",
+    "host_state",
+    "tactics",
+    "target_name",
+    "target_profile",
+    "perpetrator",
+    "outcome",
+    "source_url",
+    "source_title",
+    "verification",
+    "description",
+    "ref",
+]
 
 
 @dataclass(frozen=True)
@@ -79,22 +116,66 @@ FORMATS: dict[str, Format] = {
 ANY_FORMAT = Format(("csv", "json", "jsonl", "stix", "ftm", "yaml", "bytes"))
 
 #: Messages about a whole file, not a place in it: these may have an empty location.
-WHOLE_FILE = ("cannot read the file", "not readable YAML", "expected a mapping of node types",
-              "the CSV cannot be read past this point", "not a STIX bundle",
-              "not an EU sanctions file", "record(s) skipped")  # fmt: skip
+WHOLE_FILE = (
+    "cannot read the file",
+    "not readable YAML",
+    "expected a mapping of node types",
+    "the CSV cannot be read past this point",
+    "not a STIX bundle",
+    "not an EU sanctions file",
+    "record(s) skipped",
+)
 
 # -- strategies ----------------------------------------------------------------------------------
 
 SCHEMA = load_schema()
 #: Values that reach deeper code paths than random text: countries, dates, codes, URLs.
 MEANINGFUL = [
-    "Russia", "China", "UAE", "Mexico; El Salvador", "Qatar SSB", "Global", "GB", "ru", "zz",
-    "2021-13-01", "2019-04-xx", "2016", "2021-02-30", "13/09/2022", "NA", "0", "1", "-1", "1e309",
-    "nan", "€1,170,840", "$12.5", "EUR 3", "FinSpy, FinFisher", "Pegasus", "P", "E", "HR",
-    "https://example.org/a b", "https://example.org/x", "www.example.org", "spyware",
-    "detention", "verified", "[{'wholeName': 'X', 'logicalId': 7}]", "[[[[[", "{'a': 1}",
-    "Dreamlab, Gamma, Inc.", "Misc", " ", "\x00", "\ufeff", "İ", "ß",
-]  # fmt: skip
+    "Russia",
+    "China",
+    "UAE",
+    "Mexico; El Salvador",
+    "Qatar SSB",
+    "Global",
+    "GB",
+    "ru",
+    "zz",
+    "2021-13-01",
+    "2019-04-xx",
+    "2016",
+    "2021-02-30",
+    "13/09/2022",
+    "NA",
+    "0",
+    "1",
+    "-1",
+    "1e309",
+    "nan",
+    "€1,170,840",
+    "$12.5",
+    "EUR 3",
+    "FinSpy, FinFisher",
+    "Pegasus",
+    "P",
+    "E",
+    "HR",
+    "https://example.org/a b",
+    "https://example.org/x",
+    "www.example.org",
+    "spyware",
+    "detention",
+    "verified",
+    "[{'wholeName': 'X', 'logicalId': 7}]",
+    "[[[[[",
+    "{'a': 1}",
+    "Dreamlab, Gamma, Inc.",
+    "Misc",
+    " ",
+    "\x00",
+    "\ufeff",
+    "İ",
+    "ß",
+]
 cell = st.one_of(st.sampled_from(MEANINGFUL), st.text(max_size=30))
 
 
@@ -134,8 +215,13 @@ def _mangle(draw: st.DrawFn, data: bytes) -> bytes:
     return data
 
 
-json_scalar = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70),
-                        st.floats(allow_nan=False, allow_infinity=False), cell)  # fmt: skip
+json_scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    cell,
+)
 json_value = st.recursive(
     json_scalar,
     lambda inner: st.one_of(
@@ -151,23 +237,91 @@ def _mapping(keys: list[str], values: st.SearchStrategy[Any]) -> st.SearchStrate
     )
 
 
-STIX_KEYS = ["type", "id", "name", "aliases", "pattern", "pattern_type", "valid_from",
-             "relationship_type", "source_ref", "target_ref", "identity_class", "x_vendor",
-             "description", "indicator_types", "objects"]  # fmt: skip
+STIX_KEYS = [
+    "type",
+    "id",
+    "name",
+    "aliases",
+    "pattern",
+    "pattern_type",
+    "valid_from",
+    "relationship_type",
+    "source_ref",
+    "target_ref",
+    "identity_class",
+    "x_vendor",
+    "description",
+    "indicator_types",
+    "objects",
+]
 STIX_VALUES = st.one_of(
     json_value,
-    st.sampled_from(["bundle", "malware", "tool", "identity", "indicator", "relationship",
-                     "indicates", "authored-by", "malware--1", "indicator--1", "identity--1",
-                     "[domain-name:value = 'x.me']", "[x:y = 'a'] AND [z:w LIKE 'b']", "stix",
-                     "2021-07-18T00:00:00Z", "2021-13-45", "organization", "Predator"]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "bundle",
+            "malware",
+            "tool",
+            "identity",
+            "indicator",
+            "relationship",
+            "indicates",
+            "authored-by",
+            "malware--1",
+            "indicator--1",
+            "identity--1",
+            "[domain-name:value = 'x.me']",
+            "[x:y = 'a'] AND [z:w LIKE 'b']",
+            "stix",
+            "2021-07-18T00:00:00Z",
+            "2021-13-45",
+            "organization",
+            "Predator",
+        ]
+    ),
+)
 FTM_KEYS = ["id", "schema", "properties", "datasets"]
-FTM_PROPS = ["name", "alias", "birthDate", "nationality", "citizenship", "country", "entity",
-             "authority", "programId", "program", "listingDate", "authorityId", "sourceUrl",
-             "provisions", "reason", "position", "gender", "website", "jurisdiction"]  # fmt: skip
-FTM_VALUES = st.one_of(json_value, st.sampled_from(
-    ["Person", "Sanction", "Company", "PublicBody", "Address", "ru", "zz", "suhh", "e1", "e2",
-     "EU-HR", "European Union", "2020", "20x0-01"]))  # fmt: skip
+FTM_PROPS = [
+    "name",
+    "alias",
+    "birthDate",
+    "nationality",
+    "citizenship",
+    "country",
+    "entity",
+    "authority",
+    "programId",
+    "program",
+    "listingDate",
+    "authorityId",
+    "sourceUrl",
+    "provisions",
+    "reason",
+    "position",
+    "gender",
+    "website",
+    "jurisdiction",
+]
+FTM_VALUES = st.one_of(
+    json_value,
+    st.sampled_from(
+        [
+            "Person",
+            "Sanction",
+            "Company",
+            "PublicBody",
+            "Address",
+            "ru",
+            "zz",
+            "suhh",
+            "e1",
+            "e2",
+            "EU-HR",
+            "European Union",
+            "2020",
+            "20x0-01",
+        ]
+    ),
+)
 
 
 @st.composite
@@ -175,8 +329,11 @@ def stix_bytes(draw: st.DrawFn) -> bytes:
     obj = _mapping(STIX_KEYS, STIX_VALUES)
     objects = draw(st.lists(obj, max_size=8))
     shape = draw(st.sampled_from(["bundle", "list", "one"]))
-    data: Any = {"type": "bundle", "id": "bundle--1", "objects": objects} if shape == "bundle" else (
-        objects if shape == "list" else (objects[0] if objects else {}))  # fmt: skip
+    data: Any = (
+        {"type": "bundle", "id": "bundle--1", "objects": objects}
+        if shape == "bundle"
+        else (objects if shape == "list" else (objects[0] if objects else {}))
+    )
     return _mangle(draw, json.dumps(data).encode())
 
 
@@ -215,29 +372,55 @@ REL_NAMES = [*SCHEMA.relations, "NOPE"]
 @st.composite
 def yaml_bytes(draw: st.DrawFn) -> bytes:
     cite = st.one_of(
-        st.fixed_dictionaries({"source": st.sampled_from(["s1", "s2", "x"])},
-                              optional={"passage": cell, "confidence": json_scalar}),
+        st.fixed_dictionaries(
+            {"source": st.sampled_from(["s1", "s2", "x"])},
+            optional={"passage": cell, "confidence": json_scalar},
+        ),
         json_value,
-    )  # fmt: skip
-    target = st.one_of(cell, st.fixed_dictionaries(
-        {"to": json_scalar}, optional={"type": st.sampled_from(TYPE_NAMES), "cite": cite,
-                                       "confidence": json_scalar, "role": cell}))  # fmt: skip
-    links = st.one_of(st.dictionaries(st.sampled_from(REL_NAMES),
-                                      st.one_of(target, st.lists(target, max_size=3)), max_size=3),
-                      json_value)  # fmt: skip
+    )
+    target = st.one_of(
+        cell,
+        st.fixed_dictionaries(
+            {"to": json_scalar},
+            optional={
+                "type": st.sampled_from(TYPE_NAMES),
+                "cite": cite,
+                "confidence": json_scalar,
+                "role": cell,
+            },
+        ),
+    )
+    links = st.one_of(
+        st.dictionaries(
+            st.sampled_from(REL_NAMES), st.one_of(target, st.lists(target, max_size=3)), max_size=3
+        ),
+        json_value,
+    )
     entry = st.one_of(
         st.fixed_dictionaries(
-            {}, optional={"cite": st.one_of(cite, st.lists(cite, max_size=2)), "links": links,
-                          "confidence": json_scalar, "ref": cell, "title": cell, "name": cell,
-                          "code": cell, "country": cell, "nationality": json_value}),
+            {},
+            optional={
+                "cite": st.one_of(cite, st.lists(cite, max_size=2)),
+                "links": links,
+                "confidence": json_scalar,
+                "ref": cell,
+                "title": cell,
+                "name": cell,
+                "code": cell,
+                "country": cell,
+                "nationality": json_value,
+            },
+        ),
         _mapping(PROP_NAMES, json_value),
         json_value,
-    )  # fmt: skip
-    sources = st.lists(st.fixed_dictionaries({"ref": st.sampled_from(["s1", "s2"]), "title": cell}),
-                       max_size=2)  # fmt: skip
+    )
+    sources = st.lists(
+        st.fixed_dictionaries({"ref": st.sampled_from(["s1", "s2"]), "title": cell}), max_size=2
+    )
     doc: Any = {"Source": draw(sources)}
-    doc.update(draw(st.dictionaries(st.sampled_from(TYPE_NAMES), st.lists(entry, max_size=3),
-                                    max_size=4)))  # fmt: skip
+    doc.update(
+        draw(st.dictionaries(st.sampled_from(TYPE_NAMES), st.lists(entry, max_size=3), max_size=4))
+    )
     if draw(st.integers(0, 5)) == 0:
         doc = draw(json_value)
     text = yaml.safe_dump(doc, allow_unicode=True)
@@ -270,8 +453,10 @@ class Case:
 
 
 def cases() -> list[Any]:
-    return [pytest.param(Case(spec, FORMATS.get(name, ANY_FORMAT)), id=name)
-            for name, spec in registry().items()]  # fmt: skip
+    return [
+        pytest.param(Case(spec, FORMATS.get(name, ANY_FORMAT)), id=name)
+        for name, spec in registry().items()
+    ]
 
 
 def check_parse(case: Case, data: bytes) -> None:
@@ -291,10 +476,17 @@ def check_parse(case: Case, data: bytes) -> None:
             )
 
 
-FAST = settings(max_examples=25, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
-LONG = settings(max_examples=1500, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+FAST = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+LONG = settings(
+    max_examples=1500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @pytest.mark.parametrize("case", cases())

@@ -123,10 +123,12 @@ def test_listings_match_independent_counts(merged_records: list[Node | Edge | Re
     entity_ids = {r["Entity_logical_id...2"] for r in rows} - {"NA"}
     # Travel-ban-only rows: a travel-ban id and a Council Decision that names the programme.
     travel_only = [
-        r for r in rows
-        if r["Entity_logical_id...2"] == "NA" and r["logicalId"] != "NA"
+        r
+        for r in rows
+        if r["Entity_logical_id...2"] == "NA"
+        and r["logicalId"] != "NA"
         and r["regulation.publicationUrl"] != "NA"
-    ]  # fmt: skip
+    ]
     assert len(entity_ids) == 3531
     listings = _nodes(merged_records, "SanctionListing")
     assert len({n.id for n in listings}) == len(listings) == len(entity_ids) + len(travel_only)
@@ -165,8 +167,11 @@ def test_cross_script_aliases_on_one_person(merged_records: list[Node | Edge | R
     # Every person whose names mix scripts has a Latin primary name when one exists.
     mixed = [p for p in people if any(not eu_sanctions.is_latin(a) for a in p.props["aliases"])]
     assert len(mixed) > 100
-    assert all(eu_sanctions.is_latin(p.props["name"]) for p in mixed if
-               any(eu_sanctions.is_latin(a) for a in p.props["aliases"]))  # fmt: skip
+    assert all(
+        eu_sanctions.is_latin(p.props["name"])
+        for p in mixed
+        if any(eu_sanctions.is_latin(a) for a in p.props["aliases"])
+    )
 
 
 def test_russian_federation_is_ru(merged_records: list[Node | Edge | Rejected]) -> None:
@@ -183,8 +188,9 @@ def test_bad_rows_are_rejected_with_line_and_field(
 ) -> None:
     rejects = [r for r in merged_records if isinstance(r, Rejected)]
     assert {(r.field, r.file) for r in rejects} == {
-        ("Programme", MERGED), ("Entity_logical_id...2", MERGED)
-    }  # fmt: skip
+        ("Programme", MERGED),
+        ("Entity_logical_id...2", MERGED),
+    }
     assert all(r.location.startswith("line ") for r in rejects)
 
 
@@ -219,8 +225,9 @@ def test_fsf_layout_groups_rows_and_meets_the_merged_file(
     person = people[0]
     assert person.props["name"] == "Alexandr Petrovich KALASHNIKOV"
     assert person.props["aliases"] == [
-        "Александр Петрович КАЛАШНИКОВ", "Alexander Petrovich KALASHNIKOV",
-    ]  # fmt: skip
+        "Александр Петрович КАЛАШНИКОВ",
+        "Alexander Petrovich KALASHNIKOV",
+    ]
     assert person.props["position"].startswith("Director of the Russian Federal Penitentiary")
     # Same list, other layout: the same Person, listing and regime ids.
     merged_ids = {n.id for n in merged_records if isinstance(n, Node)}
@@ -264,8 +271,11 @@ def test_listed_state_organs_are_agencies_of_the_state_their_name_gives(
 ) -> None:
     with shared_file(MERGED).open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    hr_entities = {r["Entity_logical_id...2"].split(".")[0]: r["Naal_wholename"] for r in rows
-                   if r["Programme"] == "HR" and r["Subject_type"] == "E"}  # fmt: skip
+    hr_entities = {
+        r["Entity_logical_id...2"].split(".")[0]: r["Naal_wholename"]
+        for r in rows
+        if r["Programme"] == "HR" and r["Subject_type"] == "E"
+    }
     assert len(hr_entities) == 5
     agencies = {a.props["name"]: a for a in _nodes(merged_records, "Agency")}
     eritrea = agencies["National Security Agency of the Government of Eritrea"]
@@ -274,17 +284,25 @@ def test_listed_state_organs_are_agencies_of_the_state_their_name_gives(
     er = state_node(country("ER"), Provenance("x")).id
     assert any(e.source == eritrea.id and e.target == er for e in part_of)
     assert all(e.provenance.confidence == eu_sanctions.ORGAN_CONFIDENCE for e in part_of)
-    designated = {e.target for e in merged_records if isinstance(e, Edge) and e.type == "DESIGNATES"}
+    designated = {
+        e.target for e in merged_records if isinstance(e, Edge) and e.type == "DESIGNATES"
+    }
     assert eritrea.id in designated
     # The other HR entities name no state in the file (Xinjiang PCC police, DPRK prosecutors,
     # Kaniyat militia, Wagner Group): they stay organisations, linked to no state.
     others = {k for k, n in hr_entities.items() if "Eritrea" not in n}
     assert len(others) == 4
-    listings = {n.id for n in _nodes(merged_records, "SanctionListing")
-                if n.props["regime"] == "EU/HR" and n.props["reference"] in others}  # fmt: skip
+    listings = {
+        n.id
+        for n in _nodes(merged_records, "SanctionListing")
+        if n.props["regime"] == "EU/HR" and n.props["reference"] in others
+    }
     types = {n.id: n.type for n in merged_records if isinstance(n, Node)}
-    named = [types[e.target] for e in merged_records
-             if isinstance(e, Edge) and e.type == "DESIGNATES" and e.source in listings]  # fmt: skip
+    named = [
+        types[e.target]
+        for e in merged_records
+        if isinstance(e, Edge) and e.type == "DESIGNATES" and e.source in listings
+    ]
     assert sorted(named) == ["Organization"] * 4
     # Units of the Russian GRU listed under the cyber regime are agencies of Russia.
     ru = {a.props["name"] for a in agencies.values() if a.props["state_code"] == "RU"}

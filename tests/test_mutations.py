@@ -90,8 +90,14 @@ def ids(empty_store: Store) -> dict[str, str]:
     vendor = Node("Vendor", {"name": "SpyCo"}, p)
     summary = Writer(empty_store).write([s1, state, incident, person, person2, vendor])
     assert summary.total("rejected") == 0, summary.rejects
-    return {"s1": s1.id, "state": state.id, "incident": incident.id, "person": person.id,
-            "person2": person2.id, "vendor": vendor.id}  # fmt: skip
+    return {
+        "s1": s1.id,
+        "state": state.id,
+        "incident": incident.id,
+        "person": person.id,
+        "person2": person2.id,
+        "vendor": vendor.id,
+    }
 
 
 @pytest.fixture
@@ -154,22 +160,32 @@ def test_public_and_analyst_callers_cannot_edit(
     body = gql(client, CREATE_INCIDENT, role, input={"ref": "X", "title": "x"}, source=cite(ids))
     assert "editor role" in refused(body, "FORBIDDEN")["message"]
     refused(gql(client, SOFT_DELETE, role, id=ids["incident"], reason="r"), "FORBIDDEN")
-    refused(gql(client, LINK, role, relation="ORIGIN_STATE", **{"from": ids["incident"]},
-                to=ids["state"], source=cite(ids)), "FORBIDDEN")  # fmt: skip
+    refused(
+        gql(
+            client,
+            LINK,
+            role,
+            relation="ORIGIN_STATE",
+            **{"from": ids["incident"]},
+            to=ids["state"],
+            source=cite(ids),
+        ),
+        "FORBIDDEN",
+    )
     assert snapshot(empty_store) == before
 
 
 def test_admin_reads_the_audit_log_and_an_editor_cannot(
     client: TestClient, ids: dict[str, str]
 ) -> None:
-    created = ok(client, CREATE_INCIDENT, input={"ref": "INC-2", "title": "Second"},
-                 source=cite(ids))["createIncident"]  # fmt: skip
+    created = ok(
+        client, CREATE_INCIDENT, input={"ref": "INC-2", "title": "Second"}, source=cite(ids)
+    )["createIncident"]
     for role in (None, "analyst", "editor"):
         error = refused(gql(client, AUDIT_LOG, role), "FORBIDDEN")
         assert "admin role" in error["message"]
         refused(gql(client, "{ auditRecords { totalCount } }", role), "FORBIDDEN")
-        found = gql(client, "query($id: ID!) { node(id: $id) { id } }", role,
-                    id=created["auditId"])  # fmt: skip
+        found = gql(client, "query($id: ID!) { node(id: $id) { id } }", role, id=created["auditId"])
         assert found["data"]["node"] is None
     assert [r["id"] for r in audit_log(client)] == [created["auditId"]]
 
@@ -178,18 +194,25 @@ def test_admin_reads_the_audit_log_and_an_editor_cannot(
 def test_editor_creates_an_incident_with_provenance_and_one_audit_record(
     client: TestClient, empty_store: Store, ids: dict[str, str]
 ) -> None:
-    result = ok(client, CREATE_INCIDENT, input={"ref": "INC-2", "title": "Second", "date": "2024-05"},
-                source=cite(ids))["createIncident"]  # fmt: skip
+    result = ok(
+        client,
+        CREATE_INCIDENT,
+        input={"ref": "INC-2", "title": "Second", "date": "2024-05"},
+        source=cite(ids),
+    )["createIncident"]
     assert result["id"] == make_id("Incident", "INC-2")
     assert result["node"]["title"] == "Second" and result["node"]["date"] == "2024-05"
     (citation,) = result["node"]["citations"]
     assert citation.startswith(f"{ids['s1']}|p. 2; edit by editor:")
-    stored = empty_store.read("MATCH (n:Incident {id: $id}) RETURN properties(n) AS p",
-                              id=result["id"])[0]["p"]  # fmt: skip
+    stored = empty_store.read(
+        "MATCH (n:Incident {id: $id}) RETURN properties(n) AS p", id=result["id"]
+    )[0]["p"]
     assert stored["source_ids"] == [ids["s1"]] and stored["confidence"] == 0.8
     # an edit is recorded like a load: its record time, one sighting of its source
     assert stored["first_seen"] == stored["last_seen"] and stored["first_seen"].endswith("Z")
-    assert stored["sightings"] == [f"{ids['s1']}|edit|{stored['first_seen']}|{stored['first_seen']}|"]
+    assert stored["sightings"] == [
+        f"{ids['s1']}|edit|{stored['first_seen']}|{stored['first_seen']}|"
+    ]
 
     (entry,) = audit_log(client, targetId=result["id"])
     assert entry["id"] == result["auditId"]
@@ -206,10 +229,12 @@ def test_update_records_the_properties_before_and_after(
     client: TestClient, empty_store: Store, ids: dict[str, str]
 ) -> None:
     patch = {"title": "A renamed case", "outcome": None, "targetProfiles": ["journalist"]}
-    result = ok(client, UPDATE_INCIDENT, id=ids["incident"], patch=patch,
-                source=cite(ids, "para 4"))["updateIncident"]  # fmt: skip
-    stored = empty_store.read("MATCH (n:Incident {id: $id}) RETURN properties(n) AS p",
-                              id=ids["incident"])[0]["p"]  # fmt: skip
+    result = ok(
+        client, UPDATE_INCIDENT, id=ids["incident"], patch=patch, source=cite(ids, "para 4")
+    )["updateIncident"]
+    stored = empty_store.read(
+        "MATCH (n:Incident {id: $id}) RETURN properties(n) AS p", id=ids["incident"]
+    )[0]["p"]
     assert stored["title"] == "A renamed case" and "outcome" not in stored
     assert stored["target_profiles"] == ["journalist"]
     assert len(stored["citations"]) == 2 and "para 4; edit by editor:" in stored["citations"][1]
@@ -226,8 +251,9 @@ def test_a_new_source_can_be_cited_and_created(
     new = {"new": {"title": "A court ruling", "url": "https://example.org/ruling"}}
     result = ok(client, CREATE_PERSON, input={"name": "New Person"}, source=new)["createPerson"]
     source_id = make_id("Source", "https://example.org/ruling")
-    stored = empty_store.read("MATCH (n:Person {id: $id}) RETURN n.source_ids AS s",
-                              id=result["id"])  # fmt: skip
+    stored = empty_store.read(
+        "MATCH (n:Person {id: $id}) RETURN n.source_ids AS s", id=result["id"]
+    )
     assert stored == [{"s": [source_id]}]
     created = ok(client, CREATE_SOURCE, input={"title": "Leak", "file": "leak.pdf"})
     assert created["createSource"]["id"] == make_id("Source", "leak.pdf")
@@ -255,14 +281,21 @@ def test_link_and_unlink_are_audited(client: TestClient, ids: dict[str, str]) ->
 def test_merge_decision_and_protection_are_stored_and_audited(
     client: TestClient, empty_store: Store, ids: dict[str, str]
 ) -> None:
-    decided = ok(client, MERGE, left=ids["person2"], right=ids["person"], judgement="match",
-                 note="same passport")["recordMergeDecision"]  # fmt: skip
+    decided = ok(
+        client,
+        MERGE,
+        left=ids["person2"],
+        right=ids["person"],
+        judgement="match",
+        note="same passport",
+    )["recordMergeDecision"]
     node = decided["node"]
     assert node["judgement"] == "match" and node["note"] == "same passport"
     assert node["decidedBy"].startswith("editor:")
     stored = empty_store.read("MATCH (d:MergeDecision) RETURN d.left AS l, d.right AS r")
-    assert stored == [{"l": min(ids["person"], ids["person2"]),
-                       "r": max(ids["person"], ids["person2"])}]  # fmt: skip
+    assert stored == [
+        {"l": min(ids["person"], ids["person2"]), "r": max(ids["person"], ids["person2"])}
+    ]
     ok(client, PROTECT, id=ids["person"], protected=True, reason="at risk")
     flag = empty_store.read("MATCH (n:Person {id: $id}) RETURN n.protected AS p", id=ids["person"])
     assert flag == [{"p": True}]
@@ -378,9 +411,18 @@ def test_every_bad_input_is_a_field_level_error_that_changes_nothing(
     client: TestClient, empty_store: Store, ids: dict[str, str]
 ) -> None:
     cases = _bad_cases(ids)
-    assert {q for _, q, _ in cases} == {CREATE_INCIDENT, CREATE_PERSON, CREATE_SOURCE,
-                                        UPDATE_INCIDENT, LINK, UNLINK, MERGE, PROTECT,
-                                        SOFT_DELETE, RESTORE}  # fmt: skip
+    assert {q for _, q, _ in cases} == {
+        CREATE_INCIDENT,
+        CREATE_PERSON,
+        CREATE_SOURCE,
+        UPDATE_INCIDENT,
+        LINK,
+        UNLINK,
+        MERGE,
+        PROTECT,
+        SOFT_DELETE,
+        RESTORE,
+    }
     before = snapshot(empty_store)
     for field, query, variables in cases:
         body = gql(client, query, "editor", **variables)
@@ -417,8 +459,11 @@ def test_soft_delete_hides_a_node_but_keeps_it_and_restore_brings_it_back(
     assert hidden["state"]["incomingOriginState"] == []
     # Out of the live graph (no read can reach it), kept whole beside it for restore.
     assert empty_store.read("MATCH (n:Incident {id: $id}) RETURN n.id", id=inc) == []
-    kept = empty_store.read("MATCH (d:DeletedNode {node_id: $id}) RETURN d.reason AS r, "
-                            "d.properties AS p, d.relations AS rels", id=inc)  # fmt: skip
+    kept = empty_store.read(
+        "MATCH (d:DeletedNode {node_id: $id}) RETURN d.reason AS r, "
+        "d.properties AS p, d.relations AS rels",
+        id=inc,
+    )
     assert kept[0]["r"] == "duplicate of another record"
     assert json.loads(kept[0]["p"])["title"] == "A case"
     assert [r["type"] for r in json.loads(kept[0]["rels"])] == ["ORIGIN_STATE"]
@@ -437,8 +482,7 @@ def test_soft_delete_hides_a_node_but_keeps_it_and_restore_brings_it_back(
 
 def test_the_audit_log_pages_and_filters_by_time(client: TestClient, ids: dict[str, str]) -> None:
     for n in range(3):
-        ok(client, CREATE_INCIDENT, input={"ref": f"P-{n}", "title": f"Case {n}"},
-           source=cite(ids))  # fmt: skip
+        ok(client, CREATE_INCIDENT, input={"ref": f"P-{n}", "title": f"Case {n}"}, source=cite(ids))
     first = ok(client, AUDIT_LOG, "admin", first=2)["auditLog"]
     assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"]
     rest = ok(client, AUDIT_LOG, "admin", first=2, after=first["pageInfo"]["endCursor"])
@@ -455,8 +499,10 @@ def test_a_reload_does_not_bring_a_soft_deleted_node_back(
 ) -> None:
     ok(client, SOFT_DELETE, id=ids["incident"], reason="a duplicate")
     p = Provenance(ids["s1"], "p. 1")
-    again = [Node("Incident", {"ref": "INC-1", "title": "A case", "outcome": "detained"}, p),
-             Node("State", {"code": "AA", "name": "Alphaland"}, p)]  # fmt: skip
+    again = [
+        Node("Incident", {"ref": "INC-1", "title": "A case", "outcome": "detained"}, p),
+        Node("State", {"code": "AA", "name": "Alphaland"}, p),
+    ]
     summary = Writer(empty_store).write([*again, Edge("ORIGIN_STATE", again[0].id, again[1].id, p)])
     assert summary.counts["Incident"].deleted == 1 and summary.counts["ORIGIN_STATE"].deleted == 1
     assert empty_store.read("MATCH (n:Incident) RETURN n.id AS id") == []
@@ -464,9 +510,16 @@ def test_a_reload_does_not_bring_a_soft_deleted_node_back(
     assert Writer(empty_store).write(again).counts["Incident"].unchanged == 1
 
 
-def test_the_audit_logs_own_source_cannot_be_deleted(client: TestClient, ids: dict[str, str]) -> None:
-    ok(client, UPDATE_INCIDENT, id=ids["incident"], patch={"title": "Another case"},
-       source=cite(ids))  # fmt: skip
+def test_the_audit_logs_own_source_cannot_be_deleted(
+    client: TestClient, ids: dict[str, str]
+) -> None:
+    ok(
+        client,
+        UPDATE_INCIDENT,
+        id=ids["incident"],
+        patch={"title": "Another case"},
+        source=cite(ids),
+    )
     audit_source = make_id("Source", "tnr-graph:audit")
     body = gql(client, SOFT_DELETE, "editor", id=audit_source, reason="hide the trail")
     assert refused(body, "BAD_USER_INPUT")["extensions"]["field"] == "id"

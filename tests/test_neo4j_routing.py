@@ -35,7 +35,11 @@ pytestmark = pytest.mark.neo4j
 def routing_uri(uri: str) -> str:
     """bolt://h:p -> neo4j://h:p (and bolt+s -> neo4j+s): the same server, routed."""
     scheme, _, rest = uri.partition("://")
-    return {"bolt": "neo4j", "bolt+s": "neo4j+s", "bolt+ssc": "neo4j+ssc"}.get(scheme, scheme) + "://" + rest
+    return (
+        {"bolt": "neo4j", "bolt+s": "neo4j+s", "bolt+ssc": "neo4j+ssc"}.get(scheme, scheme)
+        + "://"
+        + rest
+    )
 
 
 class Routed:
@@ -80,8 +84,12 @@ def routed(store: Store, test_settings: Settings) -> Iterator[tuple[Store, Route
     records: list[Node | Edge] = [src, ru, de, held]
     for i in range(6):
         inc = Node("Incident", {"ref": f"R-{i}", "title": f"Routed case {i}", "year": 2015 + i}, p)
-        records += [inc, Edge("ORIGIN_STATE", inc.id, ru.id, p), Edge("HOST_STATE", inc.id, de.id, p),
-                    Edge("USED_TACTIC", inc.id, held.id, p)]  # fmt: skip
+        records += [
+            inc,
+            Edge("ORIGIN_STATE", inc.id, ru.id, p),
+            Edge("HOST_STATE", inc.id, de.id, p),
+            Edge("USED_TACTIC", inc.id, held.id, p),
+        ]
     assert Writer(s).write(records).total("rejected") == 0
     recorder = Routed(s)
     yield s, recorder, {"ru": ru.id, "de": de.id, "held": held.id}
@@ -102,13 +110,24 @@ def test_the_api_answers_through_neo4j_scheme_with_reads_routed_as_reads(
     app = create_app(test_settings, store=s)
     queries = {
         "states": ("{ states(first: 10) { edges { node { code name } } } }", {}),
-        "node": ("query($id: ID!) { node(id: $id) { id ... on Entity { label } } }", {"id": ids["ru"]}),
+        "node": (
+            "query($id: ID!) { node(id: $id) { id ... on Entity { label } } }",
+            {"id": ids["ru"]},
+        ),
         "search": ('{ search(text: "Russia", first: 5) { id label } }', {}),
-        "network": ("query($id: ID!) { neighbourhood(id: $id, depth: 2, limit: 100) { nodes { id } "
-                    "edges { type } } }", {"id": ids["de"]}),
-        "path": ("query($a: ID!, $b: ID!) { shortestPath(from: $a, to: $b) { found length } }",
-                 {"a": ids["ru"], "b": ids["de"]}),
-        "coverage": ("{ sanctionsCoverage(by: ORIGIN) { incidents groups { key incidents } } }", {}),
+        "network": (
+            "query($id: ID!) { neighbourhood(id: $id, depth: 2, limit: 100) { nodes { id } "
+            "edges { type } } }",
+            {"id": ids["de"]},
+        ),
+        "path": (
+            "query($a: ID!, $b: ID!) { shortestPath(from: $a, to: $b) { found length } }",
+            {"a": ids["ru"], "b": ids["de"]},
+        ),
+        "coverage": (
+            "{ sanctionsCoverage(by: ORIGIN) { incidents groups { key incidents } } }",
+            {},
+        ),
         "trend": ('{ incidentsPerYear(origin: "RU") { total years { year count } } }', {}),
         "hosts": ("{ hostCollaboration { code incidents origins } }", {}),
         "briefing": ('{ briefing(subject: "Russia", kind: STATE, format: MD) { content } }', {}),
@@ -125,10 +144,14 @@ def test_the_api_answers_through_neo4j_scheme_with_reads_routed_as_reads(
     assert {e["node"]["code"] for e in answers["states"]["states"]["edges"]} == {"RU", "DE"}
     assert answers["node"]["node"]["label"] == "Russia"
     assert answers["search"]["search"][0]["id"] == ids["ru"]
-    assert len(answers["network"]["neighbourhood"]["nodes"]) == 1 + 6 + 1 + 1  # DE, cases, RU, tactic
+    assert (
+        len(answers["network"]["neighbourhood"]["nodes"]) == 1 + 6 + 1 + 1
+    )  # DE, cases, RU, tactic
     assert answers["path"]["shortestPath"] == {"found": True, "length": 2}
     assert answers["trend"]["incidentsPerYear"]["total"] == 6
-    assert answers["hosts"]["hostCollaboration"] == [{"code": "DE", "incidents": 6, "origins": ["RU"]}]
+    assert answers["hosts"]["hostCollaboration"] == [
+        {"code": "DE", "incidents": 6, "origins": ["RU"]}
+    ]
     assert "Russia" in answers["briefing"]["briefing"]["content"]
     assert rec.calls, "the API sent nothing through the store"
     assert rec.writes() == [] and rec.transactions == 0, rec.writes()
@@ -157,8 +180,13 @@ def test_briefing_pdf_through_the_routed_store(
     s, rec, _ = routed
     with TestClient(create_app(test_settings, store=s)) as client:
         rec.reset()
-        r = client.post("/graphql", json={"query": '{ briefing(subject: "Germany", kind: HOST, '
-                                                   "format: PDF) { encoding content } }"})  # fmt: skip
+        r = client.post(
+            "/graphql",
+            json={
+                "query": '{ briefing(subject: "Germany", kind: HOST, '
+                "format: PDF) { encoding content } }"
+            },
+        )
     doc = r.json()["data"]["briefing"]
     assert doc["encoding"] == "base64" and base64.b64decode(doc["content"]).startswith(b"%PDF")
     assert rec.writes() == [] and rec.transactions == 0

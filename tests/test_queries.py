@@ -329,7 +329,9 @@ def test_coverage_by_origin_finds_russia_covered_and_turkiye_a_gap(
     assert set(cov.gaps) == {"TR"} and cov.scope == "transnational"
     assert by["MX"].incidents == 0 and not by["MX"].gap
     assert [(c.scope, c.incidents) for c in by["MX"].left_out] == [("domestic", 1)]
-    assert cov.incidents == 6 and [(c.scope, c.incidents) for c in cov.left_out] == [("domestic", 1)]
+    assert cov.incidents == 6 and [(c.scope, c.incidents) for c in cov.left_out] == [
+        ("domestic", 1)
+    ]
     every = sanctions_coverage(store, "origin", scope="all")
     assert set(every.gaps) == {"TR", "MX"} and every.left_out == ()
     assert every.incidents == 7 and every.perpetrators == 3 and every.designated == 1
@@ -343,7 +345,9 @@ def test_coverage_by_tactic_and_perpetrator(g: dict[str, str], store: Store) -> 
     assert by_tactic["detention"].incidents == 2 and by_tactic["detention"].designated == 1
     assert by_tactic["rendition"].gap and not by_tactic["spyware"].gap  # spyware: domestic only
     assert sanctions_coverage(store, "tactic", scope="all").groups[-1].key in by_tactic
-    assert {g.key for g in sanctions_coverage(store, "tactic", scope="all").groups if g.gap} >= {"spyware"}
+    assert {g.key for g in sanctions_coverage(store, "tactic", scope="all").groups if g.gap} >= {
+        "spyware"
+    }
     by_perp = {grp.key: grp for grp in sanctions_coverage(store, "perpetrator").groups}
     assert by_perp[g["fsb"]].incidents == 4 and by_perp[g["fsb"]].designated == 1
     assert by_perp[g["mit"]].gap and by_perp[g["mit"]].type == "Agency"
@@ -361,15 +365,22 @@ def test_coverage_reasons_and_designations_by_origin(g: dict[str, str], store: S
     perps = defaultdict(set)
     for r in store.read(ru_query + "MATCH (i)-[:PERPETRATED_BY]->(p) RETURN i.id AS i, p.id AS p"):
         perps[r["i"]].add(r["p"])
-    listed = {r["p"] for r in store.read(
-        "MATCH (:SanctionListing)-[:DESIGNATES]->(:Person)-[:MEMBER_OF]->(p) RETURN p.id AS p")}  # fmt: skip
+    listed = {
+        r["p"]
+        for r in store.read(
+            "MATCH (:SanctionListing)-[:DESIGNATES]->(:Person)-[:MEMBER_OF]->(p) RETURN p.id AS p"
+        )
+    }
     no_perp = {i for i in rows if not perps[i]}
     covered = {i for i in rows if perps[i] & listed}
     assert no_perp and covered
     by = {grp.key: grp for grp in sanctions_coverage(store, "origin").groups}
     ru, tr = by["RU"], by["TR"]
     assert (ru.incidents_no_perpetrator, ru.incidents_not_designated, ru.incidents_designated) == (
-        len(no_perp), len(rows) - len(no_perp) - len(covered), len(covered))
+        len(no_perp),
+        len(rows) - len(no_perp) - len(covered),
+        len(covered),
+    )
     assert ru.reason == "PARTLY_COVERED" and not ru.gap and ru.undesignated == ()
     assert tr.reason == "PERPETRATORS_NOT_DESIGNATED" and tr.gap
     assert [u.id for u in tr.undesignated] == [g["mit"]]
@@ -422,7 +433,9 @@ def test_compare_periods_like_the_sources(g: dict[str, str], store: Store) -> No
     assert cmp.change_percent == pytest.approx(300.0)
     assert cmp.statistics and cmp.sources
     period = incidents_in_period(store, 2017, 2018)
-    assert period.count == 1 and [(c.scope, c.incidents) for c in period.left_out] == [("domestic", 1)]
+    assert period.count == 1 and [(c.scope, c.incidents) for c in period.left_out] == [
+        ("domestic", 1)
+    ]
     assert incidents_in_period(store, 2017, 2018, scope="all").count == 2
     with pytest.raises(ValueError):
         compare_periods(store, (2024, 2014), (2022, 2024))
@@ -511,8 +524,17 @@ def test_search_is_fuzzy_and_cross_script(g: dict[str, str], store: Store) -> No
 
 
 def test_registry_and_empty_store(empty_store: Store) -> None:
-    assert set(QUERIES) >= {"vendor-chains", "coverage", "hosts", "trends", "licences",
-                            "neighbourhood", "shortest-path", "subgraph", "search"}  # fmt: skip
+    assert set(QUERIES) >= {
+        "vendor-chains",
+        "coverage",
+        "hosts",
+        "trends",
+        "licences",
+        "neighbourhood",
+        "shortest-path",
+        "subgraph",
+        "search",
+    }
     assert vendor_chains(empty_store) == []
     assert sanctions_coverage(empty_store).groups == ()
     assert host_collaboration(empty_store) == []
@@ -541,8 +563,17 @@ def test_short_codes_match_only_as_whole_words() -> None:
     from graph.vocabulary import fold
     from queries.search import _Data, _Entry
 
-    names = ["Dobrokhotov", "KH", "Gamma", "AM", "NGA", "FSB", "FSB of Russia",
-             "Bastrykin Aleksandr Ivanovich", "RU"]  # fmt: skip
+    names = [
+        "Dobrokhotov",
+        "KH",
+        "Gamma",
+        "AM",
+        "NGA",
+        "FSB",
+        "FSB of Russia",
+        "Bastrykin Aleksandr Ivanovich",
+        "RU",
+    ]
     data = _Data.build([_Entry(f"n{i}", "Agency", n, n) for i, n in enumerate(names)])
 
     def score(query: str, name: str) -> float:

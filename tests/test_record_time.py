@@ -24,15 +24,19 @@ VICTIMS = "data-pegasus-victims.csv"
 
 def _load(store: Store, path: Path, loader: str = "spyware-victims") -> Summary:
     spec = registry()[loader]
-    return Writer(store, origin=str(path), dataset=f"{loader}:{path.name}",
-                  complete=True).write(spec.parse(path))  # fmt: skip
+    return Writer(store, origin=str(path), dataset=f"{loader}:{path.name}", complete=True).write(
+        spec.parse(path)
+    )
 
 
 def _times(store: Store) -> dict[str, tuple[str, str, list[str]]]:
-    rows = store.read("MATCH (n) WHERE NOT n:Load RETURN n.id AS id, n.first_seen AS f, "
-                      "n.last_seen AS l, n.sightings AS s")  # fmt: skip
-    rels = store.read("MATCH ()-[r]->() RETURN r.id AS id, r.first_seen AS f, r.last_seen AS l, "
-                      "r.sightings AS s")  # fmt: skip
+    rows = store.read(
+        "MATCH (n) WHERE NOT n:Load RETURN n.id AS id, n.first_seen AS f, "
+        "n.last_seen AS l, n.sightings AS s"
+    )
+    rels = store.read(
+        "MATCH ()-[r]->() RETURN r.id AS id, r.first_seen AS f, r.last_seen AS l, r.sightings AS s"
+    )
     return {str(r["id"]): (r["f"], r["l"], list(r["s"] or [])) for r in [*rows, *rels]}
 
 
@@ -73,7 +77,11 @@ def test_loading_the_same_file_twice_changes_last_seen_only_and_creates_nothing(
         for s in sightings:
             _, dataset, seen_first, seen_last, lost = parse_sighting(s)
             assert (dataset, seen_first, seen_last, lost) == (
-                f"spyware-victims:{VICTIMS}", first.started, again.started, "")
+                f"spyware-victims:{VICTIMS}",
+                first.started,
+                again.started,
+                "",
+            )
     got = empty_store.counts()
     assert got.pop("Load") == counts.pop("Load") + 1
     assert got == counts  # nothing else created
@@ -100,9 +108,11 @@ def test_a_load_that_no_longer_contains_facts_marks_them_and_deletes_nothing(
     after = empty_store.counts()
     assert all(after[k] >= n for k, n in counts.items())  # nothing deleted
     assert {k: n for k, n in after.items() if k not in ("Load", "Source")} == {
-        k: n for k, n in counts.items() if k != "Source"}  # only the cut file's own Source is new
-    lost = empty_store.read("MATCH (i:Incident) WHERE i.lost_at IS NOT NULL "
-                            "RETURN i.lost_at AS at, i.sightings AS s")  # fmt: skip
+        k: n for k, n in counts.items() if k != "Source"
+    }  # only the cut file's own Source is new
+    lost = empty_store.read(
+        "MATCH (i:Incident) WHERE i.lost_at IS NOT NULL RETURN i.lost_at AS at, i.sightings AS s"
+    )
     kept = empty_store.read("MATCH (i:Incident) WHERE i.lost_at IS NULL RETURN count(i) AS c")
     assert lost and kept[0]["c"] > 0
     for r in lost:
@@ -120,15 +130,17 @@ def test_a_load_that_no_longer_contains_facts_marks_them_and_deletes_nothing(
 
 
 def test_the_change_feed_lists_additions_per_load_and_source(empty_store: Store) -> None:
-    curated = _load(empty_store, Path(__file__).resolve().parents[1] / "data" / "curated",
-                    "curated")  # fmt: skip
+    curated = _load(
+        empty_store, Path(__file__).resolve().parents[1] / "data" / "curated", "curated"
+    )
     victims = _load(empty_store, shared_file(VICTIMS))
     feed = changes(empty_store, curated.started, limit=5000)
     assert [ld.id for ld in feed.loads] == [victims.load_id]
     added = [c for c in feed.changes if c.kind == "added"]
     incidents = {c.id for c in added if c.type == "Incident"}
-    stored = empty_store.read("MATCH (i:Incident) WHERE i.first_seen = $t RETURN i.id AS id",
-                              t=victims.started)  # fmt: skip
+    stored = empty_store.read(
+        "MATCH (i:Incident) WHERE i.first_seen = $t RETURN i.id AS id", t=victims.started
+    )
     assert incidents == {r["id"] for r in stored} and incidents
     assert all(c.load_id == victims.load_id and c.at == victims.started for c in added)
     # what curated had stated before and the victims file states again is "confirmed"

@@ -51,21 +51,47 @@ def _curated_dir() -> Path:
 
 def _extra() -> list[Node | Edge]:
     """One protected person, named also in a Source title and an Incident description."""
-    page = source_node("https://news.example.org/2024/zofia-wisniewska-kowal",
-                       f"Interview with {SECRET_NAME}", kind="web-page")  # fmt: skip
+    page = source_node(
+        "https://news.example.org/2024/zofia-wisniewska-kowal",
+        f"Interview with {SECRET_NAME}",
+        kind="web-page",
+    )
     report = source_node("https://ngo.example.org/report-2024", "Annual report 2024")
     prov, rprov = Provenance(page.id, "para 2", 1.0), Provenance(report.id, "p. 4", 0.9)
-    person = Node("Person", {"name": SECRET_NAME, "aliases": [SECRET_ALIAS], "roles": ["activist"],
-                             "birth_date": SECRET_BIRTH, "residence_country": "PL",
-                             "affiliation": "Border Shelter Collective",
-                             "description": SECRET_DESCRIPTION, "protected": True}, prov)  # fmt: skip
+    person = Node(
+        "Person",
+        {
+            "name": SECRET_NAME,
+            "aliases": [SECRET_ALIAS],
+            "roles": ["activist"],
+            "birth_date": SECRET_BIRTH,
+            "residence_country": "PL",
+            "affiliation": "Border Shelter Collective",
+            "description": SECRET_DESCRIPTION,
+            "protected": True,
+        },
+        prov,
+    )
     org = Node("Organization", {"name": "Border Shelter Collective", "kind": "ngo"}, rprov)
-    incident = Node("Incident", {"ref": "TEST-PROTECTED-1", "title": "Threats against an activist",
-                                 "description": f"Messages threatened {SECRET_NAME} and her family.",
-                                 "year": 2024}, rprov)  # fmt: skip
-    return [page, report, person, org, incident,
-            Edge("MEMBER_OF", person.id, org.id, rprov),
-            Edge("TARGETED", incident.id, person.id, prov)]  # fmt: skip
+    incident = Node(
+        "Incident",
+        {
+            "ref": "TEST-PROTECTED-1",
+            "title": "Threats against an activist",
+            "description": f"Messages threatened {SECRET_NAME} and her family.",
+            "year": 2024,
+        },
+        rprov,
+    )
+    return [
+        page,
+        report,
+        person,
+        org,
+        incident,
+        Edge("MEMBER_OF", person.id, org.id, rprov),
+        Edge("TARGETED", incident.id, person.id, prov),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +99,11 @@ def graph(store: Store) -> Iterator[Store]:
     store.bind_ogm()
     store.wipe()
     writer = Writer(store)
-    for records in (curated.parse(_curated_dir()),
-                    pegasus.parse(shared_file("data-pegasus-victims.csv")), _extra()):  # fmt: skip
+    for records in (
+        curated.parse(_curated_dir()),
+        pegasus.parse(shared_file("data-pegasus-victims.csv")),
+        _extra(),
+    ):
         writer.write(records)
     store.write("MATCH (n:Person {name: $name}) SET n.protected = true", name=OFFICIAL)
     yield store
@@ -90,10 +119,12 @@ def client(graph: Store, test_settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-def post(client: TestClient, query: str, headers: dict[str, str] | None = None,
-         **variables: Any) -> dict[str, Any]:  # fmt: skip
-    r = client.post("/graphql", json={"query": query, "variables": variables},
-                    headers=headers or {})  # fmt: skip
+def post(
+    client: TestClient, query: str, headers: dict[str, str] | None = None, **variables: Any
+) -> dict[str, Any]:
+    r = client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers or {}
+    )
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     return body
@@ -109,9 +140,12 @@ class Secrets:
 
 
 def _secrets(store: Store) -> Secrets:
-    persons = [r["p"] for r in store.read(
-        "MATCH (n:Person) WHERE n.is_target = true OR n.protected = true RETURN properties(n) AS p"
-    )]  # fmt: skip
+    persons = [
+        r["p"]
+        for r in store.read(
+            "MATCH (n:Person) WHERE n.is_target = true OR n.protected = true RETURN properties(n) AS p"
+        )
+    ]
     # Values that public data holds anyway (an affiliation that is also an organisation's
     # name) identify nobody by themselves; names and aliases are always checked.
     public_texts = " ".join(
@@ -134,8 +168,11 @@ def _secrets(store: Store) -> Secrets:
 
 def leaks(text: str, secrets: Secrets) -> list[str]:
     folded = text.casefold()
-    found = [v for v in secrets.values
-             if re.search(r"(?<!\w)" + re.escape(v.casefold()) + r"(?!\w)", folded)]  # fmt: skip
+    found = [
+        v
+        for v in secrets.values
+        if re.search(r"(?<!\w)" + re.escape(v.casefold()) + r"(?!\w)", folded)
+    ]
     return found + [i for i in secrets.ids if i in text]
 
 
@@ -147,8 +184,14 @@ INTROSPECTION = f"""{{ __schema {{ queryType {{ name }} types {{
   inputFields {{ name defaultValue type {{ {TYPE_REF} }} }}
   enumValues {{ name }} }} }} }}"""
 MAX_LEVELS = 6
-KIND_TYPES = {"target": "Person", "protected": "Person", "anon": "Person",
-              "incident": "Incident", "organization": "Organization", "source": "Source"}  # fmt: skip
+KIND_TYPES = {
+    "target": "Person",
+    "protected": "Person",
+    "anon": "Person",
+    "incident": "Incident",
+    "organization": "Organization",
+    "source": "Source",
+}
 TOKEN_BUDGET = 3000
 
 
@@ -193,9 +236,11 @@ class Walker:
         if kind == "ENUM":
             return str(self.types[name]["enumValues"][0]["name"])
         if kind == "INPUT_OBJECT":
-            parts = [f"{f['name']}: {self.value(f['type'], f['name'], None)}"
-                     for f in self.types[name]["inputFields"]
-                     if f["type"]["kind"] == "NON_NULL" and f["defaultValue"] is None]  # fmt: skip
+            parts = [
+                f"{f['name']}: {self.value(f['type'], f['name'], None)}"
+                for f in self.types[name]["inputFields"]
+                if f["type"]["kind"] == "NON_NULL" and f["defaultValue"] is None
+            ]
             return "{" + ", ".join(parts) + "}"
         return None
 
@@ -224,15 +269,20 @@ class Walker:
             clashing = frozenset(n for n, v in shapes.items() if len(v) > 1)
             out = ["__typename"]
             for pt in t["possibleTypes"]:
-                out += [f"... on {pt['name']} {{ {c} }}"
-                        for c in self.chunks(pt["name"], level, clashing)]  # fmt: skip
+                out += [
+                    f"... on {pt['name']} {{ {c} }}"
+                    for c in self.chunks(pt["name"], level, clashing)
+                ]
             return _pack(out)
         scalars: list[str] = ["__typename"]
         branches: list[str] = []
         for f in t["fields"] or []:
             named = _named(f["type"])
-            required = [a for a in f["args"]
-                        if a["type"]["kind"] == "NON_NULL" and a["defaultValue"] is None]  # fmt: skip
+            required = [
+                a
+                for a in f["args"]
+                if a["type"]["kind"] == "NON_NULL" and a["defaultValue"] is None
+            ]
             alias = f"{type_name}_{f['name']}: " if f["name"] in clash else ""
             if named["kind"] in ("SCALAR", "ENUM"):
                 scalars.append(alias + f["name"] + (self.args(f, None) if required else ""))
@@ -288,13 +338,22 @@ def _walk_ids(store: Store, secrets: Secrets) -> dict[str, list[str]]:
     """Ids to fill `id` arguments: hidden persons and sources, and what touches them."""
     target = next(p for p in secrets.persons if p.get("is_target") and p.get("roles"))
     protected = next(p for p in secrets.persons if p["name"] == SECRET_NAME)
-    [inc] = store.read("MATCH (i:Incident)-[:TARGETED]->(p:Person {id: $id}) RETURN i.id AS id "
-                       "LIMIT 1", id=target["id"])  # fmt: skip
-    [org] = store.read("MATCH (:Person {id: $id})-[:MEMBER_OF]->(o) RETURN o.id AS id",
-                       id=protected["id"])  # fmt: skip
+    [inc] = store.read(
+        "MATCH (i:Incident)-[:TARGETED]->(p:Person {id: $id}) RETURN i.id AS id LIMIT 1",
+        id=target["id"],
+    )
+    [org] = store.read(
+        "MATCH (:Person {id: $id})-[:MEMBER_OF]->(o) RETURN o.id AS id", id=protected["id"]
+    )
     [src] = sorted(secrets.redactions.sources)[:1]
-    ids = {"target": [target["id"]], "protected": [protected["id"]], "incident": [inc["id"]],
-           "organization": [org["id"]], "source": [src], "anon": [anon_id(protected["id"])]}  # fmt: skip
+    ids = {
+        "target": [target["id"]],
+        "protected": [protected["id"]],
+        "incident": [inc["id"]],
+        "organization": [org["id"]],
+        "source": [src],
+        "anon": [anon_id(protected["id"])],
+    }
     ids["any"] = ids["target"]
     return ids
 
@@ -320,8 +379,7 @@ def test_public_viewer_sees_no_target_names_in_any_field(client: TestClient, gra
         if hits := leaks(text, secrets):
             found.append((root, hits[:3], query[:300]))
         analyst_out.append(json.dumps(post(client, query, ANALYST), ensure_ascii=False))
-    print(f"{len(queries)} queries over {len(roots)} root fields, "
-          f"{time.monotonic() - start:.0f} s")  # fmt: skip
+    print(f"{len(queries)} queries over {len(roots)} root fields, {time.monotonic() - start:.0f} s")
     assert found == [], "\n".join(f"{root}: {hits}" for root, hits, _ in found)
     # The same queries show an analyst who the people are: the test can fail.
     seen_by_analyst = set(leaks(" ".join(analyst_out), secrets))
@@ -369,21 +427,34 @@ def test_public_viewer_sees_anonymous_target_nodes(client: TestClient, graph: St
     incident = post(client, one, id=rel["node"]["id"])["data"]["node"]
     assert incident["id"].startswith("anon_") and incident["description"] is None
     assert incident["targeted"][0]["node"] == {"id": anon, "label": node["label"]}
-    assert incident["title"] == rel["node"]["label"] and "against a protected person" in incident["title"]
+    assert (
+        incident["title"] == rel["node"]["label"]
+        and "against a protected person" in incident["title"]
+    )
     assert incident["sources"] == [] and incident["citations"] == []
 
     # Filters cannot probe: not by name, not by text that names the person, not by id.
     persons = "query($f: PersonFilter) { persons(filter: $f) { totalCount } }"
-    for flt in ({"name": {"eq": SECRET_NAME}}, {"name": {"contains": "Kowal"}},
-                {"aliases": {"eq": SECRET_ALIAS}}, {"birthDate": {"eq": SECRET_BIRTH}},
-                {"ids": [secret["id"]]}):  # fmt: skip
+    for flt in (
+        {"name": {"eq": SECRET_NAME}},
+        {"name": {"contains": "Kowal"}},
+        {"aliases": {"eq": SECRET_ALIAS}},
+        {"birthDate": {"eq": SECRET_BIRTH}},
+        {"ids": [secret["id"]]},
+    ):
         assert post(client, persons, f=flt)["data"]["persons"]["totalCount"] == 0, flt
         assert post(client, persons, ANALYST, f=flt)["data"]["persons"]["totalCount"] == 1, flt
     incidents = "query($f: IncidentFilter) { incidents(filter: $f) { totalCount } }"
-    assert post(client, incidents, f={"description": {"contains": "Wiśniewska"}})["data"][
-        "incidents"]["totalCount"] == 0  # fmt: skip
-    assert post(client, incidents, f={"relatedTo": secret["id"]})["data"]["incidents"][
-        "totalCount"] == 0  # fmt: skip
+    assert (
+        post(client, incidents, f={"description": {"contains": "Wiśniewska"}})["data"]["incidents"][
+            "totalCount"
+        ]
+        == 0
+    )
+    assert (
+        post(client, incidents, f={"relatedTo": secret["id"]})["data"]["incidents"]["totalCount"]
+        == 0
+    )
     assert post(client, incidents, f={"relatedTo": anon})["data"]["incidents"]["totalCount"] == 1
     body = post(client, "{ persons(orderBy: {field: NAME}) { totalCount } }")
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -434,14 +505,18 @@ def test_analyst_sees_target_names(client: TestClient, graph: Store) -> None:
 
 def test_unknown_key_is_refused_with_401(client: TestClient) -> None:
     for header in ("Bearer not-a-key-we-know-of", "Basic dXNlcjpwYXNz"):
-        r = client.post("/graphql", json={"query": "{ __typename }"},
-                        headers={"authorization": header})  # fmt: skip
+        r = client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"authorization": header}
+        )
         assert r.status_code == 401
         assert r.headers["www-authenticate"].startswith("Bearer")
         [error] = r.json()["errors"]
         assert error["extensions"] == {"code": "UNAUTHENTICATED"}
-    r = client.post("/graphql", json={"query": "{ __typename }"},
-                    headers={"authorization": "Bearer not-a-key-we-know-of"})  # fmt: skip
+    r = client.post(
+        "/graphql",
+        json={"query": "{ __typename }"},
+        headers={"authorization": "Bearer not-a-key-we-know-of"},
+    )
     assert r.json()["errors"][0]["message"] == "the API key is not known"
     r = client.post("/graphql", json={"query": "{ __typename }"}, headers=ANALYST)
     assert r.status_code == 200 and r.json() == {"data": {"__typename": "Query"}}
@@ -482,15 +557,21 @@ def test_editor_marks_person_protected_and_public_loses_the_name(
 ) -> None:
     name = "Ana Official Testcase"
     src = source_node("https://gov.example.org/staff", "Staff list")
-    person = Node("Person", {"name": name, "roles": ["official"], "residence_country": "DE"},
-                  Provenance(src.id, "row 1", 1.0))  # fmt: skip
+    person = Node(
+        "Person",
+        {"name": name, "roles": ["official"], "residence_country": "DE"},
+        Provenance(src.id, "row 1", 1.0),
+    )
     Writer(graph).write([src, person])
     q = "query($id: ID!) { person(id: $id) { id name label } }"
     assert post(client, q, id=person.id)["data"]["person"]["name"] == name  # officials are public
     mutation = """mutation($id: ID!) { markProtected(personId: $id, protected: true,
-                  reason: "threats reported") { id } }"""  # fmt: skip
-    refused = client.post("/graphql", json={"query": mutation, "variables": {"id": person.id}},
-                          headers={"accept": "application/graphql-response+json"})  # fmt: skip
+                  reason: "threats reported") { id } }"""
+    refused = client.post(
+        "/graphql",
+        json={"query": mutation, "variables": {"id": person.id}},
+        headers={"accept": "application/graphql-response+json"},
+    )
     assert refused.status_code == 403 and "data" not in refused.json()
     assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     body = post(client, mutation, EDITOR, id=person.id)
@@ -504,12 +585,24 @@ def test_editor_marks_person_protected_and_public_loses_the_name(
 def test_the_one_rule_is_in_graph_visibility() -> None:
     everyone = ["Jane Roe", "J. Roe", "Джейн Роу", "Jane Smith", "Jane Black", "Jane Grey"]
     names = Names.build(["Jane Roe", "J. Roe", "Джейн Роу"], everyone)
-    hidden = Hidden(redacted=frozenset({"person_1"}), sources=frozenset({"source_1"}),
-                    names=names, anon={anon_id("person_1"): "person_1"})  # fmt: skip
+    hidden = Hidden(
+        redacted=frozenset({"person_1"}),
+        sources=frozenset({"source_1"}),
+        names=names,
+        anon={anon_id("person_1"): "person_1"},
+    )
     view = View(Role.PUBLIC, hidden)
     assert view.real_id("person_1") is None and view.real_id(anon_id("person_1")) == "person_1"
-    shown = view.node("Incident", {"id": "incident_1", "title": "Case", "source_ids": ["source_1",
-                      "source_2"], "description": "JANE  ROE was followed", "citations": []})  # fmt: skip
+    shown = view.node(
+        "Incident",
+        {
+            "id": "incident_1",
+            "title": "Case",
+            "source_ids": ["source_1", "source_2"],
+            "description": "JANE  ROE was followed",
+            "citations": [],
+        },
+    )
     assert shown["description"] == "[withheld]  [withheld] was followed"
     assert shown["source_ids"] == ["source_2"]
     # the surname alone, another order, another script and a URL slug all count
@@ -526,17 +619,27 @@ def test_a_state_name_is_no_mention_of_a_target_who_shares_a_word_of_it(graph: S
     hidden = Hidden.load(graph, graph.schema)
     seen = View(Role.PUBLIC, hidden, graph.schema)
     states = [r["name"] for r in graph.read("MATCH (s:State) RETURN s.name AS name") if r["name"]]
-    targets = [r["name"] for r in graph.read(
-        "MATCH (p:Person) WHERE p.is_target = true AND p.name IS NOT NULL RETURN p.name AS name")]  # fmt: skip
-    shared = [(state, name, word) for state in states for name in targets
-              for word in name.split() if len(state.split()) > 1 and word in state.split()
-              and word.casefold() in hidden.names.identifying]  # fmt: skip
+    targets = [
+        r["name"]
+        for r in graph.read(
+            "MATCH (p:Person) WHERE p.is_target = true AND p.name IS NOT NULL RETURN p.name AS name"
+        )
+    ]
+    shared = [
+        (state, name, word)
+        for state in states
+        for name in targets
+        for word in name.split()
+        if len(state.split()) > 1
+        and word in state.split()
+        and word.casefold() in hidden.names.identifying
+    ]
     assert shared, "the Pegasus victims include a target with a word of a state's name"
     for state, name, word in shared:
         assert seen.text(f"operated in {state}") == f"operated in {state}"
         assert word not in seen.text(f"{word} said") and name not in seen.text(name)
         both = seen.text(f"{state}: {name}")
-        assert both.startswith(f"{state}: ") and name not in both and word not in both[len(state):]
+        assert both.startswith(f"{state}: ") and name not in both and word not in both[len(state) :]
 
 
 _ANON_IN_A_PROCESS = """
@@ -557,8 +660,13 @@ def test_anonymous_ids_are_the_same_in_every_process_given_the_same_settings(
     env = {k: v for k, v in os.environ.items() if not k.startswith("TNR_")}
 
     def anon(key: str) -> str:
-        done = subprocess.run([sys.executable, "-c", _ANON_IN_A_PROCESS, str(tmp_path), key],
-                              capture_output=True, text=True, env=env, check=True)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", _ANON_IN_A_PROCESS, str(tmp_path), key],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         return done.stdout.strip()
 
     from_file = anon("")

@@ -51,8 +51,12 @@ def vendor(i: str, name: str, *aliases: str, countries: tuple[str, ...] = ()) ->
 # -- comparators ------------------------------------------------------------------------------
 def test_transliterated_matches_cyrillic_and_latin_in_any_order_and_case() -> None:
     cyr = person("a", "Александр Иванович БАСТРЫКИН")
-    for latin in ("Aleksandr Ivanovich BASTRYKIN", "BASTRYKIN Aleksandr Ivanovich",
-                  "Alexander Ivanovich Bastrykin", "A. I. Bastrykin"):  # fmt: skip
+    for latin in (
+        "Aleksandr Ivanovich BASTRYKIN",
+        "BASTRYKIN Aleksandr Ivanovich",
+        "Alexander Ivanovich Bastrykin",
+        "A. I. Bastrykin",
+    ):
         s = transliterated(cyr, person("b", latin))
         assert s.value >= 0.9, (latin, s)
         assert "BASTRYKIN" in s.detail or "Bastrykin" in s.detail
@@ -97,16 +101,32 @@ def test_country_and_alias_overlap() -> None:
     assert country(a, vendor("c", "X", countries=("IL",))).value == 0.0
 
 
-@pytest.mark.parametrize("other", ["Gamma", "Gamma International GmbH", "FinFisher", "Gamma TSE",
-                                   "GAMMA GROUP", "Gamma International UK"])  # fmt: skip
+@pytest.mark.parametrize(
+    "other",
+    [
+        "Gamma",
+        "Gamma International GmbH",
+        "FinFisher",
+        "Gamma TSE",
+        "GAMMA GROUP",
+        "Gamma International UK",
+    ],
+)
 def test_vendor_aliases_match_the_canonical_name(other: str) -> None:
     r = Resolver("Vendor")
     cmp = r.compare(vendor("a", "Gamma Group"), vendor("b", other))
     assert r.judge(cmp.score) == "match", cmp.explain()
 
 
-@pytest.mark.parametrize(("x", "y"), [("NSO Group", "Gamma Group"), ("Hacking Team", "Team Cymru"),
-                                      ("Cytrox", "Candiru"), ("Dana Astra", "Dana Holdings")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [
+        ("NSO Group", "Gamma Group"),
+        ("Hacking Team", "Team Cymru"),
+        ("Cytrox", "Candiru"),
+        ("Dana Astra", "Dana Holdings"),
+    ],
+)
 def test_different_vendors_do_not_match(x: str, y: str) -> None:
     r = Resolver("Vendor")
     assert r.judge(r.compare(vendor("a", x), vendor("b", y)).score) != "match"
@@ -186,8 +206,11 @@ def test_eu_non_latin_names_find_their_latin_alias(eu_resolved: EU) -> None:
 def test_eu_no_false_matches_between_different_people_in_one_block(eu_resolved: EU) -> None:
     cands, entity, decisions = eu_resolved.cands, eu_resolved.entity, eu_resolved.decisions
     names = {c.id: c.name for c in cands}
-    false = [(names[d.left], names[d.right]) for d in decisions
-             if d.judgement == "match" and entity[d.left] != entity[d.right]]  # fmt: skip
+    false = [
+        (names[d.left], names[d.right])
+        for d in decisions
+        if d.judgement == "match" and entity[d.left] != entity[d.right]
+    ]
     matches = sum(1 for d in decisions if d.judgement == "match")
     # "Maxim Ivanov" ~ "Maksim Ivanov" (aliases of two different Ivanovs) is the known one.
     assert len(false) <= 0.002 * matches, false
@@ -231,8 +254,10 @@ def _load_vendors(store: Store, *named: tuple[str, str]) -> dict[str, str]:
 
 
 def _vendors(store: Store) -> list[dict[str, object]]:
-    return store.read("MATCH (v:Vendor) RETURN v.id AS id, v.name AS name, v.aliases AS aliases, "
-                      "v.source_ids AS sources ORDER BY id")  # fmt: skip
+    return store.read(
+        "MATCH (v:Vendor) RETURN v.id AS id, v.name AS name, v.aliases AS aliases, "
+        "v.source_ids AS sources ORDER BY id"
+    )
 
 
 def test_two_vendor_nodes_from_two_sources_merge_into_one(empty_store: Store) -> None:
@@ -303,7 +328,8 @@ def test_unrelated_vendors_stay_apart_and_decisions_group_by_type(empty_store: S
 
 # -- numbered code names ------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("x", "y"), [("Al Jazeera #15", "Al Jazeera #36"), ("USJRN1", "USJRN2"), ("Staff 3", "Staff 12")]
+    ("x", "y"),
+    [("Al Jazeera #15", "Al Jazeera #36"), ("USJRN1", "USJRN2"), ("Staff 3", "Staff 12")],
 )
 def test_code_names_that_differ_only_in_their_number_are_different_people(x: str, y: str) -> None:
     verdict = Resolver([]).compare(person("p1", x), person("p2", y))
@@ -325,7 +351,9 @@ def test_resolving_the_pegasus_victims_merges_no_two_victims(empty_store: Store)
 
 
 # -- incremental resolution: a load resolves what it changed, through the index -------------------
-def test_a_load_resolves_only_its_new_nodes_against_the_store(empty_store: Store, tmp_path: Path) -> None:
+def test_a_load_resolves_only_its_new_nodes_against_the_store(
+    empty_store: Store, tmp_path: Path
+) -> None:
     index = ResolveIndex(tmp_path / "index.json")
     first = _vendor_load(empty_store, ("Gamma", "src-a"), ("Cytrox", "src-a"))
     assert set(first.changed["Vendor"]) == {make_id("Vendor", "Gamma"), make_id("Vendor", "Cytrox")}
@@ -346,13 +374,18 @@ def test_a_load_resolves_only_its_new_nodes_against_the_store(empty_store: Store
     # Loading the same file again changes nothing, so nothing is compared or written.
     third = _vendor_load(empty_store, ("Cytrox", "src-a"))
     assert not third.changed.get("Vendor")
-    report = resolve_store(empty_store, types=("Vendor",), changed=third.changed,
-                           index=ResolveIndex(tmp_path / "index.json"))  # fmt: skip
+    report = resolve_store(
+        empty_store,
+        types=("Vendor",),
+        changed=third.changed,
+        index=ResolveIndex(tmp_path / "index.json"),
+    )
     assert report.types[0].pairs_compared == 0 and report.decisions_written == 0
 
 
-def test_nodes_loaded_without_resolution_are_resolved_by_the_next_load(empty_store: Store,
-                                                                        tmp_path: Path) -> None:  # fmt: skip
+def test_nodes_loaded_without_resolution_are_resolved_by_the_next_load(
+    empty_store: Store, tmp_path: Path
+) -> None:
     # Two loads with --no-resolve: the index never saw these vendors.
     _vendor_load(empty_store, ("Gamma", "src-a"))
     _vendor_load(empty_store, ("Gamma International GmbH", "src-b"))
@@ -361,13 +394,15 @@ def test_nodes_loaded_without_resolution_are_resolved_by_the_next_load(empty_sto
     assert report.types[0].focus == 2 and report.merged == 1
     # An unreadable index costs time, not correctness: everything is resolved again.
     (tmp_path / "index.json").write_text("{not json", encoding="utf-8")
-    report = resolve_store(empty_store, types=("Vendor",), changed={},
-                           index=ResolveIndex(tmp_path / "index.json"))  # fmt: skip
+    report = resolve_store(
+        empty_store, types=("Vendor",), changed={}, index=ResolveIndex(tmp_path / "index.json")
+    )
     assert report.types[0].focus == 1 and report.merged == 0
 
 
-def test_a_load_without_resolution_leaves_its_nodes_pending_for_the_next(empty_store: Store,
-                                                                          tmp_path: Path) -> None:  # fmt: skip
+def test_a_load_without_resolution_leaves_its_nodes_pending_for_the_next(
+    empty_store: Store, tmp_path: Path
+) -> None:
     path = tmp_path / "index.json"
     first = _vendor_load(empty_store, ("Gamma", "src-a"))
     resolve_store(empty_store, types=("Vendor",), changed=first.changed, index=ResolveIndex(path))
@@ -389,7 +424,8 @@ def _decisions(store: Store) -> set[tuple[str, str, str, str]]:
 
 
 def test_a_load_on_top_resolves_against_the_index_in_memory_as_against_the_store(
-        empty_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    empty_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The Pegasus victims in two loads: with one index object the second load reads only
     its own persons and compares them with the first load's in memory; it decides as a
     second load through a fresh index (which reads every person from the store) does."""
@@ -399,10 +435,14 @@ def test_a_load_on_top_resolves_against_the_index_in_memory_as_against_the_store
     records = list(registry()["spyware-victims"].parse(shared_file("data-pegasus-victims.csv")))
     people = sorted({r.id for r in records if isinstance(r, Node) and r.type == "Person"})
     assert len(people) > 100
-    later = set(people[len(people) // 2:])
+    later = set(people[len(people) // 2 :])
     # the first load: everything but the later half's persons (and their relations)
-    first = [r for r in records if not (isinstance(r, Node) and r.id in later)
-             and not (isinstance(r, Edge) and (r.source in later or r.target in later))]  # fmt: skip
+    first = [
+        r
+        for r in records
+        if not (isinstance(r, Node) and r.id in later)
+        and not (isinstance(r, Edge) and (r.source in later or r.target in later))
+    ]
     read: list[int] = []
     original = resolve_module.load_candidates
 
@@ -435,7 +475,8 @@ def test_a_load_on_top_resolves_against_the_index_in_memory_as_against_the_store
 
 
 def test_the_index_in_memory_merges_re_merges_and_sees_nodes_written_behind_it(
-        empty_store: Store, tmp_path: Path) -> None:  # fmt: skip
+    empty_store: Store, tmp_path: Path
+) -> None:
     index = ResolveIndex(tmp_path / "index.json")
     load = _vendor_load(empty_store, ("Gamma", "src-a"), ("Cytrox", "src-a"))
     resolve_store(empty_store, types=("Vendor",), changed=load.changed, index=index)
@@ -454,21 +495,29 @@ def test_the_index_in_memory_merges_re_merges_and_sees_nodes_written_behind_it(
     load = _vendor_load(empty_store, ("Candiru", "src-e"))
     report = resolve_store(empty_store, types=("Vendor",), changed=load.changed, index=index)
     assert (report.types[0].focus, report.merged) == (3, 1)
-    assert _vendor_names(empty_store) == [["Candiru"], ["Cytrox"],
-                                          ["Gamma", "Gamma International GmbH"],
-                                          ["Hacking Team srl", "HackingTeam"]]  # fmt: skip
+    assert _vendor_names(empty_store) == [
+        ["Candiru"],
+        ["Cytrox"],
+        ["Gamma", "Gamma International GmbH"],
+        ["Hacking Team srl", "HackingTeam"],
+    ]
 
 
 def _vendor_names(store: Store) -> list[list[str]]:
-    return sorted(sorted({str(v["name"]), *(v["aliases"] or [])})  # type: ignore[misc]
-                  for v in _vendors(store))  # fmt: skip
+    return sorted(
+        sorted({str(v["name"]), *(v["aliases"] or [])})  # type: ignore[misc]
+        for v in _vendors(store)
+    )
 
 
 def _vendor_load(store: Store, *named: tuple[str, str]) -> Summary:
     records: list[Node | Edge] = []
     for name, ref in named:
         src = source_node(ref, f"test source {ref}")
-        records += [src, Node("Vendor", {"name": name, "country": "DE"}, Provenance(src.id, f"{ref}:1"))]
+        records += [
+            src,
+            Node("Vendor", {"name": name, "country": "DE"}, Provenance(src.id, f"{ref}:1")),
+        ]
     return Writer(store, origin="test").write(records)
 
 
@@ -477,9 +526,15 @@ def test_the_review_queue_groups_connected_unsure_pairs_closest_to_a_match_first
     def unsure(a: str, b: str, score: float) -> Decision:
         return Decision("Person", a, b, "unsure", score, "transliterated")
 
-    decisions = [unsure("p1", "p2", 0.8), unsure("p2", "p3", 0.86), unsure("p4", "p5", 0.88),
-                 unsure("p6", "p7", 0.77), unsure("p6", "gone", 0.89), unsure("p3", "p8", 0.76),
-                 Decision("Person", "p8", "p9", "match", 0.95)]  # fmt: skip
+    decisions = [
+        unsure("p1", "p2", 0.8),
+        unsure("p2", "p3", 0.86),
+        unsure("p4", "p5", 0.88),
+        unsure("p6", "p7", 0.77),
+        unsure("p6", "gone", 0.89),
+        unsure("p3", "p8", 0.76),
+        Decision("Person", "p8", "p9", "match", 0.95),
+    ]
     names = {f"p{i}": f"name {i}" for i in range(1, 10)}
     queue = group_unsure(decisions, names)
     # p6~gone is about a node merged away; the match is no question; p2 is unsure about p1
@@ -505,18 +560,23 @@ def test_the_eu_review_queue_is_a_small_share_of_the_names(eu_resolved: EU) -> N
 # -- merging a round of matches at once ---------------------------------------------------------
 def _snapshot(store: Store) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     nodes = store.read("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
-    rels = store.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, "
-                      "properties(r) AS p")  # fmt: skip
+    rels = store.read(
+        "MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, properties(r) AS p"
+    )
     timed = {*store.schema.record_time}  # when the facts were recorded, not what they say
 
     def facts(p: dict[str, object]) -> list[tuple[str, object]]:
         return sorted((k, v) for k, v in p.items() if k not in timed)
 
-    return (sorted((sorted(r["l"]), facts(r["p"])) for r in nodes if "Load" not in r["l"]),
-            sorted((r["t"], r["a"], r["b"], facts(r["p"])) for r in rels))  # type: ignore[misc]
+    return (
+        sorted((sorted(r["l"]), facts(r["p"])) for r in nodes if "Load" not in r["l"]),
+        sorted((r["t"], r["a"], r["b"], facts(r["p"])) for r in rels),
+    )  # type: ignore[misc]
 
 
-def test_merging_many_pairs_at_once_leaves_what_merging_them_one_by_one_does(empty_store: Store) -> None:
+def test_merging_many_pairs_at_once_leaves_what_merging_them_one_by_one_does(
+    empty_store: Store,
+) -> None:
     from graph.merge import merge_many, merge_nodes
     from loaders import registry
 
@@ -535,10 +595,18 @@ def test_merging_many_pairs_at_once_leaves_what_merging_them_one_by_one_does(emp
         first = targeted[group[0]][0]
         for j, other in enumerate(group[1:]):
             src = source_node(f"test-{k}-{j}", f"test source {k}-{j}")
-            records += [src, Edge("TARGETED", first.source, other, Provenance(src.id, f"t:{k}:{j}"))]
+            records += [
+                src,
+                Edge("TARGETED", first.source, other, Provenance(src.id, f"t:{k}:{j}")),
+            ]
     # a group of three, a group of four, and a pair given as a duplicate of a duplicate
-    pairs = [(one[0], one[1]), (one[0], one[2]), (two[0], two[1]), (two[1], two[2]),
-             (two[0], two[3])]  # fmt: skip
+    pairs = [
+        (one[0], one[1]),
+        (one[0], one[2]),
+        (two[0], two[1]),
+        (two[1], two[2]),
+        (two[0], two[3]),
+    ]
     snapshots = []
     for batched in (False, True):
         empty_store.wipe()

@@ -10,15 +10,31 @@ from graph.models import MODELS, RELATION_MODELS, manager_name
 from graph.schema import SchemaError, load_schema, parse_schema
 
 REQUIRED_TYPES = {
-    "State", "Agency", "Person", "Organization", "Vendor", "Product", "Incident", "Tactic",
-    "ExportLicence", "SanctionRegime", "SanctionListing", "PolicyResponse", "Source",
-}  # fmt: skip
+    "State",
+    "Agency",
+    "Person",
+    "Organization",
+    "Vendor",
+    "Product",
+    "Incident",
+    "Tactic",
+    "ExportLicence",
+    "SanctionRegime",
+    "SanctionListing",
+    "PolicyResponse",
+    "Source",
+}
 
 OGM_CLASS = {
-    "string": StringProperty, "text": StringProperty, "url": StringProperty, "date": StringProperty,
-    "int": IntegerProperty, "float": FloatProperty, "bool": BooleanProperty,
+    "string": StringProperty,
+    "text": StringProperty,
+    "url": StringProperty,
+    "date": StringProperty,
+    "int": IntegerProperty,
+    "float": FloatProperty,
+    "bool": BooleanProperty,
     "list[string]": ArrayProperty,
-}  # fmt: skip
+}
 
 
 def test_schema_declares_the_types_clients_depend_on() -> None:
@@ -89,7 +105,11 @@ def test_incident_scope_takes_only_its_declared_values() -> None:
     from graph.validate import RecordError, validate_node
 
     schema = load_schema()
-    assert schema.node("Incident").properties["scope"].values == ("transnational", "domestic", "unknown")
+    assert schema.node("Incident").properties["scope"].values == (
+        "transnational",
+        "domestic",
+        "unknown",
+    )
     ok = Node("Incident", {"ref": "x", "title": "x", "scope": "domestic"}, Provenance("s"))
     assert validate_node(ok, schema)["scope"] == "domestic"
     bad = Node("Incident", {"ref": "x", "title": "x", "scope": "abroad"}, Provenance("s"))

@@ -26,15 +26,18 @@ ENGINES = ["embedded", *(["neo4j"] if os.environ.get("NEO4J_URI") else [])]
 
 @pytest.fixture(scope="module", params=ENGINES)
 def engine_store(
-    request: pytest.FixtureRequest, store: Store, test_settings: Settings,
+    request: pytest.FixtureRequest,
+    store: Store,
+    test_settings: Settings,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Store]:  # fmt: skip
+) -> Iterator[Store]:
     if request.param == ("neo4j" if test_settings.uses_neo4j else "embedded"):
         yield store
         return
     data = tmp_path_factory.mktemp(f"contract-{request.param}")
-    own = Store.open(Settings.from_env({"TNR_DATA_DIR": str(data), "TNR_ENGINE_HEAP": "512m"}),
-                     bind_ogm=False)  # fmt: skip
+    own = Store.open(
+        Settings.from_env({"TNR_DATA_DIR": str(data), "TNR_ENGINE_HEAP": "512m"}), bind_ogm=False
+    )
     try:
         own.ensure_schema()
         yield own
@@ -52,7 +55,9 @@ def empty_store(engine_store: Store) -> Iterator[Store]:
     engine_store.wipe()
 
 
-SRC = source_node("seed:001_35c7dbc5f51ec942.txt", "Transnational Repression by the Russian Federation")
+SRC = source_node(
+    "seed:001_35c7dbc5f51ec942.txt", "Transnational Repression by the Russian Federation"
+)
 P = Provenance(SRC.id, "Finding 4")
 
 
@@ -71,9 +76,15 @@ def test_create_and_read_back(empty_store: Store) -> None:
         "r.source_ids AS sids, r.citations AS cites, r.confidence AS conf"
     )
     assert rows == [
-        {"a": "FSB", "s": "RU", "start": "1995", "sids": [SRC.id], "cites": [f"{SRC.id}|Finding 4"],
-         "conf": 1.0}
-    ]  # fmt: skip
+        {
+            "a": "FSB",
+            "s": "RU",
+            "start": "1995",
+            "sids": [SRC.id],
+            "cites": [f"{SRC.id}|Finding 4"],
+            "conf": 1.0,
+        }
+    ]
 
 
 def test_merge_is_idempotent_and_unions_lists_and_sources(empty_store: Store) -> None:
@@ -83,7 +94,9 @@ def test_merge_is_idempotent_and_unions_lists_and_sources(empty_store: Store) ->
     assert again.total("created") == 0 and again.total("updated") == 0
     assert again.total("unchanged") == 5
     other = source_node("https://example.org/report", "Another report")
-    ru2 = Node("State", {"code": "ru", "name": "Russia", "aliases": ["RF"]}, Provenance(other.id, "p1"))
+    ru2 = Node(
+        "State", {"code": "ru", "name": "Russia", "aliases": ["RF"]}, Provenance(other.id, "p1")
+    )
     third = writer.write([other, ru2])
     assert third.counts["State"].updated == 1
     rows = empty_store.read("MATCH (s:State {code: $c}) RETURN s", c="RU") + empty_store.read(
@@ -106,9 +119,11 @@ def test_relation_properties_through_the_ogm(empty_store: Store) -> None:
 def test_facts_without_a_known_source_are_refused(empty_store: Store) -> None:
     unknown = Provenance("source_0000000000", "x")
     summary = Writer(empty_store).write(
-        [Node("State", {"code": "AM", "name": "Armenia"}, unknown),
-         Node("State", {"code": "GE", "name": "Georgia"}, Provenance("", "line 3"))]
-    )  # fmt: skip
+        [
+            Node("State", {"code": "AM", "name": "Armenia"}, unknown),
+            Node("State", {"code": "GE", "name": "Georgia"}, Provenance("", "line 3")),
+        ]
+    )
     assert summary.total("rejected") == 2 and summary.total("created") == 0
     fields = sorted(r.field for r in summary.rejects)
     assert fields == ["source", "source"]
@@ -123,8 +138,12 @@ def test_bad_records_are_reported_with_place_and_field_and_lose_nothing(
     bad = [
         SRC,
         Node("State", {"name": "no code"}, Provenance(SRC.id, "line 7")),
-        Node("Incident", {"ref": "x", "title": "t", "year": "twenty"}, Provenance(SRC.id, "line 8")),
-        Edge("PART_OF", MODELS and _facts()[3].id, "state_missing0000", Provenance(SRC.id, "line 9")),
+        Node(
+            "Incident", {"ref": "x", "title": "t", "year": "twenty"}, Provenance(SRC.id, "line 8")
+        ),
+        Edge(
+            "PART_OF", MODELS and _facts()[3].id, "state_missing0000", Provenance(SRC.id, "line 9")
+        ),
         Rejected("cases.csv", "line 10", "date", "not a date"),
     ]
     summary = Writer(empty_store, origin="cases.csv", report_dir=tmp_path).write(bad)
@@ -192,15 +211,22 @@ def test_embedded_engine_keeps_its_data_across_a_restart(tmp_path: Path) -> None
 def test_every_filterable_property_is_indexed(store: Store) -> None:
     """ensure_schema (run by the session fixture, as by `tnr`) indexes each property the API
     filters or orders on; a second run creates nothing new (IF NOT EXISTS)."""
+
     def indexed() -> set[tuple[str, str]]:
         rows = store.read("SHOW INDEXES YIELD labelsOrTypes, properties")
-        return {(r["labelsOrTypes"][0], r["properties"][0]) for r in rows
-                if r["labelsOrTypes"] and len(r["properties"] or []) == 1}  # fmt: skip
+        return {
+            (r["labelsOrTypes"][0], r["properties"][0])
+            for r in rows
+            if r["labelsOrTypes"] and len(r["properties"] or []) == 1
+        }
 
     plan = set(store.index_plan())
     assert ("ExportLicence", "control_code") in plan and ("Person", "is_target") in plan
-    assert not any(store.schema.node(t).properties[p].type == "text"
-                   for t, p in plan if p in store.schema.node(t).properties)  # fmt: skip
+    assert not any(
+        store.schema.node(t).properties[p].type == "text"
+        for t, p in plan
+        if p in store.schema.node(t).properties
+    )
     before = indexed()
     assert plan <= before, sorted(plan - before)
     store.ensure_schema()

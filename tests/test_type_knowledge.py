@@ -43,21 +43,38 @@ SCANNED = ("api", "cli", "exports", "briefings", "graph")
 
 #: Modules that may name node types, and why. Everything else asks the schema.
 ALLOWED: dict[str, tuple[frozenset[str], str]] = {
-    "graph/schema.py": (frozenset({"Source", "MergeDecision", "AuditRecord", "DeletedNode",
-                                   "Load", "Watch", "Notification"}),
-                        "the constants naming the types the machinery is built on"),
-    "graph/compare.py": (frozenset({"Person", "Vendor"}),
-                         "comparators for personal names (particles, one-token names, birth "
-                         "dates) and the vendor alias vocabulary, as nomenklatura's test "
-                         "schema.is_a('Person')"),
-    "graph/resolve.py": (frozenset({"Person", "Vendor"}),
-                         "the resolver's tuning for personal names (a stricter threshold, "
-                         "patronymics) and for vendors (alias vocabulary, no quick score)"),
-    "briefings/build.py": (frozenset(load_schema().nodes),
-                           "the briefings' editorial story: the kinds of briefing (state, host, "
-                           "vendor, tactic), what each figure draws first and at most, and how "
-                           "a sale or a policy response reads"),
-}  # fmt: skip
+    "graph/schema.py": (
+        frozenset(
+            {
+                "Source",
+                "MergeDecision",
+                "AuditRecord",
+                "DeletedNode",
+                "Load",
+                "Watch",
+                "Notification",
+            }
+        ),
+        "the constants naming the types the machinery is built on",
+    ),
+    "graph/compare.py": (
+        frozenset({"Person", "Vendor"}),
+        "comparators for personal names (particles, one-token names, birth "
+        "dates) and the vendor alias vocabulary, as nomenklatura's test "
+        "schema.is_a('Person')",
+    ),
+    "graph/resolve.py": (
+        frozenset({"Person", "Vendor"}),
+        "the resolver's tuning for personal names (a stricter threshold, "
+        "patronymics) and for vendors (alias vocabulary, no quick score)",
+    ),
+    "briefings/build.py": (
+        frozenset(load_schema().nodes),
+        "the briefings' editorial story: the kinds of briefing (state, host, "
+        "vendor, tactic), what each figure draws first and at most, and how "
+        "a sale or a policy response reads",
+    ),
+}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -76,9 +93,14 @@ def type_literals(path: Path, names: frozenset[str]) -> list[tuple[int, str]]:
     are not constants of interest)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     skip = _docstrings(tree)
-    return sorted((n.lineno, n.value) for n in ast.walk(tree)
-                  if isinstance(n, ast.Constant) and isinstance(n.value, str)
-                  and n.value in names and id(n) not in skip)  # fmt: skip
+    return sorted(
+        (n.lineno, n.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and n.value in names
+        and id(n) not in skip
+    )
 
 
 def test_no_module_names_a_node_type_outside_the_schema() -> None:
@@ -105,8 +127,10 @@ def test_no_module_names_a_node_type_outside_the_schema() -> None:
 
 def test_the_scan_sees_literals_and_skips_docstrings(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
-    module.write_text('"""About Person."""\n\ndef f(t):\n    """Vendor."""\n'
-                      '    return t == "Person" or t in ("Vendor", "person")\n')  # fmt: skip
+    module.write_text(
+        '"""About Person."""\n\ndef f(t):\n    """Vendor."""\n'
+        '    return t == "Person" or t in ("Vendor", "person")\n'
+    )
     assert type_literals(module, frozenset({"Person", "Vendor"})) == [(5, "Person"), (5, "Vendor")]
 
 
@@ -116,20 +140,32 @@ def _raw() -> dict[str, Any]:
         return yaml.safe_load(fh)  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize(("where", "change", "message"), [
-    ("Person", {"colour": "red"}, r"Person\.colour: expected \"#rrggbb\", got 'red'"),
-    ("Person", {"colour": "#12345"}, r"Person\.colour"),
-    ("Vendor", {"matchabel": True}, r"Vendor: unknown key 'matchabel'"),
-    ("Vendor", {"editable": "yes"}, r"Vendor\.editable: expected true or false"),
-    ("Tactic", {"stix": {"type": "attack-pattern", "standrd": ["name"]}},
-     r"Tactic\.stix: unknown key 'standrd'"),
-    ("Tactic", {"stix": {"type": "attack-pattern", "standard": ["nom"]}},
-     r"Tactic\.stix: \['nom'\] are not declared properties"),
-    ("Agency", {"ftm": {"schema": "PublicBody", "properties": {"name": "title"}}},
-     r"Agency\.ftm\.properties: \['title'\] are not declared properties"),
-    ("Agency", {"ftm": {"properties": {"name": "@label"}}}, r"Agency\.ftm: give either"),
-    ("Agency", {"caption": ["agency", "agencies", "more"]}, r"Agency\.caption"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("where", "change", "message"),
+    [
+        ("Person", {"colour": "red"}, r"Person\.colour: expected \"#rrggbb\", got 'red'"),
+        ("Person", {"colour": "#12345"}, r"Person\.colour"),
+        ("Vendor", {"matchabel": True}, r"Vendor: unknown key 'matchabel'"),
+        ("Vendor", {"editable": "yes"}, r"Vendor\.editable: expected true or false"),
+        (
+            "Tactic",
+            {"stix": {"type": "attack-pattern", "standrd": ["name"]}},
+            r"Tactic\.stix: unknown key 'standrd'",
+        ),
+        (
+            "Tactic",
+            {"stix": {"type": "attack-pattern", "standard": ["nom"]}},
+            r"Tactic\.stix: \['nom'\] are not declared properties",
+        ),
+        (
+            "Agency",
+            {"ftm": {"schema": "PublicBody", "properties": {"name": "title"}}},
+            r"Agency\.ftm\.properties: \['title'\] are not declared properties",
+        ),
+        ("Agency", {"ftm": {"properties": {"name": "@label"}}}, r"Agency\.ftm: give either"),
+        ("Agency", {"caption": ["agency", "agencies", "more"]}, r"Agency\.caption"),
+    ],
+)
 def test_a_bad_key_is_an_error_naming_the_type_and_the_key(
     where: str, change: dict[str, Any], message: str
 ) -> None:
@@ -175,25 +211,37 @@ def campaign_schema(tmp_path: Path) -> Schema:
     raw = copy.deepcopy(_raw())
     raw["node_types"]["Campaign"] = {
         "description": "A coordinated series of incidents by one origin state.",
-        "keys": ["ref"], "label_property": "name",
-        "matchable": True, "editable": True, "colour": CAMPAIGN_COLOUR,
+        "keys": ["ref"],
+        "label_property": "name",
+        "matchable": True,
+        "editable": True,
+        "colour": CAMPAIGN_COLOUR,
         "caption": ["campaign", "campaigns"],
         "stix": {"type": "campaign", "standard": ["name", "description"]},
-        "ftm": {"schema": "Event", "properties": {"name": "@label", "date": ["year"],
-                                                  "description": "description"}},
+        "ftm": {
+            "schema": "Event",
+            "properties": {"name": "@label", "date": ["year"], "description": "description"},
+        },
         "visibility": {"tied_by": ["CAMPAIGN_TARGETED"], "public": ["year"]},
-        "properties": {"ref": {"type": "string", "required": True},
-                       "name": {"type": "string", "required": True},
-                       "year": {"type": "int"}, "description": {"type": "text"}},
-    }  # fmt: skip
+        "properties": {
+            "ref": {"type": "string", "required": True},
+            "name": {"type": "string", "required": True},
+            "year": {"type": "int"},
+            "description": {"type": "text"},
+        },
+    }
     raw["relation_types"]["IN_CAMPAIGN"] = {
         "description": "An incident is one of a campaign's.",
-        "source": ["Incident"], "target": ["Campaign"], "stix": {"type": "related-to"},
-    }  # fmt: skip
+        "source": ["Incident"],
+        "target": ["Campaign"],
+        "stix": {"type": "related-to"},
+    }
     raw["relation_types"]["CAMPAIGN_TARGETED"] = {
-        "source": ["Campaign"], "target": ["Person"],
-        "stix": {"type": "targets"}, "ftm": {"property": "involved"},
-    }  # fmt: skip
+        "source": ["Campaign"],
+        "target": ["Person"],
+        "stix": {"type": "targets"},
+        "ftm": {"property": "involved"},
+    }
     path = tmp_path / "schema.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return load_schema(path)
@@ -219,22 +267,44 @@ def test_a_new_type_is_in_the_graphql_schema(campaign: Schema) -> None:
     assert relation_field("CAMPAIGN_TARGETED", "out") in types["Campaign"]
     assert relation_field("IN_CAMPAIGN", "in") in types["Campaign"]
     assert relation_field("IN_CAMPAIGN", "out") in types["Incident"]
-    assert {lower_camel("Campaign"), plural("Campaign")} <= {f["name"] for f in data["queryType"]["fields"]}
+    assert {lower_camel("Campaign"), plural("Campaign")} <= {
+        f["name"] for f in data["queryType"]["fields"]
+    }
     # editable: true, so the mutations create and update it
-    assert {"createCampaign", "updateCampaign"} <= {f["name"] for f in data["mutationType"]["fields"]}
+    assert {"createCampaign", "updateCampaign"} <= {
+        f["name"] for f in data["mutationType"]["fields"]
+    }
     assert "Campaign" in campaign.editable and "Campaign" in campaign.matchable
 
 
 def _campaign_graph() -> Graph:
-    campaign = GraphNode("campaign_1", "Campaign", "Operation Test",
-                         {"id": "campaign_1", "ref": "c-1", "name": "Operation Test", "year": 2021,
-                          "description": "A test campaign.", "source_ids": [], "citations": []})  # fmt: skip
-    incident = GraphNode("incident_1", "Incident", "A test incident",
-                         {"id": "incident_1", "ref": "i-1", "title": "A test incident"})  # fmt: skip
-    person = GraphNode("person_1", "Person", "Test Official",
-                       {"id": "person_1", "name": "Test Official"})  # fmt: skip
-    edges = (GraphEdge("e1", "IN_CAMPAIGN", "incident_1", "campaign_1", {}),
-             GraphEdge("e2", "CAMPAIGN_TARGETED", "campaign_1", "person_1", {}))  # fmt: skip
+    campaign = GraphNode(
+        "campaign_1",
+        "Campaign",
+        "Operation Test",
+        {
+            "id": "campaign_1",
+            "ref": "c-1",
+            "name": "Operation Test",
+            "year": 2021,
+            "description": "A test campaign.",
+            "source_ids": [],
+            "citations": [],
+        },
+    )
+    incident = GraphNode(
+        "incident_1",
+        "Incident",
+        "A test incident",
+        {"id": "incident_1", "ref": "i-1", "title": "A test incident"},
+    )
+    person = GraphNode(
+        "person_1", "Person", "Test Official", {"id": "person_1", "name": "Test Official"}
+    )
+    edges = (
+        GraphEdge("e1", "IN_CAMPAIGN", "incident_1", "campaign_1", {}),
+        GraphEdge("e2", "CAMPAIGN_TARGETED", "campaign_1", "person_1", {}),
+    )
     return Graph((campaign, incident, person), edges)
 
 
@@ -244,8 +314,11 @@ def test_a_new_type_is_exported_by_its_mappings(campaign: Schema) -> None:
     [obj] = [o for o in bundle["objects"] if o.get("x_tnr_type") == "Campaign"]
     assert obj["type"] == "campaign" and obj["name"] == "Operation Test"
     assert obj["description"] == "A test campaign." and obj["x_tnr_year"] == 2021
-    rels = {(o["relationship_type"], o["source_ref"].split("--")[0], o["target_ref"].split("--")[0])
-            for o in bundle["objects"] if o["type"] == "relationship"}  # fmt: skip
+    rels = {
+        (o["relationship_type"], o["source_ref"].split("--")[0], o["target_ref"].split("--")[0])
+        for o in bundle["objects"]
+        if o["type"] == "relationship"
+    }
     assert {("related-to", "report", "campaign"), ("targets", "campaign", "identity")} <= rels
     result = validate_string(json.dumps(bundle), ValidationOptions(version="2.1"))
     assert result.is_valid, [str(e) for e in result.errors]

@@ -39,8 +39,9 @@ def graph(store: Store) -> Iterator[Store]:
 
 def _truth(store: Store) -> set[str]:
     """The persons the public may not see, read straight from the store."""
-    rows = store.read("MATCH (p:Person) WHERE p.is_target = true OR p.protected = true "
-                      "RETURN p.id AS id")  # fmt: skip
+    rows = store.read(
+        "MATCH (p:Person) WHERE p.is_target = true OR p.protected = true RETURN p.id AS id"
+    )
     assert rows, "the bundled dataset has people at risk"
     return {r["id"] for r in rows}
 
@@ -96,4 +97,3 @@ def test_a_background_refresh_overlapping_an_edit_is_not_kept(
             thread.join(5)
     monkeypatch.setattr(cache, "check_every", 3600.0)
     assert _truth(graph) <= cache.get(graph).redacted
-

@@ -55,8 +55,9 @@ def check_watches(store: Store, watches: list[Watch] | None = None) -> list[watc
 
 
 def _load(store: Store, path: Path, loader: str) -> Summary:
-    return Writer(store, origin=str(path), dataset=f"{loader}:{path.name}",
-                  complete=True).write(registry()[loader].parse(path))  # fmt: skip
+    return Writer(store, origin=str(path), dataset=f"{loader}:{path.name}", complete=True).write(
+        registry()[loader].parse(path)
+    )
 
 
 def _incidents(tmp_path: Path, n: int) -> Path:
@@ -67,24 +68,37 @@ def _incidents(tmp_path: Path, n: int) -> Path:
         writer = csv.DictWriter(fh, fieldnames=list(FIELDS))
         writer.writeheader()
         for i in range(n):
-            writer.writerow({
-                "date": f"2024-0{i + 1}", "origin_state": "Belarus", "host_state": hosts[i],
-                "tactics": "threats-to-family", "target_profile": "exile",
-                "outcome": "attempted", "source_url": SOURCE_URL,
-                "source_title": "Viasna: transnational repression of Belarusian exiles, 2025",
-                "verification": "reported", "ref": f"viasna-2025-{i + 1}",
-                "description": f"Relatives of an exile in {hosts[i]} questioned by the KGB.",
-            })  # fmt: skip
+            writer.writerow(
+                {
+                    "date": f"2024-0{i + 1}",
+                    "origin_state": "Belarus",
+                    "host_state": hosts[i],
+                    "tactics": "threats-to-family",
+                    "target_profile": "exile",
+                    "outcome": "attempted",
+                    "source_url": SOURCE_URL,
+                    "source_title": "Viasna: transnational repression of Belarusian exiles, 2025",
+                    "verification": "reported",
+                    "ref": f"viasna-2025-{i + 1}",
+                    "description": f"Relatives of an exile in {hosts[i]} questioned by the KGB.",
+                }
+            )
     return path
 
 
 def _watch(name: str = "belarus", role: Role = Role.ANALYST, **kw: Any) -> Watch:
-    return Watch(owner="cli", name=name, role=role, query=INCIDENTS_OF_A_STATE,
-                 variables={"state": BELARUS}, owner_role=Role.ADMIN, **kw)  # fmt: skip
+    return Watch(
+        owner="cli",
+        name=name,
+        role=role,
+        query=INCIDENTS_OF_A_STATE,
+        variables={"state": BELARUS},
+        owner_role=Role.ADMIN,
+        **kw,
+    )
 
 
-def gql(store: Store, document: str, role: Role, key: str = "key-one", /,
-        **variables: Any) -> Any:  # fmt: skip
+def gql(store: Store, document: str, role: Role, key: str = "key-one", /, **variables: Any) -> Any:
     ctx = Context.create(store, store.schema)
     ctx.role = role
     ctx.key_label = key  # type: ignore[attr-defined]  # the fingerprint the HTTP layer gives
@@ -124,8 +138,11 @@ def test_one_new_incident_fires_one_notification_naming_it_and_its_source(
     assert [r["key"] for r in rows] == [new_id]
     assert rows[0]["row"]["node"]["title"].endswith("in Georgia (2024-04)")
     # the new version of the file is a new Source: the other incidents now cite it too
-    file_source = {s["id"] for s in rows[0]["row"]["node"]["sources"]
-                   if s["title"].startswith("Incident database")}  # fmt: skip
+    file_source = {
+        s["id"]
+        for s in rows[0]["row"]["node"]["sources"]
+        if s["title"].startswith("Incident database")
+    }
     assert {r["key"] for r in note.diff["added"] if r not in rows} == file_source
     assert note.diff["removed"] == [] and note.diff["moved"] == []
     [cause] = [c for c in note.causes if c["id"] == new_id]
@@ -137,8 +154,7 @@ def test_one_new_incident_fires_one_notification_naming_it_and_its_source(
     assert all(s["citations"] and s["title"] for s in cause["sources"])
     cited = {s["id"] for c in note.causes for s in c["sources"]}
     assert make_id("Source", SOURCE_URL) in cited
-    assert all(s["citations"] for c in note.causes if c["type"] == "Incident"
-               for s in c["sources"])  # fmt: skip
+    assert all(s["citations"] for c in note.causes if c["type"] == "Incident" for s in c["sources"])
     # its relations to the state are causes too; nothing about the other incidents
     assert {c["type"] for c in note.causes} >= {"Incident", "ORIGIN_STATE"}
     assert not any(c["id"] == make_id("Incident", "viasna-2025-1") for c in note.causes)
@@ -150,8 +166,16 @@ def test_one_new_incident_fires_one_notification_naming_it_and_its_source(
 def test_an_analytical_field_without_ids_fires_with_its_figures_moved_and_the_new_incident(
     belarus: Store, tmp_path: Path
 ) -> None:
-    save(belarus, Watch(owner="cli", name="trend", role=Role.PUBLIC, owner_role=Role.ADMIN,
-                        query='{ incidentsPerYear(origin: "BY") { total years { year count } } }'))  # fmt: skip
+    save(
+        belarus,
+        Watch(
+            owner="cli",
+            name="trend",
+            role=Role.PUBLIC,
+            owner_role=Role.ADMIN,
+            query='{ incidentsPerYear(origin: "BY") { total years { year count } } }',
+        ),
+    )
     _load(belarus, _incidents(tmp_path, 3), "incidents")
     assert [c.notification for c in check_watches(belarus)] == [None]
     _load(belarus, _incidents(tmp_path, 4), "incidents")
@@ -172,15 +196,26 @@ def test_a_public_watch_never_reveals_what_the_public_may_not_see(empty_store: S
       edges { node { id title description targeted(first: 5) { node { id label } }
                      sources { id title } } } } }"""
     for role in (Role.PUBLIC, Role.ANALYST):
-        save(empty_store, Watch(owner="cli", name=role.name, role=role, query=query,
-                                variables={"state": mexico}, owner_role=Role.ADMIN))  # fmt: skip
+        save(
+            empty_store,
+            Watch(
+                owner="cli",
+                name=role.name,
+                role=role,
+                query=query,
+                variables={"state": mexico},
+                owner_role=Role.ADMIN,
+            ),
+        )
     _load(empty_store, shared_file("data-pegasus-victims.csv"), "spyware-victims")
     check_watches(empty_store)
     notes = {n.watch_name: n for n in list_notifications(empty_store)}
     assert set(notes) == {"PUBLIC", "ANALYST"}
-    targets = empty_store.read("MATCH (i:Incident)-[:TARGETED]->(p:Person) "
-                               "WHERE (i)-[:HOST_STATE|ORIGIN_STATE]->(:State {code: 'MX'}) "
-                               "AND p.is_target RETURN p.id AS id, p.name AS name, i.id AS incident")  # fmt: skip
+    targets = empty_store.read(
+        "MATCH (i:Incident)-[:TARGETED]->(p:Person) "
+        "WHERE (i)-[:HOST_STATE|ORIGIN_STATE]->(:State {code: 'MX'}) "
+        "AND p.is_target RETURN p.id AS id, p.name AS name, i.id AS incident"
+    )
     assert targets
     analyst = json.dumps(notes["ANALYST"].payload(), ensure_ascii=False)
     public = json.dumps(notes["PUBLIC"].payload(), ensure_ascii=False)
@@ -278,7 +313,10 @@ def test_nothing_a_watch_does_writes_to_the_graph(belarus: Store, tmp_path: Path
     assert _fact_counts(belarus) == before
     with pytest.raises(PermissionError):  # what a watch's query runs on
         ReadOnlyStore(belarus).write("CREATE (:State {id: 'state_x'})")
-    assert belarus.read("MATCH (i:Incident) RETURN i.id AS id, properties(i) AS p ORDER BY id") == props
+    assert (
+        belarus.read("MATCH (i:Incident) RETURN i.id AS id, properties(i) AS p ORDER BY id")
+        == props
+    )
 
 
 # -- bad input ------------------------------------------------------------------------------
@@ -287,10 +325,16 @@ SAVE = """mutation($name: String!, $query: String!, $variables: JSON, $role: Str
     watch { name owner role } secret } }"""
 
 
-def _refusal(store: Store, query: str, role: str | None = None, key_role: Role = Role.ANALYST,
-             **variables: Any) -> str:  # fmt: skip
-    result = gql(store, SAVE, key_role, name="w", query=query, variables=variables or None,
-                 role=role)  # fmt: skip
+def _refusal(
+    store: Store,
+    query: str,
+    role: str | None = None,
+    key_role: Role = Role.ANALYST,
+    **variables: Any,
+) -> str:
+    result = gql(
+        store, SAVE, key_role, name="w", query=query, variables=variables or None, role=role
+    )
     assert result.errors, result.data
     return str(result.errors[0].message)
 
@@ -298,30 +342,59 @@ def _refusal(store: Store, query: str, role: str | None = None, key_role: Role =
 def test_a_watch_that_cannot_be_answered_is_refused_with_the_reason(belarus: Store) -> None:
     assert "not valid GraphQL" in _refusal(belarus, "query { incidents(first: 1) {")
     assert "may only read" in _refusal(
-        belarus, 'mutation { softDelete(id: "incident_x", reason: "no") { id } }')
-    costly = ("{ incidents(first: 100) { edges { node { targeted(first: 200) { node { id } } "
-              "usedTactic(first: 200) { node { id } } hostState(first: 200) { node { id } } } } } }")
+        belarus, 'mutation { softDelete(id: "incident_x", reason: "no") { id } }'
+    )
+    costly = (
+        "{ incidents(first: 100) { edges { node { targeted(first: 200) { node { id } } "
+        "usedTactic(first: 200) { node { id } } hostState(first: 200) { node { id } } } } } }"
+    )
     assert "too expensive" in _refusal(belarus, costly)
-    assert "needs a key of that role" in _refusal(belarus, "{ states(first: 1) { edges { node { id } } } }",
-                                                   role="admin")  # fmt: skip
+    assert "needs a key of that role" in _refusal(
+        belarus, "{ states(first: 1) { edges { node { id } } } }", role="admin"
+    )
     assert "admin role" in _refusal(belarus, "{ auditLog(first: 5) { edges { node { id } } } }")
     assert "Cannot query field" in _refusal(belarus, "{ noSuchField }")
     assert list_watches(belarus) == []
     with pytest.raises(WatchRefused, match="exactly one operation"):
-        save(belarus, Watch(owner="cli", name="two", role=Role.PUBLIC,
-                            query="query a { states(first: 1) { edges { node { id } } } } query b { __typename }"))  # fmt: skip
+        save(
+            belarus,
+            Watch(
+                owner="cli",
+                name="two",
+                role=Role.PUBLIC,
+                query="query a { states(first: 1) { edges { node { id } } } } query b { __typename }",
+            ),
+        )
     # the public holds no key, so saves no watch
     public = gql(belarus, SAVE, Role.PUBLIC, name="w", query="{ __typename }")
     assert public.errors and "analyst role" in public.errors[0].message
 
 
 def test_owners_see_their_own_watches_and_an_admin_sees_all(belarus: Store, tmp_path: Path) -> None:
-    saved = gql(belarus, SAVE, Role.ANALYST, "key-one", name="mine", query=INCIDENTS_OF_A_STATE,
-                variables={"state": BELARUS}, role="public")  # fmt: skip
+    saved = gql(
+        belarus,
+        SAVE,
+        Role.ANALYST,
+        "key-one",
+        name="mine",
+        query=INCIDENTS_OF_A_STATE,
+        variables={"state": BELARUS},
+        role="public",
+    )
     assert saved.errors is None, saved.errors
-    assert saved.data["saveWatch"]["watch"] == {"name": "mine", "owner": "key-one", "role": "public"}
-    theirs = gql(belarus, SAVE, Role.ANALYST, "key-two", name="theirs",
-                 query="{ states(first: 1) { edges { node { id } } } }")  # fmt: skip
+    assert saved.data["saveWatch"]["watch"] == {
+        "name": "mine",
+        "owner": "key-one",
+        "role": "public",
+    }
+    theirs = gql(
+        belarus,
+        SAVE,
+        Role.ANALYST,
+        "key-two",
+        name="theirs",
+        query="{ states(first: 1) { edges { node { id } } } }",
+    )
     assert theirs.errors is None, theirs.errors
     _load(belarus, _incidents(tmp_path, 4), "incidents")
     check_watches(belarus)
@@ -336,8 +409,9 @@ def test_owners_see_their_own_watches_and_an_admin_sees_all(belarus: Store, tmp_
     assert make_id("Incident", "viasna-2025-4") in json.dumps(one["notifications"][0]["diff"])
     deleted = gql(belarus, 'mutation { deleteWatch(name: "mine") }', Role.ANALYST, "key-two")
     assert deleted.errors and "no watch named" in deleted.errors[0].message
-    assert gql(belarus, 'mutation { deleteWatch(name: "mine") }', Role.ANALYST,
-               "key-one").data == {"deleteWatch": True}  # fmt: skip
+    assert gql(belarus, 'mutation { deleteWatch(name: "mine") }', Role.ANALYST, "key-one").data == {
+        "deleteWatch": True
+    }
     assert [w.name for w in list_watches(belarus)] == ["theirs"]
 
 
@@ -345,8 +419,11 @@ def test_owners_see_their_own_watches_and_an_admin_sees_all(belarus: Store, tmp_
 def _env(settings: Settings) -> dict[str, str]:
     env = {"TNR_DATA_DIR": str(settings.data_dir), "TNR_ENGINE_HEAP": settings.engine_heap}
     if settings.neo4j_uri:
-        env.update(NEO4J_URI=settings.neo4j_uri, NEO4J_USER=settings.neo4j_user,
-                   NEO4J_PASSWORD=settings.neo4j_password)  # fmt: skip
+        env.update(
+            NEO4J_URI=settings.neo4j_uri,
+            NEO4J_USER=settings.neo4j_user,
+            NEO4J_PASSWORD=settings.neo4j_password,
+        )
     return env
 
 
@@ -356,16 +433,29 @@ def test_the_cli_adds_a_watch_a_load_fires_it_and_changes_lists_what_came(
     env = _env(test_settings)
     query = tmp_path / "belarus.graphql"
     query.write_text(INCIDENTS_OF_A_STATE, encoding="utf-8")
-    added = runner.invoke(app, ["watch", "add", "belarus", "--query", str(query),
-                                "--variables", json.dumps({"state": BELARUS})], env=env)  # fmt: skip
+    added = runner.invoke(
+        app,
+        [
+            "watch",
+            "add",
+            "belarus",
+            "--query",
+            str(query),
+            "--variables",
+            json.dumps({"state": BELARUS}),
+        ],
+        env=env,
+    )
     assert added.exit_code == 0, added.output
     since = belarus.read("MATCH (l:Load) RETURN max(l.started) AS t")[0]["t"]
-    again = runner.invoke(app, ["load", "incidents", str(_incidents(tmp_path, 3)), "--no-resolve"],
-                          env=env)  # fmt: skip
+    again = runner.invoke(
+        app, ["load", "incidents", str(_incidents(tmp_path, 3)), "--no-resolve"], env=env
+    )
     assert again.exit_code == 0, again.output
     assert "watch belarus" not in again.output
-    more = runner.invoke(app, ["load", "incidents", str(_incidents(tmp_path, 4)), "--no-resolve"],
-                         env=env)  # fmt: skip
+    more = runner.invoke(
+        app, ["load", "incidents", str(_incidents(tmp_path, 4)), "--no-resolve"], env=env
+    )
     assert more.exit_code == 0, more.output
     assert "watch belarus: 1 added" in more.output
     belarus.bind_ogm()

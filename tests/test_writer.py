@@ -42,6 +42,7 @@ def test_a_failing_batch_writes_nothing_of_itself_and_keeps_earlier_batches(
     def flaky(self: Store, work: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 2:
+
             def broken(tx: ManagedTransaction) -> Any:
                 work(tx)  # everything of the batch is sent ...
                 raise TransientError("engine went away")  # ... and then the commit fails

@@ -17,7 +17,9 @@ from .query_limits import QueryLimits
 from .schema import build_schema
 
 
-def create_graphql_app(schema: Schema | None = None, limits: QueryLimits | None = None) -> GraphQLApp:
+def create_graphql_app(
+    schema: Schema | None = None, limits: QueryLimits | None = None
+) -> GraphQLApp:
     """The ASGI app to mount at /graphql (GraphiQL for browsers, queries over GET and POST)."""
     limits = limits or QueryLimits()
     return GraphQLApp(build_schema(schema, limits), schema, limits, graphql_ide="graphiql")

@@ -43,8 +43,10 @@ from .types import Direction, Registry, relation_ends, relation_field
 NUMERIC = ("int", "float")
 
 
-@strawberry.type(description="Statistics of a numeric property over the nodes counted "
-                 "(null when none of them has a value).")  # fmt: skip
+@strawberry.type(
+    description="Statistics of a numeric property over the nodes counted "
+    "(null when none of them has a value)."
+)
 class NumericStats:
     count: int = strawberry.field(description="How many of the nodes have a value.")
     sum: float | None
@@ -109,8 +111,13 @@ def _stats(numeric: tuple[str, ...]) -> str:
     parts = ["count(n) AS c"]
     for i, p in enumerate(numeric):
         col = f"n.`{p}`"
-        parts += [f"count({col}) AS k{i}", f"sum({col}) AS s{i}", f"min({col}) AS lo{i}",
-                  f"max({col}) AS hi{i}", f"avg({col}) AS av{i}"]  # fmt: skip
+        parts += [
+            f"count({col}) AS k{i}",
+            f"sum({col}) AS s{i}",
+            f"min({col}) AS lo{i}",
+            f"max({col}) AS hi{i}",
+            f"avg({col}) AS av{i}",
+        ]
     return ", ".join(parts)
 
 
@@ -122,8 +129,13 @@ def _read_stats(row: dict[str, Any], numeric: tuple[str, ...]) -> dict[str, Nume
         def num(v: Any, k: int = k) -> float | None:
             return float(v) if k and v is not None else None
 
-        out[p] = NumericStats(count=k, sum=num(row.get(f"s{i}")), min=num(row.get(f"lo{i}")),
-                              max=num(row.get(f"hi{i}")), avg=num(row.get(f"av{i}")))  # fmt: skip
+        out[p] = NumericStats(
+            count=k,
+            sum=num(row.get(f"s{i}")),
+            min=num(row.get(f"lo{i}")),
+            max=num(row.get(f"hi{i}")),
+            avg=num(row.get(f"av{i}")),
+        )
     return out
 
 
@@ -151,10 +163,18 @@ class GroupRow:
 
 
 async def group_rows(
-    ctx: Context, spec: AggregateSpec, registry: Registry, scope: Scope, *,
-    prop: str | None, relation: str | None, limit: int, order: str, order_field: str | None,
+    ctx: Context,
+    spec: AggregateSpec,
+    registry: Registry,
+    scope: Scope,
+    *,
+    prop: str | None,
+    relation: str | None,
+    limit: int,
+    order: str,
+    order_field: str | None,
     descending: bool,
-) -> list[GroupRow]:  # fmt: skip
+) -> list[GroupRow]:
     """The top `limit` groups of the scope's nodes, by a property or a related node."""
     if (prop is None) == (relation is None):
         raise PublicError("group by exactly one of a property or a relation")
@@ -193,8 +213,10 @@ async def group_rows(
         ends = rt.targets if direction == "out" else rt.sources
         anonymous = {i: anon_id(i) for e in ends for i in view.anonymous_ids(schema.node(e))}
         shown = f"coalesce({add(anonymous)}[m.id], m.id)" if anonymous else "m.id"
-        head = (f"{scope.match} OPTIONAL MATCH (n){arrow}(m){guard} WITH DISTINCT n, m "
-                f"RETURN CASE WHEN m IS NULL THEN null ELSE {shown} END AS g, m.id AS mid, ")  # fmt: skip
+        head = (
+            f"{scope.match} OPTIONAL MATCH (n){arrow}(m){guard} WITH DISTINCT n, m "
+            f"RETURN CASE WHEN m IS NULL THEN null ELSE {shown} END AS g, m.id AS mid, "
+        )
     direction_word = "DESC" if descending else "ASC"
     tail = _nulls_last("g", "ASC")
     if order == "count":
@@ -251,15 +273,18 @@ def _stats_type(nt: NodeType, numeric: tuple[str, ...]) -> type[Any] | None:
         return None
     ns: dict[str, Any] = {
         f"stat_{p}": strawberry.field(
-            resolver=_stat_resolver(nt, p), name=relation_field(p, "out"),
+            resolver=_stat_resolver(nt, p),
+            name=relation_field(p, "out"),
             description=f"Statistics of `{p}` over the nodes counted.",
         )
         for p in numeric
     }
     ns["__annotations__"] = {"stats": strawberry.Private[dict[str, Any]]}
-    return strawberry.type(type(f"{nt.name}Stats", (), ns),  # type: ignore[no-any-return]
-                           description=f"Statistics of the numeric properties of {nt.name} "
-                           "nodes (for the public, only of the properties it sees).")  # fmt: skip
+    return strawberry.type(
+        type(f"{nt.name}Stats", (), ns),  # type: ignore[no-any-return]
+        description=f"Statistics of the numeric properties of {nt.name} "
+        "nodes (for the public, only of the properties it sees).",
+    )
 
 
 def _stats_field(stats_cls: type[Any] | None) -> dict[str, Any]:
@@ -270,9 +295,13 @@ def _stats_field(stats_cls: type[Any] | None) -> dict[str, Any]:
         return stats_cls(stats=root.stats)
 
     resolve.__annotations__ = {"return": stats_cls}
-    return {"numeric_stats": strawberry.field(
-        resolver=resolve, name="stats",
-        description="sum, min, max and avg of each numeric property.")}  # fmt: skip
+    return {
+        "numeric_stats": strawberry.field(
+            resolver=resolve,
+            name="stats",
+            description="sum, min, max and avg of each numeric property.",
+        )
+    }
 
 
 def build_aggregate(schema: Schema, nt: NodeType, registry: Registry) -> tuple[type[Any], Any]:
@@ -281,29 +310,40 @@ def build_aggregate(schema: Schema, nt: NodeType, registry: Registry) -> tuple[t
     spec = aggregate_spec(schema, nt)
     name = nt.name
     stats_cls = _stats_type(nt, spec.numeric)
-    prop_enum = _enum(f"{name}GroupField",
-                      {_upper(relation_field(p, "out")): p for p in spec.groupable},
-                      f"Properties to group {name} nodes by.")  # fmt: skip
+    prop_enum = _enum(
+        f"{name}GroupField",
+        {_upper(relation_field(p, "out")): p for p in spec.groupable},
+        f"Properties to group {name} nodes by.",
+    )
     by_ann: dict[str, Any] = {"property": prop_enum | None}
     by_ns: dict[str, Any] = {"property": strawberry.field(default=None)}
     if spec.relations:
-        rel_enum = _enum(f"{name}GroupRelation", {_upper(k): k for k in spec.relations},
-                         f"Relations to group {name} nodes by the node at their other end.")
+        rel_enum = _enum(
+            f"{name}GroupRelation",
+            {_upper(k): k for k in spec.relations},
+            f"Relations to group {name} nodes by the node at their other end.",
+        )
         by_ann["relation"] = rel_enum | None
         by_ns["relation"] = strawberry.field(default=None)
     by_ns["__annotations__"] = by_ann
-    group_by = strawberry.input(type(f"{name}GroupBy", (), by_ns),
-                                description="Give exactly one: a property or a relation.")  # fmt: skip
+    group_by = strawberry.input(
+        type(f"{name}GroupBy", (), by_ns), description="Give exactly one: a property or a relation."
+    )
     order_ann: dict[str, Any] = {"by": GroupOrderKey, "direction": OrderDirection}
-    order_ns: dict[str, Any] = {"by": strawberry.field(default=GroupOrderKey.COUNT),
-                                "direction": strawberry.field(default=OrderDirection.DESC)}  # fmt: skip
+    order_ns: dict[str, Any] = {
+        "by": strawberry.field(default=GroupOrderKey.COUNT),
+        "direction": strawberry.field(default=OrderDirection.DESC),
+    }
     if spec.numeric:
-        num_enum = _enum(f"{name}NumericField",
-                         {_upper(relation_field(p, "out")): p for p in spec.numeric},
-                         f"Numeric properties of {name} nodes.")  # fmt: skip
+        num_enum = _enum(
+            f"{name}NumericField",
+            {_upper(relation_field(p, "out")): p for p in spec.numeric},
+            f"Numeric properties of {name} nodes.",
+        )
         order_ann["field"] = num_enum | None
         order_ns["field"] = strawberry.field(
-            default=None, description="The numeric property of SUM, AVG, MIN and MAX.")
+            default=None, description="The numeric property of SUM, AVG, MIN and MAX."
+        )
     order_ns["__annotations__"] = order_ann
     group_order = strawberry.input(
         type(f"{name}GroupOrder", (), order_ns),
@@ -312,60 +352,89 @@ def build_aggregate(schema: Schema, nt: NodeType, registry: Registry) -> tuple[t
     )
 
     group_ns: dict[str, Any] = {
-        "__annotations__": {"key": str | None, "label": str | None, "type": str | None,
-                            "count": int, "stats": strawberry.Private[dict[str, Any]]},
-        "key": strawberry.field(description="The property's value, or the id of the node at "
-                                "the other end (null: none)."),
+        "__annotations__": {
+            "key": str | None,
+            "label": str | None,
+            "type": str | None,
+            "count": int,
+            "stats": strawberry.Private[dict[str, Any]],
+        },
+        "key": strawberry.field(
+            description="The property's value, or the id of the node at the other end (null: none)."
+        ),
         "label": strawberry.field(description="The value, or the node's label."),
         "type": strawberry.field(description="The node's type (relation groups)."),
         "count": strawberry.field(description="How many of the nodes are in the group."),
         **_stats_field(stats_cls),
-    }  # fmt: skip
-    group_cls = strawberry.type(type(f"{name}Group", (), group_ns),
-                                description=f"A group of {name} nodes.")  # fmt: skip
+    }
+    group_cls = strawberry.type(
+        type(f"{name}Group", (), group_ns), description=f"A group of {name} nodes."
+    )
 
     async def group_by_resolver(
-        root: Any, info: Info[Context, None], by: Any, limit: int = DEFAULT_GROUPS,
+        root: Any,
+        info: Info[Context, None],
+        by: Any,
+        limit: int = DEFAULT_GROUPS,
         order_by: Any = None,
-    ) -> list[Any]:  # fmt: skip
+    ) -> list[Any]:
         order = order_by.by.value if order_by is not None else "count"
         field = getattr(order_by, "field", None)
         descending = order_by is None or order_by.direction == OrderDirection.DESC
         prop = by.property.value if by.property is not None else None
         rel = getattr(by, "relation", None)
         rows = await group_rows(
-            info.context, spec, registry, root.scope, prop=prop,
-            relation=rel.value if rel is not None else None, limit=limit, order=order,
-            order_field=field.value if field is not None else None, descending=descending,
-        )  # fmt: skip
-        return [group_cls(key=g.key, label=g.label, type=g.type, count=g.count,
-                          stats=g.stats) for g in rows]  # fmt: skip
+            info.context,
+            spec,
+            registry,
+            root.scope,
+            prop=prop,
+            relation=rel.value if rel is not None else None,
+            limit=limit,
+            order=order,
+            order_field=field.value if field is not None else None,
+            descending=descending,
+        )
+        return [
+            group_cls(key=g.key, label=g.label, type=g.type, count=g.count, stats=g.stats)
+            for g in rows
+        ]
 
     group_by_resolver.__annotations__ = {
-        "info": Info, "by": group_by, "limit": int, "order_by": group_order | None,
+        "info": Info,
+        "by": group_by,
+        "limit": int,
+        "order_by": group_order | None,
         "return": list[group_cls],  # type: ignore[valid-type]
-    }  # fmt: skip
+    }
     agg_ns: dict[str, Any] = {
-        "__annotations__": {"count": int, "stats": strawberry.Private[dict[str, Any]],
-                            "scope": strawberry.Private[Scope]},
+        "__annotations__": {
+            "count": int,
+            "stats": strawberry.Private[dict[str, Any]],
+            "scope": strawberry.Private[Scope],
+        },
         "count": strawberry.field(description="How many nodes match the filter."),
         **_stats_field(stats_cls),
         "group_by": strawberry.field(
             resolver=group_by_resolver,
             description=f"The nodes in groups, the top `limit` (at most {MAX_GROUPS}) first.",
         ),
-    }  # fmt: skip
-    agg_cls = strawberry.type(type(f"{name}Aggregate", (), agg_ns),
-                              description=f"Counts and statistics of the {name} nodes a "
-                              "connection's filter selects (all pages).")  # fmt: skip
+    }
+    agg_cls = strawberry.type(
+        type(f"{name}Aggregate", (), agg_ns),
+        description=f"Counts and statistics of the {name} nodes a "
+        "connection's filter selects (all pages).",
+    )
 
     async def aggregate(root: Any, info: Info[Context, None]) -> Any:
         scope: Scope = root.scope
-        rows = await info.context.loaders.read(f"{scope.match} RETURN {_stats(spec.numeric)}",
-                                               **scope.params)  # fmt: skip
+        rows = await info.context.loaders.read(
+            f"{scope.match} RETURN {_stats(spec.numeric)}", **scope.params
+        )
         row = rows[0] if rows else {"c": 0}
-        return agg_cls(count=int(row.get("c") or 0), stats=_read_stats(row, spec.numeric),
-                       scope=scope)  # fmt: skip
+        return agg_cls(
+            count=int(row.get("c") or 0), stats=_read_stats(row, spec.numeric), scope=scope
+        )
 
     aggregate.__annotations__ = {"info": Info, "return": agg_cls}
     return agg_cls, aggregate

@@ -48,8 +48,9 @@ class InputError(PublicError):
 
 
 def audit_source() -> Node:
-    return source_node(AUDIT_SOURCE_REF, "tnr-graph audit log of edits made through the API",
-                       kind="software")  # fmt: skip
+    return source_node(
+        AUDIT_SOURCE_REF, "tnr-graph audit log of edits made through the API", kind="software"
+    )
 
 
 def actor_of(info: Info[Any, Any]) -> str:
@@ -86,8 +87,9 @@ def as_json(props: dict[str, Any] | list[dict[str, Any]] | None) -> str:
     return json.dumps(props, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def write_node(tx: ManagedTransaction, schema: Schema, node_type: str, node_id: str,
-               props: dict[str, Any]) -> None:  # fmt: skip
+def write_node(
+    tx: ManagedTransaction, schema: Schema, node_type: str, node_id: str, props: dict[str, Any]
+) -> None:
     """The writer's own MERGE (graph/writer.py), inside the caller's transaction, with the
     record time of an edit (now; one sighting per source, dataset "edit")."""
     write_node_in(tx, schema, node_type, edit_row(node_id, props))
@@ -114,16 +116,32 @@ def record(
 ) -> str:
     """Write the AuditRecord of `change` in transaction `tx`; returns its id."""
     source = audit_source()
-    write_node(tx, schema, SOURCE, source.id, {**validate_node(source, schema),
-                                                  **provenance_props(source.provenance)})  # fmt: skip
+    write_node(
+        tx,
+        schema,
+        SOURCE,
+        source.id,
+        {**validate_node(source, schema), **provenance_props(source.provenance)},
+    )
     props = {
-        "ref": uuid.uuid4().hex, "operation": change.operation, "target_id": target_id,
-        "target_type": target_type, "actor": change.actor, "at": change.at,
-        "before": as_json(before), "after": as_json(after), "reason": change.reason or None,
-    }  # fmt: skip
+        "ref": uuid.uuid4().hex,
+        "operation": change.operation,
+        "target_id": target_id,
+        "target_type": target_type,
+        "actor": change.actor,
+        "at": change.at,
+        "before": as_json(before),
+        "after": as_json(after),
+        "reason": change.reason or None,
+    }
     node = Node(AUDIT_RECORD, props, Provenance(source.id, change.locator))
-    write_node(tx, schema, AUDIT_RECORD, node.id,
-               {**validate_node(node, schema), **provenance_props(node.provenance)})  # fmt: skip
+    write_node(
+        tx,
+        schema,
+        AUDIT_RECORD,
+        node.id,
+        {**validate_node(node, schema), **provenance_props(node.provenance)},
+    )
     return node.id
 
 
@@ -167,12 +185,15 @@ def build_audit_query(schema: Schema) -> type[Any]:
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = await info.context.loaders.read(
             f"MATCH (n:AuditRecord){where} RETURN properties(n) AS p "
-            "ORDER BY n.at, n.id LIMIT $limit", **params,
-        )  # fmt: skip
+            "ORDER BY n.at, n.id LIMIT $limit",
+            **params,
+        )
         found = [r["p"] for r in rows]
         page = found[:first]
-        edges = [Edge(cursor=encode_cursor("at", p.get("at"), p["id"]), node=registry.node(p))
-                 for p in page]  # fmt: skip
+        edges = [
+            Edge(cursor=encode_cursor("at", p.get("at"), p["id"]), node=registry.node(p))
+            for p in page
+        ]
 
         async def count() -> int:
             cwhere = f" WHERE {' AND '.join(count_conditions)}" if count_conditions else ""
@@ -182,26 +203,34 @@ def build_audit_query(schema: Schema) -> type[Any]:
             )
             return int(got[0]["c"]) if got else 0
 
-        info_ = PageInfo(has_next_page=len(found) > first, has_previous_page=after is not None,
-                         start_cursor=edges[0].cursor if edges else None,
-                         end_cursor=edges[-1].cursor if edges else None)  # fmt: skip
+        info_ = PageInfo(
+            has_next_page=len(found) > first,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
         scope_params = {k: v for k, v in count_params.items() if k != "limit"}
         scope = Scope(TypeSpec(record_nt, (), frozenset()), tuple(count_conditions), scope_params)
         made: Connection[Any] = connection(edges=edges, page_info=info_, count=count, scope=scope)
         return made
 
     audit_log.__annotations__ = {
-        "info": Info, "target_id": strawberry.ID | None, "actor": str | None,
-        "since": str | None, "first": int, "after": str | None,
+        "info": Info,
+        "target_id": strawberry.ID | None,
+        "actor": str | None,
+        "since": str | None,
+        "first": int,
+        "after": str | None,
         "return": connection,
-    }  # fmt: skip
+    }
     namespace = {
         "__module__": __name__,
         "audit_log": strawberry.field(
-            resolver=audit_log, permission_classes=[IsAdmin],
+            resolver=audit_log,
+            permission_classes=[IsAdmin],
             description="Every change made through the API, oldest first (admin only). "
             "`actor` is a role (`editor`) or a role and key fingerprint; `since` an ISO date "
             "or UTC time.",
         ),
-    }  # fmt: skip
+    }
     return strawberry.type(type("AuditQuery", (), namespace))  # type: ignore[no-any-return]

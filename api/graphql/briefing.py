@@ -57,28 +57,47 @@ class BriefingDocument:
 
 @strawberry.type
 class BriefingQuery:
-    @strawberry.field(description="A briefing on a state, host state, vendor or tactic, every "
-                      "figure from queries/ and footnoted with its sources.")  # type: ignore[untyped-decorator]  # fmt: skip
+    @strawberry.field(
+        description="A briefing on a state, host state, vendor or tactic, every "
+        "figure from queries/ and footnoted with its sources."
+    )  # type: ignore[untyped-decorator]
     async def briefing(
-        self, info: Info[Context, None], subject: str, kind: BriefingKind,
+        self,
+        info: Info[Context, None],
+        subject: str,
+        kind: BriefingKind,
         format: BriefingFormat = BriefingFormat.MD,
         appendix: bool = False,
         scope: IncidentScope | None = None,
-    ) -> BriefingDocument:  # fmt: skip
+    ) -> BriefingDocument:
         # An unknown subject (SubjectNotFound, a LookupError) goes out as a PublicError.
         # No scope: transnational incidents, and a vendor's documented uses of every scope.
         csv_text: str | None = None
         chosen = scope.value if scope is not None else None
         if appendix:
-            data, csv_text = await run(info, briefing_with_appendix, kind.value, subject,
-                                       format.value, role_of(info), chosen)  # fmt: skip
+            data, csv_text = await run(
+                info,
+                briefing_with_appendix,
+                kind.value,
+                subject,
+                format.value,
+                role_of(info),
+                chosen,
+            )
         else:
-            data = await run(info, briefing, kind.value, subject, format.value, role_of(info),
-                             chosen)  # fmt: skip
+            data = await run(
+                info, briefing, kind.value, subject, format.value, role_of(info), chosen
+            )
         if isinstance(data, bytes):
             content, encoding = base64.b64encode(data).decode("ascii"), "base64"
         else:
             content, encoding = data, "utf-8"
-        return BriefingDocument(kind=kind, subject=subject, format=format,
-                                media_type=MEDIA_TYPES[format.value], encoding=encoding,
-                                content=content, appendix=csv_text)  # fmt: skip
+        return BriefingDocument(
+            kind=kind,
+            subject=subject,
+            format=format,
+            media_type=MEDIA_TYPES[format.value],
+            encoding=encoding,
+            content=content,
+            appendix=csv_text,
+        )

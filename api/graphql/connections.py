@@ -182,9 +182,13 @@ def _check_date(value: str) -> str:
 
 
 def where_clauses(
-    spec: TypeSpec, flt: Any, params: Params, schema: Any, view: View | None = None,
+    spec: TypeSpec,
+    flt: Any,
+    params: Params,
+    schema: Any,
+    view: View | None = None,
     as_of: str | None = None,
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """Cypher conditions on `n` for a filter input (None: no condition).
 
     `as_of` (the parameter, e.g. "$p0", holding a record time at full precision: see
@@ -220,8 +224,9 @@ def where_clauses(
                 continue
             other_type = schema.type_of_id(other)
             when = f" WHERE {all_recorded('e', 'm', param=as_of)}" if as_of is not None else ""
-            out.append(f"EXISTS {{ MATCH (n)-[e]-(m:`{other_type}` {{id: {params.add(other)}}})"
-                       f"{when} }}")  # fmt: skip
+            out.append(
+                f"EXISTS {{ MATCH (n)-[e]-(m:`{other_type}` {{id: {params.add(other)}}}){when} }}"
+            )
         elif f.kind == "bool":
             out.append(f"{col} = {params.add(bool(value))}")
         elif f.kind == "has":
@@ -252,8 +257,14 @@ def where_clauses(
     return out
 
 
-def has_relation(relation: str, direction: str, present: bool, params: Params, view: View,
-                 as_of: str | None = None) -> str:  # fmt: skip
+def has_relation(
+    relation: str,
+    direction: str,
+    present: bool,
+    params: Params,
+    view: View,
+    as_of: str | None = None,
+) -> str:
     """`n` has (or has not) a relation of this type in this direction, as `view` sees it
     (and, given the parameter `as_of` holding a record time, recorded by then).
 
@@ -343,10 +354,18 @@ def _order_by(col: str | None, ties: list[str], desc: bool, reverse: bool = Fals
 
 
 async def _page(
-    ctx: Context, label: str, conditions: list[str], params: Params, keys: list[str],
-    keyset: list[str], key: str | None, tie_exprs: list[str], size: int, descending: bool,
+    ctx: Context,
+    label: str,
+    conditions: list[str],
+    params: Params,
+    keys: list[str],
+    keyset: list[str],
+    key: str | None,
+    tie_exprs: list[str],
+    size: int,
+    descending: bool,
     backwards: bool,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     """The rows of one page in one query (size + 1 of them when there are more)."""
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     then = f" WHERE {' AND '.join(keyset)}" if keyset else ""
@@ -385,10 +404,17 @@ class Segment:
 
 
 async def _segmented_page(
-    ctx: Context, label: str, conditions: list[str], params: Params, segments: list[Segment],
-    ranks: dict[str, int], places: dict[str, tuple[int, Any, str]], size: int,
-    descending: bool, backwards: bool,
-) -> list[dict[str, Any]]:  # fmt: skip
+    ctx: Context,
+    label: str,
+    conditions: list[str],
+    params: Params,
+    segments: list[Segment],
+    ranks: dict[str, int],
+    places: dict[str, tuple[int, Any, str]],
+    size: int,
+    descending: bool,
+    backwards: bool,
+) -> list[dict[str, Any]]:
     """A public page in runs, each read by a query as cheap as the analyst's.
 
     The public's order (graph/visibility.py) puts the rows it sees as stored first and the
@@ -419,8 +445,11 @@ async def _segmented_page(
             continue
         if segment.where is None:
             anon_bounds = [(op, (ranks[real], real)) for op, (_, real) in bounds]
-            ordered = sorted((r for r, rank in ranks.items() if _within(rank, anon_bounds, asc)),
-                             key=ranks.__getitem__, reverse=not scan_asc)  # fmt: skip
+            ordered = sorted(
+                (r for r, rank in ranks.items() if _within(rank, anon_bounds, asc)),
+                key=ranks.__getitem__,
+                reverse=not scan_asc,
+            )
             # In rank order, a chunk at a time (doubling while a filter drops rows), so a
             # page reads the properties of the rows it keeps, not of every anonymous one.
             start, chunk = 0, need - len(out)
@@ -428,8 +457,10 @@ async def _segmented_page(
                 ids = ordered[start : start + chunk]
                 start, chunk = start + len(ids), chunk * 2
                 conds = [*conditions, f"n.id IN {params.add(ids)}"]
-                query = (f"MATCH (n:`{label}`) WHERE {' AND '.join(conds)} "
-                         "RETURN properties(n) AS p, null AS k")  # fmt: skip
+                query = (
+                    f"MATCH (n:`{label}`) WHERE {' AND '.join(conds)} "
+                    "RETURN properties(n) AS p, null AS k"
+                )
                 found = await ctx.loaders.read(query, **params.used_in(query))
                 found.sort(key=lambda row: ranks[row["p"]["id"]], reverse=not scan_asc)
                 out.extend(found[: need - len(out)])
@@ -439,8 +470,9 @@ async def _segmented_page(
             for op, (value, real) in bounds:
                 sym = op if asc else {">": "<", "<": ">"}[op]
                 values = ([value] if segment.col else []) + [real]
-                conds.append(_ties([(e, params.add(v)) for e, v in zip(ties, values,
-                                                                       strict=True)], sym))  # fmt: skip
+                conds.append(
+                    _ties([(e, params.add(v)) for e, v in zip(ties, values, strict=True)], sym)
+                )
             by = ", ".join(f"{t} {d}" for t in ties)
             k = segment.col or "null"
             query = (
@@ -455,9 +487,13 @@ async def _segmented_page(
 
 
 def _segments(
-    order_field: str, col: str, masked: list[str], anonymous: list[str], params: Params,
+    order_field: str,
+    col: str,
+    masked: list[str],
+    anonymous: list[str],
+    params: Params,
     descending: bool,
-) -> list[Segment]:  # fmt: skip
+) -> list[Segment]:
     """The runs of the public's order, when a page can be read run by run (else [])."""
     if not anonymous:
         return []
@@ -527,8 +563,8 @@ async def fetch_connection(
     # nodes shown anonymously sort among themselves by their anonymous id, never by their
     # stored one (its place in the order would tell a guessed name's hash from another).
     col: str | None = None if order_field == "id" else f"n.`{order_field}`"
-    masked = [] if view.field_is_public(spec.node_type, order_field) else view.masked_ids(
-        spec.node_type
+    masked = (
+        [] if view.field_is_public(spec.node_type, order_field) else view.masked_ids(spec.node_type)
     )
     anonymous = view.anonymous_ids(spec.node_type)
     if order_field == "id" and anonymous:
@@ -560,13 +596,27 @@ async def fetch_connection(
             keyset.append(place(key, value, ties, descending, params))
     segments = _segments(order_field, f"n.`{order_field}`", masked, anonymous, params, descending)
     if segments:
-        runs = {which: (_run_of(segments, real, value, ranks), value, real)
-                for which, (value, real) in places.items()}  # fmt: skip
-        rows = await _segmented_page(ctx, label, conditions, params, segments, ranks, runs,
-                                     size, descending, backwards)  # fmt: skip
+        runs = {
+            which: (_run_of(segments, real, value, ranks), value, real)
+            for which, (value, real) in places.items()
+        }
+        rows = await _segmented_page(
+            ctx, label, conditions, params, segments, ranks, runs, size, descending, backwards
+        )
     else:
-        rows = await _page(ctx, label, conditions, params, keys, keyset, key, tie_exprs, size,
-                           descending, backwards)  # fmt: skip
+        rows = await _page(
+            ctx,
+            label,
+            conditions,
+            params,
+            keys,
+            keyset,
+            key,
+            tie_exprs,
+            size,
+            descending,
+            backwards,
+        )
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

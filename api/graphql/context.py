@@ -129,6 +129,13 @@ class Context:
         return self._view
 
     @classmethod
-    def create(cls, store: Store | None, schema: Schema, request: Any = None,
-               response: Any = None, *, max_page: int = QueryLimits.max_page) -> Context:  # fmt: skip
+    def create(
+        cls,
+        store: Store | None,
+        schema: Schema,
+        request: Any = None,
+        response: Any = None,
+        *,
+        max_page: int = QueryLimits.max_page,
+    ) -> Context:
         return cls(store, schema, Loaders(store, schema), request, response, max_page=max_page)

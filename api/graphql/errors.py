@@ -33,8 +33,10 @@ class Unavailable(PublicError):
         super().__init__(message)
 
 
-TIMEOUT_MESSAGE = ("The question took longer than the server allows and was stopped; "
-                   "ask for less (a smaller depth, page or filter) or try again later.")
+TIMEOUT_MESSAGE = (
+    "The question took longer than the server allows and was stopped; "
+    "ask for less (a smaller depth, page or filter) or try again later."
+)
 
 
 class TimedOut(PublicError):

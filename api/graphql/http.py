@@ -98,8 +98,13 @@ def refused(result: ExecutionResult) -> bool:
 class GraphQLApp(GraphQL[Context, None]):
     """Mounted at /graphql; gives every request a Context with fresh DataLoaders."""
 
-    def __init__(self, schema: Any, graph_schema: Schema | None = None,
-                 limits: QueryLimits | None = None, **kwargs: Any) -> None:  # fmt: skip
+    def __init__(
+        self,
+        schema: Any,
+        graph_schema: Schema | None = None,
+        limits: QueryLimits | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(schema, **kwargs)
         self.graph_schema = graph_schema or load_schema()
         self.limits = limits or QueryLimits()
@@ -120,8 +125,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         store = getattr(request.app.state, "store", None)
-        context = Context.create(store, self.graph_schema, request, response,
-                                 max_page=self.limits.max_page)  # fmt: skip
+        context = Context.create(
+            store, self.graph_schema, request, response, max_page=self.limits.max_page
+        )
         context.role = role_of_scope(request.scope)
         if context.role < Role.ANALYST and store is not None:  # what public may not see, once
             try:
@@ -137,8 +143,10 @@ class GraphQLApp(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Any) -> Response:
         """GraphiQL from the repository's node_modules (never a CDN): see ide.py."""
         settings = getattr(request.app.state, "settings", None)
-        return graphiql_page(request.scope.get("root_path", "") + ASSET_PREFIX,
-                             getattr(settings, "node_modules", None))  # fmt: skip
+        return graphiql_page(
+            request.scope.get("root_path", "") + ASSET_PREFIX,
+            getattr(settings, "node_modules", None),
+        )
 
     async def get_sub_response(self, request: Any) -> Response:
         sub = await super().get_sub_response(request)
@@ -146,8 +154,15 @@ class GraphQLApp(GraphQL[Context, None]):
         request.state.sub_response = sub
         return sub
 
-    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any,
-                             context: Any, root_value: Any, request_data: Any) -> Any:  # fmt: skip
+    async def execute_single(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: Any,
+    ) -> Any:
         try:
             return await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data

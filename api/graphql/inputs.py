@@ -23,11 +23,15 @@ from .connections import (
 from .types import relation_ends, relation_field
 
 _KINDS: dict[str, tuple[str, Any]] = {
-    "string": ("string", StringFilter), "text": ("string", StringFilter),
-    "url": ("string", StringFilter), "date": ("date", DateFilter),
-    "int": ("int", IntFilter), "float": ("float", FloatFilter),
-    "bool": ("bool", bool), "list[string]": ("list", StringListFilter),
-}  # fmt: skip
+    "string": ("string", StringFilter),
+    "text": ("string", StringFilter),
+    "url": ("string", StringFilter),
+    "date": ("date", DateFilter),
+    "int": ("int", IntFilter),
+    "float": ("float", FloatFilter),
+    "bool": ("bool", bool),
+    "list[string]": ("list", StringListFilter),
+}
 YEAR_SOURCES = ("year", "date", "decision_date", "listing_date")
 
 
@@ -51,8 +55,13 @@ def build_inputs(nt: NodeType, schema: Schema | None = None) -> TypeInputs:
         fields.append(FilterField(attr, kind, prop))
 
     add("ids", "ids", "", list[strawberry.ID], "Only these ids.")
-    add("related_to", "related", "", strawberry.ID,
-        "Only nodes with a relation (either direction) to this node.")  # fmt: skip
+    add(
+        "related_to",
+        "related",
+        "",
+        strawberry.ID,
+        "Only nodes with a relation (either direction) to this node.",
+    )
     for prop in nt.properties.values():
         if prop.name == "year":
             continue
@@ -68,8 +77,10 @@ def build_inputs(nt: NodeType, schema: Schema | None = None) -> TypeInputs:
         attr = "has_" + ("incoming_" if direction == "in" else "") + rt.name.lower()
         annotations[attr] = bool | None
         namespace[attr] = strawberry.field(
-            default=None, description=f"true: only nodes with a `{name}` relation; false: "
-            "only nodes without one.")  # fmt: skip
+            default=None,
+            description=f"true: only nodes with a `{name}` relation; false: "
+            "only nodes without one.",
+        )
         fields.append(FilterField(attr, "has", "", rt.name, direction))
     namespace["__annotations__"] = annotations
     flt = strawberry.input(

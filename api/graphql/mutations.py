@@ -138,14 +138,16 @@ def _type_of(schema: Schema, node_id: str, field: str, allowed: tuple[str, ...] 
 
 def _deleted(tx: ManagedTransaction, node_id: str) -> Props | None:
     """The DeletedNode that keeps a soft-deleted node, if it is one."""
-    rec = tx.run("MATCH (d:DeletedNode {node_id: $id}) RETURN properties(d) AS p",
-                 id=node_id).single()  # fmt: skip
+    rec = tx.run(
+        "MATCH (d:DeletedNode {node_id: $id}) RETURN properties(d) AS p", id=node_id
+    ).single()
     return dict(rec["p"]) if rec is not None else None
 
 
 def _current(tx: ManagedTransaction, type_name: str, node_id: str) -> Props | None:
-    rec = tx.run(f"MATCH (n:`{type_name}` {{id: $id}}) RETURN properties(n) AS p",
-                 id=node_id).single()  # fmt: skip
+    rec = tx.run(
+        f"MATCH (n:`{type_name}` {{id: $id}}) RETURN properties(n) AS p", id=node_id
+    ).single()
     return dict(rec["p"]) if rec is not None else None
 
 
@@ -185,8 +187,9 @@ class SourceRef:
 class Editor:
     """The mutations of one request: validation, the transaction and its audit record."""
 
-    def __init__(self, info: Info[Context, None], registry: Registry, operation: str,
-                 reason: str = "") -> None:  # fmt: skip
+    def __init__(
+        self, info: Info[Context, None], registry: Registry, operation: str, reason: str = ""
+    ) -> None:
         if info.context.store is None:
             raise PublicError("the graph database is not available")
         self.store = info.context.store
@@ -202,11 +205,21 @@ class Editor:
 
     def result(self, target: str, audit_id: str, after: Props | None) -> EditResult:
         node = self.registry.node(after) if after is not None else None
-        return EditResult(operation=self.change.operation, id=strawberry.ID(target),
-                          audit_id=strawberry.ID(audit_id), node=node)  # fmt: skip
+        return EditResult(
+            operation=self.change.operation,
+            id=strawberry.ID(target),
+            audit_id=strawberry.ID(audit_id),
+            node=node,
+        )
 
-    def audit(self, tx: ManagedTransaction, target: str, target_type: str,
-              before: Props | None, after: Props | None) -> str:  # fmt: skip
+    def audit(
+        self,
+        tx: ManagedTransaction,
+        target: str,
+        target_type: str,
+        before: Props | None,
+        after: Props | None,
+    ) -> str:
         return record(tx, self.schema, self.change, target, target_type, before, after)
 
     async def create(self, nt: NodeType, given: Props, source: SourceRef | None) -> EditResult:
@@ -224,8 +237,9 @@ class Editor:
             before = _current(tx, nt.name, node.id)
             if before is not None:
                 what = "restore it" if before.get("deleted_at") else f"use update{nt.name}"
-                raise InputError(_field(nt.keys[0]),
-                                 f"a {nt.name} with these keys exists ({node.id}); {what}")  # fmt: skip
+                raise InputError(
+                    _field(nt.keys[0]), f"a {nt.name} with these keys exists ({node.id}); {what}"
+                )
             if source is not None:
                 source.ensure(tx, self.schema)
             write_node(tx, self.schema, nt.name, node.id, checked)
@@ -252,8 +266,11 @@ class Editor:
                 raise InputError("id", f"no {nt.name} with id {node_id!r} (or it is deleted)")
             for key in nt.keys:
                 if key in given and normalize_key(given[key]) != normalize_key(before.get(key)):
-                    raise InputError(_field(key), f"{key!r} is a natural key of {nt.name}; "
-                                     "create a new node and record a merge decision instead")  # fmt: skip
+                    raise InputError(
+                        _field(key),
+                        f"{key!r} is a natural key of {nt.name}; "
+                        "create a new node and record a merge decision instead",
+                    )
             facts = {k: v for k, v in before.items() if k in nt.properties and k not in removed}
             node = Node(nt.name, {**facts, **sets}, source.provenance, id=node_id)
             checked = _checked_node(node, self.schema)
@@ -266,20 +283,25 @@ class Editor:
                 "n.citations = coalesce(n.citations, []) + [$citation], "
                 "n.confidence = CASE WHEN n.confidence > $confidence THEN n.confidence "
                 "ELSE $confidence END",
-                id=node_id, set={k: checked[k] for k in sets if k in checked},
-                sid=source.id, citation=source.provenance.citation(),
+                id=node_id,
+                set={k: checked[k] for k in sets if k in checked},
+                sid=source.id,
+                citation=source.provenance.citation(),
                 confidence=source.provenance.confidence,
-            ).consume()  # fmt: skip
+            ).consume()
             after = _current(tx, nt.name, node_id)
             return self.result(node_id, self.audit(tx, node_id, nt.name, before, after), after)
 
         return await self.run(work)
 
-    def _edge(self, relation: str, start: str, end: str, props: Any,
-              provenance: Provenance) -> tuple[Edge, Props]:  # fmt: skip
+    def _edge(
+        self, relation: str, start: str, end: str, props: Any, provenance: Provenance
+    ) -> tuple[Edge, Props]:
         if relation not in self.schema.relations:
-            raise InputError("relation", f"unknown relation {relation!r}; declared: "
-                             f"{', '.join(self.schema.relations)}")  # fmt: skip
+            raise InputError(
+                "relation",
+                f"unknown relation {relation!r}; declared: {', '.join(self.schema.relations)}",
+            )
         if props is not None and not isinstance(props, dict):
             raise InputError("properties", "properties must be an object")
         edge = Edge(relation, start, end, provenance, dict(props or {}))
@@ -300,8 +322,9 @@ class Editor:
             types.append(type_name)
         return types[0], types[1]
 
-    async def link(self, relation: str, start: str, end: str, props: Any,
-                   source: SourceRef) -> EditResult:  # fmt: skip
+    async def link(
+        self, relation: str, start: str, end: str, props: Any, source: SourceRef
+    ) -> EditResult:
         edge, checked = self._edge(relation, start, end, props, source.provenance)
         key = edge_id(relation, start, end)
         props = {**checked, **provenance_props(source.provenance), "id": key}
@@ -310,8 +333,10 @@ class Editor:
         def work(tx: ManagedTransaction) -> EditResult:
             s_type, t_type = self._ends(tx, edge)
             source.ensure(tx, self.schema)
-            read = (f"MATCH (:`{s_type}` {{id: $s}})-[e:`{relation}`]->(:`{t_type}` {{id: $t}}) "
-                    "RETURN properties(e) AS p")  # fmt: skip
+            read = (
+                f"MATCH (:`{s_type}` {{id: $s}})-[e:`{relation}`]->(:`{t_type}` {{id: $t}}) "
+                "RETURN properties(e) AS p"
+            )
             old = tx.run(read, s=start, t=end).single()
             write_edge_in(tx, self.schema, relation, s_type, t_type, row)
             new = tx.run(read, s=start, t=end).single()
@@ -329,25 +354,35 @@ class Editor:
             s_type, t_type = self._ends(tx, edge)
             found = tx.run(
                 f"MATCH (:`{s_type}` {{id: $s}})-[e:`{relation}`]->(:`{t_type}` {{id: $t}}) "
-                "WITH e, properties(e) AS p DELETE e RETURN p", s=start, t=end,
-            ).single()  # fmt: skip
+                "WITH e, properties(e) AS p DELETE e RETURN p",
+                s=start,
+                t=end,
+            ).single()
             if found is None:
                 raise InputError("to", f"there is no {relation} from {start!r} to {end!r}")
             return self.result(key, self.audit(tx, key, relation, dict(found["p"]), None), None)
 
         return await self.run(work)
 
-    async def mark(self, node_id: str, sets: Props, expect_deleted: bool | None,
-                   source: Node | None, field: str = "id") -> EditResult:  # fmt: skip
+    async def mark(
+        self,
+        node_id: str,
+        sets: Props,
+        expect_deleted: bool | None,
+        source: Node | None,
+        field: str = "id",
+    ) -> EditResult:
         """Set (or, with None, remove) lifecycle or fact properties of an existing node."""
         type_name = _type_of(self.schema, node_id, field)
         provenance = ""
         params: Props = {"id": node_id, "set": {k: v for k, v in sets.items() if v is not None}}
         removed = "".join(f", n.`{k}` = null" for k, v in sets.items() if v is None)
         if source is not None:
-            provenance = (", n.source_ids = CASE WHEN $sid IN coalesce(n.source_ids, []) "
-                          "THEN n.source_ids ELSE coalesce(n.source_ids, []) + [$sid] END, "
-                          "n.citations = coalesce(n.citations, []) + [$citation]")  # fmt: skip
+            provenance = (
+                ", n.source_ids = CASE WHEN $sid IN coalesce(n.source_ids, []) "
+                "THEN n.source_ids ELSE coalesce(n.source_ids, []) + [$sid] END, "
+                "n.citations = coalesce(n.citations, []) + [$citation]"
+            )
             params["sid"] = source.id
             params["citation"] = Provenance(source.id, self.change.locator).citation()
 
@@ -362,10 +397,10 @@ class Editor:
             if expect_deleted is None and deleted:
                 raise InputError(field, f"{type_name} {node_id!r} is deleted; restore it first")
             if source is not None:
-                write_node(tx, self.schema, SOURCE, source.id,
-                           _checked_node(source, self.schema))  # fmt: skip
-            tx.run(f"MATCH (n:`{type_name}` {{id: $id}}) SET n += $set{removed}{provenance}",
-                   **params).consume()  # fmt: skip
+                write_node(tx, self.schema, SOURCE, source.id, _checked_node(source, self.schema))
+            tx.run(
+                f"MATCH (n:`{type_name}` {{id: $id}}) SET n += $set{removed}{provenance}", **params
+            ).consume()
             after = _current(tx, type_name, node_id)
             return self.result(node_id, self.audit(tx, node_id, type_name, before, after), after)
 
@@ -379,22 +414,44 @@ class Editor:
             before = _current(tx, type_name, node_id)
             if before is None:
                 gone = _deleted(tx, node_id) is not None
-                raise InputError("id", f"{type_name} {node_id!r} is already deleted" if gone
-                                 else f"no {type_name} with id {node_id!r}")  # fmt: skip
+                raise InputError(
+                    "id",
+                    f"{type_name} {node_id!r} is already deleted"
+                    if gone
+                    else f"no {type_name} with id {node_id!r}",
+                )
             if type_name == SOURCE and node_id == audit_source().id:
                 raise InputError("id", "the audit log's own Source cannot be deleted")
-            rels = [dict(r) for r in tx.run(
-                f"MATCH (n:`{type_name}` {{id: $id}})-[r]->(m) RETURN type(r) AS type, "
-                "'out' AS direction, m.id AS other, properties(r) AS props UNION ALL "
-                f"MATCH (n:`{type_name}` {{id: $id}})<-[r]-(m) RETURN type(r) AS type, "
-                "'in' AS direction, m.id AS other, properties(r) AS props", id=node_id)]  # fmt: skip
+            rels = [
+                dict(r)
+                for r in tx.run(
+                    f"MATCH (n:`{type_name}` {{id: $id}})-[r]->(m) RETURN type(r) AS type, "
+                    "'out' AS direction, m.id AS other, properties(r) AS props UNION ALL "
+                    f"MATCH (n:`{type_name}` {{id: $id}})<-[r]-(m) RETURN type(r) AS type, "
+                    "'in' AS direction, m.id AS other, properties(r) AS props",
+                    id=node_id,
+                )
+            ]
             source = audit_source()
-            kept = Node(DELETED_NODE, {
-                "node_id": node_id, "node_type": type_name, "properties": as_json(before),
-                "relations": as_json(rels), "removed_at": self.change.at,
-                "reason": self.change.reason}, Provenance(source.id, self.change.locator))  # fmt: skip
-            write_node(tx, self.schema, DELETED_NODE, kept.id,
-                       {**validate_node(kept, self.schema), **provenance_props(kept.provenance)})  # fmt: skip
+            kept = Node(
+                DELETED_NODE,
+                {
+                    "node_id": node_id,
+                    "node_type": type_name,
+                    "properties": as_json(before),
+                    "relations": as_json(rels),
+                    "removed_at": self.change.at,
+                    "reason": self.change.reason,
+                },
+                Provenance(source.id, self.change.locator),
+            )
+            write_node(
+                tx,
+                self.schema,
+                DELETED_NODE,
+                kept.id,
+                {**validate_node(kept, self.schema), **provenance_props(kept.provenance)},
+            )
             tx.run(f"MATCH (n:`{type_name}` {{id: $id}}) DETACH DELETE n", id=node_id).consume()
             after = {**before, "deleted_at": self.change.at, "deleted_reason": self.change.reason}
             return self.result(node_id, self.audit(tx, node_id, type_name, before, after), None)
@@ -409,8 +466,12 @@ class Editor:
             kept = _deleted(tx, node_id)
             if kept is None:
                 there = _current(tx, type_name, node_id) is not None
-                raise InputError("id", f"{type_name} {node_id!r} is not deleted" if there
-                                 else f"no {type_name} with id {node_id!r}")  # fmt: skip
+                raise InputError(
+                    "id",
+                    f"{type_name} {node_id!r} is not deleted"
+                    if there
+                    else f"no {type_name} with id {node_id!r}",
+                )
             props = json.loads(kept["properties"])
             tx.run(f"CREATE (n:`{type_name}`) SET n = $props", props=props).consume()
             for rel in json.loads(kept["relations"]):
@@ -421,12 +482,19 @@ class Editor:
                 except KeyError:
                     continue
                 a, b = ("n", "m") if rel["direction"] == "out" else ("m", "n")
-                tx.run(f"MATCH (n:`{type_name}` {{id: $id}}) MATCH (m:`{other_type}` {{id: $other}}) "
-                       f"CREATE ({a})-[r:`{rel['type']}`]->({b}) SET r = $props",
-                       id=node_id, other=other, props=rel["props"]).consume()  # fmt: skip
+                tx.run(
+                    f"MATCH (n:`{type_name}` {{id: $id}}) MATCH (m:`{other_type}` {{id: $other}}) "
+                    f"CREATE ({a})-[r:`{rel['type']}`]->({b}) SET r = $props",
+                    id=node_id,
+                    other=other,
+                    props=rel["props"],
+                ).consume()
             tx.run("MATCH (d:DeletedNode {node_id: $id}) DELETE d", id=node_id).consume()
-            before = {**props, "deleted_at": kept.get("removed_at"),
-                      "deleted_reason": kept.get("reason")}  # fmt: skip
+            before = {
+                **props,
+                "deleted_at": kept.get("removed_at"),
+                "deleted_reason": kept.get("reason"),
+            }
             after = _current(tx, type_name, node_id)
             return self.result(node_id, self.audit(tx, node_id, type_name, before, after), after)
 
@@ -441,12 +509,20 @@ class Editor:
         if judgement not in JUDGEMENTS:
             raise InputError("judgement", f"judgement must be one of {', '.join(JUDGEMENTS)}")
         review = review_source()
-        decision = Decision(left_type, left, right, judgement, method="review",
-                            decided_by=self.change.actor, decided_at=self.change.at[:10])  # fmt: skip
+        decision = Decision(
+            left_type,
+            left,
+            right,
+            judgement,
+            method="review",
+            decided_by=self.change.actor,
+            decided_at=self.change.at[:10],
+        )
         node = decision.node(review)
         node.props["note"] = note.strip() or None
-        node.provenance = Provenance(review.id, f"{decision.left}~{decision.right}; "
-                                     f"{self.change.locator}")  # fmt: skip
+        node.provenance = Provenance(
+            review.id, f"{decision.left}~{decision.right}; {self.change.locator}"
+        )
         checked = _checked_node(node, self.schema)
 
         def work(tx: ManagedTransaction) -> EditResult:
@@ -472,16 +548,23 @@ def source_arg(ref: Any) -> Any:
 def source_ref_type(source_input: type[Any]) -> type[Any]:
     """`SourceRefInput`: an existing Source's id or a new Source, with locator and confidence."""
     namespace = {
-        "__annotations__": {"id": strawberry.ID | None, "new": source_input | None,
-                            "locator": str | None, "confidence": float | None},
+        "__annotations__": {
+            "id": strawberry.ID | None,
+            "new": source_input | None,
+            "locator": str | None,
+            "confidence": float | None,
+        },
         "id": strawberry.field(default=strawberry.UNSET, description="An existing Source."),
-        "new": strawberry.field(default=strawberry.UNSET,
-                                description="A new Source: a title and a URL or a file."),
-        "locator": strawberry.field(default=strawberry.UNSET,
-                                    description="Page, paragraph or passage in the source."),
-        "confidence": strawberry.field(default=strawberry.UNSET,
-                                       description="0..1 (default 1: stated by the source)."),
-    }  # fmt: skip
+        "new": strawberry.field(
+            default=strawberry.UNSET, description="A new Source: a title and a URL or a file."
+        ),
+        "locator": strawberry.field(
+            default=strawberry.UNSET, description="Page, paragraph or passage in the source."
+        ),
+        "confidence": strawberry.field(
+            default=strawberry.UNSET, description="0..1 (default 1: stated by the source)."
+        ),
+    }
     cls = type("SourceRefInput", (), namespace)
     description = "The Source behind an edit: an existing one or a new one."
     return strawberry.input(cls, description=description)  # type: ignore[no-any-return]
@@ -497,18 +580,25 @@ def _create_field(registry: Registry, nt: NodeType, inp: type[Any], ref: type[An
         # A Source is its own source: it needs a title and a URL or a file.
         return await Editor(info, registry, "createSource").create(nt, _given(input, nt), None)
 
-    resolve.__annotations__ = {"info": Info, "input": inp, "cited": source_arg(ref),
-                               "return": EditResult}  # fmt: skip
+    resolve.__annotations__ = {
+        "info": Info,
+        "input": inp,
+        "cited": source_arg(ref),
+        "return": EditResult,
+    }
     resolve_source.__annotations__ = {"info": Info, "input": inp, "return": EditResult}
-    return strawberry.field(resolver=resolve_source if nt.name == SOURCE else resolve,
-                            name=f"create{nt.name}",
-                            permission_classes=[IsEditor],
-                            description=f"Create one {nt.name} (editor).")  # fmt: skip
+    return strawberry.field(
+        resolver=resolve_source if nt.name == SOURCE else resolve,
+        name=f"create{nt.name}",
+        permission_classes=[IsEditor],
+        description=f"Create one {nt.name} (editor).",
+    )
 
 
 def _update_field(registry: Registry, nt: NodeType, patch: type[Any], ref: type[Any]) -> Any:
-    async def resolve(info: Info[Context, None], id: strawberry.ID, patch: Any,
-                      cited: Any = None) -> EditResult:  # fmt: skip
+    async def resolve(
+        info: Info[Context, None], id: strawberry.ID, patch: Any, cited: Any = None
+    ) -> EditResult:
         editor = Editor(info, registry, f"update{nt.name}")
         if cited is None:  # only for a Source: its own page backs the change of its description
             ref_ = SourceRef.__new__(SourceRef)
@@ -519,13 +609,21 @@ def _update_field(registry: Registry, nt: NodeType, patch: type[Any], ref: type[
         return await editor.update(nt, str(id), _given(patch, nt), ref_)
 
     source_type = source_arg(ref | None if nt.name == SOURCE else ref)
-    resolve.__annotations__ = {"info": Info, "id": strawberry.ID, "patch": patch,
-                               "cited": source_type, "return": EditResult}  # fmt: skip
+    resolve.__annotations__ = {
+        "info": Info,
+        "id": strawberry.ID,
+        "patch": patch,
+        "cited": source_type,
+        "return": EditResult,
+    }
     if nt.name != SOURCE:
         resolve.__defaults__ = None
-    return strawberry.field(resolver=resolve, name=f"update{nt.name}",
-                            permission_classes=[IsEditor],
-                            description=f"Change properties of one {nt.name} (editor).")  # fmt: skip
+    return strawberry.field(
+        resolver=resolve,
+        name=f"update{nt.name}",
+        permission_classes=[IsEditor],
+        description=f"Change properties of one {nt.name} (editor).",
+    )
 
 
 def build_mutation(schema: Schema) -> type[Any]:
@@ -540,28 +638,40 @@ def build_mutation(schema: Schema) -> type[Any]:
         namespace[f"create_{name}"] = _create_field(registry, nt, inp, ref)
         namespace[f"update_{name}"] = _update_field(registry, nt, input_type(nt, "Patch"), ref)
 
-    async def link(info: Info[Context, None], relation: str, from_: FromID, to: strawberry.ID,
-                   cited: Any, properties: JSON | None = None) -> EditResult:  # fmt: skip
+    async def link(
+        info: Info[Context, None],
+        relation: str,
+        from_: FromID,
+        to: strawberry.ID,
+        cited: Any,
+        properties: JSON | None = None,
+    ) -> EditResult:
         editor = Editor(info, registry, "link")
         ref_ = SourceRef(schema, cited, editor.change)
         return await editor.link(relation, str(from_), str(to), properties, ref_)
 
-    async def unlink(info: Info[Context, None], relation: str, from_: FromID,
-                     to: strawberry.ID, reason: str) -> EditResult:  # fmt: skip
+    async def unlink(
+        info: Info[Context, None], relation: str, from_: FromID, to: strawberry.ID, reason: str
+    ) -> EditResult:
         editor = Editor(info, registry, "unlink", _need_reason(reason))
         return await editor.unlink(relation, str(from_), str(to))
 
-    async def record_merge_decision(info: Info[Context, None], left: strawberry.ID,
-                                    right: strawberry.ID, judgement: str,
-                                    note: str | None = None) -> EditResult:  # fmt: skip
+    async def record_merge_decision(
+        info: Info[Context, None],
+        left: strawberry.ID,
+        right: strawberry.ID,
+        judgement: str,
+        note: str | None = None,
+    ) -> EditResult:
         editor = Editor(info, registry, "recordMergeDecision", (note or "").strip())
         return await editor.decide(str(left), str(right), judgement, note or "")
 
     #: The types an editor can redact like a target: those `protected` makes people at risk.
     protectable = schema.types_where(lambda nt: "protected" in nt.redact_when)
 
-    async def mark_protected(info: Info[Context, None], person_id: strawberry.ID,
-                             protected: bool, reason: str) -> EditResult:  # fmt: skip
+    async def mark_protected(
+        info: Info[Context, None], person_id: strawberry.ID, protected: bool, reason: str
+    ) -> EditResult:
         editor = Editor(info, registry, "markProtected", _need_reason(reason))
         if not protectable:
             raise InputError("personId", "no type of this schema can be protected")
@@ -570,8 +680,7 @@ def build_mutation(schema: Schema) -> type[Any]:
             str(person_id), {"protected": protected}, None, review_source(), "personId"
         )
 
-    async def soft_delete(info: Info[Context, None], id: strawberry.ID,
-                          reason: str) -> EditResult:  # fmt: skip
+    async def soft_delete(info: Info[Context, None], id: strawberry.ID, reason: str) -> EditResult:
         editor = Editor(info, registry, "softDelete", _need_reason(reason))
         return await editor.soft_delete(str(id))
 
@@ -580,18 +689,30 @@ def build_mutation(schema: Schema) -> type[Any]:
         return await editor.restore(str(id))
 
     ops: dict[str, tuple[Callable[..., Any], str, dict[str, Any]]] = {
-        "link": (link, "Add (or update) a relation, with its source (editor).",
-                 {"cited": source_arg(ref)}),
+        "link": (
+            link,
+            "Add (or update) a relation, with its source (editor).",
+            {"cited": source_arg(ref)},
+        ),
         "unlink": (unlink, "Remove a relation; the audit log keeps it (editor).", {}),
-        "record_merge_decision": (record_merge_decision, "Record that two nodes are (or are "
-                                  "not) the same entity: match, no-match or unsure (editor).", {}),
+        "record_merge_decision": (
+            record_merge_decision,
+            "Record that two nodes are (or are "
+            "not) the same entity: match, no-match or unsure (editor).",
+            {},
+        ),
         "mark_protected": (mark_protected, "Redact a person like a target, or stop (editor).", {}),
-        "soft_delete": (soft_delete, "Take a node and its relations out of the graph: no read "
-                        "reaches it; it is kept, with its audit trail, for restore (editor).", {}),
+        "soft_delete": (
+            soft_delete,
+            "Take a node and its relations out of the graph: no read "
+            "reaches it; it is kept, with its audit trail, for restore (editor).",
+            {},
+        ),
         "restore": (restore, "Bring back a soft-deleted node (editor).", {}),
-    }  # fmt: skip
+    }
     for attr, (fn, description, extra) in ops.items():
         fn.__annotations__ = {**fn.__annotations__, **extra}
-        namespace[attr] = strawberry.field(resolver=fn, permission_classes=[IsEditor],
-                                           description=description)  # fmt: skip
+        namespace[attr] = strawberry.field(
+            resolver=fn, permission_classes=[IsEditor], description=description
+        )
     return strawberry.type(type("Mutation", (), namespace))  # type: ignore[no-any-return]

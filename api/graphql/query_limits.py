@@ -63,8 +63,11 @@ class QueryLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QueryLimits:
-        return cls(max_depth=settings.graphql_max_depth, max_cost=settings.graphql_max_cost,
-                   max_page=settings.graphql_max_page)  # fmt: skip
+        return cls(
+            max_depth=settings.graphql_max_depth,
+            max_cost=settings.graphql_max_cost,
+            max_page=settings.graphql_max_page,
+        )
 
 
 def _page(field: FieldNode, field_def: GraphQLField, max_page: int) -> int | None:
@@ -163,14 +166,23 @@ def _cost(
                 total += inner
                 # What a page of none still fetches once (a connection's aggregate) counts.
                 inner = max(inner, multiplier)
-            total += _cost(sel.selection_set, get_named_type(field_def.type), inner, fragments,
-                           ctx, seen, memo, max_page)  # fmt: skip
+            total += _cost(
+                sel.selection_set,
+                get_named_type(field_def.type),
+                inner,
+                fragments,
+                ctx,
+                seen,
+                memo,
+                max_page,
+            )
         elif isinstance(sel, InlineFragmentNode):
             target = parent
             if sel.type_condition is not None:
                 target = ctx.schema.get_type(sel.type_condition.name.value) or parent
-            total += _cost(sel.selection_set, target, multiplier, fragments, ctx, seen, memo,
-                           max_page)  # fmt: skip
+            total += _cost(
+                sel.selection_set, target, multiplier, fragments, ctx, seen, memo, max_page
+            )
         elif isinstance(sel, FragmentSpreadNode):
             name = sel.name.value
             frag = fragments.get(name)
@@ -178,8 +190,9 @@ def _cost(
                 continue
             if name not in memo:
                 target = ctx.schema.get_type(frag.type_condition.name.value) or parent
-                memo[name] = _cost(frag.selection_set, target, 1, fragments, ctx, seen | {name},
-                                   memo, max_page)  # fmt: skip
+                memo[name] = _cost(
+                    frag.selection_set, target, 1, fragments, ctx, seen | {name}, memo, max_page
+                )
             total += multiplier * memo[name]
     return total
 

@@ -56,21 +56,31 @@ _GENERATED: dict[type[Any], type[Any]] = {}
 
 def _enum(name: str, values: dict[str, str], description: str) -> Any:
     """A GraphQL enum of the values a result field takes (its Literal), each described."""
-    members = enum.Enum(name, {v: strawberry.enum_value(v, description=d)  # type: ignore[misc]
-                               for v, d in values.items()})  # fmt: skip
+    members = enum.Enum(  # type: ignore[misc]
+        name,
+        {v: strawberry.enum_value(v, description=d) for v, d in values.items()},
+    )
     return strawberry.enum(members, name=name, description=description)
 
 
 #: Result fields typed by a Literal of values a client can switch on: GraphQL enums.
 ENUMS: dict[Any, Any] = {
-    coverage.Reason: _enum("CoverageReason", coverage.REASONS,
-                           "Why a group of sanctions coverage is, or is not, covered."),
-    changes.Kind: _enum("ChangeKind", changes.KIND_DESCRIPTIONS,
-                        "What a load did to a fact, as the change feed lists it."),
-    designations.Status: _enum("OriginDesignationStatus", designations.STATUSES,
-                               "What an origin state's designations under a regime say about its "
-                               "documented incidents."),
-}  # fmt: skip
+    coverage.Reason: _enum(
+        "CoverageReason",
+        coverage.REASONS,
+        "Why a group of sanctions coverage is, or is not, covered.",
+    ),
+    changes.Kind: _enum(
+        "ChangeKind",
+        changes.KIND_DESCRIPTIONS,
+        "What a load did to a fact, as the change feed lists it.",
+    ),
+    designations.Status: _enum(
+        "OriginDesignationStatus",
+        designations.STATUSES,
+        "What an origin state's designations under a regime say about its documented incidents.",
+    ),
+}
 
 
 def _graphql_type(hint: Any) -> Any:

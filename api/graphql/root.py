@@ -50,9 +50,12 @@ def _single(registry: Registry, nt: NodeType) -> Any:
         "id": strawberry.ID,
         "return": registry.nodes[nt.name] | None,
     }
-    return strawberry.field(resolver=resolve, name=lower_camel(nt.name),
-                            description=f"One {nt.name} by id, or null.",
-                            permission_classes=type_permissions(nt))  # fmt: skip
+    return strawberry.field(
+        resolver=resolve,
+        name=lower_camel(nt.name),
+        description=f"One {nt.name} by id, or null.",
+        permission_classes=type_permissions(nt),
+    )
 
 
 def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
@@ -72,19 +75,37 @@ def _plural(registry: Registry, nt: NodeType, inputs: TypeInputs) -> Any:
         descending = order_by is not None and order_by.direction == OrderDirection.DESC
         view = info.context.view
         return await fetch_connection(
-            info.context, inputs.spec, lambda p: registry.node(p, view), first=first, after=after, last=last,
-            before=before, flt=filter, order_field=field, descending=descending, cls=connection,
+            info.context,
+            inputs.spec,
+            lambda p: registry.node(p, view),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            flt=filter,
+            order_field=field,
+            descending=descending,
+            cls=connection,
             as_of=as_of_argument(as_of),
-        )  # fmt: skip
+        )
 
     resolve.__annotations__ = {
-        "info": Info, "first": int | None, "after": str | None, "last": int | None,
-        "before": str | None, "filter": inputs.filter | None, "order_by": inputs.order | None,
-        "as_of": AsOf, "return": connection,
-    }  # fmt: skip
-    return strawberry.field(resolver=resolve, name=plural(nt.name),
-                            description=f"{nt.name} nodes, a page at a time.",
-                            permission_classes=type_permissions(nt))  # fmt: skip
+        "info": Info,
+        "first": int | None,
+        "after": str | None,
+        "last": int | None,
+        "before": str | None,
+        "filter": inputs.filter | None,
+        "order_by": inputs.order | None,
+        "as_of": AsOf,
+        "return": connection,
+    }
+    return strawberry.field(
+        resolver=resolve,
+        name=plural(nt.name),
+        description=f"{nt.name} nodes, a page at a time.",
+        permission_classes=type_permissions(nt),
+    )
 
 
 async def _node(info: Info[Context, None], id: strawberry.ID) -> Node | None:

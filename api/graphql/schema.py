@@ -37,8 +37,12 @@ class GraphSchema(strawberry.Schema):
     ) -> None:
         for error in errors:
             if is_internal(error):
-                log.error("GraphQL error at %s: %s", error.path, error.message,
-                          exc_info=error.original_error)  # fmt: skip
+                log.error(
+                    "GraphQL error at %s: %s",
+                    error.path,
+                    error.message,
+                    exc_info=error.original_error,
+                )
             elif log.isEnabledFor(logging.DEBUG):
                 kind = "client" if isinstance(error.original_error, PublicError) else "request"
                 log.debug("GraphQL %s error: %s", kind, error.message)
@@ -54,7 +58,8 @@ def build_schema(
     limits = limits or QueryLimits()
     # Aliases, depth and cost: our rules, linear in the document (query_limits.py says why).
     rules: list[type[ASTValidationRule]] = [
-        make_alias_rule(limits.max_aliases), make_depth_rule(limits.max_depth),
+        make_alias_rule(limits.max_aliases),
+        make_depth_rule(limits.max_depth),
         make_cost_rule(limits.max_cost, limits.max_page),
     ]
     # Factories: strawberry builds fresh extensions for each request (the parse and
@@ -69,6 +74,10 @@ def build_schema(
     registry_types = [Node, Entity]
     query = merge_types("Query", (build_query(schema), build_audit_query(schema), WatchQuery))
     mutation = merge_types("Mutation", (build_mutation(schema), WatchMutation))
-    return GraphSchema(query=query, mutation=mutation, types=registry_types,
-                       extensions=extensions,
-                       execution_context_class=FastExecutionContext if SUPPORTED else None)  # fmt: skip
+    return GraphSchema(
+        query=query,
+        mutation=mutation,
+        types=registry_types,
+        extensions=extensions,
+        execution_context_class=FastExecutionContext if SUPPORTED else None,
+    )

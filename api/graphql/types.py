@@ -35,9 +35,15 @@ if TYPE_CHECKING:
 Direction = Literal["out", "in"]
 PUBLIC_VIEW = View()
 PY_TYPES: dict[str, Any] = {
-    "string": str, "text": str, "url": str, "date": str,
-    "int": int, "float": float, "bool": bool, "list[string]": list[str],
-}  # fmt: skip
+    "string": str,
+    "text": str,
+    "url": str,
+    "date": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "list[string]": list[str],
+}
 
 
 # -- names --------------------------------------------------------------------------------
@@ -106,9 +112,14 @@ def convert(prop: Property, value: Any) -> Any:
 
 #: The Python type a declared property already has when the store holds it as declared.
 EXACT: dict[str, type] = {
-    "string": str, "text": str, "url": str, "date": str, "int": int, "float": float,
+    "string": str,
+    "text": str,
+    "url": str,
+    "date": str,
+    "int": int,
+    "float": float,
     "bool": bool,
-}  # fmt: skip
+}
 
 
 # -- lazy objects ---------------------------------------------------------------------------
@@ -186,8 +197,12 @@ def _lazy_class(cls: type[Any], props: dict[str, Property], extra: dict[str, Any
     dataclass __init__ or converting fields nobody selects.
     """
     namespace: dict[str, Any] = {name: _Stored(p) for name, p in props.items()}
-    namespace.update(confidence=_Confidence(), citations=_Strings("citations"),
-                     source_ids=_Strings("source_ids"), **extra)  # fmt: skip
+    namespace.update(
+        confidence=_Confidence(),
+        citations=_Strings("citations"),
+        source_ids=_Strings("source_ids"),
+        **extra,
+    )
     namespace["__module__"] = __name__
     namespace["__doc__"] = cls.__doc__
     return type(cls.__name__, (cls,), namespace)
@@ -303,18 +318,30 @@ class Registry:
             self.nodes[nt.name] = cls
             label = _Label(nt.properties.get(nt.label_property))
             self._lazy_nodes[nt.name] = (
-                nt, _lazy_class(cls, {**nt.properties, **schema.record_time}, {"label": label})
-            )  # fmt: skip
+                nt,
+                _lazy_class(cls, {**nt.properties, **schema.record_time}, {"label": label}),
+            )
             setattr(module, cls.__name__, cls)
 
     def _node_class(self, nt: NodeType) -> type[Any]:
         annotations, namespace = _property_fields({**nt.properties, **self.schema.record_time})
-        taken = {lower_camel(p) for p in (*nt.properties, *self.schema.record_time, "id",
-                                          "label", "confidence", "citations", "sources")}  # fmt: skip
+        taken = {
+            lower_camel(p)
+            for p in (
+                *nt.properties,
+                *self.schema.record_time,
+                "id",
+                "label",
+                "confidence",
+                "citations",
+                "sources",
+            )
+        }
         for rt in self.schema.relations.values():
             ends_by_direction: tuple[tuple[Direction, tuple[str, ...]], ...] = (
-                ("out", rt.sources), ("in", rt.targets),
-            )  # fmt: skip
+                ("out", rt.sources),
+                ("in", rt.targets),
+            )
             for direction, ends in ends_by_direction:
                 if nt.name not in ends:
                     continue
@@ -364,8 +391,14 @@ class Registry:
         obj.__dict__.update(id=shown["id"], key=node_id, _row=shown)
         return obj
 
-    def relation(self, rt: RelationType, direction: Direction, row: dict[str, Any],
-                 view: View = PUBLIC_VIEW, owner: str = "") -> Any:  # fmt: skip
+    def relation(
+        self,
+        rt: RelationType,
+        direction: Direction,
+        row: dict[str, Any],
+        view: View = PUBLIC_VIEW,
+        owner: str = "",
+    ) -> Any:
         node = self.node(row["n"], view)
         if node is None:
             return None

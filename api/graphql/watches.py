@@ -51,14 +51,26 @@ class WatchInfo:
 
     @classmethod
     def of(cls, w: Watch) -> WatchInfo:
-        return cls(id=strawberry.ID(w.id), name=w.name, owner=w.owner, role=w.role.name.lower(),
-                   query=w.query, variables=cast(JSON, w.variables), webhook=w.webhook, digest=w.digest,
-                   created=w.created, last_checked=w.last_checked, checked_at=w.checked_at,
-                   last_error=w.last_error)  # fmt: skip
+        return cls(
+            id=strawberry.ID(w.id),
+            name=w.name,
+            owner=w.owner,
+            role=w.role.name.lower(),
+            query=w.query,
+            variables=cast(JSON, w.variables),
+            webhook=w.webhook,
+            digest=w.digest,
+            created=w.created,
+            last_checked=w.last_checked,
+            checked_at=w.checked_at,
+            last_error=w.last_error,
+        )
 
 
-@strawberry.type(name="WatchNotification",
-                 description="What changed in a watch's answer, and the cited facts behind it.")  # fmt: skip
+@strawberry.type(
+    name="WatchNotification",
+    description="What changed in a watch's answer, and the cited facts behind it.",
+)
 class NotificationInfo:
     id: strawberry.ID
     watch: str
@@ -69,7 +81,9 @@ class NotificationInfo:
     summary: str
     diff: JSON = strawberry.field(description="Rows added and removed, figures moved.")
     causes: JSON = strawberry.field(description="Facts added or lost, with sources and citations.")
-    status: str = strawberry.field(description="Webhook delivery: none, pending, delivered, failed.")
+    status: str = strawberry.field(
+        description="Webhook delivery: none, pending, delivered, failed."
+    )
     attempts: int
     next_attempt: str | None
     delivered_at: str | None
@@ -77,15 +91,28 @@ class NotificationInfo:
 
     @classmethod
     def of(cls, n: Notification) -> NotificationInfo:
-        return cls(id=strawberry.ID(n.id), watch=n.watch_name, watch_id=strawberry.ID(n.watch_id),
-                   at=n.at, since=n.since, until=n.until, summary=n.summary, diff=cast(JSON, n.diff),
-                   causes=cast(JSON, n.causes), status=n.status, attempts=n.attempts,
-                   next_attempt=n.next_attempt, delivered_at=n.delivered_at,
-                   last_error=n.last_error)  # fmt: skip
+        return cls(
+            id=strawberry.ID(n.id),
+            watch=n.watch_name,
+            watch_id=strawberry.ID(n.watch_id),
+            at=n.at,
+            since=n.since,
+            until=n.until,
+            summary=n.summary,
+            diff=cast(JSON, n.diff),
+            causes=cast(JSON, n.causes),
+            status=n.status,
+            attempts=n.attempts,
+            next_attempt=n.next_attempt,
+            delivered_at=n.delivered_at,
+            last_error=n.last_error,
+        )
 
 
-@strawberry.type(description="A saved watch, and the secret its webhook deliveries are signed "
-                 "with (shown this once).")  # fmt: skip
+@strawberry.type(
+    description="A saved watch, and the secret its webhook deliveries are signed "
+    "with (shown this once)."
+)
 class SavedWatch:
     watch: WatchInfo
     secret: str | None = strawberry.field(
@@ -111,17 +138,20 @@ def _store(info: Info[Context, None]) -> Any:
 
 @strawberry.type
 class WatchQuery:
-    @strawberry.field(permission_classes=[IsAnalyst],
-                      description="Your watches (an admin: everyone's), by name.")  # type: ignore[untyped-decorator]  # fmt: skip
+    @strawberry.field(
+        permission_classes=[IsAnalyst], description="Your watches (an admin: everyone's), by name."
+    )  # type: ignore[untyped-decorator]
     async def watches(self, info: Info[Context, None]) -> list[WatchInfo]:
         found = await run_in_threadpool(list_watches, _store(info), _scope(info))
         return [WatchInfo.of(w) for w in found]
 
-    @strawberry.field(permission_classes=[IsAnalyst],
-                      description="Notifications of your watches (or of the one named), newest "
-                      "first.")  # type: ignore[untyped-decorator]  # fmt: skip
-    async def notifications(self, info: Info[Context, None], watch: str | None = None,
-                            first: int = 20) -> list[NotificationInfo]:  # fmt: skip
+    @strawberry.field(
+        permission_classes=[IsAnalyst],
+        description="Notifications of your watches (or of the one named), newest first.",
+    )  # type: ignore[untyped-decorator]
+    async def notifications(
+        self, info: Info[Context, None], watch: str | None = None, first: int = 20
+    ) -> list[NotificationInfo]:
         if not 0 <= first <= MAX_NOTIFICATIONS:
             raise InputError("first", f"first must be between 0 and {MAX_NOTIFICATIONS}")
         store = _store(info)
@@ -141,14 +171,23 @@ class WatchQuery:
 
 @strawberry.type
 class WatchMutation:
-    @strawberry.mutation(permission_classes=[IsAnalyst],
-                         description="Save (or replace) a watch: a GraphQL query, evaluated as "
-                         "`role` (at most your key's; default yours) after each load. Refused, "
-                         "with the reason, if it is invalid, too expensive or not allowed for "
-                         "the role.")  # type: ignore[untyped-decorator]  # fmt: skip
-    async def save_watch(self, info: Info[Context, None], name: str, query: str,
-                         variables: JSON | None = None, role: str | None = None,
-                         webhook: str | None = None, digest: bool = False) -> SavedWatch:  # fmt: skip
+    @strawberry.mutation(
+        permission_classes=[IsAnalyst],
+        description="Save (or replace) a watch: a GraphQL query, evaluated as "
+        "`role` (at most your key's; default yours) after each load. Refused, "
+        "with the reason, if it is invalid, too expensive or not allowed for "
+        "the role.",
+    )  # type: ignore[untyped-decorator]
+    async def save_watch(
+        self,
+        info: Info[Context, None],
+        name: str,
+        query: str,
+        variables: JSON | None = None,
+        role: str | None = None,
+        webhook: str | None = None,
+        digest: bool = False,
+    ) -> SavedWatch:
         owner_role = role_of(info)
         try:
             as_role = Role.parse(role) if role else owner_role
@@ -156,17 +195,26 @@ class WatchMutation:
             raise InputError("role", str(exc)) from None
         if variables is not None and not isinstance(variables, dict):
             raise InputError("variables", "the variables must be a JSON object")
-        watch = Watch(owner=owner_of(info), name=name, role=as_role, query=query,
-                      variables=dict(variables or {}), owner_role=owner_role,
-                      webhook=webhook or None, digest=digest)  # fmt: skip
+        watch = Watch(
+            owner=owner_of(info),
+            name=name,
+            role=as_role,
+            query=query,
+            variables=dict(variables or {}),
+            owner_role=owner_role,
+            webhook=webhook or None,
+            digest=digest,
+        )
         try:
             saved = await save_async(info.schema, _store(info), watch)
         except WatchRefused as exc:
             raise InputError("query", str(exc)) from None
         return SavedWatch(watch=WatchInfo.of(saved), secret=saved.secret if saved.webhook else None)
 
-    @strawberry.mutation(permission_classes=[IsAnalyst],
-                         description="Remove one of your watches and its notifications.")  # type: ignore[untyped-decorator]  # fmt: skip
+    @strawberry.mutation(
+        permission_classes=[IsAnalyst],
+        description="Remove one of your watches and its notifications.",
+    )  # type: ignore[untyped-decorator]
     async def delete_watch(self, info: Info[Context, None], name: str) -> bool:
         store = _store(info)
         found = await run_in_threadpool(get_watch, store, _scope(info), name)
@@ -174,4 +222,3 @@ class WatchMutation:
             raise InputError("name", f"no watch named {name!r}")
         await run_in_threadpool(delete_watch, store, found)
         return True
-

@@ -89,12 +89,15 @@ def check_document(query: str) -> None:
     if len(ops) != 1:
         raise WatchRefused(f"a watch holds exactly one operation (this query has {len(ops)})")
     if ops[0].operation is not OperationType.QUERY:
-        raise WatchRefused(f"a watch may only read: this is a {ops[0].operation.value}, not a query")
+        raise WatchRefused(
+            f"a watch may only read: this is a {ops[0].operation.value}, not a query"
+        )
 
 
 def canonical(data: Any) -> str:
-    return json.dumps(_without_confirmations(data), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))  # fmt: skip
+    return json.dumps(
+        _without_confirmations(data), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 def _without_confirmations(data: Any) -> Any:
@@ -113,9 +116,12 @@ async def evaluate(schema: Any, store: Store, watch: Watch) -> tuple[Any, list[s
     ctx.extra["watch"] = watch.id
     if watch.role < Role.ANALYST:
         ctx.hidden = hidden_cache(store).get(store)
-    result = await schema.execute(watch.query, variable_values=watch.variables or None,
-                                  context_value=ctx,
-                                  allowed_operation_types=(StrawberryOperation.QUERY,))  # fmt: skip
+    result = await schema.execute(
+        watch.query,
+        variable_values=watch.variables or None,
+        context_value=ctx,
+        allowed_operation_types=(StrawberryOperation.QUERY,),
+    )
     errors = [e.message for e in result.errors or ()]
     return result.data, errors
 
@@ -134,8 +140,10 @@ async def save_async(schema: Any, store: Store, watch: Watch) -> Watch:
     if not name or len(name) > MAX_NAME:
         raise WatchRefused(f"a watch needs a name of 1 to {MAX_NAME} characters")
     if watch.role > watch.owner_role:
-        raise WatchRefused(f"a watch evaluated as {watch.role.name.lower()} needs a key of that "
-                           f"role; this key is {watch.owner_role.name.lower()}")  # fmt: skip
+        raise WatchRefused(
+            f"a watch evaluated as {watch.role.name.lower()} needs a key of that "
+            f"role; this key is {watch.owner_role.name.lower()}"
+        )
     if watch.webhook and not URL.match(watch.webhook):
         raise WatchRefused("the webhook must be an http(s) URL")
     if not isinstance(watch.variables, dict):
@@ -145,8 +153,15 @@ async def save_async(schema: Any, store: Store, watch: Watch) -> Watch:
     data, errors = await evaluate(schema, store, watch)
     if errors:
         raise WatchRefused("the query was refused: " + "; ".join(errors))
-    saved = replace(watch, name=name, created=utc_now(), last_answer=canonical(data),
-                    last_checked=until, checked_at=utc_now(), last_error=None)  # fmt: skip
+    saved = replace(
+        watch,
+        name=name,
+        created=utc_now(),
+        last_answer=canonical(data),
+        last_checked=until,
+        checked_at=utc_now(),
+        last_error=None,
+    )
     return await asyncio.to_thread(save_watch, store, saved)
 
 
@@ -163,7 +178,9 @@ class Checked:
     error: str | None = None
 
 
-async def check_async(schema: Any, store: Store, watches: list[Watch] | None = None) -> list[Checked]:
+async def check_async(
+    schema: Any, store: Store, watches: list[Watch] | None = None
+) -> list[Checked]:
     """Evaluate every watch (or these); record a notification for each changed answer. An
     error is recorded on its watch and logged, never raised."""
     until = latest_load(store)
@@ -182,8 +199,9 @@ async def check_async(schema: Any, store: Store, watches: list[Watch] | None = N
     return out
 
 
-def check_watches(store: Store, schema: Callable[[], Any],
-                  watches: list[Watch] | None = None) -> list[Checked]:  # fmt: skip
+def check_watches(
+    store: Store, schema: Callable[[], Any], watches: list[Watch] | None = None
+) -> list[Checked]:
     """`check_async` from synchronous code (the CLI, after a load); with no watch saved it
     costs one read: `schema` (e.g. api.graphql.build_schema) is called only when there is a
     watch to ask."""
@@ -207,9 +225,14 @@ async def _check_one(schema: Any, store: Store, watch: Watch, until: str) -> Che
         view = view_of(store, watch.role)
         causes = find_causes(store, view, watch, old, new, since=watch.last_checked, until=until)
         notification = record_notification(
-            store, watch, since=watch.last_checked, until=until,
-            summary=summarize(watch, found, causes), diff=found, causes=causes,
-        )  # fmt: skip
+            store,
+            watch,
+            since=watch.last_checked,
+            until=until,
+            summary=summarize(watch, found, causes),
+            diff=found,
+            causes=causes,
+        )
     mark_checked(store, watch, answer=answer, until=until, error=None)
     return Checked(watch, notification)
 
@@ -243,8 +266,10 @@ def _key_field(old: list[Any], new: list[Any]) -> str | None:
     for name, value in items[0].items():
         if not isinstance(value, str | int) or isinstance(value, bool):
             continue
-        if not all(all(name in i for i in rows) and len({repr(i[name]) for i in rows}) == len(rows)
-                   for rows in (old, new)):  # fmt: skip
+        if not all(
+            all(name in i for i in rows) and len({repr(i[name]) for i in rows}) == len(rows)
+            for rows in (old, new)
+        ):
             continue
         shared = len({repr(i[name]) for i in old} & {repr(i[name]) for i in new})
         usual = int(name in ("id", "key", "code", "year", "name", "label", "title"))
@@ -305,8 +330,11 @@ def answer_ids(data: Any, view: View) -> set[str]:
         elif isinstance(x, list):
             for v in x:
                 walk(v)
-        elif isinstance(x, str) and "_" in x and " " not in x and (
-            x.startswith(("rel_", "anon_")) or _is_node_id(view, x)
+        elif (
+            isinstance(x, str)
+            and "_" in x
+            and " " not in x
+            and (x.startswith(("rel_", "anon_")) or _is_node_id(view, x))
         ):
             found.add(x)
 
@@ -336,8 +364,9 @@ def _read_types(watch: Watch, view: View) -> set[str]:
     return out
 
 
-def find_causes(store: Store, view: View, watch: Watch, old: Any, new: Any, *, since: str,
-                until: str) -> list[dict[str, Any]]:  # fmt: skip
+def find_causes(
+    store: Store, view: View, watch: Watch, old: Any, new: Any, *, since: str, until: str
+) -> list[dict[str, Any]]:
     """The added and lost facts in (since, until] behind a changed answer, one entry per fact,
     each with its sources (titles) and citations as the watch's role sees them."""
     if not until or until <= since:
@@ -351,8 +380,10 @@ def find_causes(store: Store, view: View, watch: Watch, old: Any, new: Any, *, s
         if _is_node_id(view, i):
             by_type.setdefault(view.schema.type_of_id(i), []).append(i)
     for type_name, wanted in by_type.items():  # one relation away (by label: indexed)
-        rows = store.read(f"MATCH (a:`{type_name}`)--(b) WHERE a.id IN $ids "
-                          "RETURN DISTINCT b.id AS id", ids=wanted)  # fmt: skip
+        rows = store.read(
+            f"MATCH (a:`{type_name}`)--(b) WHERE a.id IN $ids RETURN DISTINCT b.id AS id",
+            ids=wanted,
+        )
         near.update(str(r["id"]) for r in rows)
     types = _read_types(watch, view) if not real else set()
     picked: dict[tuple[str, str], dict[str, Any]] = {}
@@ -367,8 +398,15 @@ def find_causes(store: Store, view: View, watch: Watch, old: Any, new: Any, *, s
         if key not in picked:
             if len(picked) >= MAX_CAUSES:
                 continue
-            picked[key] = {"kind": c.kind, "type": c.type, "id": view.shown_id(c.id),
-                           "label": c.label, "at": c.at, "load": c.load_id, "sources": []}  # fmt: skip
+            picked[key] = {
+                "kind": c.kind,
+                "type": c.type,
+                "id": view.shown_id(c.id),
+                "label": c.label,
+                "at": c.at,
+                "load": c.load_id,
+                "sources": [],
+            }
             if c.start is not None:
                 picked[key].update(start=c.start, end=c.end or "")
         picked[key]["sources"].append({"id": c.source_id, "dataset": c.dataset})
@@ -387,8 +425,9 @@ def _name_ends(store: Store, view: View, causes: list[dict[str, Any]]) -> None:
         if _is_node_id(view, i):
             by_type.setdefault(view.schema.type_of_id(i), []).append(i)
     for type_name, wanted in by_type.items():
-        for r in store.read(f"MATCH (n:`{type_name}`) WHERE n.id IN $ids "
-                            "RETURN properties(n) AS p", ids=wanted):  # fmt: skip
+        for r in store.read(
+            f"MATCH (n:`{type_name}`) WHERE n.id IN $ids RETURN properties(n) AS p", ids=wanted
+        ):
             labels[str(r["p"]["id"])] = str(view.node(type_name, r["p"])["label"])
     for c in causes:
         if "start" in c:
@@ -402,20 +441,23 @@ def _cite(store: Store, view: View, causes: list[dict[str, Any]]) -> None:
     source_ids = sorted({s["id"] for c in causes for s in c["sources"]})
     titles: dict[str, str] = {}
     if source_ids:
-        for r in store.read("MATCH (s:Source) WHERE s.id IN $ids RETURN properties(s) AS p",
-                            ids=source_ids):  # fmt: skip
+        for r in store.read(
+            "MATCH (s:Source) WHERE s.id IN $ids RETURN properties(s) AS p", ids=source_ids
+        ):
             shown = view.node(SOURCE, r["p"])
             titles[str(r["p"]["id"])] = str(shown.get("title") or shown.get("label") or "")
     node_ids = [c["id"] for c in causes if "start" not in c]
     rel_ids = [c["id"] for c in causes if "start" in c]
     cited: dict[str, list[str]] = {}
     if node_ids:
-        for r in store.read("MATCH (n) WHERE n.id IN $ids RETURN n.id AS id, n.citations AS c",
-                            ids=node_ids):  # fmt: skip
+        for r in store.read(
+            "MATCH (n) WHERE n.id IN $ids RETURN n.id AS id, n.citations AS c", ids=node_ids
+        ):
             cited[str(r["id"])] = view.citations_of(r["c"])
     if rel_ids:
-        for r in store.read("MATCH ()-[e]->() WHERE e.id IN $ids RETURN e.id AS id, "
-                            "e.citations AS c", ids=rel_ids):  # fmt: skip
+        for r in store.read(
+            "MATCH ()-[e]->() WHERE e.id IN $ids RETURN e.id AS id, e.citations AS c", ids=rel_ids
+        ):
             cited[str(r["id"])] = view.citations_of(r["c"])
     for c in causes:
         for s in c["sources"]:
@@ -432,8 +474,9 @@ def row_label(row: Any) -> str:
     return json.dumps(holder, ensure_ascii=False)[:80]
 
 
-def summarize(watch: Watch, found: dict[str, list[dict[str, Any]]],
-              causes: list[dict[str, Any]]) -> str:  # fmt: skip
+def summarize(
+    watch: Watch, found: dict[str, list[dict[str, Any]]], causes: list[dict[str, Any]]
+) -> str:
     """One line: rows added to and removed from the answer (by label), changes inside the
     rows it already had, figures moved, and how many facts are behind it."""
     parts = []
@@ -448,6 +491,9 @@ def summarize(watch: Watch, found: dict[str, list[dict[str, Any]]],
         parts.append(f"{inner} details added or removed in rows it had")
     if found["moved"]:
         parts.append(f"{len(found['moved'])} figures moved")
-    why = (f"; {len(causes)} new or lost facts behind it" if causes
-           else "; no load since the last check (an edit?)")  # fmt: skip
+    why = (
+        f"; {len(causes)} new or lost facts behind it"
+        if causes
+        else "; no load since the last check (an edit?)"
+    )
     return f"{watch.name}: " + (", ".join(parts) or "the answer changed") + why

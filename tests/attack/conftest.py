@@ -97,49 +97,121 @@ def _curated_dir() -> Path:
 
 def fixture_records() -> list[Node | Edge]:
     """The people at risk and everything around them, with provenance."""
-    slug = source_node(SLUG_URL, "Wave of attacks on journalists in Vilnius",
-                       url=SLUG_URL, kind="web-page")  # fmt: skip
-    victims = source_node(f"dataset/{VICTIM_LIST}", "A list of victims, one a line",
-                          file=VICTIM_LIST, kind="dataset")  # fmt: skip
-    report = source_node("https://ngo.example.org/2024/annual-report", "Annual report 2024",
-                         url="https://ngo.example.org/2024/annual-report")  # fmt: skip
+    slug = source_node(
+        SLUG_URL, "Wave of attacks on journalists in Vilnius", url=SLUG_URL, kind="web-page"
+    )
+    victims = source_node(
+        f"dataset/{VICTIM_LIST}", "A list of victims, one a line", file=VICTIM_LIST, kind="dataset"
+    )
+    report = source_node(
+        "https://ngo.example.org/2024/annual-report",
+        "Annual report 2024",
+        url="https://ngo.example.org/2024/annual-report",
+    )
     rp = Provenance(report.id, "p. 4", 0.9)
     sp = Provenance(slug.id, PASSAGE, 1.0)
     vp = Provenance(victims.id, "line 69", 1.0)
-    states = [Node("State", {"code": c, "name": n}, rp) for c, n in
-              (("RU", "Russia"), ("LT", "Lithuania"), ("PL", "Poland"), ("SE", "Sweden"),
-               ("DE", "Germany"))]  # fmt: skip
-    lidia = Node("Person", {"name": LIDIA.name, "aliases": [LIDIA.cyrillic],
-                            "birth_date": LIDIA.birth_date, "roles": ["journalist"],
-                            "residence_country": "LT", "affiliation": AFFILIATION,
-                            "description": LIDIA_DESCRIPTION, "is_target": True}, sp)  # fmt: skip
-    tomasz = Node("Person", {"name": TOMASZ.name, "aliases": [TOMASZ.cyrillic],
-                             "roles": ["activist"], "residence_country": "PL",
-                             "is_target": True}, vp)  # fmt: skip
-    official = Node("Person", {"name": OFFICIAL.name, "aliases": [OFFICIAL.cyrillic],
-                               "birth_date": OFFICIAL.birth_date, "roles": ["official"],
-                               "residence_country": "SE", "position": POSITION,
-                               "protected": True}, rp)  # fmt: skip
+    states = [
+        Node("State", {"code": c, "name": n}, rp)
+        for c, n in (
+            ("RU", "Russia"),
+            ("LT", "Lithuania"),
+            ("PL", "Poland"),
+            ("SE", "Sweden"),
+            ("DE", "Germany"),
+        )
+    ]
+    lidia = Node(
+        "Person",
+        {
+            "name": LIDIA.name,
+            "aliases": [LIDIA.cyrillic],
+            "birth_date": LIDIA.birth_date,
+            "roles": ["journalist"],
+            "residence_country": "LT",
+            "affiliation": AFFILIATION,
+            "description": LIDIA_DESCRIPTION,
+            "is_target": True,
+        },
+        sp,
+    )
+    tomasz = Node(
+        "Person",
+        {
+            "name": TOMASZ.name,
+            "aliases": [TOMASZ.cyrillic],
+            "roles": ["activist"],
+            "residence_country": "PL",
+            "is_target": True,
+        },
+        vp,
+    )
+    official = Node(
+        "Person",
+        {
+            "name": OFFICIAL.name,
+            "aliases": [OFFICIAL.cyrillic],
+            "birth_date": OFFICIAL.birth_date,
+            "roles": ["official"],
+            "residence_country": "SE",
+            "position": POSITION,
+            "protected": True,
+        },
+        rp,
+    )
     assert (lidia.id, tomasz.id, official.id) == (LIDIA.id, TOMASZ.id, OFFICIAL.id)
     org = Node("Organization", {"name": ORG_NAME, "kind": "media", "country": "LT"}, rp)
-    agency = Node("Agency", {"name": "Swedish Migration Intelligence Unit", "state_code": "SE",
-                             "kind": "security"}, rp)  # fmt: skip
-    incident = Node("Incident", {
-        "ref": INCIDENT_REF, "title": f"Surveillance of {LIDIA.name} in Vilnius",
-        "description": (f"Agents followed {LIDIA.surname} for weeks. A leaked tasking list "
-                        f"named {LIDIA.surname.upper()} {LIDIA.given.upper()}. Posts in "
-                        f"Russian called her {LIDIA.cyrillic}."),
-        "date": "2024-05-02", "year": 2024, "outcome": "surveilled",
-        "verification": "reported", "target_profiles": ["journalist"]}, sp)  # fmt: skip
-    incident2 = Node("Incident", {
-        "ref": INCIDENT2_REF, "title": "Phishing of an activist in Warsaw",
-        "description": (f"{TOMASZ.surname.upper()} {TOMASZ.given.upper()} received spyware "
-                        f"links; {TOMASZ.cyrillic} reported them."),
-        "date": "2023-09-10", "year": 2023, "outcome": "attempted",
-        "verification": "reported", "target_profiles": ["activist"]}, vp)  # fmt: skip
+    agency = Node(
+        "Agency",
+        {"name": "Swedish Migration Intelligence Unit", "state_code": "SE", "kind": "security"},
+        rp,
+    )
+    incident = Node(
+        "Incident",
+        {
+            "ref": INCIDENT_REF,
+            "title": f"Surveillance of {LIDIA.name} in Vilnius",
+            "description": (
+                f"Agents followed {LIDIA.surname} for weeks. A leaked tasking list "
+                f"named {LIDIA.surname.upper()} {LIDIA.given.upper()}. Posts in "
+                f"Russian called her {LIDIA.cyrillic}."
+            ),
+            "date": "2024-05-02",
+            "year": 2024,
+            "outcome": "surveilled",
+            "verification": "reported",
+            "target_profiles": ["journalist"],
+        },
+        sp,
+    )
+    incident2 = Node(
+        "Incident",
+        {
+            "ref": INCIDENT2_REF,
+            "title": "Phishing of an activist in Warsaw",
+            "description": (
+                f"{TOMASZ.surname.upper()} {TOMASZ.given.upper()} received spyware "
+                f"links; {TOMASZ.cyrillic} reported them."
+            ),
+            "date": "2023-09-10",
+            "year": 2023,
+            "outcome": "attempted",
+            "verification": "reported",
+            "target_profiles": ["activist"],
+        },
+        vp,
+    )
     vendor = Node("Vendor", {"name": DELETED_VENDOR, "country": "DE"}, rp)
-    deleted = Node("Incident", {"ref": "fixture-2022-quillwort", "title": DELETED_INCIDENT,
-                                "year": 2022, "date": "2022-03-01"}, rp)  # fmt: skip
+    deleted = Node(
+        "Incident",
+        {
+            "ref": "fixture-2022-quillwort",
+            "title": DELETED_INCIDENT,
+            "year": 2022,
+            "date": "2022-03-01",
+        },
+        rp,
+    )
     pegasus_product = make_id("Product", "Pegasus", "NSO Group")
     surveillance = make_id("Tactic", "surveillance")
     spyware = make_id("Tactic", "spyware")
@@ -166,8 +238,22 @@ def fixture_records() -> list[Node | Edge]:
         Edge("HOST_STATE", deleted.id, de, rp),
         Edge("USED_TACTIC", deleted.id, surveillance, rp),
     ]
-    return [slug, victims, report, *states, lidia, tomasz, official, org, agency, incident,
-            incident2, vendor, deleted, *edges]  # fmt: skip
+    return [
+        slug,
+        victims,
+        report,
+        *states,
+        lidia,
+        tomasz,
+        official,
+        org,
+        agency,
+        incident,
+        incident2,
+        vendor,
+        deleted,
+        *edges,
+    ]
 
 
 # -- the client -------------------------------------------------------------------------------
@@ -180,8 +266,9 @@ class Client:
 
     def post(self, query: str, role: str | None = None, **variables: Any) -> httpx.Response:
         headers = {"authorization": f"Bearer {KEYS[role]}"} if role else {}
-        return self.http.post(f"{self.base}/graphql", json={"query": query,
-                              "variables": variables}, headers=headers)  # fmt: skip
+        return self.http.post(
+            f"{self.base}/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
 
     def gql(self, query: str, role: str | None = None, **variables: Any) -> dict[str, Any]:
         r = self.post(query, role, **variables)
@@ -223,9 +310,11 @@ def attack(store: Store, test_settings: Settings) -> Iterator[Attack]:
     store.bind_ogm()
     store.wipe()
     writer = Writer(store)
-    for records in (curated.parse(_curated_dir()),
-                    pegasus.parse(shared_file("data-pegasus-victims.csv")),
-                    fixture_records()):  # fmt: skip
+    for records in (
+        curated.parse(_curated_dir()),
+        pegasus.parse(shared_file("data-pegasus-victims.csv")),
+        fixture_records(),
+    ):
         summary = writer.write(records)
         assert summary.total("rejected") == 0, summary.rejects
     keys = ",".join(f"{role}:{key}" for role, key in KEYS.items())
@@ -235,17 +324,31 @@ def attack(store: Store, test_settings: Settings) -> Iterator[Attack]:
         client = Client(base, http)
         report = make_id("Source", "https://ngo.example.org/2024/annual-report")
         cite = {"id": report, "locator": "p. 9", "confidence": 0.8}
-        person = client.ok(UPDATE_PERSON, "editor", id=LIDIA.id,
-                           patch={"description": EDITED_DESCRIPTION}, source=cite)  # fmt: skip
-        incident = client.ok(UPDATE_INCIDENT, "editor", id=make_id("Incident", PUBLIC_INCIDENT),
-                             patch={"outcome": "plotted, not carried out (edited)"},
-                             source=cite)  # fmt: skip
+        person = client.ok(
+            UPDATE_PERSON,
+            "editor",
+            id=LIDIA.id,
+            patch={"description": EDITED_DESCRIPTION},
+            source=cite,
+        )
+        incident = client.ok(
+            UPDATE_INCIDENT,
+            "editor",
+            id=make_id("Incident", PUBLIC_INCIDENT),
+            patch={"outcome": "plotted, not carried out (edited)"},
+            source=cite,
+        )
         audit_ids = [person["updatePerson"]["auditId"], incident["updateIncident"]["auditId"]]
-        deleted_ids = [make_id("Vendor", DELETED_VENDOR),
-                       make_id("Incident", "fixture-2022-quillwort")]  # fmt: skip
+        deleted_ids = [
+            make_id("Vendor", DELETED_VENDOR),
+            make_id("Incident", "fixture-2022-quillwort"),
+        ]
         for node_id in deleted_ids:
-            audit_ids.append(client.ok(SOFT_DELETE, "editor", id=node_id,
-                                       reason=DELETE_REASON)["softDelete"]["auditId"])  # fmt: skip
+            audit_ids.append(
+                client.ok(SOFT_DELETE, "editor", id=node_id, reason=DELETE_REASON)["softDelete"][
+                    "auditId"
+                ]
+            )
         secrets = build_secrets(store, audit_ids, deleted_ids, public=True)
         analyst = build_secrets(store, audit_ids, deleted_ids, public=False)
         yield Attack(client, store, settings, secrets, analyst, audit_ids, deleted_ids)
@@ -268,10 +371,22 @@ def squash(text: str) -> str:
 def name_variants(t: Target) -> set[str]:
     """Every spelling of a redacted name we look for (before squashing)."""
     cy_given, _, cy_surname = t.cyrillic.partition(" ")
-    forms = {t.name, t.surname, f"{t.surname} {t.given}", f"{t.surname}, {t.given}",
-             f"{t.surname.upper()} {t.given.upper()}", t.name.upper(), t.name.casefold(),
-             t.name.replace(" ", ""), f"{t.given}-{t.surname}".lower(), f"{t.given[0]}. {t.surname}",
-             t.cyrillic, cy_surname, f"{cy_surname} {cy_given}", t.cyrillic.upper()}  # fmt: skip
+    forms = {
+        t.name,
+        t.surname,
+        f"{t.surname} {t.given}",
+        f"{t.surname}, {t.given}",
+        f"{t.surname.upper()} {t.given.upper()}",
+        t.name.upper(),
+        t.name.casefold(),
+        t.name.replace(" ", ""),
+        f"{t.given}-{t.surname}".lower(),
+        f"{t.given[0]}. {t.surname}",
+        t.cyrillic,
+        cy_surname,
+        f"{cy_surname} {cy_given}",
+        t.cyrillic.upper(),
+    }
     return forms
 
 
@@ -295,8 +410,9 @@ class Secrets:
         return sorted(found)
 
 
-def build_secrets(store: Store, audit_ids: list[str], deleted_ids: list[str],
-                  public: bool) -> Secrets:  # fmt: skip
+def build_secrets(
+    store: Store, audit_ids: list[str], deleted_ids: list[str], public: bool
+) -> Secrets:
     """Public: everything below. Analyst: admin-only data and deleted nodes only."""
     needles: dict[str, str] = {}
     exact: dict[str, str] = {}
@@ -319,8 +435,7 @@ def build_secrets(store: Store, audit_ids: list[str], deleted_ids: list[str],
         for form in name_variants(t):
             needles[squash(form)] = f"name of {t.name} as {form!r}"
     redacted = store.read(
-        "MATCH (n:Person) WHERE n.is_target = true OR n.protected = true "
-        "RETURN properties(n) AS p"
+        "MATCH (n:Person) WHERE n.is_target = true OR n.protected = true RETURN properties(n) AS p"
     )
     assert len(redacted) > 100  # the victims file, the curated targets, ours
     for row in redacted:
@@ -330,11 +445,16 @@ def build_secrets(store: Store, audit_ids: list[str], deleted_ids: list[str],
             # code names ("Al Jazeera #3") identify nobody and would match other text
             if len(squash(name)) >= 8 and " " in name.strip() and "#" not in name:
                 needles.setdefault(squash(name), f"name of a redacted person {name!r}")
-    for value, what in ((POSITION, "position"), (AFFILIATION, "affiliation"),
-                        (LIDIA.birth_date, "birth date"), (OFFICIAL.birth_date, "birth date"),
-                        (EDITED_DESCRIPTION, "description"),
-                        (SLUG_URL, "source URL"), (MEMBER_ROLE, "membership role"),
-                        ("Uzupis", "description")):  # fmt: skip
+    for value, what in (
+        (POSITION, "position"),
+        (AFFILIATION, "affiliation"),
+        (LIDIA.birth_date, "birth date"),
+        (OFFICIAL.birth_date, "birth date"),
+        (EDITED_DESCRIPTION, "description"),
+        (SLUG_URL, "source URL"),
+        (MEMBER_ROLE, "membership role"),
+        ("Uzupis", "description"),
+    ):
         assert value is not None
         needles[squash(value)] = f"withheld {what} {value!r}"
     exact[make_id("Source", SLUG_URL)] = "id of the source whose URL names a target"
@@ -344,9 +464,14 @@ def build_secrets(store: Store, audit_ids: list[str], deleted_ids: list[str],
         if ":" in actor:
             exact[actor.split(":", 1)[1]] = "the editor's key fingerprint"
     # Row locators into files that list victims by name, one a line.
-    listing = [r["p"] for r in store.read(
-        "MATCH (s:Source) WHERE s.ref CONTAINS 'pegasus-victims' OR s.ref CONTAINS $f "
-        "RETURN properties(s) AS p", f=VICTIM_LIST)]  # fmt: skip
+    listing = [
+        r["p"]
+        for r in store.read(
+            "MATCH (s:Source) WHERE s.ref CONTAINS 'pegasus-victims' OR s.ref CONTAINS $f "
+            "RETURN properties(s) AS p",
+            f=VICTIM_LIST,
+        )
+    ]
     assert len(listing) >= 2
     alternatives = "|".join(re.escape(s["id"]) for s in listing)
     patterns["row locator into a person-listing file"] = re.compile(
@@ -427,8 +552,11 @@ def cli(settings: Settings, store: Store, *args: str) -> tuple[int, str]:
 
     env = {"TNR_DATA_DIR": str(settings.data_dir), "TNR_ENGINE_HEAP": settings.engine_heap}
     if settings.neo4j_uri:
-        env.update(NEO4J_URI=settings.neo4j_uri, NEO4J_USER=settings.neo4j_user or "",
-                   NEO4J_PASSWORD=settings.neo4j_password or "")  # fmt: skip
+        env.update(
+            NEO4J_URI=settings.neo4j_uri,
+            NEO4J_USER=settings.neo4j_user or "",
+            NEO4J_PASSWORD=settings.neo4j_password or "",
+        )
     try:
         result = CliRunner().invoke(app, list(args), env=env)
     finally:

@@ -38,8 +38,12 @@ def test_public_cannot_group_persons_by_a_withheld_property(attack: Attack, fiel
 
 @pytest.mark.parametrize("field", ["TITLE", "REF"])
 def test_public_cannot_group_incidents_by_a_withheld_property(attack: Attack, field: str) -> None:
-    body = attack.client.gql("""query($f: IncidentGroupField!) { incidents(first: 0) {
-      aggregate { groupBy(by: {property: $f}) { key count } } } }""", None, f=field)
+    body = attack.client.gql(
+        """query($f: IncidentGroupField!) { incidents(first: 0) {
+      aggregate { groupBy(by: {property: $f}) { key count } } } }""",
+        None,
+        f=field,
+    )
     assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert not attack.secrets.leaks(_blob(body))
 
@@ -47,26 +51,36 @@ def test_public_cannot_group_incidents_by_a_withheld_property(attack: Attack, fi
 def test_public_groups_by_a_public_property_leak_nothing(attack: Attack) -> None:
     body = attack.client.ok(GROUP, None, by={"property": "RESIDENCE_COUNTRY"})
     groups = body["persons"]["aggregate"]["groupBy"]
-    assert sum(g["count"] for g in groups) == attack.client.ok(
-        "{ persons(first: 0) { totalCount } }")["persons"]["totalCount"]  # fmt: skip
+    assert (
+        sum(g["count"] for g in groups)
+        == attack.client.ok("{ persons(first: 0) { totalCount } }")["persons"]["totalCount"]
+    )
     assert not attack.secrets.leaks(_blob(body))
-    for q in ("{ incidents(first: 0) { aggregate { count stats { year { sum min max avg } "
-              "targetCount { sum } } groupBy(by: {property: OUTCOME}, limit: 200) { key count "
-              "stats { year { min max } } } } } }",
-              "{ incidents(first: 0) { aggregate { groupBy(by: {relation: TARGETED}, limit: 200, "
-              "orderBy: {by: KEY, direction: ASC}) { key label type count } } } }"):  # fmt: skip
+    for q in (
+        "{ incidents(first: 0) { aggregate { count stats { year { sum min max avg } "
+        "targetCount { sum } } groupBy(by: {property: OUTCOME}, limit: 200) { key count "
+        "stats { year { min max } } } } } }",
+        "{ incidents(first: 0) { aggregate { groupBy(by: {relation: TARGETED}, limit: 200, "
+        "orderBy: {by: KEY, direction: ASC}) { key label type count } } } }",
+    ):
         body = attack.client.ok(q)
         assert not attack.secrets.leaks(_blob(body)), q
 
 
-@pytest.mark.parametrize("prop,value", [("position", POSITION), ("affiliation", AFFILIATION),
-                                        ("birthDate", LIDIA.birth_date)])  # fmt: skip
+@pytest.mark.parametrize(
+    "prop,value",
+    [("position", POSITION), ("affiliation", AFFILIATION), ("birthDate", LIDIA.birth_date)],
+)
 def test_public_cannot_count_a_withheld_value_through_a_filtered_aggregate(
-    attack: Attack, prop: str, value: str | None,
-) -> None:  # fmt: skip
-    q = (f"query($v: String!) {{ persons(first: 0, filter: {{{prop}: {{eq: $v}}}}) {{ "
-         "totalCount aggregate { count groupBy(by: {property: RESIDENCE_COUNTRY}) { key count } "
-         "} } }")  # fmt: skip
+    attack: Attack,
+    prop: str,
+    value: str | None,
+) -> None:
+    q = (
+        f"query($v: String!) {{ persons(first: 0, filter: {{{prop}: {{eq: $v}}}}) {{ "
+        "totalCount aggregate { count groupBy(by: {property: RESIDENCE_COUNTRY}) { key count } "
+        "} } }"
+    )
     public = attack.client.ok(q, None, v=value)["persons"]
     assert public["totalCount"] == public["aggregate"]["count"] == 0
     assert public["aggregate"]["groupBy"] == []
@@ -88,13 +102,16 @@ def test_a_targets_membership_is_neither_counted_nor_grouped(attack: Attack) -> 
     assert public["byOrg"]["aggregate"]["groupBy"] == [{"key": None, "count": 1}]
     redacted = attack.store.read(
         "MATCH (p:Person)-[:MEMBER_OF]->() WHERE p.is_target = true OR p.protected = true "
-        "RETURN count(DISTINCT p) AS c")[0]["c"]  # fmt: skip
+        "RETURN count(DISTINCT p) AS c"
+    )[0]["c"]
     assert redacted >= 2  # Lidia and the official
     members = public["members"]["aggregate"]
     assert members["count"] == analyst["members"]["aggregate"]["count"] - redacted
     keys = {g["key"] for g in members["groupBy"]}
-    assert ORG not in keys and make_id("Agency", "Swedish Migration Intelligence Unit", "SE") \
-        not in keys  # fmt: skip
+    assert (
+        ORG not in keys
+        and make_id("Agency", "Swedish Migration Intelligence Unit", "SE") not in keys
+    )
     assert not attack.secrets.leaks(_blob(public))
 
 

@@ -69,13 +69,18 @@ def test_public_tampered_cursor_is_refused_like_garbage(attack: Attack) -> None:
     own = attack.client.ok("{ persons(first: 3) { pageInfo { endCursor } } }")
     cursor = own["persons"]["pageInfo"]["endCursor"]
     garbage = _answer(attack, PAGE, a="bm90LWEtY3Vyc29y")
-    for forged in (tamper(cursor, LIDIA.id), tamper(cursor, TOMASZ.id),
-                   make_cursor("id", None, LIDIA.id), make_cursor("id", {"sealed": True}, LIDIA.id)):  # fmt: skip
+    for forged in (
+        tamper(cursor, LIDIA.id),
+        tamper(cursor, TOMASZ.id),
+        make_cursor("id", None, LIDIA.id),
+        make_cursor("id", {"sealed": True}, LIDIA.id),
+    ):
         assert _answer(attack, PAGE, a=forged) == garbage, forged
 
 
-@pytest.mark.parametrize("hidden", [LIDIA.id, TOMASZ.id, OFFICIAL.id], ids=["lidia", "tomasz",
-                                                                              "official"])  # fmt: skip
+@pytest.mark.parametrize(
+    "hidden", [LIDIA.id, TOMASZ.id, OFFICIAL.id], ids=["lidia", "tomasz", "official"]
+)
 def test_public_after_just_below_and_above_a_guessed_id_answers_the_same(
     attack: Attack, hidden: str
 ) -> None:
@@ -85,8 +90,9 @@ def test_public_after_just_below_and_above_a_guessed_id_answers_the_same(
     assert _answer(attack, PAGE, a=below) == _answer(attack, PAGE, a=above)
     # the same two probes around an id that is in no graph answer alike, of course
     absent = ABSENT.id
-    assert _answer(attack, PAGE, a=make_cursor("id", None, _hex_neighbour(absent, -1))) == \
-        _answer(attack, PAGE, a=make_cursor("id", None, absent))  # fmt: skip
+    assert _answer(attack, PAGE, a=make_cursor("id", None, _hex_neighbour(absent, -1))) == _answer(
+        attack, PAGE, a=make_cursor("id", None, absent)
+    )
 
 
 ORDERED = """query($a: String, $f: TOrderField!, $d: OrderDirection!) {
@@ -105,8 +111,11 @@ ORDERINGS = [
 
 
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
-@pytest.mark.parametrize(("type_name", "conn", "field", "prop", "value"), ORDERINGS,
-                         ids=[f"{o[1]}-{o[2]}" for o in ORDERINGS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("type_name", "conn", "field", "prop", "value"),
+    ORDERINGS,
+    ids=[f"{o[1]}-{o[2]}" for o in ORDERINGS],
+)
 def test_public_ordering_by_withheld_field_with_crafted_cursor_learns_nothing(
     attack: Attack, type_name: str, conn: str, field: str, prop: str, value: str, direction: str
 ) -> None:
@@ -115,7 +124,10 @@ def test_public_ordering_by_withheld_field_with_crafted_cursor_learns_nothing(
     low, high = value[:-1], value + " "
     visible = attack.store.read(
         f"MATCH (n:`{type_name}`) WHERE n.`{prop}` >= $low AND n.`{prop}` <= $high "
-        "AND n.deleted_at IS NULL RETURN n.id AS id", low=low, high=high)  # fmt: skip
+        "AND n.deleted_at IS NULL RETURN n.id AS id",
+        low=low,
+        high=high,
+    )
     assert len(visible) == 1  # only the hidden row sits between the two probes
     query = ORDERED.replace("TOrderField", f"{type_name}OrderField").replace("CONN", conn)
     # the hand-made cursor has the shape of the server's own (checked on an analyst's cursor)
@@ -140,35 +152,80 @@ FILTERS = [
     ("persons", {"name": {"eq": LIDIA.name}}, {"name": {"eq": ABSENT.name}}),
     ("persons", {"aliases": {"contains": "Варнав"}}, {"aliases": {"contains": "Завадов"}}),
     ("persons", {"birthDate": {"eq": LIDIA.birth_date}}, {"birthDate": {"eq": "1979-03-13"}}),
-    ("persons", {"birthDate": {"gte": "1968-11-02", "lte": "1968-11-02"}},
-     {"birthDate": {"gte": "1968-11-01", "lte": "1968-11-01"}}),
-    ("persons", {"affiliation": {"contains": "Exile Wire"}}, {"affiliation": {"contains": "Exile Mail"}}),
-    ("persons", {"position": {"contains": "Eastern Liaison"}}, {"position": {"contains": "Western Liaison"}}),
-    ("persons", {"position": {"eq": POSITION}}, {"position": {"eq": "Head of the Western Liaison Desk"}}),
+    (
+        "persons",
+        {"birthDate": {"gte": "1968-11-02", "lte": "1968-11-02"}},
+        {"birthDate": {"gte": "1968-11-01", "lte": "1968-11-01"}},
+    ),
+    (
+        "persons",
+        {"affiliation": {"contains": "Exile Wire"}},
+        {"affiliation": {"contains": "Exile Mail"}},
+    ),
+    (
+        "persons",
+        {"position": {"contains": "Eastern Liaison"}},
+        {"position": {"contains": "Western Liaison"}},
+    ),
+    (
+        "persons",
+        {"position": {"eq": POSITION}},
+        {"position": {"eq": "Head of the Western Liaison Desk"}},
+    ),
     ("persons", {"description": {"contains": "Kestrel"}}, {"description": {"contains": "Kostrel"}}),
     ("persons", {"ids": [LIDIA.id]}, {"ids": [ABSENT.id]}),
-    ("sources", {"url": {"contains": LIDIA.surname.lower()}}, {"url": {"contains": ABSENT.surname.lower()}}),
-    ("sources", {"ref": {"contains": f"{LIDIA.given}-{LIDIA.surname}".lower()}},
-     {"ref": {"contains": f"{ABSENT.given}-{ABSENT.surname}".lower()}}),
-    ("sources", {"url": {"eq": SLUG_URL}}, {"url": {"eq": SLUG_URL.replace("lidia-varnavskaya", "irina-zavadovskaya")}}),
+    (
+        "sources",
+        {"url": {"contains": LIDIA.surname.lower()}},
+        {"url": {"contains": ABSENT.surname.lower()}},
+    ),
+    (
+        "sources",
+        {"ref": {"contains": f"{LIDIA.given}-{LIDIA.surname}".lower()}},
+        {"ref": {"contains": f"{ABSENT.given}-{ABSENT.surname}".lower()}},
+    ),
+    (
+        "sources",
+        {"url": {"eq": SLUG_URL}},
+        {"url": {"eq": SLUG_URL.replace("lidia-varnavskaya", "irina-zavadovskaya")}},
+    ),
     ("incidents", {"title": {"contains": LIDIA.surname}}, {"title": {"contains": ABSENT.surname}}),
-    ("incidents", {"description": {"contains": LIDIA.surname}}, {"description": {"contains": ABSENT.surname}}),
-    ("incidents", {"description": {"contains": "Олеандрович"}}, {"description": {"contains": "Завадовская"}}),
-    ("incidents", {"description": {"contains": TOMASZ.surname.upper()}}, {"description": {"contains": ABSENT.surname.upper()}}),
+    (
+        "incidents",
+        {"description": {"contains": LIDIA.surname}},
+        {"description": {"contains": ABSENT.surname}},
+    ),
+    (
+        "incidents",
+        {"description": {"contains": "Олеандрович"}},
+        {"description": {"contains": "Завадовская"}},
+    ),
+    (
+        "incidents",
+        {"description": {"contains": TOMASZ.surname.upper()}},
+        {"description": {"contains": ABSENT.surname.upper()}},
+    ),
     ("incidents", {"relatedTo": LIDIA.id}, {"relatedTo": ABSENT.id}),
     ("organizations", {"relatedTo": LIDIA.id}, {"relatedTo": ABSENT.id}),
-]  # fmt: skip
+]
 FILTERED = """query($f: {T}Filter) { {conn}(filter: $f, first: 5) { totalCount
   edges { node { id } } } }"""
 
 
-@pytest.mark.parametrize(("conn", "hidden", "absent"), FILTERS,
-                         ids=[f"{c}-{next(iter(h))}-{i}" for i, (c, h, _) in enumerate(FILTERS)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("conn", "hidden", "absent"),
+    FILTERS,
+    ids=[f"{c}-{next(iter(h))}-{i}" for i, (c, h, _) in enumerate(FILTERS)],
+)
 def test_public_filter_on_withheld_field_answers_as_if_hidden_rows_were_absent(
     attack: Attack, conn: str, hidden: dict[str, Any], absent: dict[str, Any]
 ) -> None:
-    type_name = {"persons": "Person", "sources": "Source", "incidents": "Incident",
-                 "organizations": "Organization"}[conn]  # fmt: skip
+    type_name = {
+        "persons": "Person",
+        "sources": "Source",
+        "incidents": "Incident",
+        "organizations": "Organization",
+    }[conn]
     query = FILTERED.replace("{T}", type_name).replace("{conn}", conn)
     a = attack.client.post(query, None, f=hidden)
     b = attack.client.post(query, None, f=absent)
@@ -185,10 +242,13 @@ def test_public_count_of_a_type_counts_no_deleted_node(attack: Attack) -> None:
     stored = attack.store.read(
         "MATCH (n) WHERE (n:Vendor OR n:Incident) AND n.deleted_at IS NULL "
         "RETURN sum(CASE WHEN n:Vendor THEN 1 ELSE 0 END) AS v, "
-        "sum(CASE WHEN n:Incident THEN 1 ELSE 0 END) AS i")[0]  # fmt: skip
+        "sum(CASE WHEN n:Incident THEN 1 ELSE 0 END) AS i"
+    )[0]
     assert (vendors, incidents) == (stored["v"], stored["i"])
-    hit = attack.client.ok("query($id: ID!) { vendors(filter: {ids: [$id]}) { totalCount } }",
-                           id=make_id("Vendor", "Quillwort Interception Systems"))  # fmt: skip
+    hit = attack.client.ok(
+        "query($id: ID!) { vendors(filter: {ids: [$id]}) { totalCount } }",
+        id=make_id("Vendor", "Quillwort Interception Systems"),
+    )
     assert hit["vendors"]["totalCount"] == 0
 
 
@@ -200,8 +260,10 @@ def test_every_withheld_order_field_is_attacked(attack: Attack) -> None:
 
     types = {t["name"]: t for t in attack.client.ok(INTROSPECTION)["__schema"]["types"]}
     person = load_schema().node("Person")
-    withheld = {"Person": {p.name for p in person.properties.values() if p.sensitive}
-                | {"position"}, "Source": {"url", "ref"}}  # fmt: skip
+    withheld = {
+        "Person": {p.name for p in person.properties.values() if p.sensitive} | {"position"},
+        "Source": {"url", "ref"},
+    }
     attacked = {(t, prop) for t, _, _, prop, _ in ORDERINGS}
     missing = []
     for type_name, props in withheld.items():
@@ -240,8 +302,12 @@ def test_anonymous_persons_do_not_sit_where_their_real_ids_would_sort(
     assert shown == visible + anonymous  # after every visible person, asc and desc alike
     assert anonymous == sorted(anonymous, reverse=direction == "DESC")
     # the test can fail: in the order of their stored ids they would not be in this order
-    real = {anon_id(r["id"]): r["id"] for r in attack.store.read(
-        "MATCH (n:Person) WHERE n.is_target = true OR n.protected = true RETURN n.id AS id")}  # fmt: skip
+    real = {
+        anon_id(r["id"]): r["id"]
+        for r in attack.store.read(
+            "MATCH (n:Person) WHERE n.is_target = true OR n.protected = true RETURN n.id AS id"
+        )
+    }
     assert [real[a] for a in anonymous] != sorted(real[a] for a in anonymous)
 
 
@@ -250,13 +316,18 @@ WALK = """query($f: Int, $a: String, $l: Int, $b: String, $o: %(type)sOrder) {
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { id } } } }"""
 #: (node type, its connection field, the order field) whose public order has runs
-WALKS = [("Person", "persons", "ID"), ("Person", "persons", "POSITION"),
-         ("Source", "sources", "TITLE"), ("Source", "sources", "DATE"),
-         ("Incident", "incidents", "OUTCOME")]  # fmt: skip
+WALKS = [
+    ("Person", "persons", "ID"),
+    ("Person", "persons", "POSITION"),
+    ("Source", "sources", "TITLE"),
+    ("Source", "sources", "DATE"),
+    ("Incident", "incidents", "OUTCOME"),
+]
 
 
-def _walk(attack: Attack, walk: str, field: str, order: dict[str, str], size: int,
-          back: bool = False) -> list[Any]:  # fmt: skip
+def _walk(
+    attack: Attack, walk: str, field: str, order: dict[str, str], size: int, back: bool = False
+) -> list[Any]:
     """Every edge, page by page: forward with first/after, or backward with last/before."""
     edges: list[Any] = []
     cursor = None
@@ -288,8 +359,9 @@ def _public_order(attack: Attack, type_name: str, prop: str, desc: bool) -> list
     masked = anonymous if prop == "id" else set(seen.masked_ids(nt))
     rows = attack.store.read(f"MATCH (n:`{type_name}`) RETURN n.id AS id, n.`{prop}` AS v")
     valued = [(r["v"], r["id"]) for r in rows if r["id"] not in masked and r["v"] is not None]
-    stored = [r["id"] for r in rows if r["id"] not in anonymous
-              and (r["id"] in masked or r["v"] is None)]  # fmt: skip
+    stored = [
+        r["id"] for r in rows if r["id"] not in anonymous and (r["id"] in masked or r["v"] is None)
+    ]
     hidden = sorted(anon_id(i) for i in anonymous)
     first = [i for _, i in sorted(valued, reverse=desc)]
     RUNS[(type_name, prop, desc)] = (len(first), len(stored), len(hidden))
@@ -316,8 +388,11 @@ def test_public_pages_agree_forward_backward_and_between_cursors(
     ids = [e["node"]["id"] for e in full]
     assert ids == _public_order(attack, type_name, field.lower(), direction == "DESC")
     cursors = [e["cursor"] for e in full]
-    changes = [i for i in range(1, len(ids))
-               if ids[i].startswith("anon_") != ids[i - 1].startswith("anon_")]  # fmt: skip
+    changes = [
+        i
+        for i in range(1, len(ids))
+        if ids[i].startswith("anon_") != ids[i - 1].startswith("anon_")
+    ]
     assert changes and sum(i.startswith("anon_") for i in ids) >= 20
     for size in (1, 7, min(changes[0], 100)):
         assert [e["node"]["id"] for e in _walk(attack, walk, connection, order, size)] == ids
@@ -329,8 +404,9 @@ def test_public_pages_agree_forward_backward_and_between_cursors(
         pairs += [(max(c - 3, 0), c - 1), (c - 2, min(c + 2, len(ids) - 1)), (c, len(ids) - 1)]
     for lo, hi in pairs:
         for first, last in ((100, None), (None, 100), (2, None), (None, 2)):
-            page = attack.client.ok(walk, None, f=first, l=last, a=cursors[lo], b=cursors[hi],
-                                    o=order)[connection]  # fmt: skip
+            page = attack.client.ok(
+                walk, None, f=first, l=last, a=cursors[lo], b=cursors[hi], o=order
+            )[connection]
             between = ids[lo + 1 : hi]
             want = between[:first] if first else between[-last:] if last else between
             assert [e["node"]["id"] for e in page["edges"]] == want, (lo, hi, first, last)

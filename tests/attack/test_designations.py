@@ -28,8 +28,10 @@ BY_ORIGIN = """query($scope: IncidentScope!) {
 
 @pytest.mark.parametrize("scope", ["TRANSNATIONAL", "ALL"])
 def test_public_coverage_reasons_and_designations_leak_nothing(attack: Attack, scope: str) -> None:
-    answers = [attack.client.ok(COVERAGE, by=by, scope=scope)
-               for by in ("TACTIC", "ORIGIN", "HOST", "PERPETRATOR")]  # fmt: skip
+    answers = [
+        attack.client.ok(COVERAGE, by=by, scope=scope)
+        for by in ("TACTIC", "ORIGIN", "HOST", "PERPETRATOR")
+    ]
     answers.append(attack.client.ok(BY_ORIGIN, scope=scope))
     assert attack.secrets.leaks(json.dumps(answers, ensure_ascii=False)) == []
     analyst = attack.client.ok(BY_ORIGIN, "analyst", scope=scope)["designationsByOrigin"]
@@ -37,7 +39,8 @@ def test_public_coverage_reasons_and_designations_leak_nothing(attack: Attack, s
     # The same states, statuses and counts; the incidents against targets anonymous.
     keys = ("key", "status", "incidents", "incidentsNoPerpetrator", "designated", "linked")
     assert [[s[k] for k in keys] for s in public["states"]] == [
-        [s[k] for k in keys] for s in analyst["states"]]  # fmt: skip
+        [s[k] for k in keys] for s in analyst["states"]
+    ]
     ru = next(s for s in public["states"] if s["key"] == "RU")
     assert ru["incidents"] and any(i.startswith("anon_") for i in ru["incidentIds"])
     assert attack.analyst_secrets.leaks(json.dumps(analyst, ensure_ascii=False)) == []

@@ -34,15 +34,32 @@ def _walker(attack: Attack, role: str | None) -> Walker:
     client = attack.client
     schema = client.ok(INTROSPECTION, role)["__schema"]
     if role is not None:  # an analyst sees people; what it must not see is admin-only or gone
-        return Walker(schema, {"*": [*attack.audit_ids[:2], *attack.deleted_ids,
-                                     make_id("Incident", INCIDENT_REF), LIDIA.id]},
-                      [DELETED_VENDOR])  # fmt: skip
+        return Walker(
+            schema,
+            {
+                "*": [
+                    *attack.audit_ids[:2],
+                    *attack.deleted_ids,
+                    make_id("Incident", INCIDENT_REF),
+                    LIDIA.id,
+                ]
+            },
+            [DELETED_VENDOR],
+        )
     anon = public_ids_of_targets(client, INCIDENT_REF)
-    ids = [LIDIA.id, *anon, TOMASZ.id, make_id("Person", OFFICIAL.name, None), OFFICIAL.id,
-           *attack.audit_ids[:2], *attack.deleted_ids, make_id("Source", SLUG_URL),
-           make_id("Organization", ORG_NAME), make_id("Incident", INCIDENT_REF)]  # fmt: skip
-    return Walker(schema, {"*": ids}, [LIDIA.name, LIDIA.surname, LIDIA.cyrillic,
-                                       DELETED_VENDOR])  # fmt: skip
+    ids = [
+        LIDIA.id,
+        *anon,
+        TOMASZ.id,
+        make_id("Person", OFFICIAL.name, None),
+        OFFICIAL.id,
+        *attack.audit_ids[:2],
+        *attack.deleted_ids,
+        make_id("Source", SLUG_URL),
+        make_id("Organization", ORG_NAME),
+        make_id("Incident", INCIDENT_REF),
+    ]
+    return Walker(schema, {"*": ids}, [LIDIA.name, LIDIA.surname, LIDIA.cyrillic, DELETED_VENDOR])
 
 
 def _walk(attack: Attack, role: str | None) -> tuple[int, list[str], list[str]]:
@@ -76,13 +93,15 @@ def test_analyst_walk_shows_no_audit_record_and_no_deleted_node(attack: Attack) 
 
 def test_the_walk_can_see_what_it_looks_for(attack: Attack) -> None:
     """The checker is not blind: an admin reading the audit log sees the secrets."""
-    body = attack.client.post("{ auditLog(first: 50) { edges { node { id before after reason "
-                              "actor } } } }", "admin").content  # fmt: skip
+    body = attack.client.post(
+        "{ auditLog(first: 50) { edges { node { id before after reason actor } } } }", "admin"
+    ).content
     hits = attack.secrets.leaks(body)
     assert any("audit reason" in h for h in hits) and any("AuditRecord id" in h for h in hits)
     assert any(LIDIA.name in h for h in hits)
-    analyst = attack.client.post("query($id: ID!) { person(id: $id) { name aliases position } }",
-                                 "analyst", id=OFFICIAL.id).content  # fmt: skip
+    analyst = attack.client.post(
+        "query($id: ID!) { person(id: $id) { name aliases position } }", "analyst", id=OFFICIAL.id
+    ).content
     assert any("position" in h for h in attack.secrets.leaks(analyst))
 
 
@@ -152,8 +171,9 @@ def test_health_counts_no_admin_only_or_deleted_node(attack: Attack) -> None:
     assert (hits := attack.secrets.leaks(r.content)) == [], hits
     counts = r.json().get("counts") or {}
     assert "AuditRecord" not in counts, counts
-    stored = attack.store.read(
-        "MATCH (n:Vendor) WHERE n.deleted_at IS NULL RETURN count(n) AS c")[0]["c"]  # fmt: skip
+    stored = attack.store.read("MATCH (n:Vendor) WHERE n.deleted_at IS NULL RETURN count(n) AS c")[
+        0
+    ]["c"]
     assert counts.get("Vendor") == stored, (counts.get("Vendor"), stored)
 
 
@@ -185,11 +205,24 @@ def test_public_whole_graph_export_leaks_nothing(attack: Attack, tmp_path: Path,
 def test_public_subgraph_export_of_hidden_ids_leaks_nothing(
     attack: Attack, tmp_path: Path, fmt: str
 ) -> None:
-    ids = [LIDIA.id, *public_ids_of_targets(attack.client, INCIDENT_REF),
-           make_id("Incident", INCIDENT_REF), make_id("Organization", ORG_NAME),
-           *attack.audit_ids[:1], *attack.deleted_ids]  # fmt: skip
-    code, output = cli(attack.settings, attack.store, "export", fmt, "--role", "public",
-                       *[x for i in ids for x in ("--ids", i)], str(tmp_path / "sub"))  # fmt: skip
+    ids = [
+        LIDIA.id,
+        *public_ids_of_targets(attack.client, INCIDENT_REF),
+        make_id("Incident", INCIDENT_REF),
+        make_id("Organization", ORG_NAME),
+        *attack.audit_ids[:1],
+        *attack.deleted_ids,
+    ]
+    code, output = cli(
+        attack.settings,
+        attack.store,
+        "export",
+        fmt,
+        "--role",
+        "public",
+        *[x for i in ids for x in ("--ids", i)],
+        str(tmp_path / "sub"),
+    )
     blob = output.encode()
     if code == 0:
         blob += b"\n".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
@@ -201,8 +234,15 @@ def test_public_subgraph_export_around_a_target_leaks_nothing(
     attack: Attack, tmp_path: Path, fmt: str
 ) -> None:
     """The incident that names a target, its organisation, its source: all visible nodes."""
-    data = _export(attack, tmp_path, fmt, "public", make_id("Incident", INCIDENT_REF),
-                   make_id("Organization", ORG_NAME), make_id("State", "LT"))  # fmt: skip
+    data = _export(
+        attack,
+        tmp_path,
+        fmt,
+        "public",
+        make_id("Incident", INCIDENT_REF),
+        make_id("Organization", ORG_NAME),
+        make_id("State", "LT"),
+    )
     assert ORG_NAME.encode() in data  # the export holds the subgraph
     assert (hits := attack.secrets.leaks(data)) == [], hits
 
@@ -260,8 +300,19 @@ def test_public_csv_appendix_from_the_command_line_leaks_nothing(
 ) -> None:
     for kind, subject in (("state", "Russia"), ("host", "Lithuania"), ("vendor", "NSO Group")):
         out, csv_out = tmp_path / f"{kind}.md", tmp_path / f"{kind}.csv"
-        code, output = cli(attack.settings, attack.store, "brief", kind, subject, "--role",
-                           "public", "--out", str(out), "--appendix", str(csv_out))  # fmt: skip
+        code, output = cli(
+            attack.settings,
+            attack.store,
+            "brief",
+            kind,
+            subject,
+            "--role",
+            "public",
+            "--out",
+            str(out),
+            "--appendix",
+            str(csv_out),
+        )
         assert code == 0, output
         data = csv_out.read_bytes()
         assert data.startswith(b"# Briefing on") and data.count(b"\n") > 3
@@ -279,11 +330,26 @@ def test_analyst_briefing_shows_no_deleted_node(attack: Attack, kind: str) -> No
 def test_public_briefing_from_the_command_line_leaks_nothing(
     attack: Attack, tmp_path: Path, fmt: str
 ) -> None:
-    for kind, subject in (("state", "Russia"), ("host", "Poland"), ("vendor", "NSO Group"),
-                          ("tactic", "spyware")):  # fmt: skip
+    for kind, subject in (
+        ("state", "Russia"),
+        ("host", "Poland"),
+        ("vendor", "NSO Group"),
+        ("tactic", "spyware"),
+    ):
         out = tmp_path / f"{kind}.{fmt}"
-        code, output = cli(attack.settings, attack.store, "brief", kind, subject, "--format",
-                           fmt, "--role", "public", "--out", str(out))  # fmt: skip
+        code, output = cli(
+            attack.settings,
+            attack.store,
+            "brief",
+            kind,
+            subject,
+            "--format",
+            fmt,
+            "--role",
+            "public",
+            "--out",
+            str(out),
+        )
         assert code == 0, output
         data = out.read_bytes()
         assert len(data) > 500
@@ -292,8 +358,9 @@ def test_public_briefing_from_the_command_line_leaks_nothing(
 
 def test_public_briefing_sources_agree_with_the_source_field(attack: Attack) -> None:
     """A source the API withholds (its URL names a target) is not cited by a briefing."""
-    src = attack.client.ok("query($id: ID!) { source(id: $id) { id url title } }",
-                           id=make_id("Source", SLUG_URL))["source"]  # fmt: skip
+    src = attack.client.ok(
+        "query($id: ID!) { source(id: $id) { id url title } }", id=make_id("Source", SLUG_URL)
+    )["source"]
     r = attack.client.post(BRIEFING, None, s="Lithuania", k="HOST", f="MD")
     text = r.json()["data"]["briefing"]["content"]
     shown = json.dumps(src or {})
@@ -307,9 +374,13 @@ def test_the_checker_reads_pdf_svg_percent_and_base64(attack: Attack) -> None:
 
     secrets = attack.secrets
     wrapped = "<svg><text x='1'>Lidia Varn</text>\n<text x='1'>avskaya</text></svg>"
-    for blob in (wrapped, urllib.parse.quote(LIDIA.cyrillic),
-                 json.dumps({"c": base64.b64encode(f"x {LIDIA.name} y".encode() * 3).decode()}),
-                 "VARNAVSKAYA&nbsp;LIDIA", "lidia_varnavskaya"):  # fmt: skip
+    for blob in (
+        wrapped,
+        urllib.parse.quote(LIDIA.cyrillic),
+        json.dumps({"c": base64.b64encode(f"x {LIDIA.name} y".encode() * 3).decode()}),
+        "VARNAVSKAYA&nbsp;LIDIA",
+        "lidia_varnavskaya",
+    ):
         assert any(LIDIA.name in h for h in secrets.leaks(blob)), blob
     # a PDF (base64 in GraphQL) that names her: an analyst's briefing on her host state
     r = attack.client.post(BRIEFING, "analyst", s="Lithuania", k="HOST", f="PDF")

@@ -23,12 +23,15 @@ def _stored_incidents(attack: Attack, origin: str, deleted: bool) -> dict[int, i
     """Incidents of `origin` per year as stored: live ones, and with `deleted` also the
     soft-deleted ones (kept outside the live graph as DeletedNode, their relations in JSON)."""
     rows = attack.store.read(
-        "MATCH (i:Incident)-[:ORIGIN_STATE]->(:State {code: $c}) "
-        "RETURN i.year AS y, i.date AS d", c=origin)  # fmt: skip
+        "MATCH (i:Incident)-[:ORIGIN_STATE]->(:State {code: $c}) RETURN i.year AS y, i.date AS d",
+        c=origin,
+    )
     if deleted:
         state = make_id("State", origin)
-        for r in attack.store.read("MATCH (d:DeletedNode {node_type: 'Incident'}) "
-                                   "RETURN d.properties AS p, d.relations AS rels"):  # fmt: skip
+        for r in attack.store.read(
+            "MATCH (d:DeletedNode {node_type: 'Incident'}) "
+            "RETURN d.properties AS p, d.relations AS rels"
+        ):
             rels = json.loads(r["rels"])
             if any(x["type"] == "ORIGIN_STATE" and x["other"] == state for x in rels):
                 props = json.loads(r["p"])
@@ -43,8 +46,9 @@ def _stored_incidents(attack: Attack, origin: str, deleted: bool) -> dict[int, i
 
 @pytest.mark.parametrize("role", [None, "analyst"])
 def test_incidents_per_year_counts_no_deleted_incident(attack: Attack, role: str | None) -> None:
-    body = attack.client.ok("{ incidentsPerYear(origin: \"RU\") { total years { year count } } }",
-                            role)["incidentsPerYear"]  # fmt: skip
+    body = attack.client.ok(
+        '{ incidentsPerYear(origin: "RU") { total years { year count } } }', role
+    )["incidentsPerYear"]
     shown = {y["year"]: y["count"] for y in body["years"]}
     live, every = _stored_incidents(attack, "RU", False), _stored_incidents(attack, "RU", True)
     assert every.get(2022, 0) == live.get(2022, 0) + 1  # the fixture's deleted incident
@@ -53,14 +57,15 @@ def test_incidents_per_year_counts_no_deleted_incident(attack: Attack, role: str
 
 @pytest.mark.parametrize("role", [None, "analyst"])
 def test_sanctions_coverage_counts_no_deleted_incident(attack: Attack, role: str | None) -> None:
-    body = attack.client.ok("{ sanctionsCoverage(by: ORIGIN) { groups { key incidents "
-                            "incidentIds } } }", role)["sanctionsCoverage"]  # fmt: skip
+    body = attack.client.ok(
+        "{ sanctionsCoverage(by: ORIGIN) { groups { key incidents incidentIds } } }", role
+    )["sanctionsCoverage"]
     text = json.dumps(body)
     assert not any(i in text for i in attack.deleted_ids), "a deleted incident is counted"
     [ru] = [g for g in body["groups"] if g["key"] in ("RU", make_id("State", "RU"))]
     stored = attack.store.read(
-        "MATCH (i:Incident)-[:ORIGIN_STATE]->(:State {code: 'RU'}) "
-        "RETURN count(DISTINCT i) AS n")[0]["n"]  # fmt: skip
+        "MATCH (i:Incident)-[:ORIGIN_STATE]->(:State {code: 'RU'}) RETURN count(DISTINCT i) AS n"
+    )[0]["n"]
     assert stored and attack.deleted_ids
     assert ru["incidents"] == stored, (ru["key"], ru["incidents"], stored)
 
@@ -86,6 +91,7 @@ def test_engine_files_are_readable_by_their_owner_only(attack: Attack) -> None:
     root = attack.settings.data_dir
     if attack.settings.uses_neo4j:
         pytest.skip("Neo4j's files are not in the data dir")
-    loose = [str(p) for p in [root, *root.rglob("*")]
-             if p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)]  # fmt: skip
+    loose = [
+        str(p) for p in [root, *root.rglob("*")] if p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+    ]
     assert loose == [], loose[:8]

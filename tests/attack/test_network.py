@@ -43,17 +43,34 @@ def _graphs(attack: Attack, role: str | None) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     for start in [*audit, *deleted, ORG, AGENCY, incident, *anon, LIDIA.id, OFFICIAL.id]:
         for depth in (1, 2):
-            out.append((f"neighbourhood({start}, {depth})",
-                        c.gql(NEIGHBOURHOOD, role, id=start, d=depth)))  # fmt: skip
+            out.append(
+                (f"neighbourhood({start}, {depth})", c.gql(NEIGHBOURHOOD, role, id=start, d=depth))
+            )
     out.append(("neighbourhood(RU, 1)", c.gql(NEIGHBOURHOOD, role, id=RU, d=1)))
     out.append(("neighbourhood(Pegasus, 1)", c.gql(NEIGHBOURHOOD, role, id=PEGASUS, d=1)))
     ids = [*audit, *deleted, ORG, AGENCY, incident, *anon, LIDIA.id, OFFICIAL.id, RU]
     out.append(("subgraph(all)", c.gql(SUBGRAPH, role, ids=ids)))
-    for a, b in [(audit[0], LIDIA.id), (audit[0], RU), (ORG, incident), (AGENCY, RU),
-                 (RU, deleted[0]), (deleted[1], RU), (ORG, RU)]:  # fmt: skip
+    for a, b in [
+        (audit[0], LIDIA.id),
+        (audit[0], RU),
+        (ORG, incident),
+        (AGENCY, RU),
+        (RU, deleted[0]),
+        (deleted[1], RU),
+        (ORG, RU),
+    ]:
         out.append((f"shortestPath({a}, {b})", c.gql(PATH, role, a=a, b=b)))
-    for text in ("updatePerson", "updateIncident", "softDelete", "editor", "Quillwort",
-                 DELETED_VENDOR, "Marshwillow", "Zephyrine", "AuditRecord"):  # fmt: skip
+    for text in (
+        "updatePerson",
+        "updateIncident",
+        "softDelete",
+        "editor",
+        "Quillwort",
+        DELETED_VENDOR,
+        "Marshwillow",
+        "Zephyrine",
+        "AuditRecord",
+    ):
         out.append((f"search({text})", c.gql(SEARCH, role, t=text)))
     return out
 
@@ -93,8 +110,11 @@ def test_network_fields_never_return_audit_records_or_deleted_nodes(
 
 
 def test_public_network_fields_leak_nothing_of_people_at_risk(attack: Attack) -> None:
-    bad = [f"{what}: {hits[:4]}" for what, body in _graphs(attack, None)
-           if (hits := attack.secrets.leaks(json.dumps(body, ensure_ascii=False)))]  # fmt: skip
+    bad = [
+        f"{what}: {hits[:4]}"
+        for what, body in _graphs(attack, None)
+        if (hits := attack.secrets.leaks(json.dumps(body, ensure_ascii=False)))
+    ]
     assert bad == [], "\n".join(bad)
 
 
@@ -104,10 +124,13 @@ def _member_of(body: Any) -> list[dict[str, Any]]:
 
 def test_public_sees_no_member_of_link_of_a_redacted_person(attack: Attack) -> None:
     c = attack.client
-    answers = [c.gql(NEIGHBOURHOOD, None, id=ORG, d=1), c.gql(NEIGHBOURHOOD, None, id=AGENCY, d=1),
-               c.gql(NEIGHBOURHOOD, None, id=ORG, d=2),
-               c.gql(SUBGRAPH, None, ids=[ORG, AGENCY, *public_ids_of_targets(c, INCIDENT_REF)]),
-               c.gql(PATH, None, a=ORG, b=make_id("Incident", INCIDENT_REF))]  # fmt: skip
+    answers = [
+        c.gql(NEIGHBOURHOOD, None, id=ORG, d=1),
+        c.gql(NEIGHBOURHOOD, None, id=AGENCY, d=1),
+        c.gql(NEIGHBOURHOOD, None, id=ORG, d=2),
+        c.gql(SUBGRAPH, None, ids=[ORG, AGENCY, *public_ids_of_targets(c, INCIDENT_REF)]),
+        c.gql(PATH, None, a=ORG, b=make_id("Incident", INCIDENT_REF)),
+    ]
     members = """query($id: ID!) { node(id: $id) { ... on Organization { incomingMemberOf {
       id type role citations node { id label } } } ... on Agency { incomingMemberOf {
       id type role citations node { id label } } } } }"""

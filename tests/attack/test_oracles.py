@@ -28,85 +28,187 @@ PATHS: list[tuple[str, str, dict[str, Any]]] = [
     ("node", "query($v: ID!) { node(id: $v) { id __typename } }", {"v": "$V"}),
     ("nodes", "query($v: ID!) { nodes(ids: [$v]) { id __typename } }", {"v": "$V"}),
     ("person", "query($v: ID!) { person(id: $v) { id name label } }", {"v": "$V"}),
-    ("neighbourhood", "query($v: ID!) { neighbourhood(id: $v) { nodes { id label } "
-     "edges { id type } truncated } }", {"v": "$V"}),
-    ("neighbourhood-depth-2", "query($v: ID!) { neighbourhood(id: $v, depth: 2) { nodes { id } "
-     "truncated } }", {"v": "$V"}),
-    ("shortest-path-from", "query($v: ID!, $o: ID!) { shortestPath(from: $v, to: $o) { found "
-     "length graph { nodes { id } } } }", {"v": "$V", "o": ORG}),
-    ("shortest-path-to", "query($v: ID!, $o: ID!) { shortestPath(from: $o, to: $v) { found "
-     "length graph { nodes { id } } } }", {"v": "$V", "o": ORG}),
-    ("subgraph", "query($v: ID!, $o: ID!) { subgraph(ids: [$v, $o]) { nodes { id label } "
-     "edges { id type source target } } }", {"v": "$V", "o": ORG}),
-    ("related-to-incidents", "query($v: ID!) { incidents(filter: {relatedTo: $v}) { totalCount "
-     "edges { node { id } } } }", {"v": "$V"}),
-    ("related-to-organizations", "query($v: ID!) { organizations(filter: {relatedTo: $v}) { "
-     "totalCount } }", {"v": "$V"}),
-    ("related-to-sources", "query($v: ID!) { sources(filter: {relatedTo: $v}) { totalCount } }",
-     {"v": "$V"}),
-    ("persons-ids", "query($v: ID!) { persons(filter: {ids: [$v]}) { totalCount edges { node { "
-     "id } } } }", {"v": "$V"}),
+    (
+        "neighbourhood",
+        "query($v: ID!) { neighbourhood(id: $v) { nodes { id label } "
+        "edges { id type } truncated } }",
+        {"v": "$V"},
+    ),
+    (
+        "neighbourhood-depth-2",
+        "query($v: ID!) { neighbourhood(id: $v, depth: 2) { nodes { id } truncated } }",
+        {"v": "$V"},
+    ),
+    (
+        "shortest-path-from",
+        "query($v: ID!, $o: ID!) { shortestPath(from: $v, to: $o) { found "
+        "length graph { nodes { id } } } }",
+        {"v": "$V", "o": ORG},
+    ),
+    (
+        "shortest-path-to",
+        "query($v: ID!, $o: ID!) { shortestPath(from: $o, to: $v) { found "
+        "length graph { nodes { id } } } }",
+        {"v": "$V", "o": ORG},
+    ),
+    (
+        "subgraph",
+        "query($v: ID!, $o: ID!) { subgraph(ids: [$v, $o]) { nodes { id label } "
+        "edges { id type source target } } }",
+        {"v": "$V", "o": ORG},
+    ),
+    (
+        "related-to-incidents",
+        "query($v: ID!) { incidents(filter: {relatedTo: $v}) { totalCount "
+        "edges { node { id } } } }",
+        {"v": "$V"},
+    ),
+    (
+        "related-to-organizations",
+        "query($v: ID!) { organizations(filter: {relatedTo: $v}) { totalCount } }",
+        {"v": "$V"},
+    ),
+    (
+        "related-to-sources",
+        "query($v: ID!) { sources(filter: {relatedTo: $v}) { totalCount } }",
+        {"v": "$V"},
+    ),
+    (
+        "persons-ids",
+        "query($v: ID!) { persons(filter: {ids: [$v]}) { totalCount edges { node { id } } } }",
+        {"v": "$V"},
+    ),
     ("audit-log-target", "query($v: ID) { auditLog(targetId: $v) { totalCount } }", {"v": "$V"}),
 ]
 NAME_PATHS: list[tuple[str, str, dict[str, Any]]] = [
-    ("search-types", "query($v: String!) { search(text: \"x\", types: [$v, \"Jane Doe\"]) { id } }",
-     {"v": "$V"}),
-    ("search-text", "query($v: String!) { search(text: $v) { id type label matched } }",
-     {"v": "$V"}),
-    ("search-text-person", "query($v: String!) { search(text: $v, types: [\"Person\"]) { id type "
-     "label matched } }", {"v": "$V"}),
-    ("neighbourhood-types", "query($v: String!, $o: ID!) { neighbourhood(id: $o, types: [$v]) { "
-     "nodes { id } } }", {"v": "$V", "o": ORG}),
-    ("cursor", "query($v: String!) { persons(first: 1, after: $v) { edges { node { id } } } }",
-     {"v": "$V"}),
-    ("cursor-before", "query($v: String!) { incidents(last: 1, before: $v) { edges { node { id } "
-     "} } }", {"v": "$V"}),
-    *[(f"briefing-{k.lower()}", "query($v: String!) { briefing(subject: $v, kind: "
-       + k + ") { subject content } }", {"v": "$V"}) for k in ("STATE", "HOST", "VENDOR", "TACTIC")],
-    ("vendor-chains", "query($v: String!) { vendorChains(vendor: $v) { vendor { id } } }",
-     {"v": "$V"}),
-    ("vendor-chains-product", "query($v: String!) { vendorChains(product: $v) { vendor { id } } }",
-     {"v": "$V"}),
-    ("incidents-per-year", "query($v: String!) { incidentsPerYear(origin: $v) { total } }",
-     {"v": "$V"}),
-    ("host-collaboration", "query($v: String!) { hostCollaboration(host: $v) { state { id } } }",
-     {"v": "$V"}),
+    (
+        "search-types",
+        'query($v: String!) { search(text: "x", types: [$v, "Jane Doe"]) { id } }',
+        {"v": "$V"},
+    ),
+    (
+        "search-text",
+        "query($v: String!) { search(text: $v) { id type label matched } }",
+        {"v": "$V"},
+    ),
+    (
+        "search-text-person",
+        'query($v: String!) { search(text: $v, types: ["Person"]) { id type label matched } }',
+        {"v": "$V"},
+    ),
+    (
+        "neighbourhood-types",
+        "query($v: String!, $o: ID!) { neighbourhood(id: $o, types: [$v]) { nodes { id } } }",
+        {"v": "$V", "o": ORG},
+    ),
+    (
+        "cursor",
+        "query($v: String!) { persons(first: 1, after: $v) { edges { node { id } } } }",
+        {"v": "$V"},
+    ),
+    (
+        "cursor-before",
+        "query($v: String!) { incidents(last: 1, before: $v) { edges { node { id } } } }",
+        {"v": "$V"},
+    ),
+    *[
+        (
+            f"briefing-{k.lower()}",
+            "query($v: String!) { briefing(subject: $v, kind: " + k + ") { subject content } }",
+            {"v": "$V"},
+        )
+        for k in ("STATE", "HOST", "VENDOR", "TACTIC")
+    ],
+    (
+        "vendor-chains",
+        "query($v: String!) { vendorChains(vendor: $v) { vendor { id } } }",
+        {"v": "$V"},
+    ),
+    (
+        "vendor-chains-product",
+        "query($v: String!) { vendorChains(product: $v) { vendor { id } } }",
+        {"v": "$V"},
+    ),
+    (
+        "incidents-per-year",
+        "query($v: String!) { incidentsPerYear(origin: $v) { total } }",
+        {"v": "$V"},
+    ),
+    (
+        "host-collaboration",
+        "query($v: String!) { hostCollaboration(host: $v) { state { id } } }",
+        {"v": "$V"},
+    ),
     ("stated-figures", "query($v: String!) { statedFigures(tactic: $v) { value } }", {"v": "$V"}),
-    ("persons-name-eq", "query($v: String!) { persons(filter: {name: {eq: $v}}) { totalCount } }",
-     {"v": "$V"}),
-    ("persons-alias-eq", "query($v: String!) { persons(filter: {aliases: {eq: $v}}) { totalCount "
-     "} }", {"v": "$V"}),
-    ("incidents-title-contains", "query($v: String!) { incidents(filter: {title: {contains: $v}}) "
-     "{ totalCount } }", {"v": "$V"}),
-    ("incidents-description-contains", "query($v: String!) { incidents(filter: {description: "
-     "{contains: $v}}) { totalCount } }", {"v": "$V"}),
-    ("sources-url-contains", "query($v: String!) { sources(filter: {url: {contains: $v}}) { "
-     "totalCount } }", {"v": "$V"}),
-    ("sources-ref-contains", "query($v: String!) { sources(filter: {ref: {contains: $v}}) { "
-     "totalCount } }", {"v": "$V"}),
-]  # fmt: skip
+    (
+        "persons-name-eq",
+        "query($v: String!) { persons(filter: {name: {eq: $v}}) { totalCount } }",
+        {"v": "$V"},
+    ),
+    (
+        "persons-alias-eq",
+        "query($v: String!) { persons(filter: {aliases: {eq: $v}}) { totalCount } }",
+        {"v": "$V"},
+    ),
+    (
+        "incidents-title-contains",
+        "query($v: String!) { incidents(filter: {title: {contains: $v}}) { totalCount } }",
+        {"v": "$V"},
+    ),
+    (
+        "incidents-description-contains",
+        "query($v: String!) { incidents(filter: {description: {contains: $v}}) { totalCount } }",
+        {"v": "$V"},
+    ),
+    (
+        "sources-url-contains",
+        "query($v: String!) { sources(filter: {url: {contains: $v}}) { totalCount } }",
+        {"v": "$V"},
+    ),
+    (
+        "sources-ref-contains",
+        "query($v: String!) { sources(filter: {ref: {contains: $v}}) { totalCount } }",
+        {"v": "$V"},
+    ),
+]
 
 #: (what is hidden, its real value, a value built the same way that is in no graph)
 HIDDEN_IDS = [
     ("target-real-id", LIDIA.id, ABSENT.id),
-    ("target-guessed-id", make_id("Person", TOMASZ.name, None), make_id("Person", ABSENT.name, None)),
-    ("protected-official-id", OFFICIAL.id, make_id("Person", "Magnus Hellberg", OFFICIAL.birth_date)),
+    (
+        "target-guessed-id",
+        make_id("Person", TOMASZ.name, None),
+        make_id("Person", ABSENT.name, None),
+    ),
+    (
+        "protected-official-id",
+        OFFICIAL.id,
+        make_id("Person", "Magnus Hellberg", OFFICIAL.birth_date),
+    ),
     ("audit-record-id", "$AUDIT", make_id("AuditRecord", "no-such-change-0001")),
-    ("deleted-vendor-id", make_id("Vendor", DELETED_VENDOR), make_id("Vendor", "Quillwort Absent Systems")),
-]  # fmt: skip
+    (
+        "deleted-vendor-id",
+        make_id("Vendor", DELETED_VENDOR),
+        make_id("Vendor", "Quillwort Absent Systems"),
+    ),
+]
 HIDDEN_NAMES = [
     ("target-full-name", LIDIA.name, ABSENT.name),
     ("target-surname", LIDIA.surname, ABSENT.surname),
-    ("target-reversed-upper", f"{LIDIA.surname.upper()} {LIDIA.given.upper()}",
-     f"{ABSENT.surname.upper()} {ABSENT.given.upper()}"),
+    (
+        "target-reversed-upper",
+        f"{LIDIA.surname.upper()} {LIDIA.given.upper()}",
+        f"{ABSENT.surname.upper()} {ABSENT.given.upper()}",
+    ),
     ("target-cyrillic", LIDIA.cyrillic, ABSENT.cyrillic),
     ("protected-official-name", OFFICIAL.name, "Magnus Hellberg"),
     ("deleted-vendor-name", DELETED_VENDOR, "Quillwort Absent Systems"),
 ]
 
 
-def _run(attack: Attack, query: str, variables: dict[str, Any], value: str,
-         role: str | None) -> tuple[int, str]:  # fmt: skip
+def _run(
+    attack: Attack, query: str, variables: dict[str, Any], value: str, role: str | None
+) -> tuple[int, str]:
     filled = {k: (value if v == "$V" else v) for k, v in variables.items()}
     r = attack.client.post(query, role, **filled)
     return r.status_code, r.text
@@ -114,11 +216,13 @@ def _run(attack: Attack, query: str, variables: dict[str, Any], value: str,
 
 def _same(a: tuple[int, str], b: tuple[int, str], va: str, vb: str) -> tuple[Any, Any]:
     """Both answers with the probed value (and its JSON form) replaced by a placeholder."""
+
     def norm(answer: tuple[int, str], v: str) -> Any:
         text = answer[1]
         for form in (json.dumps(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1], v):
             text = text.replace(form, "<V>")
         return answer[0], text
+
     return norm(a, va), norm(b, vb)
 
 
@@ -135,12 +239,18 @@ def _cases(role: str | None) -> list[Any]:
         out += [pytest.param(q, v, real, absent, id=f"{hidden}-{name}") for name, q, v in PATHS]
     if role is None:
         for hidden, real, absent in HIDDEN_NAMES:
-            out += [pytest.param(q, v, real, absent, id=f"{hidden}-{name}")
-                    for name, q, v in NAME_PATHS if name not in FUZZY]  # fmt: skip
+            out += [
+                pytest.param(q, v, real, absent, id=f"{hidden}-{name}")
+                for name, q, v in NAME_PATHS
+                if name not in FUZZY
+            ]
     else:
         for hidden, real, absent in HIDDEN_NAMES[-1:]:
-            out += [pytest.param(q, v, real, absent, id=f"{hidden}-{name}")
-                    for name, q, v in NAME_PATHS if name not in FUZZY]  # fmt: skip
+            out += [
+                pytest.param(q, v, real, absent, id=f"{hidden}-{name}")
+                for name, q, v in NAME_PATHS
+                if name not in FUZZY
+            ]
     return out
 
 
@@ -172,7 +282,9 @@ def test_analyst_answer_for_audit_or_deleted_value_equals_absent_value(
     assert a == b
 
 
-SEARCH = "query($v: String!, $t: [String!]) { search(text: $v, types: $t) { id type label matched } }"
+SEARCH = (
+    "query($v: String!, $t: [String!]) { search(text: $v, types: $t) { id type label matched } }"
+)
 
 
 @pytest.mark.parametrize("types", [None, ["Person"]])
@@ -204,16 +316,21 @@ def _run_search(attack: Attack, text: str, types: list[str] | None, role: str | 
 ECHO_PROBE = "Qzxv Echoprobe Wrenfield"
 
 
-@pytest.mark.parametrize(("name", "query", "variables"),
-                         [pytest.param(*p, id=p[0]) for p in PATHS + NAME_PATHS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "query", "variables"), [pytest.param(*p, id=p[0]) for p in PATHS + NAME_PATHS]
+)
 def test_public_errors_never_echo_client_input(
     attack: Attack, name: str, query: str, variables: dict[str, Any]
 ) -> None:
     probe = make_id("Person", ECHO_PROBE, None) if name in {p[0] for p in PATHS} else ECHO_PROBE
-    r = attack.client.post(query, None, **{k: (probe if v == "$V" else v)
-                                           for k, v in variables.items()})  # fmt: skip
+    r = attack.client.post(
+        query, None, **{k: (probe if v == "$V" else v) for k, v in variables.items()}
+    )
     errors = r.json().get("errors") or []
-    echoed = [e["message"] for e in errors
-              if probe.casefold() in json.dumps(e, ensure_ascii=False).casefold()
-              or "echoprobe" in json.dumps(e, ensure_ascii=False).casefold()]  # fmt: skip
+    echoed = [
+        e["message"]
+        for e in errors
+        if probe.casefold() in json.dumps(e, ensure_ascii=False).casefold()
+        or "echoprobe" in json.dumps(e, ensure_ascii=False).casefold()
+    ]
     assert echoed == []

@@ -9,8 +9,13 @@ from graph.ids import make_id
 from .conftest import INCIDENT_REF, LIDIA, OFFICIAL, TOMASZ, Attack
 
 #: Real ids the public must never get back (a guessed name's id would confirm the person).
-HIDDEN = (LIDIA.id, TOMASZ.id, OFFICIAL.id, make_id("Person", OFFICIAL.name, None),
-          make_id("Incident", INCIDENT_REF))
+HIDDEN = (
+    LIDIA.id,
+    TOMASZ.id,
+    OFFICIAL.id,
+    make_id("Person", OFFICIAL.name, None),
+    make_id("Incident", INCIDENT_REF),
+)
 
 FEED = """query($kinds: [ChangeKindFilter!], $types: [String!]) {
   changes(since: "2000", kinds: $kinds, types: $types, first: 5000) {
@@ -23,8 +28,12 @@ FEED = """query($kinds: [ChangeKindFilter!], $types: [String!]) {
 def test_the_public_change_feed_leaks_nothing_and_the_analyst_sees_the_targets(
     attack: Attack,
 ) -> None:
-    for variables in ({}, {"types": ["Person", "Incident", "TARGETED", "MEMBER_OF"]},
-                      {"kinds": ["LOST"]}, {"kinds": ["ADDED"], "types": ["Source"]}):
+    for variables in (
+        {},
+        {"types": ["Person", "Incident", "TARGETED", "MEMBER_OF"]},
+        {"kinds": ["LOST"]},
+        {"kinds": ["ADDED"], "types": ["Source"]},
+    ):
         r = attack.client.post(FEED, None, **variables)
         body = r.json()
         assert not body.get("errors"), body["errors"]

@@ -70,8 +70,15 @@ class Walker:
         if name == "ID":
             return json.dumps(self.ids["*"][0])
         if name == "Int":
-            return {"first": "5", "last": "5", "limit": "50", "depth": "2", "start": "2000",
-                    "end": "2030", "maxLength": "6"}.get(arg, "1")  # fmt: skip
+            return {
+                "first": "5",
+                "last": "5",
+                "limit": "50",
+                "depth": "2",
+                "start": "2000",
+                "end": "2030",
+                "maxLength": "6",
+            }.get(arg, "1")
         if name == "Float":
             return "1.0"
         if name == "Boolean":
@@ -79,8 +86,11 @@ class Walker:
         if kind == "ENUM":
             return str(self.types[name]["enumValues"][0]["name"])
         if kind == "INPUT_OBJECT":
-            parts = [f"{f['name']}: {self.literal(f['type'], f['name'], None)}"
-                     for f in self.types[name]["inputFields"] if required(f)]  # fmt: skip
+            parts = [
+                f"{f['name']}: {self.literal(f['type'], f['name'], None)}"
+                for f in self.types[name]["inputFields"]
+                if required(f)
+            ]
             return "{" + ", ".join(parts) + "}"
         return None
 
@@ -93,8 +103,13 @@ class Walker:
                     out.append(f"{a['name']}: {v}")
         return f"({', '.join(out)})" if out else ""
 
-    def selections(self, type_name: str, level: int, explored: set[tuple[str, str]],
-                   clash: frozenset[str] = frozenset()) -> list[str]:  # fmt: skip
+    def selections(
+        self,
+        type_name: str,
+        level: int,
+        explored: set[tuple[str, str]],
+        clash: frozenset[str] = frozenset(),
+    ) -> list[str]:
         """Parts of a selection set of `type_name` (each part fits the budget)."""
         t = self.types[type_name]
         if t["kind"] in ("INTERFACE", "UNION"):
@@ -105,8 +120,10 @@ class Walker:
             clashing = frozenset(n for n, v in shapes.items() if len(v) > 1)
             parts = ["__typename"]
             for pt in t["possibleTypes"]:
-                parts += [f"... on {pt['name']} {{ {s} }}"
-                          for s in self.selections(pt["name"], level, explored, clashing)]  # fmt: skip
+                parts += [
+                    f"... on {pt['name']} {{ {s} }}"
+                    for s in self.selections(pt["name"], level, explored, clashing)
+                ]
             return pack(parts)
         scalars = ["__typename"]
         branches: list[str] = []
@@ -133,7 +150,9 @@ class Walker:
             n = named(f["type"])
             arg_types = {named(a["type"])["name"] for a in f["args"] if required(a)}
             if "ID" in arg_types:
-                values: Sequence[str | None] = list(self.ids.get(n["name"], [])) + list(self.ids["*"])
+                values: Sequence[str | None] = list(self.ids.get(n["name"], [])) + list(
+                    self.ids["*"]
+                )
                 if n["name"] in self.node_types:  # person(id:): only ids of that type
                     prefixes = {n["name"].lower(), "anon" if n["name"] == "Person" else ""}
                     values = [v for v in values if v and v.split("_")[0] in prefixes]
