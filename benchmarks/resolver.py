@@ -3,7 +3,7 @@
     python -m benchmarks.resolver [--file PATH] [--every N] [--sample N] [--workers W]
 
 Every name and alias of the EU consolidated list (read with csv) is one candidate. The
-blocked resolver (graph/resolve.py: blocking, a vectorised quick score in the blocks, the
+blocked resolver (graph/matching.py: blocking, a vectorised quick score in the blocks, the
 explainable comparators on the short list) and plain `rapidfuzz.process.cdist` over all
 pairs both run on the whole list, with the same number of threads; the naive double loop
 of the comparators is timed on a sample and extrapolated. Times are CPU seconds of this
@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 
 from graph import compare, resolve
 from graph.compare import Candidate
-from graph.resolve import PERSON_HIGH, Resolver
+from graph.matching import PERSON_HIGH, Resolver
 from graph.vocabulary import fold
 
 DEFAULT_FILE = (

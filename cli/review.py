@@ -11,14 +11,9 @@ import yaml
 from rich.table import Table
 
 from cli.common import console, fail, open_store
-from graph.resolve import (
-    JUDGEMENTS,
-    ReviewGroup,
-    export_rows,
-    import_rows,
-    record_decision,
-    review_queue,
-)
+from graph.matching import JUDGEMENTS
+from graph.resolve import record_decision
+from graph.review import ReviewGroup, export_rows, import_rows, review_queue
 from graph.settings import Settings
 from graph.store import Store
 

@@ -21,18 +21,10 @@ from graph.compare import (
     transliterated,
 )
 from graph.ids import make_id
+from graph.matching import Decision, Resolver
 from graph.records import Edge, Node, Provenance, source_node
-from graph.resolve import (
-    Decision,
-    ResolveIndex,
-    Resolver,
-    export_rows,
-    group_unsure,
-    import_rows,
-    load_decisions,
-    record_decision,
-    resolve_store,
-)
+from graph.resolve import ResolveIndex, load_decisions, record_decision, resolve_store
+from graph.review import export_rows, group_unsure, import_rows
 from graph.store import Store
 from graph.vocabulary import fold
 from graph.writer import Summary, Writer

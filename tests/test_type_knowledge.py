@@ -63,7 +63,7 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
         "dates) and the vendor alias vocabulary, as nomenklatura's test "
         "schema.is_a('Person')",
     ),
-    "graph/resolve.py": (
+    "graph/matching.py": (
         frozenset({"Person", "Vendor"}),
         "the resolver's tuning for personal names (a stricter threshold, "
         "patronymics) and for vendors (alias vocabulary, no quick score)",

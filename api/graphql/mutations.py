@@ -29,8 +29,8 @@ from strawberry.types import Info
 
 from graph import visibility
 from graph.ids import normalize_key
+from graph.matching import JUDGEMENTS, Decision, review_source
 from graph.records import Edge, Node, Provenance
-from graph.resolve import JUDGEMENTS, Decision, review_source
 from graph.schema import DELETED_NODE, MERGE_DECISION, SOURCE, NodeType, Schema
 from graph.validate import RecordError, validate_edge, validate_node
 from graph.writer import edge_id, write_edge_in
