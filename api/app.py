@@ -20,9 +20,10 @@ from api.explore import explore_routes
 from api.gate import QueryGate
 from api.graphql import QueryLimits, create_graphql_app
 from api.graphql.ide import ASSET_PREFIX, graphiql_asset
+from graph.anonymity import install_redaction_key
 from graph.settings import Settings
 from graph.store import Store, StoreError
-from graph.visibility import Role, View, install_redaction_key
+from graph.visibility import Role, View
 from queries import search
 
 log = logging.getLogger("tnr.api")

@@ -156,10 +156,10 @@ def measure(base: str, repeat: int, ids: dict[str, str]) -> list[Row]:
 def run(repeat: int, bulk: bool) -> tuple[list[Row], dict[str, float], float, dict[str, int]]:
     os.environ.setdefault("TNR_REDACTION_KEY", "benchmark-key")
     from api.app import create_app
+    from graph.hidden import Hidden
     from graph.ids import make_id
     from graph.settings import Settings
     from graph.store import Store
-    from graph.visibility import Hidden
     from tests.servers import running
 
     with tempfile.TemporaryDirectory(prefix="tnr-bench-vis-") as tmp:

@@ -16,7 +16,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from graph.visibility import WITHHELD_SOURCE
+from graph.names import WITHHELD_SOURCE
 
 from .charts import chart_figure, network_figure, png
 from .model import (

@@ -19,6 +19,7 @@ from neo4j.exceptions import (
 from neomodel import db as ogm_db
 from neomodel import get_config
 
+from graph.anonymity import install_redaction_key
 from graph.embedded import EmbeddedEngine, EngineError
 from graph.engines import (
     NEO4J_DRIVER_OPTIONS,
@@ -31,7 +32,6 @@ from graph.engines import (
 )
 from graph.schema import Schema, load_schema
 from graph.settings import Settings
-from graph.visibility import install_redaction_key
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from graph.anonymity import redaction_key
 from graph.ids import make_id
 from graph.schema import NOTIFICATION, WATCH
 from graph.store import Store
-from graph.visibility import Role, redaction_key
+from graph.visibility import Role
 
 #: Delivery states of a notification (graph/schema.yaml `Notification.status`).
 NONE, PENDING, DELIVERED, FAILED = "none", "pending", "delivered", "failed"

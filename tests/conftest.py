@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from graph.hidden import changed as visibility_changed
 from graph.settings import Settings
 from graph.store import Store, StoreError
-from graph.visibility import changed as visibility_changed
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -13,11 +13,11 @@ from api.app import create_app
 from api.graphql import build_schema
 from api.graphql.context import Loaders
 from api.graphql.types import lower_camel, plural, relation_field, relation_type_name
+from graph.hidden import hidden_cache
 from graph.records import Edge, Node, Provenance, source_node
 from graph.schema import load_schema
 from graph.settings import Settings
 from graph.store import Store
-from graph.visibility import hidden_cache
 from graph.writer import Writer
 
 GQL_JSON = "application/graphql-response+json"

@@ -23,10 +23,11 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.graphql import build_schema
 from api.graphql.context import Context
+from graph.hidden import Hidden
 from graph.ids import make_id
 from graph.settings import Settings
 from graph.store import Store
-from graph.visibility import Hidden, Role
+from graph.visibility import Role
 from graph.writer import Writer
 from loaders import registry
 

@@ -16,9 +16,10 @@ from servers import running
 
 from api.app import create_app
 from exports.view import export_view
+from graph.names import tokens
 from graph.settings import Settings
 from graph.store import Store
-from graph.visibility import Role, tokens
+from graph.visibility import Role
 from graph.writer import Writer
 from loaders import registry
 

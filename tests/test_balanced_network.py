@@ -19,10 +19,10 @@ from conftest import shared_file
 
 from api.graphql import build_schema
 from api.graphql.context import Context
+from graph.hidden import changed as visibility_changed
 from graph.ids import make_id
 from graph.store import Store
 from graph.visibility import Role
-from graph.visibility import changed as visibility_changed
 from graph.writer import Writer
 from loaders import registry
 from queries.network import neighbourhood

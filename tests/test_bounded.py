@@ -25,9 +25,9 @@ from servers import running
 from api.app import create_app
 from api.graphql import analysis
 from graph.engines import client_side_timeout
+from graph.hidden import changed as visibility_changed
 from graph.settings import Settings
 from graph.store import QueryTimeout, Store
-from graph.visibility import changed as visibility_changed
 from graph.vocabulary import fold
 from graph.writer import Writer
 from loaders import registry

@@ -17,9 +17,10 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from briefings import Briefing, SubjectNotFound, build_briefing, render
+from graph.names import Names
 from graph.settings import Settings
 from graph.store import Store
-from graph.visibility import Names, Role
+from graph.visibility import Role
 from graph.writer import Writer
 from loaders import registry
 from queries.coverage import sanctions_coverage

@@ -24,9 +24,10 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from briefings import Briefing, build_briefing, render
 from briefings.to_csv import render_csv
+from graph.hidden import changed
 from graph.settings import Settings
 from graph.store import Store
-from graph.visibility import Role, changed
+from graph.visibility import Role
 from graph.writer import Writer
 from loaders import registry
 from queries.licences import licences_to_tnr_states

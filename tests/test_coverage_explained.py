@@ -23,11 +23,11 @@ from conftest import shared_file
 
 from api.graphql import build_schema
 from api.graphql.context import Context
+from graph.hidden import changed as visibility_changed
 from graph.ids import make_id
 from graph.records import Edge, Node, Provenance, source_node
 from graph.store import Store
 from graph.visibility import Role
-from graph.visibility import changed as visibility_changed
 from graph.writer import Writer
 from loaders import curated, eu_sanctions
 

@@ -26,10 +26,11 @@ from exports import ftm as ftm_export
 from exports import stix as stix_export
 from exports.tabular import write_csv, write_graphml
 from exports.view import ExportView, export_view, whole_graph
+from graph.hidden import Hidden
 from graph.records import Edge, Node, Provenance, Record, source_node
 from graph.settings import Settings
 from graph.store import Store
-from graph.visibility import Hidden, Role, View
+from graph.visibility import Role, View
 from graph.writer import Writer
 from loaders import ftm as ftm_loader
 from loaders import registry

@@ -26,11 +26,14 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.auth import KeyRing, key_hash
+from graph.anonymity import anon_id
+from graph.hidden import Hidden
+from graph.hidden import changed as visibility_changed
+from graph.names import Names
 from graph.records import Edge, Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store
-from graph.visibility import Hidden, Names, Role, View, anon_id
-from graph.visibility import changed as visibility_changed
+from graph.visibility import Role, View
 from graph.writer import Writer
 from loaders import curated, pegasus
 
@@ -646,7 +649,7 @@ _ANON_IN_A_PROCESS = """
 import sys
 from pathlib import Path
 from graph.settings import Settings
-from graph.visibility import anon_id, install_redaction_key
+from graph.anonymity import anon_id, install_redaction_key
 install_redaction_key(Settings(data_dir=Path(sys.argv[1]), redaction_key=sys.argv[2]))
 print(anon_id("person-x"))
 """

@@ -31,9 +31,10 @@ from briefings.model import left_out_text
 from exports import ftm as ftm_export
 from exports import stix as stix_export
 from exports.view import ExportView
+from graph.hidden import Hidden, stamp_cypher
 from graph.schema import SCHEMA_PATH, Schema, SchemaError, load_schema, parse_schema
 from graph.store import Store
-from graph.visibility import Hidden, Role, View, stamp_cypher
+from graph.visibility import Role, View
 from queries.network import Graph, GraphEdge, GraphNode
 
 ROOT = Path(__file__).resolve().parents[1]

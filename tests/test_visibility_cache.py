@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from graph.hidden import Hidden, HiddenCache
 from graph.store import Store
-from graph.visibility import Hidden, HiddenCache
 from graph.writer import Writer
 from loaders import registry
 

@@ -29,8 +29,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from graph.anonymity import anon_id
+from graph.hidden import IDENTIFYING_RELATIONS
 from graph.schema import NodeType, Schema
-from graph.visibility import IDENTIFYING_RELATIONS, View, anon_id
+from graph.visibility import View
 from queries.common import all_recorded
 
 from .connections import Connection, OrderDirection, Scope

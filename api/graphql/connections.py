@@ -20,8 +20,10 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from graph.anonymity import anon_id, sign
+from graph.hidden import IDENTIFYING_RELATIONS
 from graph.schema import NodeType
-from graph.visibility import IDENTIFYING_RELATIONS, View, anon_id, sign
+from graph.visibility import View
 from queries.common import all_recorded, recorded
 
 from .context import Context

@@ -15,9 +15,10 @@ from typing import Any, Literal
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
+from graph.hidden import NOTHING_HIDDEN, Hidden, hidden_cache
 from graph.schema import Schema
 from graph.store import QueryTimeout, Store, StoreError
-from graph.visibility import NOTHING_HIDDEN, Hidden, Role, View, hidden_cache
+from graph.visibility import Role, View
 
 from .errors import TimedOut, Unavailable, log
 from .query_limits import QueryLimits

@@ -26,9 +26,10 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from api.auth import role_of_scope
+from graph.hidden import hidden_cache
 from graph.schema import Schema, load_schema
 from graph.store import QueryTimeout, StoreError
-from graph.visibility import Role, hidden_cache
+from graph.visibility import Role
 
 from .context import Context
 from .errors import TIMEOUT_MESSAGE, UNAVAILABLE_MESSAGE, log

@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graph import visibility
+from graph import hidden
 from graph.ids import normalize_key
 from graph.matching import JUDGEMENTS, Decision, review_source
 from graph.records import Edge, Node, Provenance
@@ -201,7 +201,7 @@ class Editor:
         try:
             return await run_in_threadpool(self.store.in_transaction, work)
         finally:  # a name, alias or protection may have changed: what public sees is re-read
-            visibility.changed(self.store)
+            hidden.changed(self.store)
 
     def result(self, target: str, audit_id: str, after: Props | None) -> EditResult:
         node = self.registry.node(after) if after is not None else None

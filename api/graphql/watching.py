@@ -29,9 +29,10 @@ from typing import Any, cast
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from strawberry.types.graphql import OperationType as StrawberryOperation
 
+from graph.hidden import hidden_cache
 from graph.schema import SOURCE
 from graph.store import Store
-from graph.visibility import Role, View, hidden_cache
+from graph.visibility import Role, View
 from graph.visibility import view as view_of
 from graph.watches import (
     Notification,

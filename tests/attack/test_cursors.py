@@ -284,7 +284,7 @@ def test_anonymous_persons_do_not_sit_where_their_real_ids_would_sort(
     stored id (a hash of the name): a guessed name's hash, compared with the neighbours of
     an anonymous node, would confirm the guess. They come after every visible person, in
     the order of their anonymous ids."""
-    from graph.visibility import anon_id
+    from graph.anonymity import anon_id
 
     shown: list[str] = []
     after = None
@@ -351,7 +351,8 @@ def _public_order(attack: Attack, type_name: str, prop: str, desc: bool) -> list
     """The public's order of all nodes of a type, computed here from the stored rows: values it may
     see, nulls last; among the nulls the rows it sees as stored (by id), and the anonymous
     ones by their anonymous id, the ties going the way of the order."""
-    from graph.visibility import Role, anon_id, view
+    from graph.anonymity import anon_id
+    from graph.visibility import Role, view
 
     seen = view(attack.store, Role.PUBLIC)
     nt = attack.store.schema.node(type_name)
