@@ -203,6 +203,18 @@ def changes(
                 found.setdefault(str(row["p"].get("id")), row)
         return list(found.values())
 
+    def add(p: dict[str, Any], type_name: str, fact_id: str, label: str, *ends: str) -> None:
+        """One Change per sighting of `p` in the window (none by a withheld source)."""
+        for kind, source, dataset, at in _sighting_changes(
+            p.get("sightings"), since, until, wanted
+        ):
+            if public and view is not None and source in view.hidden.sources:
+                continue
+            shown = view.hidden.dataset(dataset) if public and view is not None else dataset
+            items.append(
+                Change(kind, type_name, fact_id, label, source, shown, at, by_time.get(at), *ends)
+            )
+
     if conditions:
         for nt in node_types:
             for r in read(f"(x:`{nt.name}`)", "properties(x) AS p"):
@@ -211,52 +223,16 @@ def changes(
                 if view is not None and view.is_hidden(real):
                     continue
                 shown = view.node(nt.name, p) if view is not None else p
-                label = str(shown.get("label") or label_of(schema, nt.name, p))
-                for kind, source, dataset, at in _sighting_changes(
-                    p.get("sightings"), since, until, wanted
-                ):
-                    if public and view is not None and source in view.hidden.sources:
-                        continue
-                    items.append(
-                        Change(
-                            kind,
-                            nt.name,
-                            real,
-                            label,
-                            source,
-                            view.text(dataset) if view else dataset,
-                            at,
-                            by_time.get(at),
-                        )
-                    )
+                add(p, nt.name, real, str(shown.get("label") or label_of(schema, nt.name, p)))
         for rt in rel_types:
             for r in read(f"(a)-[x:`{rt.name}`]->(b)", "properties(x) AS p, a.id AS a, b.id AS b"):
                 p, a, b = r["p"], str(r["a"]), str(r["b"])
-                if view is not None and view.relation(rt.name, p, (a, b)) is None:
-                    continue
+                # a relation the view would not show touches a redacted node: hidden too
                 if view is not None and (view.is_hidden(a) or view.is_hidden(b)):
                     continue
                 if public and any(_internal(schema, e) for e in (a, b)):
                     continue
-                for kind, source, dataset, at in _sighting_changes(
-                    p.get("sightings"), since, until, wanted
-                ):
-                    if public and view is not None and source in view.hidden.sources:
-                        continue
-                    items.append(
-                        Change(
-                            kind,
-                            rt.name,
-                            str(p.get("id") or ""),
-                            rt.name,
-                            source,
-                            view.text(dataset) if view else dataset,
-                            at,
-                            by_time.get(at),
-                            a,
-                            b,
-                        )
-                    )
+                add(p, rt.name, str(p.get("id") or ""), rt.name, a, b)
     items.sort(key=lambda c: (c.at, KINDS.index(c.kind), c.type, c.id, c.source_id))
     counted = Counter((c.load_id, c.kind, c.type) for c in items)
     counts = tuple(
