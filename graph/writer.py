@@ -179,14 +179,19 @@ def record_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def last_load_time(store: Store) -> str:
+    """The record time of the last load ("" before any)."""
+    found = store.read("MATCH (l:Load) RETURN max(l.started) AS t")
+    return str(found[0]["t"]) if found and found[0]["t"] else ""
+
+
 def next_record_time(store: Store) -> str:
     """The record time of a new load: now, or just after the last load's when the clock
     has not moved past it (so loads are strictly ordered)."""
     now = record_now()
-    found = store.read("MATCH (l:Load) RETURN max(l.started) AS t")
-    last = found[0]["t"] if found else None
-    if last and str(last) >= now:
-        after = datetime.strptime(str(last), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    last = last_load_time(store)
+    if last and last >= now:
+        after = datetime.strptime(last, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         now = (after + timedelta(microseconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return now
 

@@ -43,6 +43,7 @@ from graph.watches import (
     save_watch,
     utc_now,
 )
+from graph.writer import last_load_time
 from queries.changes import MAX_LIMIT, changes
 
 from .context import Context
@@ -128,12 +129,6 @@ async def evaluate(schema: Any, store: Store, watch: Watch) -> tuple[Any, list[s
 
 
 # -- saving ---------------------------------------------------------------------------------
-def latest_load(store: Store) -> str:
-    """The record time of the last load ("" before any)."""
-    rows = store.read("MATCH (l:Load) RETURN max(l.started) AS t")
-    return str(rows[0]["t"]) if rows and rows[0]["t"] else ""
-
-
 async def save_async(schema: Any, store: Store, watch: Watch) -> Watch:
     """Check `watch` (see the module docstring), evaluate it once and store it with that
     answer; WatchRefused with the reason if it cannot be saved."""
@@ -150,7 +145,7 @@ async def save_async(schema: Any, store: Store, watch: Watch) -> Watch:
     if not isinstance(watch.variables, dict):
         raise WatchRefused("the variables must be a JSON object")
     check_document(watch.query)
-    until = await asyncio.to_thread(latest_load, store)
+    until = await asyncio.to_thread(last_load_time, store)
     data, errors = await evaluate(schema, store, watch)
     if errors:
         raise WatchRefused("the query was refused: " + "; ".join(errors))
@@ -184,7 +179,7 @@ async def check_async(
 ) -> list[Checked]:
     """Evaluate every watch (or these); record a notification for each changed answer. An
     error is recorded on its watch and logged, never raised."""
-    until = latest_load(store)
+    until = last_load_time(store)
     out: list[Checked] = []
     for watch in list_watches(store) if watches is None else watches:
         try:
