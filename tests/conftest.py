@@ -9,24 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from graph.hidden import changed as visibility_changed
 from graph.settings import Settings
 from graph.store import Store, StoreError
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-
-
-def shared_file(name: str) -> Path:
-    """A file of ../shared/data, or a skip that says it is missing."""
-    path = SHARED_DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is not here (the shared data folder sits beside the project)")
-    return path
 
 
 @pytest.fixture(scope="session")

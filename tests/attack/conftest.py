@@ -31,8 +31,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import shared_file
-from servers import running
 
 from api.app import create_app
 from graph.ids import make_id
@@ -41,6 +39,8 @@ from graph.settings import Settings
 from graph.store import Store
 from graph.writer import Writer
 from loaders import curated, pegasus
+from tests.servers import running
+from tests.shared import shared_file
 
 ANALYST_KEY = "attack-analyst-key-0123456789"
 EDITOR_KEY = "attack-editor-key-0123456789"
