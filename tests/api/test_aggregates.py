@@ -6,50 +6,29 @@ Cypher query; the top-5 that once took 7 pages or 31 aliases is one request.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from api.graphql import build_schema
-from api.graphql.context import Context
 from graph.hidden import changed as visibility_changed
 from graph.store import Store
 from graph.visibility import Role
 from graph.writer import Writer
 from loaders import registry
+from tests.gql import SCHEMA, gql, gql_error
 from tests.shared import shared_file
 
 UK = "uk_export_licence_values_2008-2015.csv"
 PEGASUS = "data-pegasus-victims.csv"
 CURATED = Path(__file__).resolve().parents[2] / "data" / "curated"
-SCHEMA = build_schema()
 
 TOP5 = """query($code: String!) { exportLicences(first: 0, filter: {controlCode: {eq: $code}}) {
   aggregate { count stats { value { count sum min max avg } }
     groupBy(by: {relation: DESTINATION}, limit: 5, orderBy: {by: SUM, field: VALUE}) {
       key label type count stats { value { sum } } } } } }"""
-
-
-def gql(store: Store, query: str, role: Role = Role.PUBLIC, **variables: Any) -> dict[str, Any]:
-    ctx = Context.create(store, store.schema)
-    ctx.role = role
-    result = asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
-    assert result.errors is None, result.errors
-    assert result.data is not None
-    return result.data
-
-
-def gql_error(store: Store, query: str, role: Role = Role.PUBLIC, **variables: Any) -> str:
-    ctx = Context.create(store, store.schema)
-    ctx.role = role
-    result = asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
-    assert result.errors, result.data
-    return result.errors[0].message
 
 
 def uk_rows(rating: str = "5A001") -> list[dict[str, str]]:

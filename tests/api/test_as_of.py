@@ -5,15 +5,12 @@ a shared file loaded later."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from api.graphql import build_schema
-from api.graphql.context import Context
 from cli.main import app
 from graph.records import Edge, Provenance
 from graph.settings import Settings
@@ -23,12 +20,12 @@ from graph.writer import Summary, Writer
 from loaders import registry
 from queries import coverage, network, trends
 from queries.common import check_as_of
+from tests.gql import run
 from tests.shared import shared_file
 
 CURATED = Path(__file__).resolve().parents[2] / "data" / "curated"
 PEGASUS = "data-pegasus-victims.csv"
 FINFISHER = "spyfiles_customers_of_finfisher.csv"
-SCHEMA = build_schema()
 
 
 def _load(store: Store, path: Path, loader: str) -> Summary:
@@ -37,14 +34,8 @@ def _load(store: Store, path: Path, loader: str) -> Summary:
     return Writer(store, origin=str(path), dataset=dataset, complete=True).write(spec.parse(path))
 
 
-def _run(store: Store, query: str, role: Role, **variables: Any) -> Any:
-    ctx = Context.create(store, store.schema)
-    ctx.role = role
-    return asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
-
-
 def gql(store: Store, query: str, role: Role = Role.PUBLIC, **variables: Any) -> dict[str, Any]:
-    result = _run(store, query, role, **variables)
+    result = run(store, query, role, **variables)
     assert result.errors is None, result.errors
     assert result.data is not None
     # A network graph's nodes and edges come in the order the engine reads them.
@@ -86,7 +77,6 @@ query($asOf: String, $state: ID!, $other: ID!) {
   states(first: 0, asOf: $asOf) { totalCount }
 }
 """
-
 
 EMPTY = """query($asOf: String) {
   incidents(asOf: $asOf) { totalCount } incidentsPerYear(scope: ALL, asOf: $asOf) { total }
@@ -227,7 +217,7 @@ def test_a_relation_recorded_later_between_earlier_nodes_is_not_followed_then(
     ],
 )
 def test_a_bad_as_of_is_a_clear_error_naming_the_argument(empty_store: Store, field: str) -> None:
-    result = _run(empty_store, "{ " + field + " }", Role.PUBLIC)
+    result = run(empty_store, "{ " + field + " }", Role.PUBLIC)
     assert result.errors is not None
     message = result.errors[0].message
     assert message.startswith("asOf must be a UTC ISO 8601 date or time"), message

@@ -4,20 +4,16 @@ deleted; the change feed (queries/changes.py) over it, through the visibility ru
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
-from api.graphql import build_schema
-from api.graphql.context import Context
 from graph.store import Store
 from graph.visibility import Role
 from graph.writer import Summary, Writer, parse_sighting
 from loaders import registry
 from queries.changes import changes
+from tests.gql import gql
 from tests.shared import shared_file
 
-SCHEMA = build_schema()
 VICTIMS = "data-pegasus-victims.csv"
 
 
@@ -45,15 +41,6 @@ def _first_lines(tmp_path: Path, n: int) -> Path:
     out = tmp_path / VICTIMS
     out.write_text("".join(lines[:n]), encoding="utf-8")
     return out
-
-
-def gql(store: Store, query: str, role: Role, **variables: Any) -> dict[str, Any]:
-    ctx = Context.create(store, store.schema)
-    ctx.role = role
-    result = asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
-    assert result.errors is None, result.errors
-    assert result.data is not None
-    return result.data
 
 
 def test_loading_the_same_file_twice_changes_last_seen_only_and_creates_nothing(
