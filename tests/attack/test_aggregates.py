@@ -12,7 +12,8 @@ import pytest
 
 from graph.ids import make_id
 
-from .conftest import AFFILIATION, LIDIA, OFFICIAL, ORG_NAME, POSITION, Attack
+from .client import Attack
+from .people import AFFILIATION, LIDIA, OFFICIAL, ORG_NAME, POSITION
 
 ORG = make_id("Organization", ORG_NAME)
 GROUP = """query($by: PersonGroupBy!) { persons(first: 0) { aggregate {

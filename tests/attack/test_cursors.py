@@ -12,7 +12,8 @@ import pytest
 
 from graph.ids import make_id
 
-from .conftest import (
+from .client import Attack
+from .people import (
     ABSENT,
     AFFILIATION,
     EDITED_DESCRIPTION,
@@ -21,7 +22,6 @@ from .conftest import (
     POSITION,
     SLUG_URL,
     TOMASZ,
-    Attack,
 )
 
 

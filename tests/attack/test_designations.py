@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from .conftest import Attack
+from .client import Attack
 
 COVERAGE = """query($by: CoverageGrouping!, $scope: IncidentScope!) {
   sanctionsCoverage(by: $by, scope: $scope) {

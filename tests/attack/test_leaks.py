@@ -12,19 +12,8 @@ import pytest
 
 from graph.ids import make_id
 
-from .conftest import (
-    DELETED_VENDOR,
-    INCIDENT_REF,
-    LIDIA,
-    OFFICIAL,
-    ORG_NAME,
-    SLUG_URL,
-    TOMASZ,
-    Attack,
-    Client,
-    cli,
-    public_ids_of_targets,
-)
+from .client import Attack, Client, cli, public_ids_of_targets
+from .people import DELETED_VENDOR, INCIDENT_REF, LIDIA, OFFICIAL, ORG_NAME, SLUG_URL, TOMASZ
 from .walker import INTROSPECTION, Walker
 
 REFUSED = ("exceeds maximum", "too expensive", "too many", "tokens", "aliases", "depth")

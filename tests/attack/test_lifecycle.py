@@ -12,7 +12,8 @@ import pytest
 
 from graph.ids import make_id
 
-from .conftest import PUBLIC_INCIDENT, Attack
+from .client import Attack
+from .people import PUBLIC_INCIDENT
 
 SOFT_DELETE = """mutation($id: ID!, $reason: String!) {
   softDelete(id: $id, reason: $reason) { id auditId } }"""

@@ -11,15 +11,8 @@ import pytest
 
 from graph.ids import make_id
 
-from .conftest import (
-    DELETED_VENDOR,
-    INCIDENT_REF,
-    LIDIA,
-    OFFICIAL,
-    ORG_NAME,
-    Attack,
-    public_ids_of_targets,
-)
+from .client import Attack, public_ids_of_targets
+from .people import DELETED_VENDOR, INCIDENT_REF, LIDIA, OFFICIAL, ORG_NAME
 
 GRAPH = "nodes { id type label properties } edges { id type source target properties } cytoscape"
 NEIGHBOURHOOD = f"""query($id: ID!, $d: Int!) {{ neighbourhood(id: $id, depth: $d, limit: 1000) {{

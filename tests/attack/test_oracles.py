@@ -11,15 +11,8 @@ import pytest
 
 from graph.ids import make_id
 
-from .conftest import (
-    ABSENT,
-    DELETED_VENDOR,
-    LIDIA,
-    OFFICIAL,
-    ORG_NAME,
-    TOMASZ,
-    Attack,
-)
+from .client import Attack
+from .people import ABSENT, DELETED_VENDOR, LIDIA, OFFICIAL, ORG_NAME, TOMASZ
 
 ORG = make_id("Organization", ORG_NAME)
 

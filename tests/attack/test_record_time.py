@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from graph.ids import make_id
 
-from .conftest import INCIDENT_REF, LIDIA, OFFICIAL, TOMASZ, Attack
+from .client import Attack
+from .people import INCIDENT_REF, LIDIA, OFFICIAL, TOMASZ
 
 #: Real ids the public must never get back (a guessed name's id would confirm the person).
 HIDDEN = (
