@@ -57,7 +57,7 @@ PUBLIC_INCIDENT = "ru-de-journalist-kidnap-plot"  # a curated incident, edited b
 
 
 def _curated_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "data" / "curated"
+    return Path(__file__).resolve().parents[3] / "data" / "curated"
 
 
 def fixture_records() -> list[Node | Edge]:
