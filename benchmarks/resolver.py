@@ -13,7 +13,7 @@ and transliterating each name once.
 
 Labelled pairs: the known positives are the non-Latin `Naal_wholename` of an entity and
 its Latin `wholeName`s; every candidate belongs to one entity (a name listed under two
-entity ids is one person, as in tests/test_resolve.py), so each decision the resolver
+entity ids is one person, as in tests/graph/test_matching.py), so each decision the resolver
 makes is labelled: same entity right, different entities (people who share a name) wrong.
 Recall counts an entity found when any of its Latin names is judged with its non-Latin
 name. Thresholds are swept on the same scores. All figures are measured in the same run.

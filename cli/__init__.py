@@ -4,5 +4,5 @@
 `cli.common` is the one module the groups share (the console, `fail`, `open_store`,
 `print_summary`). The groups (`load`, `serve`, `admin`, `query`, `review`, `brief`,
 `export`) import `cli.common` and the layers below (graph, loaders, queries, exports,
-briefings, api.app), never `cli.main`; `tests/test_cli_layout.py` checks it.
+briefings, api.app), never `cli.main`; `tests/project/test_cli_layout.py` checks it.
 """

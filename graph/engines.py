@@ -5,7 +5,7 @@ something else, the difference is named here and nowhere else. `make test` runs
 the whole suite on both (the embedded engine, then Neo4j 5.26.30 started by
 graph/neo4j_server.py), so a difference that matters shows up as a failing test.
 
-Checked on ArcadeDB 26.10 over Bolt (tests/test_store_contract.py runs them):
+Checked on ArcadeDB 26.10 over Bolt (tests/graph/test_store_contract.py runs them):
 - MERGE, OPTIONAL MATCH, `properties(n)` map equality, list comprehensions,
   `SET n += map`, COUNT {}, variable-length paths and shortestPath behave as on Neo4j.
 - `CREATE CONSTRAINT ... IF NOT EXISTS` and `SHOW CONSTRAINTS` work; neomodel's own
@@ -24,7 +24,7 @@ Found by running the whole suite on Neo4j 5.26.30 (all of it passes on both, wit
 the same Cypher; these are the differences that remain):
 - Access mode: Neo4j refuses a write sent in a read transaction
   (Neo.ClientError.Statement.AccessMode); ArcadeDB runs it and stores the write. Only
-  the Neo4j pass can catch a write hidden in a read path (tests/test_neo4j_routing.py
+  the Neo4j pass can catch a write hidden in a read path (tests/graph/test_neo4j_routing.py
   checks it), and on a cluster such a write would fail on a follower.
   EngineProfile.refuses_writes_in_reads; the store contract checks both behaviours.
 - Routing: Neo4j answers the `neo4j://` scheme (a routing table, even from one
