@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from queries.common import state_index
 from queries.licences import DestinationGroup, LicenceRow, licences_to_tnr_states
 
 from .bulk import LicenceFacts, appendix_table, category_chart, category_table, destination_table
 from .bulk import money as bulk_money
-from .model import Row, Section, Table, Text
+from .model import Section, Table, Text
 from .subject import Ctx
-from .words import amount, joined, quantity, year_span
-
-
-def licence_rows(ctx: Ctx, lics: Iterable[LicenceRow], dest: str | None = None) -> list[Row]:
-    return [
-        Row(
-            (
-                r.ref or r.id,
-                r.exporter or "",
-                dest or "",
-                r.control_code or "",
-                r.item or "",
-                r.decision or "",
-                str(r.year or ""),
-                f"{amount(r.value)} {r.currency or ''}".strip(),
-            ),
-            ctx.notes.cite(r.sources),
-        )
-        for r in lics
-    ]
-
+from .words import joined, quantity, year_span
 
 LICENCE_COLUMNS = (
     "Licence",
