@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from graph import compare, resolve
+from graph import compare, matching
 from graph.compare import Candidate
 from graph.matching import PERSON_HIGH, Resolver
 from graph.vocabulary import fold
@@ -104,7 +104,7 @@ def read_names(path: Path, every: int = 1) -> Names:
 
 def _clear_caches() -> None:
     compare.clear_caches()
-    resolve._skeleton.cache_clear()
+    matching._skeleton.cache_clear()
 
 
 def _recall(

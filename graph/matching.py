@@ -24,9 +24,11 @@ from rapidfuzz import fuzz, process
 from graph.compare import (
     FACT_COMPARATORS,
     NAME_COMPARATORS,
+    PAIR_COMPARATORS,
     SPACELESS_SCRIPTS,
     Candidate,
     Comparator,
+    NamePairs,
     Score,
     consonants,
     prime_skeletons,
@@ -164,8 +166,10 @@ class Resolver:
     (rapidfuzz `process.cpdist`, in C, with `workers` threads: the token-sort ratio of
     the transliterated names without patronymics, and for one-token, Arabic or Chinese
     names the ratio of the names without spaces), and the explainable comparators on
-    the short list of pairs whose quick score reaches `quick_floor`. The floor is tuned
-    on the EU list's known pairs (benchmarks/resolver.py reports the recall it keeps).
+    the short list of pairs whose quick score reaches `quick_floor`, each comparator
+    looking at the pairs of names that reached it (an alias like neither name cannot
+    lift the score, and twelve spellings are not compared on 144 pairs). The floor is
+    tuned on the EU list's known pairs (benchmarks/resolver.py reports the recall it keeps).
     """
 
     def __init__(
@@ -350,16 +354,19 @@ class Resolver:
         pair_codes = _unique(np.minimum(a, b) * len(cands) + np.maximum(a, b))
         return [(int(c) // len(cands), int(c) % len(cands)) for c in pair_codes]
 
-    def _hit_names(self, cands: Sequence[Candidate]) -> dict[int, set[str]]:
-        """After `shortlist`: per candidate pair code, the names (of either side) in a name
-        pair that reached the quick floor; the comparators look at those names only."""
+    def _hit_pairs(self, cands: Sequence[Candidate]) -> dict[int, list[tuple[str, str]]]:
+        """After `shortlist`: per candidate pair code (i * n + j, i < j), the pairs of names
+        (a name of i, a name of j) that reached the quick floor; the comparators look at
+        those pairs only."""
         left, right, own = self._hits
-        flat = [n for c in cands for n in c.names]
-        out: dict[int, set[str]] = defaultdict(set)
-        a, b = own[left], own[right]
-        codes = (np.minimum(a, b) * len(cands) + np.maximum(a, b)).tolist()
-        for code, x, y in zip(codes, left.tolist(), right.tolist(), strict=True):
-            out[code].update((flat[x], flat[y]))
+        flat = [name for c in cands for name in c.names]
+        out: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        a, b = own[left].tolist(), own[right].tolist()
+        for i, j, x, y in zip(a, b, left.tolist(), right.tolist(), strict=True):
+            if i < j:
+                out[i * len(cands) + j].append((flat[x], flat[y]))
+            else:
+                out[j * len(cands) + i].append((flat[y], flat[x]))
         return out
 
     def candidate_pairs(self, cands: Sequence[Candidate]) -> list[tuple[int, int]]:
@@ -367,8 +374,15 @@ class Resolver:
         return self.shortlist(cands)
 
     # -- scoring ----------------------------------------------------------------------------
-    def compare(self, a: Candidate, b: Candidate) -> Comparison:
-        scores = {k: fn(a, b) for k, fn in self.name_comparators.items()}
+    def compare(self, a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Comparison:
+        """Every comparator on `a` and `b`; with `pairs`, the comparators that take the best
+        of several pairs of names look at those pairs only."""
+        scores = {
+            k: PAIR_COMPARATORS[k](a, b, pairs)
+            if pairs and PAIR_COMPARATORS.get(k) is fn
+            else fn(a, b)
+            for k, fn in self.name_comparators.items()
+        }
         best = max(scores, key=lambda k: scores[k].value)
         value = scores[best].value
         method = [f"{best}={value:.2f}"]
@@ -397,11 +411,14 @@ class Resolver:
         `focus` (indexes into `cands`), only decisions that involve one of those."""
         out: list[Decision] = []
         pairs = self.shortlist(cands, focus)
-        hits = self._hit_names(cands) if pairs else {}
+        hits = self._hit_pairs(cands) if pairs else {}
         for i, j in pairs:
             self.pairs_compared += 1
-            names = hits.get(i * len(cands) + j, set())
-            cmp = self.compare(_narrowed(cands[i], names), _narrowed(cands[j], names))
+            alike = hits.get(i * len(cands) + j, [])
+            names = {n for pair in alike for n in pair}
+            cmp = self.compare(
+                _narrowed(cands[i], names), _narrowed(cands[j], names), alike or None
+            )
             judgement = self.judge(cmp.score)
             if judgement != "no-match":
                 out.append(
