@@ -178,8 +178,8 @@ class Resolver:
         *,
         high: float | None = None,
         low: float = 0.75,
-        max_block: int = 150,
-        prefix: int = 4,
+        max_block: int = 100,
+        prefix: int = 5,
         quick_floor: float = 65.0,
         workers: int = 1,
     ) -> None:
@@ -327,11 +327,10 @@ class Resolver:
         left, right = left[keep], right[keep]
         self.pairs_scored += int(left.size)
         if self.node_type != "Vendor" and left.size:  # vendors: few; aliases share no letters
-            li, ri = left.tolist(), right.tolist()
-            quick = names.quick
+            quick = np.asarray(names.quick, dtype=object)  # picked by index arrays, in C
             score = process.cpdist(
-                [quick[k] for k in li],
-                [quick[k] for k in ri],
+                quick[left].tolist(),
+                quick[right].tolist(),
                 scorer=fuzz.ratio,
                 dtype=np.uint8,
                 workers=self.workers,
@@ -339,9 +338,10 @@ class Resolver:
             flag = np.asarray(names.special, dtype=bool)
             odd = np.nonzero(flag[left] | flag[right])[0]
             if odd.size:  # one token, or Arabic/Chinese...: also compared without spaces
+                whole_forms = np.asarray(names.whole, dtype=object)
                 whole = process.cpdist(
-                    [names.whole[li[k]] for k in odd.tolist()],
-                    [names.whole[ri[k]] for k in odd.tolist()],
+                    whole_forms[left[odd]].tolist(),
+                    whole_forms[right[odd]].tolist(),
                     scorer=fuzz.ratio,
                     dtype=np.uint8,
                     workers=self.workers,
@@ -352,7 +352,8 @@ class Resolver:
         self._hits = (left, right, own)
         a, b = own[left], own[right]
         pair_codes = _unique(np.minimum(a, b) * len(cands) + np.maximum(a, b))
-        return [(int(c) // len(cands), int(c) % len(cands)) for c in pair_codes]
+        first, second = np.divmod(pair_codes, len(cands))
+        return list(zip(first.tolist(), second.tolist(), strict=True))
 
     def _hit_pairs(self, cands: Sequence[Candidate]) -> dict[int, list[tuple[str, str]]]:
         """After `shortlist`: per candidate pair code (i * n + j, i < j), the pairs of names
