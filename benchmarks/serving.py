@@ -324,7 +324,8 @@ def run(
             "NEO4J_URI is set: the benchmark wipes that database; "
             "set TNR_BENCH_ALLOW_WIPE=1 to allow it"
         )
-    from benchmarks.__main__ import Server, pick_ids
+    from benchmarks.process import Server
+    from benchmarks.reads import pick_ids
     from benchmarks.visibility import load_all
     from graph.settings import Settings
     from graph.store import Store
