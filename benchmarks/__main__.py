@@ -197,17 +197,18 @@ def main(argv: list[str] | None = None) -> None:
         er_note = f"Skipped: {args.er_file} is not here (the shared data folder)."
     publish(final=True)
     if not (quick or args.no_serving):
-        from benchmarks import serving, visibility
+        from benchmarks import serving, serving_report, visibility
+        from benchmarks.sections import update
 
         print("serving the full shared data", file=sys.stderr)
-        section = serving.report(serving.run(32, 30.0, 40, 60))
-        serving.update(args.out, section)
+        section = serving_report.report(serving.run(32, 30.0, 40, 60))
+        update(args.out, section, serving_report.HEADING)
         print(section)
         if neo4j_server.unavailable_reason() is None and "neo4j" in args.engines:
             print("serving the full shared data on Neo4j", file=sys.stderr)
             result = serving.run(32, 30.0, 40, 60, "neo4j")
-            section = serving.report(result)
-            serving.update(args.out, section, serving.heading_for(result.engine))
+            section = serving_report.report(result)
+            update(args.out, section, serving_report.heading_for(result.engine))
             print(section)
         print("the public role against the analyst", file=sys.stderr)
         section = visibility.section(*visibility.run(11, True))
