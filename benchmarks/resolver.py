@@ -380,7 +380,7 @@ def main() -> None:
     text = "\n".join([HEADING, "", note(args.file, args.every, result), "", *table(result)])
     print(text)
     if args.out is not None:
-        from benchmarks.serving import update
+        from benchmarks.sections import update
 
         update(args.out, text, HEADING)
 
