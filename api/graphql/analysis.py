@@ -27,8 +27,9 @@ from queries import coverage, designations, hosts, licences, network, search, tr
 from queries.common import check_as_of
 from queries.network import Graph
 
-from .connections import INVALID_CURSOR, PageInfo, decode_cursor, encode_cursor
+from .connections import PageInfo
 from .context import Context
+from .cursors import INVALID_CURSOR, decode_cursor, encode_cursor
 from .errors import PublicError, TimedOut, Unavailable
 
 if TYPE_CHECKING:  # the generated types are classes at run time, `Any` for mypy
