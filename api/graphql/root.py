@@ -19,7 +19,8 @@ from strawberry.types import Info
 from graph.schema import NodeType, Schema
 
 from .aggregates import build_connection
-from .analysis import AnalysisQuery, AsOf, as_of_argument
+from .analysis import AnalysisQuery
+from .answers import AsOf, as_of_argument
 from .briefing import BriefingQuery
 from .connections import Connection, fetch_connection
 from .context import Context
