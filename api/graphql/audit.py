@@ -27,9 +27,11 @@ from graph.validate import validate_node
 from graph.writer import sighting_key, write_node_in
 
 from .aggregates import build_connection
-from .connections import Connection, Edge, PageInfo, Scope, TypeSpec, decode_cursor, encode_cursor
+from .connections import Connection, Edge, PageInfo, Scope
 from .context import Context
+from .cursors import decode_cursor, encode_cursor
 from .errors import PublicError
+from .filters import TypeSpec
 from .permissions import IsAdmin, role_of
 from .types import Registry, build_types
 
