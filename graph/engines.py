@@ -18,7 +18,8 @@ Checked on ArcadeDB 26.10 over Bolt (tests/test_store_contract.py runs them):
   classes and creates them itself with IF NOT EXISTS (on both engines, the same statement).
 - `CREATE INDEX name IF NOT EXISTS FOR (n:Label) ON (n.prop)` (range index) and
   `SHOW INDEXES` work on both (Store.ensure_schema indexes the filterable properties);
-  ArcadeDB lists its indexes under its own names ("Label[prop]"), not the given one.
+  ArcadeDB lists the index behind a unique constraint under its own name ("Label[prop]"),
+  the other indexes under the given one (26.10).
 - `CREATE FULLTEXT INDEX` is refused; search is done in Python (queries/search.py).
 - No APOC. Timezone-aware datetimes lose their zone: the schema stores dates as
   ISO strings, so no datetime values reach either engine.
