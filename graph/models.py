@@ -198,6 +198,15 @@ def _is_bookkeeping(nt: NodeType) -> bool:
     return nt.internal or nt.admin_only
 
 
+def _doc(nt: NodeType) -> str:
+    if not _is_bookkeeping(nt):
+        return nt.description
+    kind = " and ".join(
+        k for k, on in (("internal", nt.internal), ("admin-only", nt.admin_only)) if on
+    )
+    return f"{nt.description}\n\nBookkeeping ({kind}), not a fact: see BookkeepingNode."
+
+
 def _common(schema: Schema) -> list[Property]:
     """The properties every node and relation carries: provenance and record time."""
     return [*schema.provenance.values(), *schema.record_time.values()]
@@ -247,7 +256,7 @@ def build_models(
     for nt in schema.nodes.values():
         attrs: dict[str, Any] = {
             "__module__": __name__,
-            "__doc__": nt.description,
+            "__doc__": _doc(nt),
             "node_type": nt,
             "uid": StringProperty(unique_index=True, required=True, db_property="id"),
         }
