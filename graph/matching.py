@@ -364,8 +364,10 @@ class Resolver:
                 workers=self.workers,
             )  # token-sort ratio: the quick forms are sorted
             flag = np.asarray(names.special, dtype=bool)
-            odd = np.nonzero(flag[left] | flag[right])[0]
-            if odd.size:  # one token, or Arabic/Chinese...: also compared without spaces
+            # one token, or Arabic/Chinese...: also compared without spaces, when the quick
+            # score alone does not reach the floor
+            odd = np.nonzero((flag[left] | flag[right]) & (score < self.quick_floor))[0]
+            if odd.size:
                 whole_forms = np.asarray(names.whole, dtype=object)
                 whole = process.cpdist(
                     whole_forms[left[odd]].tolist(),
