@@ -77,6 +77,8 @@ class Store:
         self.profile: EngineProfile = profile_for(info.agent)
         #: Seconds a read may run (None: no limit); every read's transaction carries it.
         self.timeout = timeout if timeout and timeout > 0 else None
+        #: The settings the store was opened with (the defaults for a store built directly).
+        self.settings = Settings()
         self._ogm_bound = False
         self._revive_lock = threading.Lock()
         #: Seconds the last restart of the embedded engine took (None: never restarted).
@@ -118,6 +120,7 @@ class Store:
         try:
             driver.verify_connectivity()
             store = cls(driver, database, engine, timeout=settings.query_timeout)
+            store.settings = settings
         except AuthError as exc:
             driver.close()
             if engine:

@@ -29,6 +29,7 @@ from typing import Any, cast
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from strawberry.types.graphql import OperationType as StrawberryOperation
 
+from api.webhooks import address_refusal
 from graph.hidden import hidden_cache
 from graph.schema import SOURCE
 from graph.store import Store
@@ -142,6 +143,11 @@ async def save_async(schema: Any, store: Store, watch: Watch) -> Watch:
         )
     if watch.webhook and not URL.match(watch.webhook):
         raise WatchRefused("the webhook must be an http(s) URL")
+    if watch.webhook:
+        allow = store.settings.webhook_private
+        refusal = await asyncio.to_thread(address_refusal, watch.webhook, allow_private=allow)
+        if refusal:
+            raise WatchRefused(refusal)
     if not isinstance(watch.variables, dict):
         raise WatchRefused("the variables must be a JSON object")
     check_document(watch.query)
