@@ -30,6 +30,7 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from strawberry.types.graphql import OperationType as StrawberryOperation
 
 from graph.hidden import hidden_cache
+from graph.record_time import last_load_time
 from graph.schema import SOURCE
 from graph.store import Store
 from graph.visibility import Role, View
@@ -43,7 +44,6 @@ from graph.watches import (
     save_watch,
     utc_now,
 )
-from graph.writer import last_load_time
 from queries.changes import MAX_LIMIT, changes
 
 from .context import Context
