@@ -11,7 +11,7 @@ import httpx
 
 from benchmarks.figures import ReadResult, pct
 from graph.store import Store
-from queries import coverage, network, vendor_chains
+from queries import coverage, neighbourhood, paths, vendor_chains
 
 NEIGHBOURHOOD_LIMIT = 1000
 #: Seconds one read case may take (both sides); past it, at least MIN_RUNS runs are kept.
@@ -74,7 +74,7 @@ def pick_ids(store: Store) -> dict[str, str]:
     # The path: the first of these pairs that is connected (at small scales some are not).
     pairs = [("vendor", "regime"), ("vendor", "state"), ("state", "regime")]
     for a, b in pairs:
-        if network.shortest_path(store, ids[a], ids[b]).found:
+        if paths.shortest_path(store, ids[a], ids[b]).found:
             ids["from"], ids["to"], ids["path"] = ids[a], ids[b], f"{a} → {b}"
             break
     else:
@@ -111,7 +111,7 @@ def bench_reads(
                 f"neighbourhood depth {depth}",
                 NEIGHBOURHOOD,
                 {"id": ids["state"], "depth": depth, "limit": NEIGHBOURHOOD_LIMIT},
-                network.neighbourhood,
+                neighbourhood.neighbourhood,
                 (ids["state"],),
                 {"depth": depth, "limit": NEIGHBOURHOOD_LIMIT},
                 net_size,
@@ -122,7 +122,7 @@ def bench_reads(
             f"shortestPath {ids['path']}",
             SHORTEST,
             {"a": ids["from"], "b": ids["to"]},
-            network.shortest_path,
+            paths.shortest_path,
             (ids["from"], ids["to"]),
             {},
             lambda d: f"length {d['shortestPath']['length']}",

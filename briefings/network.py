@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from queries.network import Graph, GraphEdge, GraphNode, neighbourhood
+from queries.neighbourhood import neighbourhood
+from queries.network import Graph, GraphEdge, GraphNode
 
 from .model import NetEdge, NetNode, Network, Section, Text, left_out_text
 from .subject import Ctx

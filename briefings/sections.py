@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from queries.common import state_index, year_of
 from queries.coverage import Coverage, sanctions_coverage
 from queries.hosts import HostState
-from queries.network import GraphNode, fetch_nodes, neighbourhood
+from queries.neighbourhood import neighbourhood
+from queries.network import GraphNode, fetch_nodes
 from queries.trends import Trend
 
 from .model import Chart, Event, Row, Section, Table, Text

@@ -55,7 +55,7 @@ the same Cypher; these are the differences that remain):
   ArcadeDB (26.10) finds one shortest path first and then filters it, so it answers
   nothing when the shortest path of the whole graph fails the predicate and a longer one
   would pass (found with `asOf`: the shortest path now goes through a node recorded
-  later). EngineProfile.filters_shortest_paths; queries/network.py `shortest_path` then
+  later). EngineProfile.filters_shortest_paths; queries/paths.py `shortest_path` then
   searches breadth-first itself (`_walked_path`), on that engine only, when asked as of
   a record time and the shortestPath answered nothing.
 """

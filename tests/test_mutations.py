@@ -20,7 +20,8 @@ from graph.ids import make_id
 from graph.records import Edge, Node, Provenance, source_node
 from graph.settings import Settings
 from graph.store import Store
-from graph.writer import Writer, edge_id
+from graph.upsert import edge_id
+from graph.writer import Writer
 
 KEYS = {
     "analyst": "analyst-key-0123456789abcdef",

@@ -26,10 +26,11 @@ from graph.models import (
     manager_name,
 )
 from graph.ogm import connect
+from graph.record_time import parse_sighting
 from graph.schema import LOAD, SOURCE, load_schema
 from graph.settings import Settings
 from graph.store import Store
-from graph.writer import Writer, parse_sighting
+from graph.writer import Writer
 from loaders import registry
 
 ENGINES = ["embedded", *(["neo4j"] if os.environ.get("NEO4J_URI") else [])]

@@ -12,9 +12,10 @@ from conftest import shared_file
 
 from api.graphql import build_schema
 from api.graphql.context import Context
+from graph.record_time import parse_sighting
 from graph.store import Store
 from graph.visibility import Role
-from graph.writer import Summary, Writer, parse_sighting
+from graph.writer import Summary, Writer
 from loaders import registry
 from queries.changes import changes
 

@@ -16,8 +16,8 @@ from graph.ids import normalize_key
 from graph.matching import JUDGEMENTS, Decision, review_source
 from graph.records import Edge, Node, Provenance
 from graph.schema import DELETED_NODE, MERGE_DECISION, SOURCE, NodeType
+from graph.upsert import edge_id, write_edge_in
 from graph.validate import RecordError, validate_edge, validate_node
-from graph.writer import edge_id, write_edge_in
 
 from .audit import (
     Change,

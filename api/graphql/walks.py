@@ -15,7 +15,8 @@ from strawberry.types import Info
 
 from graph.store import Store
 from graph.visibility import View
-from queries import network
+from queries import neighbourhood as neighbours
+from queries import network, paths
 from queries import search as text_search
 from queries.network import Graph
 
@@ -98,7 +99,7 @@ async def neighbourhood(
     real = await resolve_id(info, str(id))
     graph = await run(
         info,
-        network.neighbourhood,
+        neighbours.neighbourhood,
         real,
         depth=depth,
         types=types,
@@ -125,7 +126,7 @@ async def shortest_path(
     a = await resolve_id(info, str(source))
     b = await resolve_id(info, str(to))
     path = await run(
-        info, network.shortest_path, a, b, max_length, avoid=info.context.view.avoid, as_of=when
+        info, paths.shortest_path, a, b, max_length, avoid=info.context.view.avoid, as_of=when
     )
     return dataclasses.replace(path, graph=redact_graph(path.graph, info.context.view))
 

@@ -31,6 +31,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperation
 
 from api.webhooks import address_refusal
 from graph.hidden import hidden_cache
+from graph.record_time import last_load_time
 from graph.schema import SOURCE
 from graph.store import Store
 from graph.visibility import Role, View
@@ -44,7 +45,6 @@ from graph.watches import (
     save_watch,
     utc_now,
 )
-from graph.writer import last_load_time
 from queries.changes import MAX_LIMIT, changes
 
 from .context import Context
