@@ -13,19 +13,27 @@ A digest watch's notifications are sent as one POST per watch and UTC day (`{"di
 `digest_now`). Deliveries run after each check in a background thread (`in_background`), so
 a load never waits for a webhook; whatever is not sent then is sent by the next check or
 `tnr watch deliver`.
+
+A webhook may not point at the server's own network: a URL whose host is, or resolves to, a
+loopback, private, link-local or otherwise non-public address is refused when the watch is
+saved and again before each delivery (the name may resolve elsewhere by then), unless the
+setting TNR_WEBHOOK_PRIVATE allows it. Redirects are not followed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -45,6 +53,33 @@ SIGNATURE_HEADER = "X-TNR-Signature"
 BACKOFF = 30.0
 MAX_ATTEMPTS = 6
 TIMEOUT = 5.0
+
+
+def address_refusal(url: str, *, allow_private: bool) -> str | None:
+    """Why a webhook URL may not be called (None: it may): not http(s), no host, a host that
+    does not resolve, or one that is or resolves to an address outside the public internet."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        return f"the webhook URL is not valid: {exc}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "the webhook must be an http(s) URL with a host"
+    if allow_private:
+        return None
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        return f"the webhook's host {parts.hostname!r} does not resolve ({exc})"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        mapped = getattr(address, "ipv4_mapped", None)
+        if not (mapped or address).is_global:
+            return (
+                f"the webhook's host {parts.hostname!r} is a non-public address ({address}); "
+                "set TNR_WEBHOOK_PRIVATE=1 to allow webhooks inside your own network"
+            )
+    return None
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -101,7 +136,7 @@ def deliver(
         else:
             batches[(watch.id, n.id)].append(n)
     own = client is None
-    http = client or httpx.Client(timeout=timeout)
+    http = client or httpx.Client(timeout=timeout, follow_redirects=False)
     try:
         for (watch_id, key), group in batches.items():
             watch = watches[watch_id]
@@ -149,11 +184,12 @@ def _post(
         "X-TNR-Watch": watch.name,
         "X-TNR-Delivery": ids[0],
     }
-    error: str | None = None
+    error = address_refusal(str(watch.webhook), allow_private=store.settings.webhook_private)
     try:
-        response = http.post(str(watch.webhook), content=body, headers=headers)
-        if not 200 <= response.status_code < 300:
-            error = f"HTTP {response.status_code}"
+        if error is None:
+            response = http.post(str(watch.webhook), content=body, headers=headers)
+            if not 200 <= response.status_code < 300:
+                error = f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"
     if error is None:

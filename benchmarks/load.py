@@ -233,7 +233,7 @@ def main() -> None:
         text = "\n".join([FILES_HEADING, "", FILES_INTRO, "", *rows])
         print(text)
         if args.out is not None:
-            from benchmarks.serving import update
+            from benchmarks.sections import update
 
             update(args.out, text, FILES_HEADING)
         return

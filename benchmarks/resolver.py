@@ -28,11 +28,12 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from graph import compare, resolve
+from graph import compare, matching
 from graph.compare import Candidate
 from graph.matching import PERSON_HIGH, Resolver
 from graph.vocabulary import fold
@@ -104,7 +105,7 @@ def read_names(path: Path, every: int = 1) -> Names:
 
 def _clear_caches() -> None:
     compare.clear_caches()
-    resolve._skeleton.cache_clear()
+    matching._skeleton.cache_clear()
 
 
 def _recall(
@@ -116,6 +117,41 @@ def _recall(
     return ok / len(gold) if gold else 0.0
 
 
+def _cdist(names: list[str], scorer: Any, processor: Any, workers: int, chunk: int = 2000) -> float:
+    """CPU seconds of `process.cdist` over every pair of `names`, in row chunks."""
+    t0 = time.process_time()
+    for start in range(0, len(names), chunk):
+        process.cdist(
+            names[start : start + chunk],
+            names,
+            scorer=scorer,
+            processor=processor,
+            dtype=np.uint8,
+            workers=workers,
+        )
+    return time.process_time() - t0
+
+
+def _gold_recall(
+    gold: list[tuple[str, list[str]]],
+    index: dict[str, int],
+    names: list[str],
+    scorer: Any,
+    processor: Any,
+    floor: float,
+) -> float:
+    """The share of known pairs a cdist at `floor` would keep: the scores cdist gives
+    those pairs (computed for those pairs only; they equal cdist's entries)."""
+    xs = [names[index[x]] for x, ys in gold for _ in ys]
+    ys = [names[index[y]] for _, group in gold for y in group]
+    scores = process.cpdist(xs, ys, scorer=scorer, processor=processor, dtype=np.uint8)
+    found, k = 0, 0
+    for _, group in gold:
+        found += bool((scores[k : k + len(group)] >= floor).any())
+        k += len(group)
+    return found / len(gold) if gold else 0.0
+
+
 def measure(path: Path, sample_size: int, every: int = 1, workers: int = 1) -> dict[str, object]:
     """Both methods on the whole list, the naive loop on a sample, precision and recall on
     the labelled pairs and a threshold sweep, all measured in this run."""
@@ -124,29 +160,27 @@ def measure(path: Path, sample_size: int, every: int = 1, workers: int = 1) -> d
     n = len(cands)
     all_pairs = n * (n - 1) // 2
 
-    # cdist over all pairs (token_sort on case-folded names), in row chunks, same threads.
     names = [c.name for c in cands]
-    t0 = time.process_time()
-    for start in range(0, n, 2000):
-        process.cdist(
-            names[start : start + 2000],
-            names,
-            scorer=fuzz.token_sort_ratio,
-            processor=str.casefold,
-            dtype=np.uint8,
-            workers=workers,
-        )
-    cdist_s = time.process_time() - t0
+    cdist_s = _cdist(names, fuzz.token_sort_ratio, str.casefold, workers)
 
     _clear_caches()
     resolver = Resolver("Person", workers=workers)
+    t0 = time.process_time()
+    resolver.prepare_all(cands)  # transliterating and keying each name, once
+    prepare_s = time.process_time() - t0
+    quick = [resolver.prepare(c).quick[0] for c in cands]
+    # The same scorer over every pair of the prepared forms: what cdist costs once it is
+    # given the transliteration that lets it find the cross-script pairs at all.
+    cdist_prepared_s = _cdist(quick, fuzz.ratio, None, workers)
     t0 = time.process_time()
     short = resolver.shortlist(cands)
     shortlist_s = time.process_time() - t0
     t0 = time.process_time()
     scores = [resolver.compare(cands[i], cands[j]).score for i, j in short]
     compare_s = time.process_time() - t0
-    blocked_s = shortlist_s + compare_s
+    blocked_s = prepare_s + shortlist_s + compare_s
+    index = {c.id: k for k, c in enumerate(cands)}
+    floor = resolver.quick_floor
 
     def judged(high: float, low: float) -> dict[tuple[str, str], str]:
         out = {}
@@ -195,8 +229,15 @@ def measure(path: Path, sample_size: int, every: int = 1, workers: int = 1) -> d
         "dropped": resolver.blocks_dropped,
         "sample": m,
         "max_block": resolver.max_block,
+        "prepare_s": prepare_s,
         "shortlist_s": shortlist_s,
         "compare_s": compare_s,
+        "cdist_prepared_s": cdist_prepared_s,
+        "quick_floor": floor,
+        "recall_cdist": _gold_recall(
+            gold, index, names, fuzz.token_sort_ratio, str.casefold, floor
+        ),
+        "recall_cdist_prepared": _gold_recall(gold, index, quick, fuzz.ratio, None, floor),
         "blocked_s": blocked_s,
         "cdist_s": cdist_s,
         "naive_rate": naive_rate,
@@ -212,33 +253,70 @@ def table(r: dict[str, object]) -> list[str]:
     sweep = r["sweep"]
     assert isinstance(sweep, list)
     default = sweep[0]
-    blocked, cdist = f["blocked_s"], f["cdist_s"]
+    prep, short, comp = f["prepare_s"], f["shortlist_s"], f["compare_s"]
+    base = f["cdist_prepared_s"]
+    all2 = f["all_pairs"] * 2  # cdist scores both halves of the matrix
+
+    def row(method: str, prepare: float, scoring: float, pairs: str, recall: float) -> str:
+        shown = f"{prepare:.2f} s" if prepare else "none"
+        return (
+            f"| {method} | {shown} | {scoring:.2f} s | {prepare + scoring:.2f} s | {pairs} | "
+            f"{recall:.3f} | **{base / scoring:.1f}** | **{(prep + base) / (prepare + scoring):.1f}** |"
+        )
+
     lines = [
         f"{f['names']:,.0f} person names (every name and alias of each listed person), "
         f"{f['gold']:,.0f} entities with a non-Latin name and Latin aliases (the known "
-        f"pairs), {f['all_pairs']:,.0f} pairs in all, {f['workers']:.0f} thread(s) for both "
-        f"vectorised methods. Blocking gave {f['block_pairs']:,.0f} name pairs "
-        f"({f['block_pairs'] / f['all_pairs']:.2%} of all) a quick score; "
-        f"{f['shortlist']:,.0f} candidate pairs reached the comparators.",
+        f"pairs), {f['all_pairs']:,.0f} pairs in all, {f['workers']:.0f} thread(s) for every "
+        f"vectorised method. Blocking (blocks of at most {f['max_block']:.0f} names) gave "
+        f"{f['block_pairs']:,.0f} name pairs ({f['block_pairs'] / f['all_pairs']:.2%} of all) "
+        f"a quick score; {f['shortlist']:,.0f} candidate pairs reached the comparators. "
+        "Preparing a name (transliterating it, its skeleton, its blocking keys) is done once "
+        "per name and kept by the resolve index between loads; cdist over the raw names skips "
+        "it and so cannot see that a Cyrillic or Arabic name and its Latin spelling are alike. "
+        f"Recall: the known pairs whose score reaches the quick floor ({f['quick_floor']:.0f}), "
+        "or, for the whole resolver, that it judges match or unsure.",
         "",
-        "| method | CPU time for the whole list | pairs scored | cdist / method |",
-        "|---|---:|---:|---:|",
-        f"| rapidfuzz `process.cdist` over all pairs (token_sort, baseline) | {cdist:.2f} s | "
-        f"{f['all_pairs'] * 2:,.0f} | 1.00 |",
-        f"| blocked resolver: blocking + vectorised quick score (short list) | "
-        f"{f['shortlist_s']:.2f} s | {f['block_pairs']:,.0f} | **{cdist / f['shortlist_s']:.1f}** |",
-        f"| blocked resolver, whole (short list + comparators and judgements) | {blocked:.2f} s | "
-        f"{f['shortlist']:,.0f} compared | **{cdist / blocked:.1f}** |",
-        f"| naive double loop, same comparators (on {f['sample']:.0f} names) | "
-        f"{f['naive_full_s']:,.0f} s (est.) | {f['all_pairs']:,.0f} | "
-        f"{cdist / f['naive_full_s']:.3f} |",
+        "| method | preparing names | scoring pairs | total | pairs scored | recall | "
+        "scoring: cdist / method | total: cdist / method |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        row(
+            "rapidfuzz `process.cdist` over all pairs of the raw names (token_sort, case-folded)",
+            0.0,
+            f["cdist_s"],
+            f"{all2:,.0f}",
+            f["recall_cdist"],
+        ),
+        row(
+            "rapidfuzz `process.cdist` over all pairs of the prepared names (the quick "
+            "score's scorer; **baseline**)",
+            prep,
+            base,
+            f"{all2:,.0f}",
+            f["recall_cdist_prepared"],
+        ),
+        row(
+            "blocked resolver: blocking + vectorised quick score (the short list)",
+            prep,
+            short,
+            f"{f['block_pairs']:,.0f}",
+            f["recall_shortlist"],
+        ),
+        row(
+            "blocked resolver, whole: the short list + comparators and judgements",
+            prep,
+            short + comp,
+            f"{f['shortlist']:,.0f} compared",
+            default["recall_unsure"],
+        ),
+        f"| naive double loop, same comparators (on {f['sample']:.0f} names) | none | "
+        f"{f['naive_full_s']:,.0f} s (est.) | {f['naive_full_s']:,.0f} s | "
+        f"{f['all_pairs']:,.0f} | | {base / f['naive_full_s']:.4f} | |",
         "",
-        _verdict(cdist / blocked, cdist / f["shortlist_s"], default["recall_unsure"], f),
+        _verdict(f, default["recall_unsure"]),
         "",
-        f"Recall on the known pairs: the short list keeps {f['recall_shortlist']:.3f}; the "
-        f"resolver judges {default['recall_unsure']:.3f} match or unsure and "
-        f"{default['recall_match']:.3f} match. cdist only scores names (no transliteration, "
-        "veto or decision): it has no recall of its own.",
+        f"The resolver judges {default['recall_unsure']:.3f} of the known pairs match or unsure "
+        f"and {default['recall_match']:.3f} match.",
         "",
         "Thresholds on the same scores (the first row is the default). Precision: of the "
         "pairs judged match, those of one entity; unsure wrong: unsure pairs of two entities.",
@@ -256,22 +334,37 @@ def table(r: dict[str, object]) -> list[str]:
     return lines
 
 
-def _verdict(whole: float, short: float, recall: float, f: dict[str, float]) -> str:
+def _verdict(f: dict[str, float], judged: float) -> str:
     """Whether the target (>= 10x cdist over all pairs at recall >= 0.98) is met, plainly."""
-    met = whole >= 10 and recall >= 0.98
-    if met:
-        return f"**Target met**: {whole:.1f}x cdist over all pairs at recall {recall:.3f}."
-    per_name = 1e6 * f["shortlist_s"] / f["names"]
+    prep, short, base = f["prepare_s"], f["shortlist_s"], f["cdist_prepared_s"]
+    scoring, total = base / short, (prep + base) / (prep + short)
+    whole = (prep + base) / (prep + short + f["compare_s"])
+    recall = f["recall_shortlist"]
+    raw = (
+        f"cdist over the raw names keeps only {f['recall_cdist']:.3f} of the known pairs at the "
+        "floor, so the baseline at recall >= 0.98 is cdist over the prepared names "
+        f"({f['recall_cdist_prepared']:.3f})"
+    )
+    if recall < 0.98:
+        return f"**Target not met**: the short list keeps {recall:.3f} of the known pairs (< 0.98)."
+    if scoring >= 10:
+        head = (
+            f"**Target met for finding and scoring the pairs**: {scoring:.1f}x cdist over all "
+            f"pairs at recall {recall:.3f}"
+        )
+    else:
+        head = (
+            f"**Target (>= 10x) not met**: {scoring:.1f}x cdist over all pairs for finding and "
+            f"scoring them, at recall {recall:.3f}"
+        )
     return (
-        f"**Target (>= 10x cdist over all pairs at recall >= 0.98) not met**: {whole:.1f}x for "
-        f"the whole resolver, {short:.1f}x for blocking and the quick score alone, at recall "
-        f"{recall:.3f}. cdist is C over all {f['all_pairs']:,.0f} pairs "
-        f"({2 * f['all_pairs'] / f['cdist_s'] / 1e6:.0f}M pairs/s on one thread); the resolver "
-        f"spends {per_name:.0f} µs per name in Python before any pair is scored (transliterating, "
-        f"blocking keys) and then runs its comparators on {f['shortlist']:,.0f} pairs. Its cost "
-        "grows with the number of names (a block holds at most "
-        f"{f['max_block']:.0f}), cdist's with their square: at this list's size all pairs in C "
-        "are still cheap."
+        f"{head}; {raw}. **Not met** counting what both pay once per name, the "
+        f"{prep:.2f} s of preparing the names ({1e6 * prep / f['names']:.0f} µs a name, in "
+        f"Python): {total:.1f}x; and the whole resolver, whose explainable comparators "
+        f"cdist does not run, {whole:.1f}x (recall {judged:.3f} judged match or unsure). cdist "
+        f"is C at {2 * f['all_pairs'] / base / 1e6:.0f}M pairs/s on one thread; its cost grows "
+        "with the square of the names, blocking's with their number: at this list's size every "
+        "pair in C is still cheap beside the Python a name costs."
     )
 
 
@@ -287,7 +380,7 @@ def main() -> None:
     text = "\n".join([HEADING, "", note(args.file, args.every, result), "", *table(result)])
     print(text)
     if args.out is not None:
-        from benchmarks.serving import update
+        from benchmarks.sections import update
 
         update(args.out, text, HEADING)
 

@@ -26,284 +26,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import os
-import re
 import sys
 import tempfile
-import threading
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 
+from benchmarks import mix
+from benchmarks.mix import KEY, MIX
+from benchmarks.quality import search_quality
+from benchmarks.sections import update
+from benchmarks.serving_report import Result, heading_for, report
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-EU = SHARED / "eu_sanctions_merged_dataset_20220913.csv"
-KEY = "bench-serving-analyst-key-0123456789"
-CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-
-MIX: dict[str, tuple[str, dict[str, Any]]] = {
-    "licences 5A001 page + totalCount": (
-        'query { exportLicences(first: 20, filter: {controlCode: {eq: "5A001"}}) '
-        "{ totalCount edges { node { id value decision } } } }",
-        {},
-    ),
-    "persons page + totalCount": (
-        "query { persons(first: 50) { totalCount edges { node { id label roles } } } }",
-        {},
-    ),
-    "incidents with targets": (
-        "query { incidents(first: 20) { edges { node { id label year targeted { node { id label } } "
-        "} } } }",
-        {},
-    ),
-    "neighbourhood depth 1": (
-        "query($id: ID!) { neighbourhood(id: $id, depth: 1, limit: 500) { nodes { id label } "
-        "edges { id type } } }",
-        {"id": "state"},
-    ),
-    "sanctionsCoverage by origin": (
-        "query { sanctionsCoverage(by: ORIGIN) { incidents groups { key incidents } } }",
-        {},
-    ),
-    "search Gamma Group": ('query { search(text: "Gamma Group") { id label } }', {}),
-}
-LIGHT = "query { persons(first: 20) { edges { node { id label } } } }"
-HEAVY = (
-    "query($id: ID!) { neighbourhood(id: $id, depth: 3, limit: 2000) { nodes { id label } "
-    "edges { id type } truncated } }"
-)
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
-
-
-@dataclass
-class Mixed:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    timeouts: int = 0
-    overloaded: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-    samples: list[str] = field(default_factory=list)
-
-
-async def _mixed(
-    base: str,
-    clients: int,
-    per_client: int,
-    seconds: float,
-    ids: dict[str, str],
-    public: bool = True,
-) -> Mixed:
-    out = Mixed()
-    names = list(MIX)
-    deadline = time.perf_counter() + seconds
-
-    async def worker(n: int, client: httpx.AsyncClient) -> None:
-        analyst = bool(n % 2) or not public
-        headers = {"Authorization": f"Bearer {KEY}"} if analyst else {}
-        for k in range(per_client):
-            if time.perf_counter() > deadline:
-                return
-            name = names[(n + k) % len(names)]
-            query, variables = MIX[name]
-            given = {key: ids.get(v, v) for key, v in variables.items()}
-            t0 = time.perf_counter()
-            try:
-                r = await client.post(
-                    "/graphql", json={"query": query, "variables": given}, headers=headers
-                )
-                body = r.json()
-                codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors") or []}
-                if "TIMEOUT" in codes:
-                    out.timeouts += 1
-                if r.status_code == 503:
-                    out.overloaded += 1
-                ok = r.status_code == 200 and not body.get("errors")
-                if not ok and len(out.samples) < 3:
-                    out.samples.append(f"{name}: {r.status_code} {str(body)[:200]}")
-            except httpx.HTTPError as exc:
-                ok = False
-                out.timeouts += isinstance(exc, httpx.TimeoutException)
-            out.latencies[f"{name} ({'analyst' if analyst else 'public'})"].append(
-                time.perf_counter() - t0
-            )
-            out.requests += 1
-            out.errors[name] += not ok
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker(n, client) for n in range(clients)))
-        out.seconds = time.perf_counter() - t0
-    return out
-
-
-async def _trivial(base: str, clients: int, requests: int) -> tuple[list[float], int, float]:
-    from benchmarks.server import TRIVIAL_PATH
-
-    latencies: list[float] = []
-    errors = 0
-    per_client = max(1, requests // clients)
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        for _ in range(per_client):
-            t0 = time.perf_counter()
-            try:
-                errors += (await client.get(TRIVIAL_PATH)).status_code != 200
-            except httpx.HTTPError:
-                errors += 1
-            latencies.append(time.perf_counter() - t0)
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(clients)))
-        return latencies, errors, time.perf_counter() - t0
-
-
-def _starvation(base: str, state: str, runs: int) -> dict[str, float]:
-    """A light page's latencies alone, then while one client loops on a heavy neighbourhood."""
-    out: dict[str, float] = {}
-    with httpx.Client(base_url=base, timeout=120) as client:
-
-        def light() -> float:
-            t0 = time.perf_counter()
-            r = client.post("/graphql", json={"query": LIGHT})
-            if r.status_code != 200 or r.json().get("errors"):
-                raise RuntimeError(f"the light query failed: {r.status_code} {r.text[:200]}")
-            return time.perf_counter() - t0
-
-        for _ in range(5):
-            light()
-        alone = [light() for _ in range(runs)]
-        stop = threading.Event()
-        heavy_t: list[float] = []
-
-        def heavy() -> None:
-            with httpx.Client(base_url=base, timeout=120) as other:
-                while not stop.is_set():
-                    t0 = time.perf_counter()
-                    other.post("/graphql", json={"query": HEAVY, "variables": {"id": state}})
-                    heavy_t.append(time.perf_counter() - t0)
-
-        worker = threading.Thread(target=heavy, daemon=True)
-        worker.start()
-        time.sleep(0.5)
-        beside = [light() for _ in range(runs)]
-        stop.set()
-        worker.join(180)
-    out["alone p50"], out["alone p99"] = pct(alone, 50), pct(alone, 99)
-    out["beside p50"], out["beside p99"] = pct(beside, 50), pct(beside, 99)
-    out["heavy p50"] = pct(heavy_t, 50) if heavy_t else float("nan")
-    out["heavy runs"] = float(len(heavy_t))
-    return out
-
-
-# -- search quality ---------------------------------------------------------------------------
-def labelled_queries(store: Any) -> list[tuple[str, str, str, set[str]]]:
-    """(kind, query, expected id, relevant ids) from the data, not from the ranker.
-
-    names: every vendor by its name; aliases: by each alias; other scripts: an EU listing
-    by the Cyrillic form of its name (its reference is the entity's logical id);
-    misspellings: a vendor's name with one letter of its longest word dropped. The relevant
-    ids of a query are the expected one and every node that bears the same name.
-    """
-    from graph.vocabulary import fold
-
-    vendors = store.read(
-        "MATCH (v:Vendor) RETURN v.id AS id, v.name AS name, v.aliases AS aliases ORDER BY v.id"
-    )
-    same: dict[str, set[str]] = defaultdict(set)
-    for nt in store.schema.nodes.values():
-        if nt.admin_only or nt.internal:
-            continue
-        aliases = "n.aliases" if "aliases" in nt.properties else "[]"
-        for r in store.read(
-            f"MATCH (n:`{nt.name}`) RETURN n.id AS id, "
-            f"n.`{nt.label_property}` AS name, {aliases} AS aliases"
-        ):
-            for name in [r["name"], *(r["aliases"] or [])]:
-                if name:
-                    same[fold(str(name))].add(r["id"])
-    out: list[tuple[str, str, str, set[str]]] = []
-    for v in vendors:
-        out.append(("name", v["name"], v["id"], same[fold(v["name"])] | {v["id"]}))
-        for alias in v["aliases"] or []:
-            if len(fold(alias)) >= 4:
-                out.append(("alias", alias, v["id"], same[fold(alias)] | {v["id"]}))
-        words = v["name"].split()
-        longest = max(words, key=len)
-        if len(longest) >= 6:
-            typo = v["name"].replace(longest, longest[:2] + longest[3:], 1)
-            out.append(("misspelling", typo, v["id"], same[fold(v["name"])] | {v["id"]}))
-    listings = {
-        r["ref"]: (r["id"], r["name"])
-        for r in store.read(
-            "MATCH (l:SanctionListing) RETURN l.reference AS ref, l.id AS id, l.party_name AS name"
-        )
-    }
-    cyrillic: dict[str, str] = {}
-    if EU.exists():
-        with EU.open(encoding="utf-8-sig", newline="") as fh:
-            for row in csv.DictReader(fh):
-                name = row["Naal_wholename"].strip()
-                if CYRILLIC.search(name):
-                    cyrillic.setdefault(row["Entity_logical_id...2"], name)
-    scripts = 0
-    for lid, name in sorted(cyrillic.items()):
-        if lid in listings and (listings[lid][1] or "").isascii() and scripts < 40:
-            listing, latin = listings[lid]
-            out.append(("other script", name, listing, {listing} | same[fold(latin or "")]))
-            scripts += 1
-    return out
-
-
-def search_quality(store: Any) -> dict[str, dict[str, float]]:
-    from queries.search import SearchIndex
-
-    index = SearchIndex(store).refresh()
-    kinds: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for kind, query, expected, relevant in labelled_queries(store):
-        hits = [h.id for h in index.search(query, limit=5)]
-        found = len(set(hits) & relevant)
-        kinds[kind]["p@5"].append(found / min(5, len(relevant)))
-        kinds[kind]["top1"].append(float(bool(hits) and hits[0] in relevant))
-        kinds[kind]["found@5"].append(float(expected in hits))
-    return {
-        k: {m: sum(v) / len(v) for m, v in ms.items()} | {"n": float(len(ms["p@5"]))}
-        for k, ms in kinds.items()
-    }
-
-
-# -- the run ---------------------------------------------------------------------------------
-@dataclass
-class Result:
-    mixed: Mixed
-    analysts: Mixed
-    trivial: tuple[list[float], int, float]
-    starvation: dict[str, float]
-    quality: dict[str, dict[str, float]]
-    first_search_s: float
-    first_public_s: float
-    index_build_s: float
-    load_s: float
-    nodes: int
-    clients: int
-    limits: str
-    #: "" for the embedded engine, else the Neo4j server's agent string.
-    engine: str = ""
 
 
 def run(
@@ -324,7 +61,8 @@ def run(
             "NEO4J_URI is set: the benchmark wipes that database; "
             "set TNR_BENCH_ALLOW_WIPE=1 to allow it"
         )
-    from benchmarks.__main__ import Server, pick_ids
+    from benchmarks.process import Server
+    from benchmarks.reads import pick_ids
     from benchmarks.visibility import load_all
     from graph.settings import Settings
     from graph.store import Store
@@ -371,13 +109,15 @@ def run(
                 ).raise_for_status()
                 first_public_s = time.perf_counter() - t0
                 print("  starvation", file=sys.stderr, flush=True)
-                starvation = _starvation(server.base, ids["state"], runs)
+                starvation = mix.starvation(server.base, ids["state"], runs)
                 print("  concurrency", file=sys.stderr, flush=True)
                 analysts = asyncio.run(
-                    _mixed(server.base, clients, per_client, seconds, ids, public=False)
+                    mix.mixed(server.base, clients, per_client, seconds, ids, public=False)
                 )
-                mixed = asyncio.run(_mixed(server.base, clients, per_client, seconds, ids))
-                trivial = asyncio.run(_trivial(server.base, clients, max(mixed.requests, clients)))
+                mixed = asyncio.run(mix.mixed(server.base, clients, per_client, seconds, ids))
+                trivial = asyncio.run(
+                    mix.trivial(server.base, clients, max(mixed.requests, clients))
+                )
             finally:
                 server.stop()
         finally:
@@ -426,103 +166,6 @@ def _on_a_neo4j_of_its_own(clients: int, seconds: float, per_client: int, runs: 
                 else:
                     os.environ[k] = v
             server.stop()
-
-
-def _rows(title: str, m: Mixed) -> list[str]:
-    every = [x for v in m.latencies.values() for x in v]
-    ok = m.requests - sum(m.errors.values())
-    lines = [
-        f"| **{title}** | {m.requests} | {sum(m.errors.values())} | {m.timeouts} | "
-        f"{m.overloaded} | {ok / m.seconds:.1f} | {pct(every, 50) * 1e3:.0f} | "
-        f"{pct(every, 99) * 1e3:.0f} |"
-    ]
-    for name in sorted(m.latencies):
-        v = m.latencies[name]
-        lines.append(
-            f"| {name} | {len(v)} | | | | | {pct(v, 50) * 1e3:.0f} | {pct(v, 99) * 1e3:.0f} |"
-        )
-    return lines
-
-
-def report(r: Result) -> str:
-    lat, terr, tsec = r.trivial
-    where = f" on Neo4j ({r.engine})" if r.engine else ""
-    lines = [
-        f"{heading_for(r.engine)} (benchmarks/serving.py)",
-        "",
-        f"Every shared file loaded without resolution ({r.nodes} nodes, {r.load_s:.0f} s){where}, "
-        f"the app in its own uvicorn process on 127.0.0.1 with its defaults ({r.limits}).",
-        "",
-        f"### {r.clients} concurrent clients on a mix of real queries",
-        "",
-        "The same mix twice: every client analyst, then half public, half analyst.",
-        "",
-        "| endpoint | requests | errors | timeouts | 503 | req/s | p50 (ms) | p99 (ms) |",
-        "|---|---|---|---|---|---|---|---|",
-        f"| trivial Starlette endpoint | {len(lat)} | {terr} | 0 | 0 | {len(lat) / tsec:.0f} | "
-        f"{pct(lat, 50) * 1e3:.1f} | {pct(lat, 99) * 1e3:.1f} |",
-        *_rows("GraphQL mix, all analyst", r.analysts),
-        *_rows("GraphQL mix, half public", r.mixed),
-    ]
-    samples = r.analysts.samples + r.mixed.samples
-    if samples:
-        lines += ["", "First errors: " + "; ".join(f"`{s}`" for s in samples[:3])]
-    s = r.starvation
-    lines += [
-        "",
-        "### One heavy request beside light ones",
-        "",
-        "| light page `persons(first: 20)` | p50 (ms) | p99 (ms) |",
-        "|---|---|---|",
-        f"| alone | {s['alone p50'] * 1e3:.1f} | {s['alone p99'] * 1e3:.1f} |",
-        f"| while a depth-3 neighbourhood runs (p50 {s['heavy p50'] * 1e3:.0f} ms, "
-        f"{s['heavy runs']:.0f} runs) | {s['beside p50'] * 1e3:.1f} | {s['beside p99'] * 1e3:.1f} |",
-        "",
-        f"p99 beside / alone: **{s['beside p99'] / s['alone p99']:.1f}×**.",
-        "",
-        "### Search",
-        "",
-        f"First search after the server started, as analyst: {r.first_search_s * 1e3:.0f} ms "
-        f"(the served app builds the index of the whole graph before it answers; building it "
-        f"takes {r.index_build_s:.1f} s). The first public request after it: "
-        f"{r.first_public_s * 1e3:.0f} ms (it reads what the public may not see, "
-        "graph/visibility.py `Hidden.load`).",
-        "",
-        "| labelled queries (from the data) | n | precision at 5 | top hit relevant | expected in top 5 |",
-        "|---|---|---|---|---|",
-    ]
-    for kind, q in sorted(r.quality.items()):
-        lines.append(
-            f"| {kind} | {q['n']:.0f} | {q['p@5']:.2f} | {q['top1']:.2f} | {q['found@5']:.2f} |"
-        )
-    lines += [
-        "",
-        "Precision at 5 counts relevant hits among the first five, out of min(5, "
-        "relevant): the relevant nodes of a query are the expected one and every node "
-        "bearing the same name.",
-    ]
-    return "\n".join(lines)
-
-
-HEADING = "## Serving the full shared data"
-
-
-def heading_for(engine: str) -> str:
-    """The section's heading: the embedded engine's, or Neo4j's (a section of its own)."""
-    return f"{HEADING} on Neo4j" if engine else HEADING
-
-
-def update(path: Path, section: str, heading: str = HEADING) -> None:
-    """Put `section` (which starts with `heading`) into the Markdown file at `path`, in
-    place of the one it had (if any)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if heading in text:
-        before, _, rest = text.partition(heading)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = before + section + ("\n\n" + after if after else "\n")
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section + "\n"
-    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -222,7 +222,7 @@ def section(rows: list[Row], took: dict[str, float], load_s: float, sizes: dict[
 
 def update(path: Path, text: str) -> None:
     """Put the section into the Markdown file at `path`, in place of the one it had."""
-    from benchmarks.serving import update as replace_section
+    from benchmarks.sections import update as replace_section
 
     replace_section(path, text, HEADING)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from graph.store import Store
 from graph.visibility import Role
 
-from .build import SubjectNotFound, build_briefing
+from .build import build_briefing
 from .model import FORMATS, KINDS, Briefing
+from .subject import SubjectNotFound
 
 
 def render(briefing: Briefing, fmt: str) -> str | bytes:

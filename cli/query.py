@@ -19,7 +19,9 @@ from queries.common import NodeRef, SourceRef, check_as_of
 from queries.coverage import sanctions_coverage
 from queries.hosts import host_collaboration
 from queries.licences import licences_to_tnr_states
-from queries.network import neighbourhood, shortest_path, subgraph
+from queries.neighbourhood import neighbourhood
+from queries.network import subgraph
+from queries.paths import shortest_path
 from queries.search import search
 from queries.trends import compare_periods, incidents_per_year
 from queries.vendor_chains import vendor_chains

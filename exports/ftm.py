@@ -31,7 +31,7 @@ from followthemoney.proxy import EntityProxy
 
 from exports.view import ExportView
 from graph.schema import LABEL, SOURCE, RelationFtm
-from graph.writer import edge_id
+from graph.upsert import edge_id
 from queries.network import GraphNode
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
@@ -61,6 +62,15 @@ class Score:
 
 
 Comparator = Callable[[Candidate, Candidate], Score]
+#: Pairs of names (one of each side) to compare; None: every name with every name.
+NamePairs = Sequence[tuple[str, str]]
+
+
+class PairComparator(Protocol):
+    """A name comparator that can be told which pairs of names to look at."""
+
+    def __call__(self, a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Score: ...
+
 
 #: Legal forms and filler words that say nothing about which company is meant.
 ORG_NOISE = frozenset(
@@ -266,7 +276,10 @@ def _align(short: Sequence[str], long: Sequence[str]) -> tuple[float, float]:
     return total / len(short), worst
 
 
-def _pairs(a: Candidate, b: Candidate) -> Iterable[tuple[str, str]]:
+def _pairs(a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Iterable[tuple[str, str]]:
+    if pairs is not None:
+        yield from pairs
+        return
     for x in a.names:
         for y in b.names:
             yield x, y
@@ -308,7 +321,7 @@ def _org_token_score(tx: Sequence[str], ty: Sequence[str]) -> tuple[float, str]:
     return min(s, 0.5 + 0.5 * d), "token-set"
 
 
-def token_set(a: Candidate, b: Candidate) -> Score:
+def token_set(a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Score:
     """rapidfuzz token-set ratio of the folded names without legal forms ("GmbH", "Group").
 
     Equal token sets score 1; a name wholly inside the other at most 0.85; the
@@ -317,7 +330,7 @@ def token_set(a: Candidate, b: Candidate) -> Score:
     ("Aliaksandr Aliaksandravich VOUK" / "... PIETRASH") is no match.
     """
     best, shown, kind = 0.0, ("", ""), ""
-    for x, y in _pairs(a, b):
+    for x, y in _pairs(a, b, pairs):
         tx, ty = significant_folded(x, a.type), significant_folded(y, a.type)
         if not tx or not ty:
             continue
@@ -348,7 +361,7 @@ def known_alias(a: Candidate, b: Candidate) -> Score:
     return Score(0.0, "not names of one known vendor")
 
 
-def transliterated(a: Candidate, b: Candidate) -> Score:
+def transliterated(a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Score:
     """Names compared after transliteration to a romanisation-insensitive skeleton.
 
     Token order does not matter ("BASTRYKIN Aleksandr" ~ "Александр Иванович
@@ -357,7 +370,7 @@ def transliterated(a: Candidate, b: Candidate) -> Score:
     Names from Arabic or Hebrew script are also compared on consonants only.
     """
     best, how, shown = 0.0, "", ("", "")
-    for x, y in _pairs(a, b):
+    for x, y in _pairs(a, b, pairs):
         sx = significant_skeleton(x, a.type)
         sy = significant_skeleton(y, a.type)
         if not sx or not sy:
@@ -440,6 +453,12 @@ NAME_COMPARATORS: dict[str, Comparator] = {
     "token_set": token_set,
     "transliterated": transliterated,
     "known_alias": known_alias,
+}
+#: The name comparators that take the best of several pairs of names: the resolver tells
+#: them which pairs its quick score found alike (every other pair scored below its floor).
+PAIR_COMPARATORS: dict[str, PairComparator] = {
+    "token_set": token_set,
+    "transliterated": transliterated,
 }
 FACT_COMPARATORS: dict[str, Comparator] = {
     "birth_date": birth_date,

@@ -8,13 +8,18 @@ graph/neo4j_server.py), so a difference that matters shows up as a failing test.
 Checked on ArcadeDB 26.10 over Bolt (tests/graph/test_store_contract.py runs them):
 - MERGE, OPTIONAL MATCH, `properties(n)` map equality, list comprehensions,
   `SET n += map`, COUNT {}, variable-length paths and shortestPath behave as on Neo4j.
-- `CREATE CONSTRAINT ... IF NOT EXISTS` and `SHOW CONSTRAINTS` work; neomodel's own
-  installer re-issues CREATE CONSTRAINT without IF NOT EXISTS, which ArcadeDB refuses
-  with an unspecific error once the constraint exists, so Store.ensure_schema creates
-  the OGM's constraints itself (on both engines, the same statement).
+- `CREATE CONSTRAINT ... IF NOT EXISTS` and `SHOW CONSTRAINTS` work. Schema installation:
+  neomodel's own installer (install_labels) re-issues CREATE CONSTRAINT / CREATE INDEX
+  without IF NOT EXISTS and ignores only Neo4j's already-exists codes
+  (Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists, IndexAlreadyExists,
+  ConstraintAlreadyExists); ArcadeDB answers an existing index or constraint with
+  Neo.ClientError.Statement.SemanticError (GQL 50N42), so install_labels fails on its
+  second run there. Store.ensure_schema reads the constraints and indexes off the OGM
+  classes and creates them itself with IF NOT EXISTS (on both engines, the same statement).
 - `CREATE INDEX name IF NOT EXISTS FOR (n:Label) ON (n.prop)` (range index) and
   `SHOW INDEXES` work on both (Store.ensure_schema indexes the filterable properties);
-  ArcadeDB lists its indexes under its own names ("Label[prop]"), not the given one.
+  ArcadeDB lists the index behind a unique constraint under its own name ("Label[prop]"),
+  the other indexes under the given one (26.10).
 - `CREATE FULLTEXT INDEX` is refused; search is done in Python (queries/search.py).
 - No APOC. Timezone-aware datetimes lose their zone: the schema stores dates as
   ISO strings, so no datetime values reach either engine.
@@ -50,7 +55,7 @@ the same Cypher; these are the differences that remain):
   ArcadeDB (26.10) finds one shortest path first and then filters it, so it answers
   nothing when the shortest path of the whole graph fails the predicate and a longer one
   would pass (found with `asOf`: the shortest path now goes through a node recorded
-  later). EngineProfile.filters_shortest_paths; queries/network.py `shortest_path` then
+  later). EngineProfile.filters_shortest_paths; queries/paths.py `shortest_path` then
   searches breadth-first itself (`_walked_path`), on that engine only, when asked as of
   a record time and the shortestPath answered nothing.
 """

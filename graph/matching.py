@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -24,9 +24,11 @@ from rapidfuzz import fuzz, process
 from graph.compare import (
     FACT_COMPARATORS,
     NAME_COMPARATORS,
+    PAIR_COMPARATORS,
     SPACELESS_SCRIPTS,
     Candidate,
     Comparator,
+    NamePairs,
     Score,
     consonants,
     prime_skeletons,
@@ -124,6 +126,17 @@ class Prepared:
     whole: tuple[str, ...]  # per name: the skeleton without spaces
     special: tuple[bool, ...]  # per name: one token, or a script written without vowels/spaces
     keys: tuple[frozenset[str], ...]  # per name: its blocking keys
+    codes: tuple[tuple[int, ...], ...] = ()  # per name: its blocking keys as numbers
+
+
+class NameBlocks(NamedTuple):
+    """Every name of a list of candidates (flattened) and the blocks over them."""
+
+    quick: tuple[str, ...]
+    whole: tuple[str, ...]
+    special: tuple[bool, ...]
+    owner: np.ndarray  # per name: the index of its candidate
+    by_size: dict[int, np.ndarray]  # block size -> one row of ascending name indexes a block
 
 
 #: Russian/Belarusian/Ukrainian/Serbian patronymics (and -ich surnames, a small loss):
@@ -164,8 +177,10 @@ class Resolver:
     (rapidfuzz `process.cpdist`, in C, with `workers` threads: the token-sort ratio of
     the transliterated names without patronymics, and for one-token, Arabic or Chinese
     names the ratio of the names without spaces), and the explainable comparators on
-    the short list of pairs whose quick score reaches `quick_floor`. The floor is tuned
-    on the EU list's known pairs (benchmarks/resolver.py reports the recall it keeps).
+    the short list of pairs whose quick score reaches `quick_floor`, each comparator
+    looking at the pairs of names that reached it (an alias like neither name cannot
+    lift the score, and twelve spellings are not compared on 144 pairs). The floor is
+    tuned on the EU list's known pairs (benchmarks/resolver.py reports the recall it keeps).
     """
 
     def __init__(
@@ -174,8 +189,8 @@ class Resolver:
         *,
         high: float | None = None,
         low: float = 0.75,
-        max_block: int = 150,
-        prefix: int = 4,
+        max_block: int = 100,
+        prefix: int = 5,
         quick_floor: float = 65.0,
         workers: int = 1,
     ) -> None:
@@ -197,6 +212,7 @@ class Resolver:
         self.pairs_compared = 0
         self.blocks_dropped = 0
         self._prepared: dict[tuple[str, ...], Prepared] = {}
+        self._key_ids: dict[str, int] = {}
         empty = np.zeros(0, dtype=np.int64)
         self._hits: tuple[np.ndarray, np.ndarray, np.ndarray] = (empty, empty, empty)
 
@@ -235,7 +251,10 @@ class Resolver:
                 " " not in q or bool(scripts(n) & SPACELESS_SCRIPTS)
                 for n, q in zip(c.names, quick, strict=True)
             )
-            got = Prepared(quick, whole, special, tuple(self.name_keys(n) for n in c.names))
+            keys = tuple(self.name_keys(n) for n in c.names)
+            ids = self._key_ids
+            codes = tuple(tuple(ids.setdefault(k, len(ids)) for k in ks) for ks in keys)
+            got = Prepared(quick, whole, special, keys, codes)
             self._prepared[c.names] = got
         return got
 
@@ -247,36 +266,49 @@ class Resolver:
         self,
         cands: Sequence[Candidate],
         focus: Collection[int] | None = None,
-    ) -> tuple[Prepared, list[int], list[list[int]]]:
-        """Every name (prepared, flattened), its candidate, and the blocks (lists of name
-        indexes) that hold names of two candidates or more and no more than `max_block`;
-        with `focus`, only the blocks of a key of a focus candidate's names."""
+    ) -> NameBlocks:
+        """Every name (prepared, flattened), its candidate, and the blocks (rows of name
+        indexes, grouped by size) that hold names of two candidates or more and no more
+        than `max_block`; with `focus`, only the blocks of a key of a focus candidate's
+        names. The blocks are found by sorting (key, name) codes in numpy, not in a dict."""
         quick: list[str] = []
         whole: list[str] = []
         special: list[bool] = []
         owner: list[int] = []
-        found: dict[str, list[int]] = defaultdict(list)
+        key_of: list[int] = []  # one entry per (name, key): the key's number
+        name_of: list[int] = []  # ... and the name's index
         self.prepare_all(cands)
-        wanted: frozenset[str] | None = None
-        if focus is not None:
-            wanted = frozenset().union(*(k for i in focus for k in self.prepare(cands[i]).keys))
         for i, c in enumerate(cands):
             prep = self.prepare(c)
-            for k, keys in enumerate(prep.keys, len(owner)):
-                owner.append(i)
-                for key in keys if wanted is None else keys & wanted:
-                    found[key].append(k)
+            for k, codes in enumerate(prep.codes, len(owner)):
+                key_of.extend(codes)
+                name_of.extend([k] * len(codes))
+            owner.extend([i] * len(prep.quick))
             quick += prep.quick
             whole += prep.whole
             special += prep.special
-        blocks: list[list[int]] = []
+        own = np.asarray(owner, dtype=np.int64)
+        keys = np.asarray(key_of, dtype=np.int64)
+        members = np.asarray(name_of, dtype=np.int64)
+        if focus is not None:
+            wanted = [k for i in focus for codes in self.prepare(cands[i]).codes for k in codes]
+            inside = np.isin(keys, np.asarray(wanted, dtype=np.int64))
+            keys, members = keys[inside], members[inside]
+        by_size: dict[int, np.ndarray] = {}
         self.blocks_dropped = 0
-        for members in found.values():
-            if len(members) > self.max_block:
-                self.blocks_dropped += 1
-            elif len(members) > 1 and owner[members[0]] != owner[members[-1]]:
-                blocks.append(members)
-        return Prepared(tuple(quick), tuple(whole), tuple(special), ()), owner, blocks
+        if keys.size:
+            order = np.argsort(keys, kind="stable")  # stable: names stay ascending in a block
+            keys, members = keys[order], members[order]
+            starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+            sizes = np.diff(np.append(starts, keys.size))
+            self.blocks_dropped = int((sizes > self.max_block).sum())
+            last = starts + sizes - 1
+            ok = (sizes > 1) & (sizes <= self.max_block)
+            ok &= own[members[starts]] != own[members[last]]  # names of two candidates
+            for size in np.unique(sizes[ok]).tolist():
+                rows = starts[ok & (sizes == size)]
+                by_size[size] = members[rows[:, None] + np.arange(size)]
+        return NameBlocks(tuple(quick), tuple(whole), tuple(special), own, by_size)
 
     def blocks(self, cands: Sequence[Candidate]) -> dict[str, list[int]]:
         """Blocks of candidate indexes (for inspection; `shortlist` works on names)."""
@@ -295,23 +327,23 @@ class Resolver:
         The pairs of names in each block are gathered as arrays (numpy), deduplicated,
         and scored in one vectorised call (`process.cpdist`, in C).
         """
-        names, owner, blocks = self._name_blocks(cands, focus)
-        if not blocks:
+        names = self._name_blocks(cands, focus)
+        if not names.by_size:
+            self._hits = (np.zeros(0, dtype=np.int64),) * 3
             return []
-        own = np.asarray(owner, dtype=np.int64)
-        n = len(owner)
+        own = names.owner
+        n = own.size
         in_focus: np.ndarray | None = None
         if focus is not None:
             in_focus = np.zeros(len(cands), dtype=bool)
             in_focus[list(focus)] = True
             name_in_focus = in_focus[own]
         parts: list[np.ndarray] = []
-        for members in blocks:
-            m = np.asarray(members, dtype=np.int64)
-            if in_focus is not None and not name_in_focus[m].any():
-                continue  # no name of the focus in this block: none of its pairs is wanted
-            a, b = _upper_pairs(len(members))
-            parts.append(m[a] * n + m[b])  # members are ascending: m[a] < m[b]
+        for size, m in names.by_size.items():  # the blocks of one size as one array
+            if in_focus is not None:  # only blocks holding a name of the focus
+                m = m[name_in_focus[m].any(axis=1)]
+            a, b = _upper_pairs(size)
+            parts.append((m[:, a] * n + m[:, b]).ravel())  # members ascend: m[a] < m[b]
         if not parts:
             self._hits = (np.zeros(0, dtype=np.int64),) * 3
             return []
@@ -323,21 +355,23 @@ class Resolver:
         left, right = left[keep], right[keep]
         self.pairs_scored += int(left.size)
         if self.node_type != "Vendor" and left.size:  # vendors: few; aliases share no letters
-            li, ri = left.tolist(), right.tolist()
-            quick = names.quick
+            quick = np.asarray(names.quick, dtype=object)  # picked by index arrays, in C
             score = process.cpdist(
-                [quick[k] for k in li],
-                [quick[k] for k in ri],
+                quick[left].tolist(),
+                quick[right].tolist(),
                 scorer=fuzz.ratio,
                 dtype=np.uint8,
                 workers=self.workers,
             )  # token-sort ratio: the quick forms are sorted
             flag = np.asarray(names.special, dtype=bool)
-            odd = np.nonzero(flag[left] | flag[right])[0]
-            if odd.size:  # one token, or Arabic/Chinese...: also compared without spaces
+            # one token, or Arabic/Chinese...: also compared without spaces, when the quick
+            # score alone does not reach the floor
+            odd = np.nonzero((flag[left] | flag[right]) & (score < self.quick_floor))[0]
+            if odd.size:
+                whole_forms = np.asarray(names.whole, dtype=object)
                 whole = process.cpdist(
-                    [names.whole[li[k]] for k in odd.tolist()],
-                    [names.whole[ri[k]] for k in odd.tolist()],
+                    whole_forms[left[odd]].tolist(),
+                    whole_forms[right[odd]].tolist(),
                     scorer=fuzz.ratio,
                     dtype=np.uint8,
                     workers=self.workers,
@@ -348,18 +382,22 @@ class Resolver:
         self._hits = (left, right, own)
         a, b = own[left], own[right]
         pair_codes = _unique(np.minimum(a, b) * len(cands) + np.maximum(a, b))
-        return [(int(c) // len(cands), int(c) % len(cands)) for c in pair_codes]
+        first, second = np.divmod(pair_codes, len(cands))
+        return list(zip(first.tolist(), second.tolist(), strict=True))
 
-    def _hit_names(self, cands: Sequence[Candidate]) -> dict[int, set[str]]:
-        """After `shortlist`: per candidate pair code, the names (of either side) in a name
-        pair that reached the quick floor; the comparators look at those names only."""
+    def _hit_pairs(self, cands: Sequence[Candidate]) -> dict[int, list[tuple[str, str]]]:
+        """After `shortlist`: per candidate pair code (i * n + j, i < j), the pairs of names
+        (a name of i, a name of j) that reached the quick floor; the comparators look at
+        those pairs only."""
         left, right, own = self._hits
-        flat = [n for c in cands for n in c.names]
-        out: dict[int, set[str]] = defaultdict(set)
-        a, b = own[left], own[right]
-        codes = (np.minimum(a, b) * len(cands) + np.maximum(a, b)).tolist()
-        for code, x, y in zip(codes, left.tolist(), right.tolist(), strict=True):
-            out[code].update((flat[x], flat[y]))
+        flat = [name for c in cands for name in c.names]
+        out: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        a, b = own[left].tolist(), own[right].tolist()
+        for i, j, x, y in zip(a, b, left.tolist(), right.tolist(), strict=True):
+            if i < j:
+                out[i * len(cands) + j].append((flat[x], flat[y]))
+            else:
+                out[j * len(cands) + i].append((flat[y], flat[x]))
         return out
 
     def candidate_pairs(self, cands: Sequence[Candidate]) -> list[tuple[int, int]]:
@@ -367,8 +405,15 @@ class Resolver:
         return self.shortlist(cands)
 
     # -- scoring ----------------------------------------------------------------------------
-    def compare(self, a: Candidate, b: Candidate) -> Comparison:
-        scores = {k: fn(a, b) for k, fn in self.name_comparators.items()}
+    def compare(self, a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Comparison:
+        """Every comparator on `a` and `b`; with `pairs`, the comparators that take the best
+        of several pairs of names look at those pairs only."""
+        scores = {
+            k: PAIR_COMPARATORS[k](a, b, pairs)
+            if pairs and PAIR_COMPARATORS.get(k) is fn
+            else fn(a, b)
+            for k, fn in self.name_comparators.items()
+        }
         best = max(scores, key=lambda k: scores[k].value)
         value = scores[best].value
         method = [f"{best}={value:.2f}"]
@@ -397,11 +442,14 @@ class Resolver:
         `focus` (indexes into `cands`), only decisions that involve one of those."""
         out: list[Decision] = []
         pairs = self.shortlist(cands, focus)
-        hits = self._hit_names(cands) if pairs else {}
+        hits = self._hit_pairs(cands) if pairs else {}
         for i, j in pairs:
             self.pairs_compared += 1
-            names = hits.get(i * len(cands) + j, set())
-            cmp = self.compare(_narrowed(cands[i], names), _narrowed(cands[j], names))
+            alike = hits.get(i * len(cands) + j, [])
+            names = {n for pair in alike for n in pair}
+            cmp = self.compare(
+                _narrowed(cands[i], names), _narrowed(cands[j], names), alike or None
+            )
             judgement = self.judge(cmp.score)
             if judgement != "no-match":
                 out.append(

@@ -19,7 +19,7 @@ from neo4j import ManagedTransaction
 
 from graph.schema import Schema
 from graph.store import Store
-from graph.writer import _merge_props, edge_cypher, edge_id, node_cypher
+from graph.upsert import edge_cypher, edge_id, merge_props, node_cypher
 
 
 @cache
@@ -129,7 +129,7 @@ def merge_many(store: Store, node_type: str, pairs: list[tuple[str, str]]) -> in
                 rid = row["props"]["id"]
                 if rid in rows_by_id:  # two duplicates' relations to one node: one row
                     old = rows_by_id[rid]
-                    old["props"] = _merge_props(old["props"], row["props"])
+                    old["props"] = merge_props(old["props"], row["props"])
                 else:
                     rows_by_id[rid] = row
         for (rel, outgoing, other_type), by_id in sorted(groups.items()):

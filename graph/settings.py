@@ -55,6 +55,9 @@ class Settings:
     redaction_key: str = field(default="", repr=False)
     #: TNR_NODE_MODULES: the node_modules folder GraphiQL's files come from (else the repo's)
     node_modules: Path | None = None
+    #: TNR_WEBHOOK_PRIVATE=1: watches' webhooks may point at loopback, private or link-local
+    #: addresses (off: a key that may save a watch cannot make the server call its own network)
+    webhook_private: bool = False
 
     @property
     def uses_neo4j(self) -> bool:
@@ -109,4 +112,5 @@ class Settings:
             node_modules=Path(e["TNR_NODE_MODULES"]).expanduser()
             if e.get("TNR_NODE_MODULES")
             else None,
+            webhook_private=e.get("TNR_WEBHOOK_PRIVATE", "") in ("1", "true", "yes"),
         )

@@ -77,6 +77,8 @@ class Store:
         self.profile: EngineProfile = profile_for(info.agent)
         #: Seconds a read may run (None: no limit); every read's transaction carries it.
         self.timeout = timeout if timeout and timeout > 0 else None
+        #: The settings the store was opened with (the defaults for a store built directly).
+        self.settings = Settings()
         self._ogm_bound = False
         self._revive_lock = threading.Lock()
         #: Seconds the last restart of the embedded engine took (None: never restarted).
@@ -118,6 +120,7 @@ class Store:
         try:
             driver.verify_connectivity()
             store = cls(driver, database, engine, timeout=settings.query_timeout)
+            store.settings = settings
         except AuthError as exc:
             driver.close()
             if engine:
@@ -307,23 +310,20 @@ class Store:
 
     # -- schema and housekeeping ---------------------------------------------------------
     def ensure_schema(self) -> None:
-        """Create the unique constraints the OGM classes declare (idempotent, on this store).
+        """Create the constraints and indexes the OGM classes declare (idempotent).
 
-        The constraints are read off the neomodel classes but created through this
-        store's own driver with IF NOT EXISTS: neomodel's installer talks to its
-        process-wide connection and re-issues CREATE CONSTRAINT without IF NOT EXISTS,
-        which the embedded engine refuses once the constraint exists.
+        Read off the neomodel classes (graph/models.py: `unique_index` and `index=True`)
+        but created through this store's own driver with IF NOT EXISTS, not by neomodel's
+        installer (install_labels): that one talks to neomodel's process-wide connection,
+        not to this store, names relation indexes differently, and re-issues CREATE without
+        IF NOT EXISTS, which the embedded engine refuses without the error code it catches
+        (graph/engines.py).
         """
-        from graph.models import MODELS
-
-        for label, model in MODELS.items():
-            for prop in model.defined_properties(aliases=False, rels=False).values():
-                if getattr(prop, "unique_index", False):
-                    name = f"constraint_unique_{label}_{prop.db_property}"
-                    self.write(
-                        f"CREATE CONSTRAINT `{name}` IF NOT EXISTS "
-                        f"FOR (n:`{label}`) REQUIRE n.`{prop.db_property}` IS UNIQUE"
-                    )
+        for label, prop_name in self.constraint_plan():
+            self.write(
+                f"CREATE CONSTRAINT `constraint_unique_{label}_{prop_name}` IF NOT EXISTS "
+                f"FOR (n:`{label}`) REQUIRE n.`{prop_name}` IS UNIQUE"
+            )
         for label, prop_name in self.index_plan():
             self.write(
                 f"CREATE INDEX `index_{label}_{prop_name}` IF NOT EXISTS "
@@ -335,24 +335,41 @@ class Store:
                 f"FOR ()-[r:`{rel}`]-() ON (r.`{prop_name}`)"
             )
 
-    #: Record-time properties every node and relation is indexed on (the change feed reads
-    #: ranges of it). Not last_seen: every load rewrites it on every fact it confirms, and an
-    #: index on it made re-loading the UK licences (288k records) take twice as long.
-    RECORD_TIME_INDEXED = ("first_seen",)
+    def constraint_plan(self) -> list[tuple[str, str]]:
+        """(label, stored property) of every unique constraint the OGM classes declare."""
+        from graph.models import MODELS
+
+        return [
+            (label, prop.get_db_property_name(name))
+            for label, model in MODELS.items()
+            for name, prop in model.defined_properties(aliases=False, rels=False).items()
+            if prop.unique_index
+        ]
 
     def index_plan(self) -> list[tuple[str, str]]:
-        """(label, property) of every index ensure_schema creates: each property the schema
-        marks filterable, and confidence, on which the API filters and orders every type,
-        and the record time."""
-        out: list[tuple[str, str]] = []
-        for nt in self.schema.nodes.values():
-            names = [p.name for p in nt.properties.values() if p.filterable and p.name != "id"]
-            out += [(nt.name, name) for name in (*names, "confidence", *self.RECORD_TIME_INDEXED)]
-        return out
+        """(label, stored property) of every node index the OGM classes declare: each
+        property the schema marks filterable, confidence, on which the API filters and
+        orders every type, and the record time (graph/models.py)."""
+        from graph.models import MODELS
+
+        return [
+            (label, prop.get_db_property_name(name))
+            for label, model in MODELS.items()
+            for name, prop in model.defined_properties(aliases=False, rels=False).items()
+            if prop.index
+        ]
 
     def relation_index_plan(self) -> list[tuple[str, str]]:
-        """(relation type, property) of every relation index: the record time."""
-        return [(rel, p) for rel in self.schema.relations for p in self.RECORD_TIME_INDEXED]
+        """(relation type, stored property) of every relation index the OGM relation
+        classes declare: the record time."""
+        from graph.models import RELATION_MODELS
+
+        return [
+            (rel, prop.get_db_property_name(name))
+            for rel, model in RELATION_MODELS.items()
+            for name, prop in model.defined_properties(aliases=False, rels=False).items()
+            if prop.index
+        ]
 
     def server_version(self) -> str:
         rows = self.read("CALL dbms.components() YIELD name, versions RETURN name, versions")

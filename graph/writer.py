@@ -4,18 +4,16 @@ It validates records against the schema, merges duplicates, refuses facts
 without a known Source, writes in batches (one transaction per batch, so a
 failing batch leaves nothing half-written), and counts what it created,
 updated, left unchanged and rejected per type. Rejected records go to a report
-file with their place and field.
+file with their place and field. Its statements are in graph/upsert.py, the
+record time of what it writes in graph/record_time.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +21,11 @@ from neo4j import ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
 from graph.ids import make_id
+from graph.record_time import next_record_time, record_now, sighting_key
 from graph.records import Edge, Node, Rejected
-from graph.schema import LOAD, SOURCE, Schema
+from graph.schema import LOAD, SOURCE
 from graph.store import Store, StoreError
+from graph.upsert import edge_cypher, edge_id, merge_props, node_cypher
 from graph.validate import RecordError, validate_edge, validate_node
 
 Progress = Callable[[int], None]
@@ -70,153 +70,6 @@ class Summary:
             (t, c.created, c.updated, c.unchanged, c.rejected)
             for t, c in sorted(self.counts.items())
         ]
-
-
-def edge_id(rel_type: str, source: str, target: str) -> str:
-    digest = hashlib.blake2b(f"{rel_type}\x1f{source}\x1f{target}".encode(), digest_size=10)
-    return f"rel_{digest.hexdigest()}"
-
-
-def _union(name: str, target: str = "n") -> str:
-    return (
-        f"{target}.`{name}` = CASE WHEN before IS NULL OR before.`{name}` IS NULL "
-        f"THEN r.props.`{name}` WHEN r.props.`{name}` IS NULL THEN before.`{name}` "
-        f"ELSE before.`{name}` + [v IN r.props.`{name}` WHERE NOT v IN before.`{name}`] END"
-    )
-
-
-_STATUS = (
-    "CASE WHEN before IS NULL THEN 'created' "
-    "WHEN before = properties({v}) THEN 'unchanged' ELSE 'updated' END"
-)
-_CONFIDENCE = (
-    "{v}.confidence = CASE WHEN before IS NOT NULL AND before.confidence > r.props.confidence "
-    "THEN before.confidence ELSE r.props.confidence END"
-)
-
-
-def _record_time(v: str) -> str:
-    """The record time of `v` after a load at `$now` that saw it in `r.seen` (one
-    "source|dataset|" prefix per source): first_seen kept, last_seen now, one sighting per
-    prefix (its first time kept, its last time now, confirmed again), lost_at cleared when
-    no sighting is left unconfirmed. Run after the status is computed, so a fact a load
-    only confirms stays `unchanged`."""
-    old = "coalesce(before.sightings, [])"
-    return (
-        f"SET {v}.first_seen = coalesce(before.first_seen, $now), {v}.last_seen = $now, "
-        f"{v}.sightings = [s IN {old} WHERE NOT any(k IN r.seen WHERE s STARTS WITH k)] + "
-        f"[k IN r.seen | k + coalesce(head([s IN {old} WHERE s STARTS WITH k | "
-        f"split(s, '|')[2]]), $now) + '|' + $now + '|'] "
-        f"WITH r, {v}, status SET {v}.lost_at = CASE WHEN any(s IN {v}.sightings "
-        f"WHERE NOT s ENDS WITH '|') THEN {v}.lost_at ELSE null END "
-    )
-
-
-@cache
-def node_cypher(schema: Schema, type_name: str, timed: bool = False) -> str:
-    """MERGE by id; scalars from the newest record, lists (aliases, sources) as unions.
-    `timed`: the rows carry `seen` and the statement takes `$now` (the record time)."""
-    nt = schema.node(type_name)
-    lists = [p.name for p in nt.properties.values() if p.is_list] + ["source_ids", "citations"]
-    sets = ", ".join([_union(name) for name in lists] + [_CONFIDENCE.format(v="n")])
-    status = _STATUS.format(v="n")
-    timing = f"WITH r, n, before, {status} AS status {_record_time('n')}" if timed else ""
-    return (
-        f"UNWIND $rows AS r "
-        f"OPTIONAL MATCH (x:`{type_name}` {{id: r.id}}) "
-        f"WITH r, CASE WHEN x IS NULL THEN null ELSE properties(x) END AS before "
-        f"MERGE (n:`{type_name}` {{id: r.id}}) "
-        f"SET n += r.props SET {sets} {timing}"
-        f"RETURN r.i AS i, {'status' if timed else status} AS status"
-    )
-
-
-@cache
-def edge_cypher(
-    schema: Schema, rel_type: str, source_type: str, target_type: str, timed: bool = False
-) -> str:
-    rt = schema.relation(rel_type)
-    lists = [p.name for p in rt.properties.values() if p.is_list] + ["source_ids", "citations"]
-    sets = ", ".join([_union(name, "e") for name in lists] + [_CONFIDENCE.format(v="e")])
-    status = _STATUS.format(v="e")
-    timing = f"WITH r, e, before, {status} AS status {_record_time('e')}" if timed else ""
-    return (
-        f"UNWIND $rows AS r "
-        f"MATCH (a:`{source_type}` {{id: r.s}}) MATCH (b:`{target_type}` {{id: r.t}}) "
-        f"OPTIONAL MATCH (a)-[x:`{rel_type}`]->(b) "
-        f"WITH r, a, b, CASE WHEN x IS NULL THEN null ELSE properties(x) END AS before "
-        f"MERGE (a)-[e:`{rel_type}`]->(b) "
-        f"SET e += r.props SET {sets} {timing}"
-        f"RETURN r.i AS i, {'status' if timed else status} AS status"
-    )
-
-
-def write_node_in(
-    tx: ManagedTransaction, schema: Schema, type_name: str, row: dict[str, Any]
-) -> None:
-    """Write one node inside the caller's transaction with the writer's own MERGE, and the
-    record time of now (`row`: `i`, `id`, `props` and its sightings, `seen`)."""
-    tx.run(node_cypher(schema, type_name, True), rows=[row], now=record_now()).consume()
-
-
-def write_edge_in(
-    tx: ManagedTransaction,
-    schema: Schema,
-    rel_type: str,
-    source_type: str,
-    target_type: str,
-    row: dict[str, Any],
-) -> None:
-    """Write one relation inside the caller's transaction, as `write_node_in` a node (`row`
-    also names its ends: `s`, `t`)."""
-    tx.run(
-        edge_cypher(schema, rel_type, source_type, target_type, True), rows=[row], now=record_now()
-    ).consume()
-
-
-def record_now() -> str:
-    """Now as a record time: UTC ISO 8601 to the microsecond, so times sort as strings."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def last_load_time(store: Store) -> str:
-    """The record time of the last load ("" before any)."""
-    found = store.read("MATCH (l:Load) RETURN max(l.started) AS t")
-    return str(found[0]["t"]) if found and found[0]["t"] else ""
-
-
-def next_record_time(store: Store) -> str:
-    """The record time of a new load: now, or just after the last load's when the clock
-    has not moved past it (so loads are strictly ordered)."""
-    now = record_now()
-    last = last_load_time(store)
-    if last and last >= now:
-        after = datetime.strptime(last, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        now = (after + timedelta(microseconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return now
-
-
-def sighting_key(source_id: str, dataset: str) -> str:
-    """The prefix of a fact's sighting by one source in one dataset ("source|dataset|")."""
-    return f"{source_id.replace('|', '/')}|{dataset.replace('|', '/')}|"
-
-
-def parse_sighting(text: str) -> tuple[str, str, str, str, str]:
-    """(source id, dataset, first seen, last seen, no longer confirmed since or "")."""
-    parts = [*str(text).split("|"), "", "", "", "", ""][:5]
-    return parts[0], parts[1], parts[2], parts[3], parts[4]
-
-
-def _merge_props(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    out = dict(old)
-    for key, value in new.items():
-        if isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = out[key] + [v for v in value if v not in out[key]]
-        elif key == "confidence":
-            out[key] = max(float(out.get(key, 0.0)), float(value))
-        else:
-            out[key] = value
-    return out
 
 
 @dataclass
@@ -438,7 +291,7 @@ class Writer:
         for row in rows:
             k = (row.kind, row.key)
             if k in merged:
-                merged[k].props = _merge_props(merged[k].props, row.props)
+                merged[k].props = merge_props(merged[k].props, row.props)
             else:
                 merged[k] = _Row(
                     row.kind,

@@ -35,7 +35,7 @@ from typing import Any
 from graph.records import Edge, Node, Provenance, Rejected
 from loaders.common import file_source, state_node
 from loaders.countries import Country, country
-from loaders.eu_sanctions import is_latin
+from loaders.eu_layouts import is_latin
 
 NAME = "ftm"
 DESCRIPTION = "FollowTheMoney entity JSON lines (OpenSanctions exports)"

@@ -9,9 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-# Modules, not their functions: `queries.search` and `queries.vendor_chains` must stay the
-# modules (a function of the same name bound here would shadow them).
-from queries import coverage, designations, hosts, licences, network, search, trends, vendor_chains
+# Modules, not their functions: `queries.search`, `queries.vendor_chains` and
+# `queries.neighbourhood` must stay the modules (a function of the same name bound here
+# would shadow them).
+from queries import (
+    coverage,
+    designations,
+    hosts,
+    licences,
+    neighbourhood,
+    network,
+    paths,
+    search,
+    trends,
+    vendor_chains,
+)
 
 QUERIES: dict[str, Callable[..., Any]] = {
     "vendor-chains": vendor_chains.vendor_chains,
@@ -23,8 +35,8 @@ QUERIES: dict[str, Callable[..., Any]] = {
     "compare-periods": trends.compare_periods,
     "statistics": trends.stated_figures,
     "licences": licences.licences_to_tnr_states,
-    "neighbourhood": network.neighbourhood,
-    "shortest-path": network.shortest_path,
+    "neighbourhood": neighbourhood.neighbourhood,
+    "shortest-path": paths.shortest_path,
     "subgraph": network.subgraph,
     "search": search.search,
 }

@@ -24,10 +24,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from graph.record_time import parse_sighting
 from graph.schema import LOAD, Schema
 from graph.store import Store
 from graph.visibility import View
-from graph.writer import parse_sighting
 from queries.common import check_time, label_of
 
 Kind = Literal["added", "confirmed", "lost"]

@@ -1,11 +1,14 @@
 """The GraphQL API: types generated from graph/schema.yaml, served at /graphql.
 
 `types.py` (the factory of node and relation types), `inputs.py` (filters and
-orderings), `connections.py` (Relay pages in Cypher), `context.py` (the store and
-per-request DataLoaders), `root.py` (the root Query), `query_limits.py` and
+orderings of each type), `filters.py`, `cursors.py`, `paging.py` and `connections.py`
+(Relay pages in Cypher), `context.py` (the store and per-request DataLoaders), `root.py`
+(the root Query), `analysis.py` (its analytical fields: `answers.py`, `trade.py`,
+`sanctions.py`, `feed.py`, `incidents.py`, `walks.py`), `query_limits.py` and
 `errors.py` (what a request may ask and what a client sees), `schema.py`,
 `http.py` (GraphQL over HTTP), `mutations.py` (audited edits, generated from the
-schema), `audit.py` (the audit records and `auditLog`), `permissions.py` (what each role may call).
+schema; `editor.py` runs them, `edit_inputs.py` checks their input), `audit.py` (the
+audit records and `auditLog`), `permissions.py` (what each role may call).
 """
 
 from __future__ import annotations

@@ -35,9 +35,10 @@ from graph.schema import NodeType, Schema
 from graph.visibility import View
 from queries.common import all_recorded
 
-from .connections import Connection, OrderDirection, Scope
+from .connections import Connection, Scope
 from .context import Context
 from .errors import PublicError
+from .filters import OrderDirection
 from .permissions import Forbidden
 from .query_limits import DEFAULT_GROUPS, MAX_GROUPS
 from .types import Direction, Registry, relation_ends, relation_field

@@ -21,15 +21,18 @@ from neo4j import ManagedTransaction
 from strawberry.types import Info
 
 from api.auth import bearer, key_hash
+from graph.record_time import sighting_key
 from graph.records import Node, Provenance, source_node
 from graph.schema import AUDIT_RECORD, SOURCE, Schema
+from graph.upsert import write_node_in
 from graph.validate import validate_node
-from graph.writer import sighting_key, write_node_in
 
 from .aggregates import build_connection
-from .connections import Connection, Edge, PageInfo, Scope, TypeSpec, decode_cursor, encode_cursor
+from .connections import Connection, Edge, PageInfo, Scope
 from .context import Context
+from .cursors import decode_cursor, encode_cursor
 from .errors import PublicError
+from .filters import TypeSpec
 from .permissions import IsAdmin, role_of
 from .types import Registry, build_types
 
@@ -90,7 +93,7 @@ def as_json(props: dict[str, Any] | list[dict[str, Any]] | None) -> str:
 def write_node(
     tx: ManagedTransaction, schema: Schema, node_type: str, node_id: str, props: dict[str, Any]
 ) -> None:
-    """The writer's own MERGE (graph/writer.py), inside the caller's transaction, with the
+    """The writer's own MERGE (graph/upsert.py), inside the caller's transaction, with the
     record time of an edit (now; one sighting per source, dataset "edit")."""
     write_node_in(tx, schema, node_type, edit_row(node_id, props))
 

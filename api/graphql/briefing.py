@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from briefings import briefing, briefing_with_appendix
 
-from .analysis import IncidentScope, run
+from .answers import IncidentScope, run
 from .context import Context
 from .permissions import role_of
 

@@ -10,7 +10,7 @@ import strawberry
 
 from graph.schema import NodeType, Schema, load_schema
 
-from .connections import (
+from .filters import (
     DateFilter,
     FilterField,
     FloatFilter,

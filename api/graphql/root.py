@@ -19,11 +19,13 @@ from strawberry.types import Info
 from graph.schema import NodeType, Schema
 
 from .aggregates import build_connection
-from .analysis import AnalysisQuery, AsOf, as_of_argument
+from .analysis import AnalysisQuery
+from .answers import AsOf, as_of_argument
 from .briefing import BriefingQuery
-from .connections import Connection, OrderDirection, fetch_connection
+from .connections import Connection, fetch_connection
 from .context import Context
 from .errors import PublicError
+from .filters import OrderDirection
 from .inputs import TypeInputs, build_inputs
 from .permissions import may_read_id, role_of, type_permissions
 from .types import Entity, Node, Registry, build_types, lower_camel, plural

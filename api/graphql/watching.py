@@ -29,7 +29,9 @@ from typing import Any, cast
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from strawberry.types.graphql import OperationType as StrawberryOperation
 
+from api.webhooks import address_refusal
 from graph.hidden import hidden_cache
+from graph.record_time import last_load_time
 from graph.schema import SOURCE
 from graph.store import Store
 from graph.visibility import Role, View
@@ -43,7 +45,6 @@ from graph.watches import (
     save_watch,
     utc_now,
 )
-from graph.writer import last_load_time
 from queries.changes import MAX_LIMIT, changes
 
 from .context import Context
@@ -142,6 +143,11 @@ async def save_async(schema: Any, store: Store, watch: Watch) -> Watch:
         )
     if watch.webhook and not URL.match(watch.webhook):
         raise WatchRefused("the webhook must be an http(s) URL")
+    if watch.webhook:
+        allow = store.settings.webhook_private
+        refusal = await asyncio.to_thread(address_refusal, watch.webhook, allow_private=allow)
+        if refusal:
+            raise WatchRefused(refusal)
     if not isinstance(watch.variables, dict):
         raise WatchRefused("the variables must be a JSON object")
     check_document(watch.query)

@@ -18,7 +18,7 @@ from graph.store import Store
 from graph.visibility import Role
 from graph.writer import Summary, Writer
 from loaders import registry
-from queries import coverage, network, trends
+from queries import coverage, neighbourhood, network, trends
 from queries.common import check_as_of
 from tests.gql import run
 from tests.shared import shared_file
@@ -146,7 +146,7 @@ def test_the_queries_and_the_cli_take_as_of_on_two_more_real_files(
         trends.incidents_per_year(empty_store, scope="all"),
         coverage.sanctions_coverage(empty_store, "perpetrator", "all"),
     )
-    walked = _ids(network.neighbourhood(empty_store, state, depth=2, limit=300))
+    walked = _ids(neighbourhood.neighbourhood(empty_store, state, depth=2, limit=300))
     printed = _tnr(test_settings, "trends", "--scope", "all", "--json")
     assert printed.exit_code == 0, printed.output
     _load(empty_store, shared_file(FINFISHER), "finfisher-customers")
@@ -157,10 +157,12 @@ def test_the_queries_and_the_cli_take_as_of_on_two_more_real_files(
     )
     assert then == before
     assert (
-        _ids(network.neighbourhood(empty_store, state, depth=2, limit=300, as_of=first.started))
+        _ids(
+            neighbourhood.neighbourhood(empty_store, state, depth=2, limit=300, as_of=first.started)
+        )
         == walked
     )
-    now = _ids(network.neighbourhood(empty_store, state, depth=2, limit=300))
+    now = _ids(neighbourhood.neighbourhood(empty_store, state, depth=2, limit=300))
     assert now[0] > walked[0] and now[1] > walked[1]
     assert trends.incidents_per_year(empty_store, scope="all").total > before[0].total
     then_printed = _tnr(

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.graphql import analysis
+from api.graphql import sanctions
 from graph.engines import client_side_timeout
 from graph.hidden import changed as visibility_changed
 from graph.settings import Settings
@@ -67,7 +67,7 @@ def slow_coverage() -> Any:
 
 def held_coverage(entered: threading.Event, release: threading.Event) -> Any:
     """sanctions_coverage that holds its request (and its slot) until `release` is set."""
-    real = analysis.coverage.sanctions_coverage
+    real = sanctions.coverage.sanctions_coverage
 
     def run(store: Store, *args: Any, **kwargs: Any) -> Any:
         entered.set()
@@ -99,7 +99,7 @@ def test_a_request_past_the_timeout_gets_a_timeout_error_and_the_next_one_works(
     # As analyst: the request reads nothing but the slow Cypher (no redactions to read first).
     app = create_app(replace(test_settings, api_keys=f"analyst:{KEY}"), store=short_timeout)
     with running(app) as base, httpx.Client(base_url=base, timeout=60) as client:
-        monkeypatch.setattr(analysis.coverage, "sanctions_coverage", slow_coverage())
+        monkeypatch.setattr(sanctions.coverage, "sanctions_coverage", slow_coverage())
         for accept in ("application/json", "application/graphql-response+json"):
             r = client.post(
                 "/graphql", json={"query": COVERAGE}, headers={"Accept": accept, **ANALYST}
@@ -125,7 +125,7 @@ def test_a_server_at_its_limit_answers_503_with_retry_after(
         test_settings, max_concurrent_queries=1, max_queued_queries=0, api_keys=f"analyst:{KEY}"
     )
     entered, release = threading.Event(), threading.Event()
-    monkeypatch.setattr(analysis.coverage, "sanctions_coverage", held_coverage(entered, release))
+    monkeypatch.setattr(sanctions.coverage, "sanctions_coverage", held_coverage(entered, release))
     app = create_app(settings, store=empty_store)
     with running(app) as base, httpx.Client(base_url=base, timeout=60) as client:
         first: dict[str, Any] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -107,6 +108,13 @@ def gql(store: Store, document: str, role: Role, key: str = "key-one", /, **vari
 
 def _fact_counts(store: Store) -> dict[str, int]:
     return {k: v for k, v in store.counts().items() if k not in ("Watch", "Notification")}
+
+
+def allow_private_webhooks(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests' webhooks listen on 127.0.0.1 (TNR_WEBHOOK_PRIVATE=1 for this store)."""
+    monkeypatch.setattr(
+        store, "settings", dataclasses.replace(store.settings, webhook_private=True)
+    )
 
 
 @pytest.fixture
@@ -227,7 +235,7 @@ def test_a_public_watch_never_reveals_what_the_public_may_not_see(empty_store: S
 
 
 def test_the_webhook_is_delivered_signed_and_retried_after_a_failure(
-    belarus: Store, tmp_path: Path
+    belarus: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     received: list[tuple[bytes, str]] = []
     answers = [500, 200]
@@ -242,6 +250,7 @@ def test_the_webhook_is_delivered_signed_and_retried_after_a_failure(
         def log_message(self, *args: Any) -> None:
             pass
 
+    allow_private_webhooks(belarus, monkeypatch)
     server = HTTPServer(("127.0.0.1", 0), Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -272,7 +281,9 @@ def test_the_webhook_is_delivered_signed_and_retried_after_a_failure(
     assert make_id("Incident", "viasna-2025-4") in json.loads(body)["diff"]["added"][0]["key"]
 
 
-def test_a_digest_watch_sends_one_delivery_per_day(belarus: Store, tmp_path: Path) -> None:
+def test_a_digest_watch_sends_one_delivery_per_day(
+    belarus: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     received: list[bytes] = []
 
     class Hook(BaseHTTPRequestHandler):
@@ -284,6 +295,7 @@ def test_a_digest_watch_sends_one_delivery_per_day(belarus: Store, tmp_path: Pat
         def log_message(self, *args: Any) -> None:
             pass
 
+    allow_private_webhooks(belarus, monkeypatch)
     server = HTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

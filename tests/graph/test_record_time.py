@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graph.record_time import parse_sighting
 from graph.store import Store
 from graph.visibility import Role
-from graph.writer import Summary, Writer, parse_sighting
+from graph.writer import Summary, Writer
 from loaders import registry
 from queries.changes import changes
 from tests.gql import gql

@@ -48,7 +48,7 @@ def test_every_declared_node_type_has_an_ogm_class_that_agrees_on_properties() -
         model = MODELS[name]
         defined = model.defined_properties(aliases=False, rels=False)
         declared = {**schema.provenance, **nt.properties}
-        assert set(defined) == {"uid", *declared}, name
+        assert set(defined) == {"uid", *declared, *schema.record_time, *schema.lifecycle}, name
         assert defined["uid"].db_property == "id" and defined["uid"].unique_index
         for pname, prop in declared.items():
             assert isinstance(defined[pname], OGM_CLASS[prop.type]), f"{name}.{pname}"

@@ -20,6 +20,7 @@ from graph.writer import Writer
 from loaders import eu_sanctions
 from loaders.common import state_node
 from loaders.countries import country
+from loaders.eu_layouts import is_latin
 from tests.shared import shared_file
 
 MERGED = "eu_sanctions_merged_dataset_20220913.csv"
@@ -165,12 +166,10 @@ def test_cross_script_aliases_on_one_person(merged_records: list[Node | Edge | R
     assert kal.props["is_target"] is False
     assert kal.props["nationality"] == ["RU"]
     # Every person whose names mix scripts has a Latin primary name when one exists.
-    mixed = [p for p in people if any(not eu_sanctions.is_latin(a) for a in p.props["aliases"])]
+    mixed = [p for p in people if any(not is_latin(a) for a in p.props["aliases"])]
     assert len(mixed) > 100
     assert all(
-        eu_sanctions.is_latin(p.props["name"])
-        for p in mixed
-        if any(eu_sanctions.is_latin(a) for a in p.props["aliases"])
+        is_latin(p.props["name"]) for p in mixed if any(is_latin(a) for a in p.props["aliases"])
     )
 
 

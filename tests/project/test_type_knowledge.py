@@ -69,11 +69,27 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
         "the resolver's tuning for personal names (a stricter threshold, "
         "patronymics) and for vendors (alias vocabulary, no quick score)",
     ),
-    "briefings/build.py": (
-        frozenset(load_schema().nodes),
+    "briefings/subject.py": (
+        frozenset({"State", "Vendor", "Tactic"}),
         "the briefings' editorial story: the kinds of briefing (state, host, "
-        "vendor, tactic), what each figure draws first and at most, and how "
-        "a sale or a policy response reads",
+        "vendor, tactic) and the type each is about",
+    ),
+    "briefings/network.py": (
+        frozenset(load_schema().nodes),
+        "the briefings' editorial story: what the network figure draws first "
+        "and at most, and how a sale reads",
+    ),
+    "briefings/sections.py": (
+        frozenset({"PolicyResponse"}),
+        "the briefings' editorial story: how a policy response reads in the timeline",
+    ),
+    "briefings/vendor.py": (
+        frozenset({"Person"}),
+        "the briefings' editorial story: a vendor's figure draws no people",
+    ),
+    "briefings/chains.py": (
+        frozenset({"Vendor", "Product"}),
+        "the column headings of the table of supply chains",
     ),
 }
 

@@ -24,7 +24,7 @@ from graph.store import Store
 from graph.visibility import Role
 from graph.writer import Writer
 from loaders import registry
-from queries.network import neighbourhood
+from queries.neighbourhood import neighbourhood
 from tests.shared import shared_file
 
 UK = "uk_export_licence_values_2008-2015.csv"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from graph.store import Store
-from queries.network import neighbourhood, shortest_path, subgraph
+from queries.neighbourhood import neighbourhood
+from queries.network import subgraph
+from queries.paths import shortest_path
 
 
 # -- network -----------------------------------------------------------------------------------

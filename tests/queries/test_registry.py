@@ -9,7 +9,7 @@ from queries import QUERIES
 from queries.coverage import sanctions_coverage
 from queries.hosts import host_collaboration
 from queries.licences import licences_to_tnr_states
-from queries.network import neighbourhood
+from queries.neighbourhood import neighbourhood
 from queries.search import SearchIndex, search
 from queries.trends import incidents_per_year
 from queries.vendor_chains import vendor_chains

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 from api.auth import key_hash
 from graph.ids import make_id
 from graph.store import Store
-from graph.writer import edge_id
+from graph.upsert import edge_id
 from tests.api.mutations.edits import (
     CREATE_INCIDENT,
     CREATE_PERSON,
