@@ -1,4 +1,4 @@
-"""The analytical queries the tests ask, the shared files they load, and the answers they compute."""
+"""The analytical queries the tests ask, the files they load, and the answers they compute."""
 
 from __future__ import annotations
 

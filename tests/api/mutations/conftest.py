@@ -1,4 +1,4 @@
-"""A small graph written through the Writer before each edit test, and an app client with real API keys."""
+"""A small graph written before each edit test, and an app client with real API keys."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The mutations the edit tests send, and helpers that send them with a role's key and read the result."""
+"""The mutations the edit tests send, and helpers that send them with a role's key."""
 
 from __future__ import annotations
 

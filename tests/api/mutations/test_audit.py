@@ -1,4 +1,4 @@
-"""A good edit leaves exactly one audit record: creation, update, citation, links, merge decisions."""
+"""A good edit leaves exactly one audit record: create, update, cite, link, merge decisions."""
 
 from __future__ import annotations
 
