@@ -6,8 +6,14 @@ library, Cytoscape.js, is served from the repository's `node_modules/` (installe
 CDN, and the page's Content-Security-Policy lets it load nothing from anywhere else.
 
 The colour of each node type is the schema's `colour:` (graph/schema.yaml): the page is
-served with them in `<body data-colours='{"State": "#2f6db5", ...}'>`, which explore.js
-reads, so the script stays one static file and the briefings' figures use the same colours.
+served with them in `<body data-colours='{"State": "#2f6db5", ...}'>`, which explore-api.js
+reads, so the scripts stay static files and the briefings' figures use the same colours.
+
+The page's scripts, loaded in order by explore.html and sharing one namespace
+(`window.tnrExplorer`): explore-api.js (the GraphQL API, the state, small helpers),
+explore-graph.js (the Cytoscape view, its styles, layout and export), explore-panels.js (the
+side panel) and explore.js (the controls and their wiring). `/explore/static` serves the files
+of `api/web/` only.
 """
 
 from __future__ import annotations
