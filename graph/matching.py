@@ -189,8 +189,9 @@ class Resolver:
         *,
         high: float | None = None,
         low: float = 0.75,
-        max_block: int = 100,
-        prefix: int = 5,
+        max_block: int = 50,
+        prefix: int = 6,
+        consonant_prefix: int = 5,
         quick_floor: float = 65.0,
         workers: int = 1,
     ) -> None:
@@ -202,6 +203,7 @@ class Resolver:
         self.high, self.low = high, low
         self.max_block = max_block
         self.prefix = prefix
+        self.consonant_prefix = consonant_prefix
         self.quick_floor = quick_floor
         self.workers = workers
         self.name_comparators: dict[str, Comparator] = dict(NAME_COMPARATORS)
@@ -226,7 +228,7 @@ class Resolver:
                 out.add("t:" + tok[: self.prefix])
             cons = consonants(tok)
             if len(cons) >= 2:
-                out.add("c:" + cons[:3])
+                out.add("c:" + cons[: self.consonant_prefix])
         if tokens:
             out.add("w:" + "".join(tokens)[: self.prefix + 2])
         if self.node_type == "Vendor" and canonical_vendor(name) in VENDOR_ALIASES:
