@@ -115,11 +115,6 @@ class Decision:
         return Node(MERGE_DECISION, props, Provenance(source.id, f"{self.left}~{self.right}"))
 
 
-@lru_cache(maxsize=200_000)
-def _skeleton(name: str) -> str:
-    return " ".join(skeleton_tokens(name))
-
-
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """What blocking and the quick score need of one candidate, computed once per name."""
@@ -230,6 +225,7 @@ class Resolver:
         self.blocks_dropped = 0
         self._prepared: dict[tuple[str, ...], Prepared] = {}
         self._key_ids: dict[str, int] = {}
+        self._name_forms: dict[str, tuple[str, str, bool, frozenset[str], tuple[int, ...]]] = {}
         empty = np.zeros(0, dtype=np.int64)
         self._hits: tuple[np.ndarray, np.ndarray, np.ndarray] = (empty, empty, empty)
 
@@ -263,18 +259,27 @@ class Resolver:
         """The skeletons and keys of a candidate's names (kept: each name is folded once)."""
         got = self._prepared.get(c.names)
         if got is None:
-            quick = tuple(_quick(n, self.node_type) for n in c.names)
-            whole = tuple(_skeleton(n).replace(" ", "") for n in c.names)
-            special = tuple(
-                " " not in q or bool(scripts(n) & SPACELESS_SCRIPTS)
-                for n, q in zip(c.names, quick, strict=True)
+            forms = [self._name_forms.get(n) or self._forms(n) for n in c.names]
+            got = Prepared(
+                tuple(f[0] for f in forms),
+                tuple(f[1] for f in forms),
+                tuple(f[2] for f in forms),
+                tuple(f[3] for f in forms),
+                tuple(f[4] for f in forms),
             )
-            keys = tuple(self.name_keys(n) for n in c.names)
-            ids = self._key_ids
-            codes = tuple(tuple(ids.setdefault(k, len(ids)) for k in ks) for ks in keys)
-            got = Prepared(quick, whole, special, keys, codes)
             self._prepared[c.names] = got
         return got
+
+    def _forms(self, name: str) -> tuple[str, str, bool, frozenset[str], tuple[int, ...]]:
+        """One name's quick form, whole form, whether it is special, keys and key numbers."""
+        quick = _quick(name, self.node_type)
+        whole = "".join(skeleton_tokens(name))
+        special = " " not in quick or bool(scripts(name) & SPACELESS_SCRIPTS)
+        keys = self.name_keys(name)
+        ids = self._key_ids
+        codes = tuple(ids.setdefault(k, len(ids)) for k in keys)
+        out = self._name_forms[name] = (quick, whole, special, keys, codes)
+        return out
 
     def keys(self, c: Candidate) -> set[str]:
         """Blocking keys of every name of a candidate."""
