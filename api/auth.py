@@ -30,7 +30,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from graph.settings import Settings
 from graph.visibility import Role
 
-__all__ = ["KeyAuth", "KeyRing", "Role", "bearer", "key_hash", "role_of_scope"]
+__all__ = [
+    "CLI_OWNER",
+    "KeyAuth",
+    "KeyRing",
+    "Role",
+    "bearer",
+    "key_hash",
+    "owner_refusal",
+    "role_of_scope",
+]
 
 
 def key_hash(key: str) -> str:
@@ -81,6 +90,39 @@ class KeyRing:
             if hmac.compare_digest(known, digest):
                 found = role
         return found
+
+    def role_of_fingerprint(self, fingerprint: str) -> Role | None:
+        """The role of the configured key whose SHA-256 begins with `fingerprint` (the 12 hex
+        digits the audit log and watches keep of a key); None if no configured key does."""
+        roles = [r for known, r in self.hashes if fingerprint and known.startswith(fingerprint)]
+        return max(roles) if roles else None
+
+
+#: The owner of what is saved from the command line: the operator at the terminal.
+CLI_OWNER = "cli"
+
+
+def owner_refusal(settings: Settings, owner: str, role: Role) -> str | None:
+    """Why something saved by the key `owner` (a fingerprint, or CLI_OWNER) may no longer act
+    as `role`; None if it may. The keys are read again each time: a key removed or lowered
+    since it saved a watch takes the watch's reach down with it."""
+    if owner == CLI_OWNER or role <= Role.PUBLIC:
+        return None
+    try:
+        now = KeyRing.from_settings(settings).role_of_fingerprint(owner)
+    except (OSError, ValueError) as exc:
+        return f"the API keys cannot be read to confirm the owner's role ({exc})"
+    if now is None:
+        return (
+            f"the key that saved it ({owner}) is not configured here (TNR_API_KEYS / "
+            f"TNR_API_KEYS_FILE), so it is not asked as {role.name.lower()}"
+        )
+    if now < role:
+        return (
+            f"the key that saved it is now {now.name.lower()}, below the watch's role "
+            f"{role.name.lower()}: it is not asked"
+        )
+    return None
 
 
 def bearer(authorization: str | None) -> str | None:

@@ -6,8 +6,15 @@ library, Cytoscape.js, is served from the repository's `node_modules/` (installe
 CDN, and the page's Content-Security-Policy lets it load nothing from anywhere else.
 
 The colour of each node type is the schema's `colour:` (graph/schema.yaml): the page is
-served with them in `<body data-colours='{"State": "#2f6db5", ...}'>`, which explore.js
-reads, so the script stays one static file and the briefings' figures use the same colours.
+served with them in `<body data-colours='{"State": "#2f6db5", ...}'>`, which explore-api.js
+reads, so the scripts stay static files and the briefings' figures use the same colours.
+
+The page's scripts, loaded in order by explore.html and sharing one namespace
+(`window.tnrExplorer`): explore-api.js (the GraphQL API, the state, small helpers),
+explore-graph.js (the Cytoscape view, its styles, layout and export), explore-panels.js (the
+side panel) and explore.js (the controls and their wiring). `/explore/static` serves the
+scripts and the style sheet of `api/web/` only (not the page without its colours), with the
+page's headers.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from starlette.responses import (
 )
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from graph.schema import Schema, load_schema
 
@@ -91,6 +99,19 @@ async def cytoscape_library(request: Request) -> Response:
     return library_response(NODE_MODULES, CYTOSCAPE)
 
 
+class Assets(StaticFiles):
+    """The page's scripts and style sheet, with its Content-Security-Policy and nosniff."""
+
+    SERVED = (".js", ".css")
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if not path.endswith(self.SERVED):
+            return PlainTextResponse("Not Found", status_code=404)
+        response = await super().get_response(path, scope)
+        response.headers.update(_headers())
+        return response
+
+
 def explore_routes(schema: Schema | None = None) -> list[BaseRoute]:
     """The explorer's routes, to add to the application's (colours of `schema`, by default
     graph/schema.yaml)."""
@@ -98,5 +119,5 @@ def explore_routes(schema: Schema | None = None) -> list[BaseRoute]:
         Route("/explore", explore_page_for(schema or load_schema()), name="explore"),
         Route("/explore/", explore_slash),
         Route("/explore/lib/cytoscape.min.js", cytoscape_library, name="explore-cytoscape"),
-        Mount("/explore/static", StaticFiles(directory=WEB_DIR), name="explore-static"),
+        Mount("/explore/static", Assets(directory=WEB_DIR), name="explore-static"),
     ]

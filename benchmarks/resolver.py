@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from graph import compare, matching
+from graph import compare
 from graph.compare import Candidate
 from graph.matching import PERSON_HIGH, Resolver
 from graph.vocabulary import fold
@@ -105,7 +105,6 @@ def read_names(path: Path, every: int = 1) -> Names:
 
 def _clear_caches() -> None:
     compare.clear_caches()
-    matching._skeleton.cache_clear()
 
 
 def _recall(

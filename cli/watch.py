@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.auth import CLI_OWNER
 from cli.common import console, fail, open_store
 from graph.settings import Settings
 from graph.store import Store
@@ -27,7 +28,7 @@ watch_app = typer.Typer(
     no_args_is_help=True,
 )
 out = Console()  # results, on stdout
-OWNER = "cli"
+OWNER = CLI_OWNER  # what the command line saves is the operator's
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 
@@ -208,7 +209,7 @@ def notifications(
 
 
 def _label(row: Any) -> str:
-    from api.graphql.watching import row_label
+    from api.graphql.watch_changes import row_label
 
     return row_label(row)
 
