@@ -7,7 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Packages whose row names each of their modules (tests/ is described by its folders).
 PACKAGES = ("graph", "loaders", "queries", "exports", "briefings", "api", "cli", "benchmarks")
 
