@@ -23,6 +23,7 @@ from graph.compare import (
 )
 from graph.matching import RESOLVER, Decision, Resolver, resolver_source, review_source
 from graph.merge import merge_many
+from graph.private import write_private
 from graph.records import Node
 from graph.schema import load_schema
 from graph.settings import Settings
@@ -229,14 +230,11 @@ class ResolveIndex:
     def save(self) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
         pending = {t: sorted(v) for t, v in self.pending.items()}
-        tmp.write_text(
+        write_private(  # ids of people at risk among them: the owner's only
+            self.path,
             json.dumps({"version": self.VERSION, "types": self.seen, "pending": pending}),
-            encoding="utf-8",
         )
-        tmp.replace(self.path)
 
 
 @dataclass

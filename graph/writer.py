@@ -21,6 +21,7 @@ from neo4j import ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
 from graph.ids import make_id
+from graph.private import open_private
 from graph.record_time import next_record_time, record_now, sighting_key
 from graph.records import Edge, Node, Rejected
 from graph.schema import LOAD, SOURCE
@@ -371,10 +372,9 @@ class Writer:
     def _report(self, rejects: list[Rejected]) -> Path | None:
         if not rejects or self.report_dir is None:
             return None
-        self.report_dir.mkdir(parents=True, exist_ok=True)
         stem = Path(self.origin).name or "load"
         path = self.report_dir / f"{stem}.rejected.jsonl"
-        with path.open("w", encoding="utf-8") as fh:
+        with open_private(path) as fh:  # raw rows may name people at risk
             for r in rejects:
                 fh.write(
                     json.dumps(
