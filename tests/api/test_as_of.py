@@ -1,4 +1,4 @@
-"""The graph as of a record time (issue 14): every analytical field, the network fields and
+"""The graph as of a record time: every analytical field, the network fields and
 the connections take `asOf` and answer as the graph stood then, from the nodes and relations
 recorded by then (graph/schema.yaml `record_time`), on real data: the curated dataset, then
 a shared file loaded later."""
