@@ -11,7 +11,7 @@ import yaml
 from rich.table import Table
 
 from cli.common import console, fail, open_store
-from graph.matching import JUDGEMENTS
+from graph.decisions import JUDGEMENTS
 from graph.resolve import record_decision
 from graph.review import ReviewGroup, export_rows, import_rows, review_queue
 from graph.settings import Settings

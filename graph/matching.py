@@ -3,14 +3,13 @@
 The `Resolver` never compares all pairs: it puts each candidate in a few blocks
 (prefixes of its transliterated name tokens and of their consonants) and scores
 only pairs that share a block. A pair scoring at least `high` is a match,
-between `low` and `high` unsure, below `low` no match. Its `Decision`s are kept as
-data by graph/resolve.py; a decision by a person (`decided_by` other than "resolver")
-always wins over the resolver's.
+between `low` and `high` unsure, below `low` no match. Its `Decision`s
+(graph/decisions.py) are kept as data by graph/resolve.py; a decision by a person
+(`decided_by` other than "resolver") always wins over the resolver's.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import re
 from collections import defaultdict
@@ -18,7 +17,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -38,24 +37,13 @@ from graph.compare import (
     significant_skeleton,
     skeleton_tokens,
 )
-from graph.records import Node, Provenance, source_node
-from graph.schema import MERGE_DECISION
+from graph.decisions import Decision
 from graph.vocabulary import VENDOR_ALIASES, canonical_vendor
 
-RESOLVER = "resolver"
-JUDGEMENTS = ("match", "no-match", "unsure")
 #: A person match needs a higher score than other types': on the EU list's labelled pairs
 #: 0.92 halves the false matches of 0.9 (90 -> 41 of ~8,900) for 1.2 points of match recall,
 #: and a false merge of two people is worse than a miss (the miss stays in review).
 PERSON_HIGH = 0.92
-
-
-def resolver_source() -> Node:
-    return source_node("tnr-graph:resolver", "tnr-graph entity resolver", kind="software")
-
-
-def review_source() -> Node:
-    return source_node("tnr-graph:review", "tnr-graph review decisions", kind="review")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,53 +54,6 @@ class Comparison:
 
     def explain(self) -> str:
         return "; ".join(f"{k} {s.value:.2f}: {s.detail}" for k, s in self.scores.items())
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """A judgement on two nodes of one type; `left` < `right`, so each pair has one id."""
-
-    node_type: str
-    left: str
-    right: str
-    judgement: str
-    score: float | None = None
-    method: str = ""
-    decided_by: str = RESOLVER
-    decided_at: str = ""
-
-    def __post_init__(self) -> None:
-        if self.judgement not in JUDGEMENTS:
-            raise ValueError(
-                f"judgement must be one of {', '.join(JUDGEMENTS)}, got {self.judgement!r}"
-            )
-        if self.left == self.right:
-            raise ValueError("a decision needs two different nodes")
-        if self.left > self.right:
-            left, right = self.right, self.left
-            object.__setattr__(self, "left", left)
-            object.__setattr__(self, "right", right)
-
-    @property
-    def pair(self) -> tuple[str, str]:
-        return self.left, self.right
-
-    @property
-    def by_person(self) -> bool:
-        return self.decided_by != RESOLVER
-
-    def node(self, source: Node) -> Node:
-        props: dict[str, Any] = {
-            "node_type": self.node_type,
-            "left": self.left,
-            "right": self.right,
-            "judgement": self.judgement,
-            "score": self.score,
-            "method": self.method or None,
-            "decided_by": self.decided_by,
-            "decided_at": self.decided_at or dt.date.today().isoformat(),
-        }
-        return Node(MERGE_DECISION, props, Provenance(source.id, f"{self.left}~{self.right}"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,8 @@ from typing import Any
 from graph.compare import (
     Candidate,
 )
-from graph.matching import RESOLVER, Decision, Resolver, resolver_source, review_source
+from graph.decisions import RESOLVER, Decision, resolver_source, review_source
+from graph.matching import Resolver
 from graph.merge import merge_many
 from graph.private import write_private
 from graph.records import Node

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graph.matching import RESOLVER, Decision
+from graph.decisions import RESOLVER, Decision
 from graph.resolve import load_decisions, resolve_type, write_decisions
 from graph.store import Store
 

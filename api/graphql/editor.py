@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from graph import hidden
+from graph.decisions import JUDGEMENTS, Decision, review_source
 from graph.ids import normalize_key
-from graph.matching import JUDGEMENTS, Decision, review_source
 from graph.records import Edge, Node, Provenance
 from graph.schema import DELETED_NODE, MERGE_DECISION, SOURCE, NodeType
 from graph.upsert import edge_id, write_edge_in

@@ -25,7 +25,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graph.matching import review_source
+from graph.decisions import review_source
 from graph.records import Provenance
 from graph.schema import SOURCE, NodeType, Schema
 

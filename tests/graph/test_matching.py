@@ -17,7 +17,8 @@ from graph.compare import (
     token_set,
     transliterated,
 )
-from graph.matching import Decision, Resolver
+from graph.decisions import Decision
+from graph.matching import Resolver
 from graph.review import group_unsure
 from graph.vocabulary import fold
 from tests.shared import shared_file
