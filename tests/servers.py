@@ -1,4 +1,5 @@
-"""Run an ASGI app under uvicorn on a free 127.0.0.1 port, in a thread, for a test."""
+"""Servers for tests on a free 127.0.0.1 port, in a thread: an ASGI app under uvicorn, and a
+webhook receiver that records what it is sent."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import uvicorn
@@ -31,3 +33,33 @@ def running(app: Any, timeout: float = 30.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+#: What a webhook receiver was sent: (body, X-TNR-Signature header), in order.
+Received = list[tuple[bytes, str | None]]
+
+
+@contextlib.contextmanager
+def webhook_receiver(statuses: list[int] | None = None) -> Iterator[tuple[str, Received]]:
+    """Receive POSTs while the block runs; yields its URL and what it was sent. It answers
+    with `statuses` in turn, then 204."""
+    received: Received = []
+    answers = list(statuses or ())
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((body, self.headers.get("X-TNR-Signature")))
+            self.send_response(answers.pop(0) if answers else 204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()

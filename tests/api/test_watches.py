@@ -8,8 +8,6 @@ import asyncio
 import csv
 import dataclasses
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from typer.testing import CliRunner
 from api.graphql import build_schema, watching
 from api.graphql.context import Context
 from api.graphql.watching import ReadOnlyStore, WatchRefused
-from api.webhooks import SIGNATURE_HEADER, deliver, verify
+from api.webhooks import deliver, verify
 from cli.main import app
 from graph.ids import make_id
 from graph.settings import Settings
@@ -29,6 +27,7 @@ from graph.watches import Watch, list_notifications, list_watches
 from graph.writer import Summary, Writer
 from loaders import registry
 from loaders.incidents import FIELDS
+from tests.servers import webhook_receiver
 from tests.shared import shared_file
 
 SCHEMA = build_schema()
@@ -237,25 +236,8 @@ def test_a_public_watch_never_reveals_what_the_public_may_not_see(empty_store: S
 def test_the_webhook_is_delivered_signed_and_retried_after_a_failure(
     belarus: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    received: list[tuple[bytes, str]] = []
-    answers = [500, 200]
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((body, self.headers[SIGNATURE_HEADER]))
-            self.send_response(answers.pop(0))
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
     allow_private_webhooks(belarus, monkeypatch)
-    server = HTTPServer(("127.0.0.1", 0), Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/hook"
+    with webhook_receiver([500, 200]) as (url, received):
         watch = save(belarus, _watch(webhook=url))
         _load(belarus, _incidents(tmp_path, 4), "incidents")
         check_watches(belarus)
@@ -271,12 +253,9 @@ def test_the_webhook_is_delivered_signed_and_retried_after_a_failure(
         [note] = list_notifications(belarus)
         assert note.status == "delivered" and note.attempts == 2 and note.delivered_at
         assert deliver(belarus, backoff=0).sent == []  # delivered once, not again
-    finally:
-        server.shutdown()
-        server.server_close()
     assert len(received) == 2 and received[0] == received[1]
     body, header = received[1]
-    assert verify(watch.secret, body, header)
+    assert header is not None and verify(watch.secret, body, header)
     assert not verify("another secret", body, header)
     assert make_id("Incident", "viasna-2025-4") in json.loads(body)["diff"]["added"][0]["key"]
 
@@ -284,22 +263,9 @@ def test_the_webhook_is_delivered_signed_and_retried_after_a_failure(
 def test_a_digest_watch_sends_one_delivery_per_day(
     belarus: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    received: list[bytes] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            received.append(self.rfile.read(int(self.headers["Content-Length"])))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
     allow_private_webhooks(belarus, monkeypatch)
-    server = HTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        save(belarus, _watch(webhook=f"http://127.0.0.1:{server.server_port}/", digest=True))
+    with webhook_receiver() as (url, received):
+        save(belarus, _watch(webhook=url, digest=True))
         _load(belarus, _incidents(tmp_path, 4), "incidents")
         check_watches(belarus)
         _load(belarus, _incidents(tmp_path, 5), "incidents")
@@ -307,11 +273,8 @@ def test_a_digest_watch_sends_one_delivery_per_day(
         assert len(list_notifications(belarus)) == 2
         assert deliver(belarus).waiting == 2 and received == []  # today is not over
         sent = deliver(belarus, digest_now=True)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert len(sent.sent) == 2 and len(received) == 1
-    digest = json.loads(received[0])
+    digest = json.loads(received[0][0])
     assert digest["watch"] == "belarus" and len(digest["notifications"]) == 2
 
 

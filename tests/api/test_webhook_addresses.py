@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -21,6 +19,7 @@ from graph.store import Store
 from graph.visibility import Role
 from graph.watches import Watch, list_notifications, record_notification
 from graph.writer import Writer
+from tests.servers import webhook_receiver
 
 SCHEMA = build_schema()
 SAVE = """mutation($name: String!, $webhook: String) {
@@ -96,20 +95,7 @@ def test_an_analyst_cannot_save_a_watch_that_posts_to_the_servers_own_network(
 def test_delivery_checks_the_address_again_and_posts_nothing_when_refused(
     empty_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    received: list[bytes] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            received.append(self.rfile.read(int(self.headers["Content-Length"])))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with webhook_receiver() as (url, received):
         _allow(empty_store, monkeypatch, True)  # saved while the setting allowed it
         src = source_node("test:webhook", "a test source")
         Writer(empty_store).write(
@@ -123,7 +109,7 @@ def test_delivery_checks_the_address_again_and_posts_nothing_when_refused(
                 role=Role.ANALYST,
                 query="{ states(first: 5) { edges { node { id } } } }",
                 owner_role=Role.ADMIN,
-                webhook=f"http://127.0.0.1:{server.server_port}/hook",
+                webhook=url,
             ),
             SCHEMA,
         )
@@ -148,6 +134,3 @@ def test_delivery_checks_the_address_again_and_posts_nothing_when_refused(
             "MATCH (n:Notification) SET n.next_attempt = $t", t="2000-01-01T00:00:00Z"
         )
         assert len(deliver(empty_store, backoff=0).sent) == 1 and len(received) == 1
-    finally:
-        server.shutdown()
-        server.server_close()
