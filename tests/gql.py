@@ -15,10 +15,16 @@ from graph.visibility import Role
 SCHEMA = build_schema()
 
 
-def run(store: Store, query: str, role: Role = Role.PUBLIC, **variables: Any) -> ExecutionResult:
-    """The result of `query` on the schema with a context of `role` (as the HTTP layer builds)."""
+def run(
+    store: Store, query: str, role: Role = Role.PUBLIC, key: str | None = None, /, **variables: Any
+) -> ExecutionResult:
+    """The result of `query` on the schema with a context of `role` (as the HTTP layer builds),
+    and with `key`, the fingerprint of the caller's API key (what saved watches and the audit
+    log record as the owner)."""
     ctx = Context.create(store, store.schema)
     ctx.role = role
+    if key is not None:
+        ctx.key_label = key  # type: ignore[attr-defined]  # the fingerprint the HTTP layer gives
     return asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
 
 

@@ -7,6 +7,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -33,6 +34,11 @@ def running(app: Any, timeout: float = 30.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def private_webhooks(store: Any, monkeypatch: Any, allow: bool) -> None:
+    """TNR_WEBHOOK_PRIVATE for `store` during a test (the receiver below is on 127.0.0.1)."""
+    monkeypatch.setattr(store, "settings", replace(store.settings, webhook_private=allow))
 
 
 #: What a webhook receiver was sent: (body, X-TNR-Signature header), in order.

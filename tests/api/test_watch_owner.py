@@ -3,22 +3,20 @@ watch's role, since it saved the watch takes the watch's reach down with it."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
 import pytest
 
 from api.auth import key_hash
-from api.graphql import build_schema, watching
-from api.graphql.context import Context
+from api.graphql import watching
 from graph.records import Node, Provenance, source_node
 from graph.store import Store
 from graph.visibility import Role
 from graph.watches import list_notifications, list_watches
 from graph.writer import Writer
+from tests.gql import SCHEMA, run
 
-SCHEMA = build_schema()
 EDITOR_KEY = "editor-key-0123456789"
 SAVE = """mutation($role: String) {
   saveWatch(name: "states", query: "{ states(first: 20) { edges { node { id name } } } }", role: $role) {
@@ -30,10 +28,7 @@ def _keys(store: Store, monkeypatch: pytest.MonkeyPatch, keys: str) -> None:
 
 
 def _save_as_editor(store: Store) -> Any:
-    ctx = Context.create(store, store.schema)
-    ctx.role = Role.EDITOR
-    ctx.key_label = key_hash(EDITOR_KEY)[:12]  # type: ignore[attr-defined]  # as the HTTP layer
-    return asyncio.run(SCHEMA.execute(SAVE, variable_values={"role": "editor"}, context_value=ctx))
+    return run(store, SAVE, Role.EDITOR, key_hash(EDITOR_KEY)[:12], role="editor")
 
 
 def _load_states(store: Store, *codes: str) -> None:

@@ -4,9 +4,7 @@ to a signed webhook, retried after a failure; refused when they could not be ans
 
 from __future__ import annotations
 
-import asyncio
 import csv
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -14,8 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from api.graphql import build_schema, watching
-from api.graphql.context import Context
+from api.graphql import watching
 from api.graphql.watching import ReadOnlyStore, WatchRefused
 from api.webhooks import deliver, verify
 from cli.main import app
@@ -27,10 +24,10 @@ from graph.watches import Watch, list_notifications, list_watches
 from graph.writer import Summary, Writer
 from loaders import registry
 from loaders.incidents import FIELDS
-from tests.servers import webhook_receiver
+from tests.gql import SCHEMA, run
+from tests.servers import private_webhooks, webhook_receiver
 from tests.shared import shared_file
 
-SCHEMA = build_schema()
 CURATED = Path(__file__).resolve().parents[2] / "data" / "curated"
 BELARUS = make_id("State", "BY")
 SOURCE_URL = "https://spring96.org/en/news/transnational-repression-2025"
@@ -42,8 +39,6 @@ query($state: ID!) {
 }
 """
 runner = CliRunner()
-
-SCHEMA = build_schema()
 
 
 def save(store: Store, watch: Watch) -> Watch:
@@ -99,21 +94,11 @@ def _watch(name: str = "belarus", role: Role = Role.ANALYST, **kw: Any) -> Watch
 
 
 def gql(store: Store, document: str, role: Role, key: str = "key-one", /, **variables: Any) -> Any:
-    ctx = Context.create(store, store.schema)
-    ctx.role = role
-    ctx.key_label = key  # type: ignore[attr-defined]  # the fingerprint the HTTP layer gives
-    return asyncio.run(SCHEMA.execute(document, variable_values=variables, context_value=ctx))
+    return run(store, document, role, key, **variables)
 
 
 def _fact_counts(store: Store) -> dict[str, int]:
     return {k: v for k, v in store.counts().items() if k not in ("Watch", "Notification")}
-
-
-def allow_private_webhooks(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests' webhooks listen on 127.0.0.1 (TNR_WEBHOOK_PRIVATE=1 for this store)."""
-    monkeypatch.setattr(
-        store, "settings", dataclasses.replace(store.settings, webhook_private=True)
-    )
 
 
 @pytest.fixture
@@ -236,7 +221,7 @@ def test_a_public_watch_never_reveals_what_the_public_may_not_see(empty_store: S
 def test_the_webhook_is_delivered_signed_and_retried_after_a_failure(
     belarus: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    allow_private_webhooks(belarus, monkeypatch)
+    private_webhooks(belarus, monkeypatch, True)  # the receiver is on 127.0.0.1
     with webhook_receiver([500, 200]) as (url, received):
         watch = save(belarus, _watch(webhook=url))
         _load(belarus, _incidents(tmp_path, 4), "incidents")
@@ -263,7 +248,7 @@ def test_the_webhook_is_delivered_signed_and_retried_after_a_failure(
 def test_a_digest_watch_sends_one_delivery_per_day(
     belarus: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    allow_private_webhooks(belarus, monkeypatch)
+    private_webhooks(belarus, monkeypatch, True)  # the receiver is on 127.0.0.1
     with webhook_receiver() as (url, received):
         save(belarus, _watch(webhook=url, digest=True))
         _load(belarus, _incidents(tmp_path, 4), "incidents")

@@ -4,14 +4,11 @@ before each delivery, unless TNR_WEBHOOK_PRIVATE allows them."""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 from typing import Any
 
 import pytest
 
-from api.graphql import build_schema, watching
-from api.graphql.context import Context
+from api.graphql import watching
 from api.webhooks import address_refusal, deliver
 from graph.records import Node, Provenance, source_node
 from graph.settings import Settings
@@ -19,9 +16,9 @@ from graph.store import Store
 from graph.visibility import Role
 from graph.watches import Watch, list_notifications, record_notification
 from graph.writer import Writer
-from tests.servers import webhook_receiver
+from tests.gql import SCHEMA, run
+from tests.servers import private_webhooks, webhook_receiver
 
-SCHEMA = build_schema()
 SAVE = """mutation($name: String!, $webhook: String) {
   saveWatch(name: $name, query: "{ states(first: 5) { edges { node { id } } } }", webhook: $webhook) {
     watch { name webhook } secret } }"""
@@ -65,29 +62,18 @@ def test_the_setting_is_read_from_the_environment() -> None:
 
 
 def _save(store: Store, webhook: str) -> Any:
-    ctx = Context.create(store, store.schema)
-    ctx.role = Role.ANALYST
-    ctx.key_label = "key-one"  # type: ignore[attr-defined]
-    return asyncio.run(
-        SCHEMA.execute(SAVE, variable_values={"name": "w", "webhook": webhook}, context_value=ctx)
-    )
-
-
-def _allow(store: Store, monkeypatch: pytest.MonkeyPatch, allow: bool) -> None:
-    monkeypatch.setattr(
-        store, "settings", dataclasses.replace(store.settings, webhook_private=allow)
-    )
+    return run(store, SAVE, Role.ANALYST, "key-one", name="w", webhook=webhook)
 
 
 def test_an_analyst_cannot_save_a_watch_that_posts_to_the_servers_own_network(
     empty_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _allow(empty_store, monkeypatch, False)
+    private_webhooks(empty_store, monkeypatch, False)
     result = _save(empty_store, "http://169.254.169.254/latest/meta-data/")
     assert result.data is None or result.data.get("saveWatch") is None
     assert result.errors and "non-public address" in result.errors[0].message
     assert empty_store.read("MATCH (w:Watch) RETURN count(w) AS n")[0]["n"] == 0
-    _allow(empty_store, monkeypatch, True)
+    private_webhooks(empty_store, monkeypatch, True)
     saved = _save(empty_store, "http://127.0.0.1:9/hook")
     assert not saved.errors and saved.data["saveWatch"]["watch"]["webhook"]
 
@@ -96,7 +82,7 @@ def test_delivery_checks_the_address_again_and_posts_nothing_when_refused(
     empty_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with webhook_receiver() as (url, received):
-        _allow(empty_store, monkeypatch, True)  # saved while the setting allowed it
+        private_webhooks(empty_store, monkeypatch, True)  # saved while the setting allowed it
         src = source_node("test:webhook", "a test source")
         Writer(empty_store).write(
             [src, Node("State", {"code": "BY", "name": "Belarus"}, Provenance(src.id, "row 1"))]
@@ -122,14 +108,14 @@ def test_delivery_checks_the_address_again_and_posts_nothing_when_refused(
             diff={"added": [], "removed": []},
             causes=[],
         )
-        _allow(empty_store, monkeypatch, False)  # ... and refused by the time it is sent
+        private_webhooks(empty_store, monkeypatch, False)  # ... and refused by the time it is sent
         report = deliver(empty_store, backoff=0)
         assert report.sent == [] and len(report.failed) == 1
         assert "non-public address" in report.failed[0][1]
         assert received == []
         [note] = list_notifications(empty_store)
         assert note.last_error and "non-public address" in note.last_error
-        _allow(empty_store, monkeypatch, True)
+        private_webhooks(empty_store, monkeypatch, True)
         empty_store.write(
             "MATCH (n:Notification) SET n.next_attempt = $t", t="2000-01-01T00:00:00Z"
         )
