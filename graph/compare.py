@@ -66,8 +66,10 @@ Comparator = Callable[[Candidate, Candidate], Score]
 NamePairs = Sequence[tuple[str, str]]
 
 
-class PairComparator(Protocol):
-    """A name comparator that can be told which pairs of names to look at."""
+class NameComparator(Protocol):
+    """A comparator of names. The resolver tells it which pairs of names its quick score
+    found alike (every other pair scored below the floor); a comparator that takes the best
+    of several pairs looks at those only, one that reads the names as a whole ignores them."""
 
     def __call__(self, a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Score: ...
 
@@ -286,7 +288,7 @@ def _pairs(a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Iterab
 
 
 # -- name comparators ---------------------------------------------------------------------
-def folded_exact(a: Candidate, b: Candidate) -> Score:
+def folded_exact(a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Score:
     """The primary names are equal once case, accents, punctuation and script are folded."""
     if folded(a.name) and folded(a.name) == folded(b.name):
         if a.type == "Person" and len(significant_folded(a.name, a.type)) <= 1:
@@ -295,7 +297,7 @@ def folded_exact(a: Candidate, b: Candidate) -> Score:
     return Score(0.0, "names differ when folded")
 
 
-def alias_overlap(a: Candidate, b: Candidate) -> Score:
+def alias_overlap(a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Score:
     """A name or alias of one is a name or alias of the other (folded)."""
     shared = sorted({folded(n) for n in a.names} & {folded(n) for n in b.names})
     if not shared:
@@ -350,7 +352,7 @@ def token_set(a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Sco
     return Score(round(best, 4), f"{kind} {best:.2f} for {shown[0]!r} ~ {shown[1]!r}")
 
 
-def known_alias(a: Candidate, b: Candidate) -> Score:
+def known_alias(a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Score:
     """Both are names of one vendor in the shared vocabulary (graph/vocabulary.py)."""
     if a.type != "Vendor":
         return Score(0.0, "no vocabulary for this type", known=False)
@@ -447,18 +449,12 @@ def numbers(a: Candidate, b: Candidate) -> Score:
     return Score(0.0, f"numbers in the names differ: {shown_a} vs {shown_b}", veto=True)
 
 
-NAME_COMPARATORS: dict[str, Comparator] = {
+NAME_COMPARATORS: dict[str, NameComparator] = {
     "folded_exact": folded_exact,
     "alias_overlap": alias_overlap,
     "token_set": token_set,
     "transliterated": transliterated,
     "known_alias": known_alias,
-}
-#: The name comparators that take the best of several pairs of names: the resolver tells
-#: them which pairs its quick score found alike (every other pair scored below its floor).
-PAIR_COMPARATORS: dict[str, PairComparator] = {
-    "token_set": token_set,
-    "transliterated": transliterated,
 }
 FACT_COMPARATORS: dict[str, Comparator] = {
     "birth_date": birth_date,

@@ -25,10 +25,10 @@ from rapidfuzz import fuzz, process
 from graph.compare import (
     FACT_COMPARATORS,
     NAME_COMPARATORS,
-    PAIR_COMPARATORS,
     SPACELESS_SCRIPTS,
     Candidate,
     Comparator,
+    NameComparator,
     NamePairs,
     Score,
     consonants,
@@ -157,7 +157,7 @@ class Resolver:
         self.consonant_prefix = consonant_prefix
         self.quick_floor = quick_floor
         self.workers = workers
-        self.name_comparators: dict[str, Comparator] = dict(NAME_COMPARATORS)
+        self.name_comparators: dict[str, NameComparator] = dict(NAME_COMPARATORS)
         self.fact_comparators: dict[str, Comparator] = dict(FACT_COMPARATORS)
         #: Pairs of names given a quick score (vectorised) and pairs of candidates that
         #: reached the comparators (the short list), summed over calls.
@@ -376,14 +376,9 @@ class Resolver:
 
     # -- scoring ----------------------------------------------------------------------------
     def compare(self, a: Candidate, b: Candidate, pairs: NamePairs | None = None) -> Comparison:
-        """Every comparator on `a` and `b`; with `pairs`, the comparators that take the best
-        of several pairs of names look at those pairs only."""
-        scores = {
-            k: PAIR_COMPARATORS[k](a, b, pairs)
-            if pairs and PAIR_COMPARATORS.get(k) is fn
-            else fn(a, b)
-            for k, fn in self.name_comparators.items()
-        }
+        """Every comparator on `a` and `b`; the name comparators are given `pairs`, the
+        pairs of names the quick score found alike (None: every name with every name)."""
+        scores = {k: fn(a, b, pairs) for k, fn in self.name_comparators.items()}
         best = max(scores, key=lambda k: scores[k].value)
         value = scores[best].value
         method = [f"{best}={value:.2f}"]
