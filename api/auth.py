@@ -36,6 +36,7 @@ __all__ = [
     "KeyRing",
     "Role",
     "bearer",
+    "current_keys",
     "key_hash",
     "owner_refusal",
     "role_of_scope",
@@ -102,16 +103,24 @@ class KeyRing:
 CLI_OWNER = "cli"
 
 
-def owner_refusal(settings: Settings, owner: str, role: Role) -> str | None:
-    """Why something saved by the key `owner` (a fingerprint, or CLI_OWNER) may no longer act
-    as `role`; None if it may. The keys are read again each time: a key removed or lowered
-    since it saved a watch takes the watch's reach down with it."""
-    if owner == CLI_OWNER or role <= Role.PUBLIC:
-        return None
+def current_keys(settings: Settings) -> KeyRing | str:
+    """The keys as configured now (read again, not the ones the app started with), or why
+    they cannot be read."""
     try:
-        now = KeyRing.from_settings(settings).role_of_fingerprint(owner)
+        return KeyRing.from_settings(settings)
     except (OSError, ValueError) as exc:
         return f"the API keys cannot be read to confirm the owner's role ({exc})"
+
+
+def owner_refusal(keys: KeyRing | str, owner: str, role: Role) -> str | None:
+    """Why something saved by the key `owner` (a fingerprint, or CLI_OWNER) may no longer act
+    as `role` under `keys` (`current_keys`); None if it may: a key removed or lowered since
+    it saved a watch takes the watch's reach down with it."""
+    if owner == CLI_OWNER or role <= Role.PUBLIC:
+        return None
+    if isinstance(keys, str):
+        return keys
+    now = keys.role_of_fingerprint(owner)
     if now is None:
         return (
             f"the key that saved it ({owner}) is not configured here (TNR_API_KEYS / "

@@ -27,6 +27,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import re
 import socket
 import threading
 from collections import defaultdict
@@ -55,15 +56,21 @@ MAX_ATTEMPTS = 6
 TIMEOUT = 5.0
 
 
+#: What a webhook looks like: http(s), a host, no white space.
+URL = re.compile(r"^https?://[^\s/]+\S*$")
+
+
 def address_refusal(url: str, *, allow_private: bool) -> str | None:
     """Why a webhook URL may not be called (None: it may): not http(s), no host, a host that
     does not resolve, or one that is or resolves to an address outside the public internet."""
+    if not URL.match(url):
+        return "the webhook must be an http(s) URL"
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         return f"the webhook URL is not valid: {exc}"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not parts.hostname:
         return "the webhook must be an http(s) URL with a host"
     if allow_private:
         return None

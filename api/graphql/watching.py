@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, cast
@@ -31,7 +30,7 @@ from typing import Any, cast
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from strawberry.types.graphql import OperationType as StrawberryOperation
 
-from api.auth import owner_refusal
+from api.auth import KeyRing, current_keys, owner_refusal
 from api.webhooks import address_refusal
 from graph.hidden import hidden_cache
 from graph.record_time import last_load_time
@@ -54,7 +53,6 @@ from .watch_changes import canonical, diff, find_causes, summarize
 log = logging.getLogger("tnr.watches")
 
 MAX_NAME = 100
-URL = re.compile(r"^https?://[^\s/]+\S*$")
 
 
 class WatchRefused(ValueError):
@@ -126,8 +124,6 @@ async def save_async(schema: Any, store: Store, watch: Watch) -> Watch:
             f"a watch evaluated as {watch.role.name.lower()} needs a key of that "
             f"role; this key is {watch.owner_role.name.lower()}"
         )
-    if watch.webhook and not URL.match(watch.webhook):
-        raise WatchRefused("the webhook must be an http(s) URL")
     if watch.webhook:
         allow = store.settings.webhook_private
         refusal = await asyncio.to_thread(address_refusal, watch.webhook, allow_private=allow)
@@ -171,10 +167,11 @@ async def check_async(
     """Evaluate every watch (or these); record a notification for each changed answer. An
     error is recorded on its watch and logged, never raised."""
     until = last_load_time(store)
+    keys = current_keys(store.settings)  # read once for all the watches of this check
     out: list[Checked] = []
     for watch in list_watches(store) if watches is None else watches:
         try:
-            out.append(await _check_one(schema, store, watch, until))
+            out.append(await _check_one(schema, store, watch, until, keys))
         except Exception as exc:  # a watch never fails a load: recorded on the watch
             log.warning("watch %s: %s", watch.name, exc, exc_info=True)
             message = f"{type(exc).__name__}: {exc}"
@@ -198,8 +195,10 @@ def check_watches(
     return asyncio.run(check_async(schema(), store, found))
 
 
-async def _check_one(schema: Any, store: Store, watch: Watch, until: str) -> Checked:
-    refused = owner_refusal(store.settings, watch.owner, watch.role)
+async def _check_one(
+    schema: Any, store: Store, watch: Watch, until: str, keys: KeyRing | str
+) -> Checked:
+    refused = owner_refusal(keys, watch.owner, watch.role)
     data, errors = (None, [refused]) if refused else await evaluate(schema, store, watch)
     if errors:
         message = "; ".join(errors)
