@@ -64,7 +64,7 @@ class Prepared:
     whole: tuple[str, ...]  # per name: the skeleton without spaces
     special: tuple[bool, ...]  # per name: one token, or a script written without vowels/spaces
     keys: tuple[frozenset[str], ...]  # per name: its blocking keys
-    codes: tuple[tuple[int, ...], ...] = ()  # per name: its blocking keys as numbers
+    codes: tuple[tuple[int, ...], ...]  # per name: its blocking keys as numbers
 
 
 class NameBlocks(NamedTuple):
@@ -111,6 +111,11 @@ def _no_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+#: Hits of a short list that found nothing: no left names, no right names, no owners.
+_NO_HITS: tuple[np.ndarray, np.ndarray, np.ndarray] = (_NONE, _NONE, _NONE)
 
 
 @lru_cache(maxsize=1024)
@@ -167,8 +172,7 @@ class Resolver:
         self._prepared: dict[tuple[str, ...], Prepared] = {}
         self._key_ids: dict[str, int] = {}
         self._name_forms: dict[str, tuple[str, str, bool, frozenset[str], tuple[int, ...]]] = {}
-        empty = np.zeros(0, dtype=np.int64)
-        self._hits: tuple[np.ndarray, np.ndarray, np.ndarray] = (empty, empty, empty)
+        self._hits = _NO_HITS
 
     # -- blocking ---------------------------------------------------------------------------
     def name_keys(self, name: str) -> frozenset[str]:
@@ -299,7 +303,7 @@ class Resolver:
     ) -> list[tuple[int, int]]:
         names = self._name_blocks(cands, focus)
         if not names.by_size:
-            self._hits = (np.zeros(0, dtype=np.int64),) * 3
+            self._hits = _NO_HITS
             return []
         own = names.owner
         n = own.size
@@ -315,7 +319,7 @@ class Resolver:
             a, b = _upper_pairs(size)
             parts.append((m[:, a] * n + m[:, b]).ravel())  # members ascend: m[a] < m[b]
         if not parts:
-            self._hits = (np.zeros(0, dtype=np.int64),) * 3
+            self._hits = _NO_HITS
             return []
         codes = _unique(np.concatenate(parts))
         left, right = codes // n, codes % n
